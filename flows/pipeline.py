@@ -1,0 +1,140 @@
+"""The news-pipeline flow: fetch -> clean -> deduplicate -> entity-extract -> aggregate.
+
+Tasks pass paths of staged Parquet parts, never DataFrames.  The run holds the output root's
+lock from start to end, commits its fact tables in one step after extraction, then recomputes
+the aggregates and records itself in ``runs.parquet``.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow.compute as pc
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, make_config
+from newsloom.storage import Store, new_run_id
+from newsloom.util import get_logger
+from tasks.aggregate import aggregate, write_runs
+from tasks.clean import clean
+from tasks.dedup import deduplicate
+from tasks.extraction import extract
+from tasks.fetch import fetch
+
+
+def _rejects_by_reason(store: Store, run_id: str) -> dict[str, int]:
+    t = store.read_table("rejects", columns=["reason", "run_id"])
+    t = t.filter(pc.equal(t.column("run_id"), run_id))
+    return dict(sorted(Counter(t.column("reason").to_pylist()).items()))
+
+
+@flow(name="news-pipeline", log_prints=True)
+def news_pipeline(
+    sources: list[str] | None = None,
+    out: str = DEFAULT_OUT,
+    model: str = DEFAULT_MODEL,
+    dedup: bool = True,
+    batch_size: int | None = None,
+) -> dict:
+    """Run every stage over ``sources`` into the output root ``out``; return the run summary."""
+    config = make_config(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size)
+    log = get_logger()
+    store = Store(Path(config.out))
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(started)
+    store.acquire(run_id)
+    try:
+        for action in store.recover():
+            log.warning(action)
+        timings: dict[str, float] = {}
+
+        def timed(name, fn, *args):
+            t0 = time.perf_counter()
+            result = fn(*args)
+            timings[name] = round(time.perf_counter() - t0, 3)
+            return result
+
+        fetched = timed("fetch", fetch, config, run_id)
+        cleaned = timed("clean", clean, config, run_id, fetched["parts"])
+        deduped = timed("deduplicate", deduplicate, config, run_id, cleaned["parts"])
+        extracted = timed("entity-extract", extract, config, run_id, deduped["parts"])
+        xc = extracted["counts"]
+        n_rejects = sum(sum(r["counts"]["rejects"].values()) for r in (fetched, cleaned, extracted))
+        summary = {
+            "started_at": started.isoformat(), "finished_at": None, "status": "committed",
+            "sources": list(config.sources),
+            "n_documents": fetched["counts"]["rows_out"], "n_articles": deduped["counts"]["rows_out"],
+            "n_duplicates": deduped["counts"].get("duplicates", 0),
+            "n_mentions": xc.get("mentions", 0), "n_quotes": xc.get("quotes", 0), "n_rejects": n_rejects,
+            "already_seen": fetched["counts"].get("already_seen", 0),
+            "stage_seconds": timings,
+        }
+        t0 = time.perf_counter()
+        store.commit(run_id, summary)
+        timings["commit"] = round(time.perf_counter() - t0, 3)
+        timed("aggregate", aggregate, config, run_id)
+        summary.update(finished_at=datetime.now(timezone.utc).isoformat(), status="completed", stage_seconds=timings)
+        store.update_manifest(run_id, **summary)
+        write_runs(store)
+    except BaseException:
+        store.discard(run_id)  # a committed run keeps its rows; only uncommitted staging goes
+        raise
+    finally:
+        store.release()
+    summary["run_id"] = run_id
+    summary["out"] = str(config.out)
+    summary["rejects_by_reason"] = _rejects_by_reason(store, run_id)
+    summary["table_rows"] = table_rows(store)
+    _publish_artifacts(store, summary)
+    log.info(f"run {run_id} completed: {summary['n_documents']} documents, {summary['n_articles']} articles, "
+             f"{summary['n_duplicates']} duplicates, {summary['n_mentions']} mentions, {summary['n_quotes']} quotes, "
+             f"rejects {summary['rejects_by_reason'] or 'none'}")
+    return summary
+
+
+def table_rows(store: Store) -> dict[str, int]:
+    """Rows in every table of the output root (fact tables in total, aggregates as written)."""
+    import pyarrow.parquet as pq
+
+    rows = {}
+    for name in ("documents", "articles", "mentions", "quotes", "rejects"):
+        rows[name] = sum(pq.ParquetFile(p).metadata.num_rows for p in store.committed_parts(name))
+    for name in ("entities", "entity_daily", "cooccurrence", "speakers", "runs"):
+        p = store.aggregate_path(name)
+        rows[name] = pq.ParquetFile(p).metadata.num_rows if p.exists() else 0
+    return rows
+
+
+def _publish_artifacts(store: Store, summary: dict) -> None:
+    """A table artifact with the run's counts and a markdown artifact with top entities and speakers."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = [{"what": f"rows in {k}", "value": v} for k, v in summary["table_rows"].items()]
+        table += [{"what": f"this run: {k}", "value": summary[k]} for k in
+                  ("n_documents", "n_articles", "n_duplicates", "n_mentions", "n_quotes", "n_rejects")]
+        table += [{"what": f"rejects: {k}", "value": v} for k, v in summary["rejects_by_reason"].items()]
+        table += [{"what": f"seconds: {k}", "value": v} for k, v in summary["stage_seconds"].items()]
+        create_table_artifact(key="newsloom-run-summary", table=table,
+                              description=f"newsloom run {summary['run_id']} into {summary['out']}")
+        lines = [f"# newsloom run {summary['run_id']}", ""]
+        ent = store.aggregate_path("entities")
+        if ent.exists():
+            df = pq.read_table(ent, columns=["name", "label", "n_mentions", "n_articles"]).to_pandas().head(10)
+            lines += ["## Top entities", "", "| name | label | mentions | articles |", "|---|---|---|---|"]
+            lines += [f"| {r.name} | {r.label} | {r.n_mentions} | {r.n_articles} |" for r in df.itertuples()]
+        spk = store.aggregate_path("speakers")
+        if spk.exists():
+            df = pq.read_table(spk, columns=["name", "n_quotes", "n_articles"]).to_pandas().head(10)
+            lines += ["", "## Top speakers", "", "| name | quotes | articles |", "|---|---|---|"]
+            lines += [f"| {r.name} | {r.n_quotes} | {r.n_articles} |" for r in df.itertuples()]
+        create_markdown_artifact(key="newsloom-top-entities", markdown="\n".join(lines))
+    except Exception as exc:  # artifacts are a report; never fail a committed run over them
+        get_logger().warning(f"could not publish artifacts: {exc}")
+
+
+if __name__ == "__main__":
+    news_pipeline()

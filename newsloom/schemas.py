@@ -1,0 +1,222 @@
+"""Every table's schema, declared once (see CONTRACT.md in the shared folder).
+
+Each field carries a description in its metadata.  ``conform`` is called on every
+write: it orders the columns, casts compatible types and raises on anything that
+does not fit, so a table on disk always matches its declared schema.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -> pa.Field:
+    return pa.field(name, type_, nullable=nullable, metadata={"description": description})
+
+
+def _schema(table: str, *fields: pa.Field) -> pa.Schema:
+    return pa.schema(list(fields), metadata={"newsloom.table": table, "newsloom.schema_version": SCHEMA_VERSION})
+
+
+DOCUMENTS = _schema(
+    "documents",
+    _f("doc_id", pa.string(), "sha256 of the raw bytes (hex, 32 chars)", False),
+    _f("source", pa.string(), "URL, or path relative to the input root; '#id' appended for a JSONL line", False),
+    _f("fetched_at", TS, "when the input was read", False),
+    _f("media_type", pa.string(), "text/html, text/plain, application/x-ndjson, ...", False),
+    _f("content", pa.binary(), "raw bytes as fetched", False),
+    _f("http_status", pa.int16(), "HTTP status; null for local files"),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+ARTICLES = _schema(
+    "articles",
+    _f("article_id", pa.string(), "stable id: hash of source and doc_id", False),
+    _f("doc_id", pa.string(), "the document the article came from", False),
+    _f("url", pa.string(), "canonical URL where known"),
+    _f("source", pa.string(), "as in documents", False),
+    _f("site", pa.string(), "outlet name or host"),
+    _f("title", pa.string(), "headline"),
+    _f("author", pa.string(), "byline"),
+    _f("published_at", TS, "publication time (midnight UTC when only the day is known)"),
+    _f("date_source", pa.string(), "metadata, text or url: where the date was found"),
+    _f("language", pa.string(), "ISO 639-1 code"),
+    _f("text", pa.string(), "clean main text, paragraphs separated by a blank line", False),
+    _f("n_words", pa.int32(), "number of words in text", False),
+    _f("text_hash", pa.string(), "hash of the normalised text: the exact-duplicate key", False),
+    _f("dup_of", pa.string(), "article_id of the earlier article this one duplicates; null for an original"),
+    _f("dup_similarity", pa.float32(), "estimated Jaccard similarity to dup_of"),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+MENTIONS = _schema(
+    "mentions",
+    _f("article_id", pa.string(), "the article", False),
+    _f("entity_id", pa.string(), "one id per real-world entity, in every article and run", False),
+    _f("name", pa.string(), "the entity's canonical name", False),
+    _f("surface", pa.string(), "the words as written (after trimming titles, possessives, punctuation)", False),
+    _f("label", pa.string(), "PERSON, ORG, GPE, LOC, NORP, FAC, EVENT, ...", False),
+    _f("start_char", pa.int32(), "offset of surface in articles.text", False),
+    _f("end_char", pa.int32(), "end offset (exclusive)", False),
+    _f("sentence", pa.int32(), "index of the sentence in the article", False),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+QUOTES = _schema(
+    "quotes",
+    _f("quote_id", pa.string(), "hash of article_id and span", False),
+    _f("article_id", pa.string(), "the article", False),
+    _f("text", pa.string(), "the quoted words, without quotation marks", False),
+    _f("start_char", pa.int32(), "offset of text in articles.text", False),
+    _f("end_char", pa.int32(), "end offset (exclusive)", False),
+    _f("kind", pa.string(), "direct (inside quotation marks) or indirect (reported speech)", False),
+    _f("speaker", pa.string(), "canonical name of who said it; null when unknown"),
+    _f("speaker_entity_id", pa.string(), "entity_id of the speaker, joinable to mentions and entities"),
+    _f("speaker_surface", pa.string(), "the speaker as written where the quote is attributed"),
+    _f("speaker_start", pa.int32(), "offset of speaker_surface in the text"),
+    _f("speaker_end", pa.int32(), "end of speaker_surface"),
+    _f("cue", pa.string(), "lemma of the reporting verb: say, tell, add, ..."),
+    _f("attribution", pa.string(), "explicit, pronoun, continuation or none", False),
+    _f("confidence", pa.float32(), "0 to 1: how sure the extractor is of the quote and its speaker", False),
+    _f("utterance_id", pa.string(), "shared by the spans of one interrupted or multi-paragraph quote", False),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+REJECTS = _schema(
+    "rejects",
+    _f("source", pa.string(), "the input as in documents.source", False),
+    _f("doc_id", pa.string(), "the document, where one was read"),
+    _f("stage", pa.string(), "fetch, clean, deduplicate or extract", False),
+    _f("reason", pa.string(), "snake_case constant: http_error, empty_text, unsupported_type, ...", False),
+    _f("detail", pa.string(), "the error message or figure behind the reason"),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+# Internal: MinHash signatures of every original article, so that later runs dedupe against earlier ones.
+SIGNATURES = _schema(
+    "signatures",
+    _f("article_id", pa.string(), "the article", False),
+    _f("text_hash", pa.string(), "exact-duplicate key", False),
+    _f("signature", pa.binary(), "MinHash hash values (datasketch affine32 scheme, seed 1), uint32 little-endian", False),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+ENTITIES = _schema(
+    "entities",
+    _f("entity_id", pa.string(), "entity id", False),
+    _f("name", pa.string(), "canonical name", False),
+    _f("label", pa.string(), "most frequent label", False),
+    _f("aliases", pa.list_(pa.string()), "surfaces seen, most frequent first"),
+    _f("alias_counts", pa.list_(pa.int64()), "mentions per alias, in the order of aliases"),
+    _f("n_mentions", pa.int64(), "mentions in original articles", False),
+    _f("n_articles", pa.int64(), "original articles that mention it", False),
+    _f("n_quotes", pa.int64(), "quotes it is the speaker of", False),
+    _f("first_seen", TS, "earliest article date (published, else fetched)"),
+    _f("last_seen", TS, "latest article date (published, else fetched)"),
+)
+
+ENTITY_DAILY = _schema(
+    "entity_daily",
+    _f("date", pa.date32(), "article date (published, else fetched), UTC", False),
+    _f("entity_id", pa.string(), "entity id", False),
+    _f("n_mentions", pa.int64(), "mentions that day", False),
+    _f("n_articles", pa.int64(), "articles that day", False),
+)
+
+COOCCURRENCE = _schema(
+    "cooccurrence",
+    _f("entity_a", pa.string(), "entity id, the smaller of the pair", False),
+    _f("entity_b", pa.string(), "entity id, the larger of the pair", False),
+    _f("n_articles", pa.int64(), "original articles that mention both", False),
+)
+
+SPEAKERS = _schema(
+    "speakers",
+    _f("entity_id", pa.string(), "speaker entity id", False),
+    _f("name", pa.string(), "canonical name", False),
+    _f("n_quotes", pa.int64(), "quotes attributed", False),
+    _f("n_articles", pa.int64(), "articles quoting them", False),
+    _f("first_quoted", TS, "earliest article date with a quote"),
+    _f("last_quoted", TS, "latest article date with a quote"),
+)
+
+RUNS = _schema(
+    "runs",
+    _f("run_id", pa.string(), "run id", False),
+    _f("started_at", TS, "start", False),
+    _f("finished_at", TS, "end"),
+    _f("status", pa.string(), "completed or failed", False),
+    _f("n_documents", pa.int64(), "documents written by the run", False),
+    _f("n_articles", pa.int64(), "articles written by the run", False),
+    _f("n_duplicates", pa.int64(), "articles the run marked as duplicates", False),
+    _f("n_mentions", pa.int64(), "mentions written by the run", False),
+    _f("n_quotes", pa.int64(), "quotes written by the run", False),
+    _f("n_rejects", pa.int64(), "rejects written by the run", False),
+    _f("sources", pa.list_(pa.string()), "the sources the run was given"),
+    _f("stage_seconds", pa.string(), "JSON object: seconds per stage"),
+)
+
+FACT_TABLES: dict[str, pa.Schema] = {
+    "documents": DOCUMENTS,
+    "articles": ARTICLES,
+    "mentions": MENTIONS,
+    "quotes": QUOTES,
+    "rejects": REJECTS,
+    "_signatures": SIGNATURES,
+}
+
+AGGREGATES: dict[str, pa.Schema] = {
+    "entities": ENTITIES,
+    "entity_daily": ENTITY_DAILY,
+    "cooccurrence": COOCCURRENCE,
+    "speakers": SPEAKERS,
+    "runs": RUNS,
+}
+
+
+class SchemaError(ValueError):
+    """A table does not fit its declared schema."""
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Return ``table`` with exactly the schema's columns, order and types.
+
+    Missing nullable columns are filled with nulls; extra columns, missing required
+    columns, nulls in required columns and impossible casts raise SchemaError.
+    """
+    name = schema.metadata.get(b"newsloom.table", b"?").decode()
+    extra = set(table.column_names) - set(schema.names)
+    if extra:
+        raise SchemaError(f"{name}: columns not in the schema: {sorted(extra)}")
+    arrays = []
+    for field in schema:
+        if field.name in table.column_names:
+            col = table.column(field.name)
+            if not col.type.equals(field.type):
+                try:
+                    col = col.cast(field.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise SchemaError(f"{name}.{field.name}: cannot cast {col.type} to {field.type}: {exc}") from exc
+        elif field.nullable:
+            col = pa.nulls(table.num_rows, field.type)
+        else:
+            raise SchemaError(f"{name}: required column {field.name!r} is missing")
+        if not field.nullable and col.null_count:
+            raise SchemaError(f"{name}.{field.name}: {col.null_count} nulls in a required column")
+        arrays.append(col)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+def from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Build a conforming table from a list of dicts (missing keys are null)."""
+    if not rows:
+        return schema.empty_table()
+    cols = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    return conform(pa.table({f.name: pa.array(cols[f.name], type=f.type) for f in schema}), schema)

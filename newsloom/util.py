@@ -1,0 +1,68 @@
+"""Small helpers shared by the stages: ids, hashing, logging of counts, progress."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from typing import Callable, Iterable
+
+import pyarrow as pa
+
+
+def sha(*parts: str | bytes, n: int = 32) -> str:
+    """Deterministic hex id from parts (joined with NUL)."""
+    h = hashlib.sha256()
+    for i, p in enumerate(parts):
+        if i:
+            h.update(b"\0")
+        h.update(p if isinstance(p, bytes) else str(p).encode("utf-8"))
+    return h.hexdigest()[:n]
+
+
+def get_logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's run logger inside a flow or task run, else a plain logger."""
+    try:
+        from prefect.exceptions import MissingContextError
+        from prefect.logging import get_run_logger
+
+        try:
+            return get_run_logger()
+        except MissingContextError:
+            pass
+    except ImportError:  # pragma: no cover
+        pass
+    return logging.getLogger("newsloom")
+
+
+def log_counts(stage: str, n_in: int, n_out: int, rejects: pa.Table | None = None, **extra: int) -> dict:
+    """Log rows in, rows out and drops by reason for a stage; return the same as a dict."""
+    by_reason = dict(Counter(rejects.column("reason").to_pylist())) if rejects is not None and rejects.num_rows else {}
+    info = {"stage": stage, "rows_in": n_in, "rows_out": n_out, "rejects": by_reason, **extra}
+    extras = "".join(f", {k} {v}" for k, v in extra.items())
+    get_logger().info(f"{stage}: {n_in} in, {n_out} out{extras}; rejects {by_reason or 'none'}")
+    return info
+
+
+# A hook the CLI sets to show progress; stages call progress(stage, advance, total).
+_progress_hook: Callable[[str, int, int | None], None] | None = None
+
+
+def set_progress_hook(hook: Callable[[str, int, int | None], None] | None) -> None:
+    global _progress_hook
+    _progress_hook = hook
+
+
+def progress(stage: str, advance: int = 1, total: int | None = None) -> None:
+    if _progress_hook is not None:
+        _progress_hook(stage, advance, total)
+
+
+def batched(items: Iterable, n: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

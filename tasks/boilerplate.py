@@ -1,0 +1,146 @@
+"""Page chrome in text: which lines of a page dump are story, which are navigation, forms and notices.
+
+Used by the clean stage on plain text (the whole classifier) and on trafilatura's output
+(the pattern filter only, since trafilatura has already cut the page structure).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# [shortcode] and [shortcode key="value" ...] residue from CMS templates; not editorial brackets like [US President]
+SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s+[a-z0-9_-]+\s*=\s*[^\]\n]*?)*\s*/?\]")
+
+# a line that is page chrome wherever it appears
+CHROME = re.compile(
+    r"""^(?:
+        leave\ a\ (?:reply|comment) | post\ a\ comment | add\ (?:a\ )?comment | \d*\s*comments?$ | no\ comments
+      | your\ email\ address\ will\ not\ be\ published | required\ fields\ are\ marked
+      | .*\bcaptcha\b | anti-?spam\b | time\ limit\ is\ exhausted
+      | .*\bpowered\ by\b | .*\ball\ rights\ reserved | copyright\b | ©
+      | .*\bprivacy\ policy\b.*\|? | terms\ of\ (?:use|service)\b
+      | (?:follow|like|find)\ us\ on\b | subscribe\b | sign\ up\ for | newsletter\b | share\ (?:this|on)\b | share:?$
+      | tweet$ | email$ | print$ | whatsapp$ | facebook$ | twitter$ | linkedin$ | reddit$
+      | %d\ bloggers\ like\ this | back\ to\ top | skip\ to\ (?:main\ )?content | jump\ to\b
+      | read\ (?:more|next|also)\b | see\ also\b | related\b | more\ (?:from|stories|news)\b | recommended\b
+      | you\ (?:may|might)\ (?:also\ )?like | ähnliche\ beiträge | trending\b | most\ (?:read|popular)\b
+      | real\ time\ web\ analytics | heat\ map\ tracking | advertisement$ | sponsored\b
+      | (?:photo|image|picture|credit|source|sources)s?\s*: | file\ photo
+      | .*\bwith\ inputs\ from\b | tags?\s*: | categor(?:y|ies)\s*: | filed\ under\b | posted\ in\b
+      | click\ here\b | loading\.{0,3}$ | log\ ?in$ | sign\ in$ | search$ | menu$ | home$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# cookie / consent notices, whatever their first words
+COOKIE = re.compile(r"\bcookies?\b.*\b(?:allow|accept|agree|consent|use|using|improve|polic|settings)|"
+                    r"\b(?:allow|accept|agree|consent|use|using|improve)\w*\b.*\bcookies?\b", re.IGNORECASE)
+
+# a menu line: several short items separated by | or •
+MENU = re.compile(r"^\s*[|•·]?\s*(?:[^|•·]{1,30}\s*[|•·]\s*){2,}[^|•·]{0,30}[|•·]?\s*$")
+
+BULLET = re.compile(r"^\s*[•·▪►»*–-]\s+")
+END_PUNCT = re.compile(r"[.!?:;,…\"”’»)\]]\s*$")
+WORD = re.compile(r"\w+", re.UNICODE)
+# tags glued after a closing quote: ...respected.”lavrov, kerry
+GLUED_TAGS = re.compile(r"([.!?][\"”’])\s*[a-z][a-z ]*(?:,\s*[a-z][a-z ]*)+\s*$")
+
+# strong markers: once the story has started, everything after one of these is chrome
+END_MARKERS = re.compile(
+    r"^(?:leave\ a\ (?:reply|comment)|related(?:\ (?:posts|stories|articles|news))?:?$|you\ (?:may|might)\ also\ like|"
+    r"ähnliche\ beiträge|more\ (?:from|stories)|recommended(?:\ for\ you)?:?$|%d\ bloggers|comments?:?$|"
+    r"\d+\ comments?|share\ this:?$|about\ (?:the\ )?author:?$)",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def n_words(s: str) -> int:
+    return len(WORD.findall(s))
+
+
+def is_chrome(line: str) -> bool:
+    """A line that is page chrome on its own: forms, notices, menus, share and subscribe lines."""
+    s = line.strip()
+    if not s:
+        return False
+    if CHROME.match(s) or MENU.match(s):
+        return True
+    if COOKIE.search(s) and n_words(s) <= 40:
+        return True
+    return False
+
+
+def strip_residue(text: str) -> str:
+    """Remove CMS shortcodes and glued tag lists."""
+    text = SHORTCODE.sub("", text)
+    return "\n".join(GLUED_TAGS.sub(r"\1", line) for line in text.split("\n"))
+
+
+def is_sentence_like(line: str) -> bool:
+    s = line.strip()
+    w = n_words(s)
+    if w == 0:
+        return False
+    if s[0].islower() and w >= 2:  # continuation of a sentence broken over lines
+        return True
+    return bool(END_PUNCT.search(s)) and w >= 4 or w >= 25
+
+
+@dataclass
+class Line:
+    text: str
+    kind: str  # story, heading, chrome, short, bullet, blank
+
+
+def classify_lines(lines: list[str]) -> list[Line]:
+    """Label each line of a page dump."""
+    out: list[Line] = []
+    in_bullets = False
+    for raw in lines:
+        s = raw.strip()
+        if not s:
+            out.append(Line(raw, "blank"))
+            continue
+        indented = len(raw) - len(raw.lstrip(" \t")) >= 2
+        if BULLET.match(raw):
+            in_bullets = True
+            out.append(Line(raw, "bullet"))
+            continue
+        if in_bullets and indented:
+            out.append(Line(raw, "bullet"))  # the blurb under a related-story bullet
+            continue
+        in_bullets = False
+        if is_chrome(s):
+            out.append(Line(raw, "chrome"))
+        elif is_sentence_like(s):
+            out.append(Line(raw, "story"))
+        else:
+            out.append(Line(raw, "short"))
+    return out
+
+
+def story_lines(lines: list[str]) -> list[int]:
+    """Indices of the lines that belong to the story.
+
+    Story lines are sentence-like lines that are not chrome.  A short line without end
+    punctuation (a menu item, a headline from a list of related stories) is kept only as an
+    in-story subheading: story before it and a long story paragraph after it.  After a strong
+    end marker (Leave a Reply, Related, ...) nothing more is kept.
+    """
+    labelled = classify_lines(lines)
+    nonblank = [i for i, ln in enumerate(labelled) if ln.kind != "blank"]
+    keep: list[int] = []
+    seen_story = False
+    for pos, i in enumerate(nonblank):
+        ln = labelled[i]
+        s = ln.text.strip()
+        if seen_story and END_MARKERS.match(s):
+            break
+        if ln.kind == "story":
+            keep.append(i)
+            seen_story = True
+        elif ln.kind == "short" and seen_story and labelled[keep[-1]].kind == "story" and keep[-1] == nonblank[pos - 1]:
+            nxt = labelled[nonblank[pos + 1]] if pos + 1 < len(nonblank) else None
+            if nxt is not None and nxt.kind == "story" and n_words(nxt.text) >= 15:
+                keep.append(i)
+    return keep

@@ -1,0 +1,259 @@
+"""clean: documents into articles.
+
+Reads ``documents``: doc_id, source, media_type, content, fetched_at.
+Writes ``articles``: article_id, doc_id, url, source, site, title, author, published_at,
+date_source, language, text, n_words, text_hash, run_id (dup_of and dup_similarity are
+added by the deduplicate stage), and ``rejects`` rows (stage ``clean``).
+
+- HTML goes through trafilatura (comments off, precision favoured, metadata kept), with a
+  recall-favouring second pass when the first gives too little, then our chrome filter.
+- Plain text goes through the line classifier in ``tasks.boilerplate``; a title and a
+  dateline date are taken from the text where it has them.
+- A JSONL line is an already extracted article: its text is kept verbatim, so offsets refer
+  to the given text.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+from prefect import task
+
+from newsloom import schemas
+from newsloom.config import Config
+from newsloom.storage import Store, write_parquet_atomic
+from newsloom.util import log_counts, progress, sha
+from tasks import boilerplate
+from tasks.dates import date_from_url, parse_any, parse_dateline
+
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
+NORM_TEXT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, detail: str | None = None):
+        super().__init__(detail or reason)
+        self.reason, self.detail = reason, detail
+
+
+# ---- decoding ------------------------------------------------------------------------------------
+def decode_content(data: bytes, media_type: str) -> str:
+    """Bytes to str: BOM, UTF-8, the page's declared charset, then detection.  Binary is rejected."""
+    if not data.strip():
+        raise Rejected("empty_text", "the input is empty or whitespace only")
+    sample = data[:65536]
+    if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > len(sample) * 0.02:
+        raise Rejected("binary_content", "the input contains binary data, not text")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if media_type == "text/html":
+        m = META_CHARSET.search(data[:4096])
+        if m:
+            try:
+                return data.decode(m.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise Rejected("decode_error", "no text encoding fits the bytes")
+    return str(best)
+
+
+# ---- shared helpers ---------------------------------------------------------------------------------
+def normalise_paragraphs(paragraphs: list[str]) -> str:
+    """Collapse whitespace inside paragraphs and join them with one blank line."""
+    out = []
+    for p in paragraphs:
+        p = re.sub(r"[ \t\u00a0]+", " ", p).strip()
+        if p:
+            out.append(p)
+    return "\n\n".join(out)
+
+
+def text_hash(text: str) -> str:
+    """Hash of the text lowercased, accents folded and punctuation and whitespace removed."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return sha(NORM_TEXT.sub(" ", folded).strip())
+
+
+def detect_language(text: str) -> str | None:
+    import py3langid
+
+    sample = text[:5000]
+    if boilerplate.n_words(sample) < 3:
+        return None
+    lang, _ = py3langid.classify(sample)
+    return lang
+
+
+def count_words(text: str) -> int:
+    return boilerplate.n_words(text)
+
+
+# ---- plain text -------------------------------------------------------------------------------------
+TITLE_MAX_WORDS = 30
+
+
+def clean_text_page(raw: str) -> dict:
+    """A plain-text page dump into title, dateline date and story text."""
+    raw = boilerplate.strip_residue(raw.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = raw.split("\n")
+    title, published = None, None
+    # the first non-chrome, non-date short line before the story is the title
+    keep = set(boilerplate.story_lines(lines))
+    first_story = min(keep) if keep else len(lines)
+    for i, line in enumerate(lines[:first_story]):
+        s = line.strip()
+        if not s:
+            continue
+        d = parse_dateline(s)
+        if d and d[1] >= len(s.rstrip()) - 1:
+            published = published or d[0]
+            continue
+        if title is None and not boilerplate.is_chrome(s) and 2 <= boilerplate.n_words(s) <= TITLE_MAX_WORDS:
+            title = s
+    # a dateline may open the first story paragraph, or stand on its own line inside the story
+    paragraphs = []
+    for i in sorted(keep):
+        s = lines[i].strip()
+        d = parse_dateline(s)
+        if d:
+            published = published or d[0]
+            s = s[d[1]:].strip()
+            if not s:
+                continue
+        if title is not None and s == title and not paragraphs:
+            continue
+        paragraphs.append(s)
+    return {"title": title, "published_at": published, "date_source": "text" if published else None,
+            "text": normalise_paragraphs(paragraphs)}
+
+
+# ---- HTML ----------------------------------------------------------------------------------------------
+def _trafilatura(html: str, url: str | None, **options):
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        date_extraction_params={"original_date": True, "extensive_search": True}, **options,
+    )
+
+
+def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> dict:
+    """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little, our filter)."""
+    try:
+        doc = _trafilatura(html, url, favor_precision=True)
+        if doc is None or count_words(doc.text or "") < max(min_words, 50):
+            second = _trafilatura(html, url, favor_recall=True)
+            if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
+                doc = second
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise Rejected("parse_error", f"{type(exc).__name__}: {exc}") from None
+    if doc is None or not (doc.text or "").strip():
+        raise Rejected("empty_text", "no article text found in the page")
+    text = boilerplate.strip_residue(doc.text)
+    paragraphs = [p for p in text.split("\n") if p.strip() and not boilerplate.is_chrome(p)]
+    published = parse_any(doc.date)
+    return {
+        "title": (doc.title or None),
+        "author": (doc.author or None),
+        "site": doc.sitename or doc.hostname or None,
+        "url": doc.url or url,
+        "published_at": published,
+        "date_source": "metadata" if published else None,
+        "text": normalise_paragraphs(paragraphs),
+    }
+
+
+# ---- JSONL --------------------------------------------------------------------------------------------
+def clean_jsonl_record(line: bytes) -> dict:
+    obj = json.loads(line)
+    published = parse_any(obj.get("published_at"))
+    url = obj.get("url") or None
+    return {
+        "title": obj.get("title") or None,
+        "author": obj.get("author") or None,
+        "site": obj.get("source") or obj.get("site") or (urlsplit(url).hostname if url else None),
+        "url": url,
+        "published_at": published,
+        "date_source": "metadata" if published else None,
+        "text": obj["text"],  # verbatim: offsets refer to the given text
+    }
+
+
+# ---- the stage -------------------------------------------------------------------------------------------
+def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
+    """documents -> (articles without dup columns, rejects)."""
+    rows, rejects = [], []
+    cols = {name: documents.column(name).to_pylist() for name in
+            ("doc_id", "source", "media_type", "content", "run_id")}
+    for i in range(documents.num_rows):
+        doc_id, source, media_type, content, run_id = (cols[c][i] for c in cols)
+        try:
+            if media_type == "application/x-ndjson":
+                page = clean_jsonl_record(content)
+            else:
+                decoded = decode_content(content, media_type)
+                if media_type == "text/html":
+                    page = clean_html_page(decoded, None, config.min_words)
+                else:
+                    page = clean_text_page(decoded)
+            text = page["text"]
+            words = count_words(text)
+            if words == 0:
+                raise Rejected("empty_text", "no story text left after removing page chrome")
+            if words < config.min_words:
+                raise Rejected("too_short", f"{words} words < min_words {config.min_words}")
+        except Rejected as exc:
+            rejects.append({"source": source, "doc_id": doc_id, "stage": "clean", "reason": exc.reason,
+                            "detail": exc.detail, "run_id": run_id})
+            continue
+        url = page.get("url")
+        published, date_source = page.get("published_at"), page.get("date_source")
+        if published is None and (d := date_from_url(url or (source if "://" in source else None))):
+            published, date_source = d, "url"
+        site = page.get("site") or (urlsplit(url).hostname if url else None)
+        rows.append({
+            "article_id": sha(source, doc_id),
+            "doc_id": doc_id, "url": url, "source": source, "site": site,
+            "title": page.get("title"), "author": page.get("author"),
+            "published_at": published, "date_source": date_source,
+            "language": detect_language(text), "text": text, "n_words": words,
+            "text_hash": text_hash(text), "dup_of": None, "dup_similarity": None, "run_id": run_id,
+        })
+    return schemas.from_rows(rows, schemas.ARTICLES), schemas.from_rows(rejects, schemas.REJECTS)
+
+
+@task(name="clean")
+def clean(config: Config, run_id: str, document_parts: list[str]) -> dict:
+    """Clean each staged documents part into a staged ``_clean`` part (articles before dedup)."""
+    import pyarrow.parquet as pq
+
+    store = Store(Path(config.out))
+    parts, n_in, n_out, all_rejects = [], 0, 0, []
+    for path in document_parts:
+        documents = pq.read_table(path)
+        articles, rejects = clean_articles(documents, config)
+        name = Path(path).stem.split("-fetch-")[-1]
+        staged = store.staging_dir(run_id) / "_clean" / f"clean-{name}.parquet"
+        if articles.num_rows:
+            write_parquet_atomic(articles, staged)
+            parts.append(str(staged))
+        store.stage_part(run_id, "rejects", rejects, f"clean-{name}")
+        n_in += documents.num_rows
+        n_out += articles.num_rows
+        all_rejects.append(rejects)
+        progress("clean", documents.num_rows)
+    rejects = pa.concat_tables(all_rejects) if all_rejects else schemas.REJECTS.empty_table()
+    return {"parts": parts, "counts": log_counts("clean", n_in, n_out, rejects)}

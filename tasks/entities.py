@@ -1,0 +1,242 @@
+"""Entity mentions from a spaCy Doc: clean spans, settled labels, one id per real-world entity.
+
+Reads: a parsed Doc of ``articles.text`` (article_id attached).
+Produces ``mentions`` rows: article_id, entity_id, name, surface, label, start_char, end_char, sentence.
+
+- Spans are normalised: split at line breaks, markup residue and brackets; possessives, edge
+  punctuation, a leading "the" and titles ("President", "Secretary of State") are kept out.
+- Within an article, a short form ("Lavrov", "Assad") resolves to the full name that ends in it,
+  and the label of every mention of one entity is settled by vote (so "Lavrov" tagged ORG once
+  becomes PERSON like the rest).  Known names (the shipped alias table, extendable by the user)
+  give canonical names and labels: "U.S." and "America" are "United States", "Daesh" is
+  "Islamic State".
+- ``entity_id`` is a hash of a normalised key, so it is the same in every article and run.
+  Person keys tolerate transliteration: the first name is reduced to its consonant skeleton
+  (Sergey/Sergei, Mohammed/Muhammad, Vladimir/Vlademir) and the surname is softly folded.
+"""
+from __future__ import annotations
+
+import bisect
+import csv
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from newsloom.util import sha
+
+KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+
+TITLE_WORDS = (
+    r"President|Vice[- ]President|Presidents|Prime\ Minister|Foreign\ Minister|Defen[cs]e\ Minister|Minister|"
+    r"Secretary\ of\ State|Secretary\ of\ Defen[cs]e|Secretary-General|Secretary\ General|Secretary|"
+    r"Defen[cs]e\ Secretary|State\ Secretary|Ambassador|Chancellor|Senator|Sen\.|Rep\.|Representative|Gov\.|"
+    r"Governor|Mayor|Dr\.|Mr\.|Mrs\.|Ms\.|Prof\.|Professor|General|Gen\.|Col\.|Colonel|Lt\.|Sgt\.|Capt\.|"
+    r"Admiral|Adm\.|Judge|Justice|Sir|Dame|Lord|Lady|King|Queen|Prince|Princess|Pope|Sheikh|Emir|Chairman|"
+    r"Chairwoman|Chief|CEO|Spokesman|Spokeswoman|Spokesperson|Speaker|Deputy|Acting|Former|former|the\ late"
+)
+LEADING_TITLES = re.compile(rf"^(?:(?:{TITLE_WORDS})\s+)+", re.VERBOSE)
+# ORG/GPE fragments cut out of a title: "State" in "Secretary of State"
+TITLE_TAILS = re.compile(r"(?:Secretary|Minister|Ministry|Department|Secretary-General)\s+(?:of\s+)?(?:the\s+)?$")
+TITLE_HEADS = re.compile(r"^\s+(?:Secretary|Minister|Ministry|Department|Secretary-General)\b")
+SPLIT_AT = re.compile(r"[\[\]()\n{}|<>=]|[—–]|\s-\s")
+EDGE = "\"'“”‘’„«»‹›″′`,.;:!?*_/\\-–— \t\u00a0"
+POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
+PERSON_PARTICLES = {"al", "el", "ad", "as", "ash", "at", "bin", "ibn", "van", "von", "der", "de", "la", "le", "du", "da", "di"}
+
+
+# ---- folding and keys ------------------------------------------------------------------------------
+def fold(s: str) -> str:
+    """Lowercase, accents removed, punctuation dropped, a leading 'the' removed, spaces collapsed."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("’", "'")
+    s = re.sub(r"['.]", "", s)
+    s = re.sub(r"[^\w]+", " ", s).strip()
+    return re.sub(r"^the ", "", s)
+
+
+def _soft(token: str) -> str:
+    """Soft transliteration fold for a surname: kh->h, y->i, ou->u, doubled letters once."""
+    t = token.replace("kh", "h").replace("ou", "u").replace("y", "i").replace("ck", "k").replace("ph", "f")
+    return re.sub(r"(.)\1+", r"\1", t)
+
+
+def _skeleton(token: str) -> str:
+    """Consonant skeleton of a given name: first letter kept, vowels and y dropped, doubles collapsed."""
+    t = _soft(token)
+    if not t:
+        return t
+    rest = re.sub(r"[aeiouyhw]", "", t[1:])
+    return re.sub(r"(.)\1+", r"\1", t[0] + rest)
+
+
+def surname(name: str) -> str:
+    """The folded surname of a person name, particles (al-, van, ...) dropped: 'Bashar al-Assad' -> 'asad'."""
+    toks = fold(name).replace("-", " ").split()
+    while len(toks) > 1 and toks[-1] in {"jr", "sr", "ii", "iii"}:
+        toks.pop()
+    return _soft(toks[-1]) if toks else ""
+
+
+def name_tokens(name: str) -> list[str]:
+    """Folded name tokens without particles: 'Bashar al-Assad' -> ['bashar', 'assad']."""
+    return [t for t in fold(name).replace("-", " ").split() if t not in PERSON_PARTICLES]
+
+
+def person_key(name: str) -> str:
+    toks = name_tokens(name)
+    if not toks:
+        return ""
+    if len(toks) == 1:
+        return "~" + _soft(toks[0])  # a surname alone: not yet tied to a full name
+    return _skeleton(toks[0]) + " " + _soft(toks[-1])
+
+
+def entity_id_for(name: str, label: str) -> str:
+    if label == "PERSON":
+        return sha("PERSON", person_key(name), n=16)
+    return sha("ENTITY", fold(name), n=16)
+
+
+# ---- aliases -----------------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def load_aliases(extra: str | None = None) -> dict[str, tuple[str, str]]:
+    """folded alias -> (canonical name, label), from the shipped table plus an optional user CSV."""
+    table: dict[str, tuple[str, str]] = {}
+    sources = [resources.files("newsloom").joinpath("data/aliases.csv").read_text(encoding="utf-8")]
+    if extra:
+        sources.append(Path(extra).read_text(encoding="utf-8"))
+    for text in sources:
+        rows = csv.reader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+        header = next(rows, None)
+        if header is None or [h.strip().lower() for h in header[:3]] != ["alias", "name", "label"]:
+            raise ValueError("an alias table needs the header: alias,name,label")
+        for row in rows:
+            if len(row) < 3:
+                raise ValueError(f"alias row needs 3 fields: {row}")
+            alias, name, label = (x.strip() for x in row[:3])
+            table[fold(alias)] = (name, label.upper())
+    return table
+
+
+# ---- span normalisation -----------------------------------------------------------------------------------
+def normalise_span(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """Clean sub-spans of an entity span: split at residue, trimmed of titles, possessives and punctuation."""
+    pieces, pos = [], start
+    for m in SPLIT_AT.finditer(text, start, end):
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, end))
+    out = []
+    for s, e in pieces:
+        while s < e and text[s] in EDGE:
+            s += 1
+        while e > s and text[e - 1] in EDGE and not (text[e - 1] == "." and _is_abbrev(text[s:e])):
+            e -= 1
+        m = POSSESSIVE.search(text, s, e)
+        if m and m.end() == e and e - s > 2:
+            e = m.start()
+            while e > s and text[e - 1] in EDGE:
+                e -= 1
+        if label != "PERSON" and text[s:e].lower().startswith("the "):
+            s += 4
+        if label == "PERSON" or label in ("ORG", "GPE"):
+            m = LEADING_TITLES.match(text, s, e)
+            if m and m.end() < e:
+                s = m.end()
+        span = text[s:e]
+        if e - s >= 2 and (span[0].isupper() or span[0].isdigit() or
+                           (span.split("-")[0].split(" ")[0].lower() in PERSON_PARTICLES and any(c.isupper() for c in span))):
+            out.append((s, e))
+    return out
+
+
+def _is_abbrev(s: str) -> bool:
+    return bool(re.search(r"\b[A-Za-z]\.[A-Za-z]\.?$", s)) or bool(re.search(r"\b(?:Jr|Sr|Inc|Co|Ltd|Corp|St)\.$", s))
+
+
+# ---- mentions ----------------------------------------------------------------------------------------------------
+def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) -> list[dict]:
+    """Mentions of one parsed article, resolved within the article."""
+    text = doc.text
+    sent_starts = [s.start_char for s in doc.sents]
+    raw = []
+    for ent in doc.ents:
+        if ent.label_ not in KEEP_LABELS:
+            continue
+        for s, e in normalise_span(text, ent.start_char, ent.end_char, ent.label_):
+            surface = text[s:e]
+            if ent.label_ in ("ORG", "GPE") and len(surface.split()) == 1 and (
+                    TITLE_TAILS.search(text[max(0, s - 30):s]) or (ent.label_ == "ORG" and TITLE_HEADS.match(text[e:e + 20]))):
+                continue  # "State" cut out of "Secretary of State", "Defense" out of "Defense Secretary"
+            raw.append({"start": s, "end": e, "surface": surface, "label": ent.label_})
+    # known names from the alias table
+    for m in raw:
+        hit = aliases.get(fold(m["surface"]))
+        m["alias"] = hit
+        if hit:
+            m["label"] = hit[1]
+    # full person names in the article, by surname
+    full_by_surname: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for m in raw:
+        if m["label"] == "PERSON" and not m["alias"] and len(name_tokens(m["surface"])) >= 2:
+            full_by_surname[surname(m["surface"])].append((m["start"], m["surface"]))
+    # label vote per folded surface, with short forms of a full person name counted as PERSON
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for m in raw:
+        if m["alias"]:
+            continue
+        key = fold(m["surface"])
+        if len(name_tokens(m["surface"])) == 1 and surname(m["surface"]) in full_by_surname:
+            votes[key]["PERSON"] += 2
+        votes[key][m["label"]] += 1
+    rows = []
+    for m in raw:
+        if m["alias"]:
+            name, label = m["alias"]
+            if label == "NORP":  # a demonym points at its country; the mention keeps its NORP label
+                country = aliases.get(fold(name))
+                eid = entity_id_for(name, country[1] if country else "GPE")
+            else:
+                eid = entity_id_for(name, label)
+        else:
+            key = fold(m["surface"])
+            label = votes[key].most_common(1)[0][0] if votes[key] else m["label"]
+            name = m["surface"]
+            if label == "PERSON":
+                name = _resolve_person(m["surface"], m["start"], full_by_surname)
+            name = re.sub(r"\s+", " ", name)
+            eid = entity_id_for(name, label)
+        rows.append({
+            "article_id": article_id, "entity_id": eid, "name": name, "surface": m["surface"], "label": label,
+            "start_char": m["start"], "end_char": m["end"],
+            "sentence": max(0, bisect.bisect_right(sent_starts, m["start"]) - 1),
+        })
+    _settle_person_names(rows)
+    return rows
+
+
+def _resolve_person(surface: str, start: int, full_by_surname: dict[str, list[tuple[int, str]]]) -> str:
+    if len(name_tokens(surface)) >= 2:
+        return surface
+    fulls = full_by_surname.get(surname(surface))
+    if not fulls:
+        return surface
+    before = [f for f in fulls if f[0] < start]
+    return (before[-1] if before else fulls[0])[1]
+
+
+def _settle_person_names(rows: list[dict]) -> None:
+    """One name per entity in the article: the most frequent full form, first seen on a tie."""
+    forms: dict[str, Counter] = defaultdict(Counter)
+    first: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r["label"] == "PERSON":
+            forms[r["entity_id"]][r["name"]] += 1
+            first.setdefault((r["entity_id"], r["name"]), r["start_char"])
+    for r in rows:
+        if r["label"] == "PERSON":
+            c = forms[r["entity_id"]]
+            r["name"] = max(c, key=lambda n: (c[n], -first[(r["entity_id"], n)]))

@@ -1,0 +1,89 @@
+"""entity-extract: mentions and quotes from one spaCy parse per article.
+
+Reads ``articles``: article_id, source, doc_id, text, language, dup_of.
+Writes ``mentions`` (see tasks.entities) and ``quotes`` (see tasks.quotes) for original articles
+(dup_of null) in a language the model covers; ``rejects`` rows (stage ``extract``) with reason
+``unsupported_language`` or ``too_large`` for the others.  Duplicates are skipped without a
+reject: they are kept in ``articles`` and point at their original.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from prefect import task
+
+from newsloom import schemas
+from newsloom.config import Config
+from newsloom.nlp import MAX_CHARS, load_nlp
+from newsloom.storage import Store
+from newsloom.util import log_counts, progress
+from tasks.entities import extract_mentions, load_aliases
+from tasks.quotes import extract_quotes
+
+NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
+
+
+def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
+    """(original articles the model can read, rejects for the originals it cannot)."""
+    originals = articles.filter(pc.is_null(articles.column("dup_of")))
+    keep, rejects = [], []
+    for i, (lang, text) in enumerate(zip(originals.column("language").to_pylist(), originals.column("text").to_pylist())):
+        reason = None
+        if lang is not None and lang not in config.languages:
+            reason, detail = "unsupported_language", f"language {lang!r} not in {config.languages}"
+        elif len(text) > MAX_CHARS:
+            reason, detail = "too_large", f"{len(text)} characters > {MAX_CHARS}"
+        if reason is None:
+            keep.append(i)
+            continue
+        rejects.append({"source": originals.column("source")[i].as_py(), "doc_id": originals.column("doc_id")[i].as_py(),
+                        "stage": "extract", "reason": reason, "detail": detail,
+                        "run_id": originals.column("run_id")[i].as_py()})
+    return originals.take(keep), schemas.from_rows(rejects, schemas.REJECTS)
+
+
+def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
+                                batch_size: int = 32) -> tuple[pa.Table, pa.Table]:
+    """Parse each article once; return (mentions, quotes) for all of them."""
+    pairs = zip(articles.column("text").to_pylist(), articles.column("article_id").to_pylist())
+    mentions, quotes = [], []
+    for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        ms = extract_mentions(doc, article_id, aliases)
+        qs = extract_quotes(doc, article_id, ms)
+        mentions.extend(ms)
+        quotes.extend(qs)
+    for r in mentions:
+        r["run_id"] = run_id
+    for r in quotes:
+        r["run_id"] = run_id
+    return schemas.from_rows(mentions, schemas.MENTIONS), schemas.from_rows(quotes, schemas.QUOTES)
+
+
+@task(name="entity-extract")
+def extract(config: Config, run_id: str, article_parts: list[str]) -> dict:
+    """Mentions and quotes for each staged articles part.  The model is loaded only if there is work."""
+    store = Store(Path(config.out))
+    aliases = load_aliases(config.aliases_file)
+    n_in = n_articles = n_mentions = n_quotes = 0
+    all_rejects = []
+    for path in article_parts:
+        articles = pq.read_table(path, columns=NLP_COLUMNS)
+        todo, rejects = select_articles(articles, config)
+        name = Path(path).stem.split("-dedup-")[-1]
+        store.stage_part(run_id, "rejects", rejects, f"extract-{name}")
+        all_rejects.append(rejects)
+        n_in += articles.num_rows
+        if todo.num_rows:
+            mentions, quotes = extract_mentions_and_quotes(todo, load_nlp(config.model), aliases, run_id)
+            store.stage_part(run_id, "mentions", mentions, f"extract-{name}")
+            store.stage_part(run_id, "quotes", quotes, f"extract-{name}")
+            n_articles += todo.num_rows
+            n_mentions += mentions.num_rows
+            n_quotes += quotes.num_rows
+        progress("entity-extract", articles.num_rows)
+    rejects = pa.concat_tables(all_rejects) if all_rejects else schemas.REJECTS.empty_table()
+    counts = log_counts("entity-extract", n_in, n_articles, rejects, mentions=n_mentions, quotes=n_quotes)
+    return {"counts": counts}

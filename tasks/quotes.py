@@ -1,0 +1,477 @@
+"""Quotations and their speakers, from the same spaCy Doc as the mentions (never parsed twice).
+
+Reads: a parsed Doc of ``articles.text`` and that article's mentions.
+Produces ``quotes`` rows: quote_id, article_id, text, start_char, end_char, kind, speaker,
+speaker_entity_id, speaker_surface, speaker_start, speaker_end, cue, attribution, confidence,
+utterance_id.
+
+Direct quotes: every kind of mark (straight and curly double quotes, curly single quotes, « »,
+„ “, ″); an apostrophe between letters is never a mark.  A quote left open at a paragraph's end
+continues when the next paragraph opens with a mark (multi-paragraph quote); an unbalanced mark
+is dropped and the rest of the article is still read.  Short scare quotes around a name or term,
+and titles of works, are not quotes.
+
+Attribution, in order: a reporting verb next to the quote ("X said", "said X", "X told TASS",
+"according to X") whose subject is the speaker; "X: “...”"; otherwise the speaker of the
+quote just before (a continuation).  A pronoun or a role noun ("the minister") is resolved to a
+person named earlier in the article.  Indirect speech is a reporting verb with a clausal
+complement outside quotation marks ("Lavrov said that ...").
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from newsloom.util import sha
+
+CUES = {
+    "say", "tell", "add", "state", "stress", "note", "explain", "insist", "claim", "argue", "warn", "declare",
+    "announce", "affirm", "confirm", "reply", "respond", "write", "ask", "acknowledge", "admit", "assert",
+    "comment", "continue", "emphasize", "emphasise", "indicate", "point", "recall", "report", "suggest", "urge",
+    "describe", "charge", "deny", "conclude", "testify", "tweet", "concede", "mention", "remark", "predict",
+    "promise", "vow", "complain", "observe", "underline", "underscore", "clarify", "maintain", "reiterate",
+    "allege", "caution", "answer", "agree", "believe", "think", "hope", "tout", "boast", "quip", "joke",
+    "shout", "exclaim", "whisper", "recount", "counter", "retort", "elaborate", "summarize",
+}
+# verbs that take reported speech as a clause: "X said that ...", "X told reporters the talks would ..."
+INDIRECT_CUES = CUES - {"ask", "continue", "describe", "answer", "joke", "shout", "whisper"}
+PRONOUNS = {"he", "she", "they", "i", "we", "it"}
+ROLE_NOUNS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "official",
+              "ambassador", "chancellor", "senator", "governor", "mayor", "chief", "leader", "diplomat",
+              "envoy", "premier", "general", "commander", "director", "chairman", "chairwoman", "candidate",
+              "judge", "prosecutor", "lawyer", "attorney", "officer", "executive", "ceo", "mother", "father"}
+WORK_TITLE_CUE = re.compile(r"(?:film|movie|book|novel|song|album|show|series|play|titled|entitled|called|dubbed|"
+                            r"so-called|headlined|column|article|report|slogan|hashtag|motto)\s*$", re.IGNORECASE)
+
+OPEN_CLOSE = {"“": "”", "„": "“”", "«": "»", "‹": "›", "‘": "’", "‚": "‘’"}
+SYMMETRIC = {'"', "″"}
+MARKS = set("“”„«»‹›‘’‚\"″")
+WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Segment:
+    start: int  # content start (after the mark)
+    end: int  # content end (before the mark)
+    utterance: int
+    open_at_end: bool = False  # continues in the next paragraph
+
+
+def _is_apostrophe(text: str, i: int) -> bool:
+    prev = text[i - 1] if i > 0 else " "
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    return prev.isalnum() and nxt.isalnum() or (prev.lower() == "s" and not nxt.isalnum() and text[i] == "’" and False)
+
+
+def find_quote_segments(text: str) -> list[Segment]:
+    """Spans inside quotation marks, paired per paragraph, continued across paragraphs."""
+    paras = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
+    segments: list[Segment] = []
+    utter = 0
+    carry: tuple[str, str] | None = None  # (opener, closers) carried from the previous paragraph
+    for pi, (ps, pe) in enumerate(paras):
+        i = ps
+        open_pos, closers, opener = None, "", ""
+        if carry is not None:
+            # a continued quote: the paragraph opens with the same mark again
+            j = ps
+            if j < pe and (text[j] == carry[0] or text[j] in SYMMETRIC and carry[0] in SYMMETRIC):
+                open_pos, opener, closers = j, carry[0], carry[1]
+                i = j + 1
+            carry = None
+        while i < pe:
+            ch = text[i]
+            if open_pos is None:
+                if ch in OPEN_CLOSE and not (ch in "‘‚" and _is_apostrophe(text, i)):
+                    if ch == "‘" and i > ps and text[i - 1].isalnum():
+                        i += 1
+                        continue
+                    open_pos, opener, closers = i, ch, OPEN_CLOSE[ch]
+                elif ch in SYMMETRIC:
+                    open_pos, opener, closers = i, ch, ch
+            else:
+                is_close = ch in closers and not (ch == "’" and _is_apostrophe(text, i))
+                if ch in SYMMETRIC and opener in SYMMETRIC:
+                    is_close = True
+                if is_close and i > open_pos + 1:
+                    segments.append(Segment(open_pos + 1, i, utter))
+                    utter += 1
+                    open_pos = None
+            i += 1
+        if open_pos is not None:
+            nxt = paras[pi + 1] if pi + 1 < len(paras) else None
+            continues = nxt is not None and (text[nxt[0]] == opener or text[nxt[0]] in SYMMETRIC and opener in SYMMETRIC)
+            if continues and opener not in "‘‚":
+                segments.append(Segment(open_pos + 1, pe, utter, open_at_end=True))
+                carry = (opener, closers)
+            else:
+                # unbalanced: forget this mark and read the rest of the paragraph again after it
+                rest = find_quote_segments_in(text, open_pos + 1, pe)
+                for s in rest:
+                    segments.append(Segment(s[0], s[1], utter))
+                    utter += 1
+    return _trim(text, segments)
+
+
+def find_quote_segments_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    sub = text[start:end]
+    return [(start + s.start, start + s.end) for s in find_quote_segments(sub) if not s.open_at_end]
+
+
+def _trim(text: str, segments: list[Segment]) -> list[Segment]:
+    out = []
+    for s in segments:
+        a, b = s.start, s.end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a and WORD.search(text, a, b):
+            out.append(Segment(a, b, s.utterance, s.open_at_end))
+    return out
+
+
+# ---- attribution -----------------------------------------------------------------------------------------
+@dataclass
+class Speaker:
+    surface_start: int
+    surface_end: int
+    name: str | None = None
+    entity_id: str | None = None
+    cue: str | None = None
+    attribution: str = "explicit"
+    confidence: float = 0.0
+
+
+@dataclass
+class Context:
+    doc: object
+    text: str
+    mentions: list[dict]
+    mention_starts: list[int] = field(default_factory=list)
+    quote_spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.mentions = sorted(self.mentions, key=lambda m: m["start_char"])
+        self.mention_starts = [m["start_char"] for m in self.mentions]
+
+    def in_quote(self, pos: int) -> bool:
+        return any(a - 1 <= pos <= b for a, b in self.quote_spans)
+
+    def mentions_in(self, start: int, end: int) -> list[dict]:
+        i = bisect.bisect_left(self.mention_starts, start)
+        out = []
+        while i < len(self.mentions) and self.mentions[i]["start_char"] < end:
+            if self.mentions[i]["end_char"] <= end:
+                out.append(self.mentions[i])
+            i += 1
+        return out
+
+    def subject_person_before(self, pos: int, window: int = 600) -> dict | None:
+        """The last person before ``pos`` that is the subject of its clause, within ``window`` chars."""
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        while i >= 0 and self.mentions[i]["start_char"] >= pos - window:
+            m = self.mentions[i]
+            if m["label"] == "PERSON" and not self.in_quote(m["start_char"]):
+                span = self.doc.char_span(m["start_char"], m["end_char"], alignment_mode="expand")
+                if span is not None and any(t.dep_ in ("nsubj", "nsubjpass") for t in span):
+                    return m
+            i -= 1
+        return self.last_person_before(pos)
+
+    def last_person_before(self, pos: int, role: str | None = None) -> dict | None:
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        while i >= 0:
+            m = self.mentions[i]
+            if m["label"] == "PERSON" and not self.in_quote(m["start_char"]):
+                if role is None or role in self.text[max(0, m["start_char"] - 60):m["start_char"]].lower():
+                    return m
+            i -= 1
+        return None
+
+
+def _subject(cue) -> object | None:
+    for child in cue.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            if child.lower_ in ("who", "that", "which") and cue.dep_ == "relcl":
+                return cue.head  # "Churkin, who charged that ..."
+            return child
+    if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.pos_ in ("VERB", "AUX"):
+        for child in cue.head.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                return child
+    return None
+
+
+def _speaker_from_subject(ctx: Context, subj, cue_lemma: str, attribution: str = "explicit") -> Speaker:
+    toks = [t for t in subj.subtree if not ctx.in_quote(t.idx)]
+    if not toks:
+        toks = [subj]
+    # keep the noun phrase around the head; drop relative and appositive clauses after a comma
+    start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    head_end = subj.idx + len(subj.text)
+    cut = ctx.text.find(",", subj.idx, end)
+    if cut != -1:
+        end = max(head_end, cut)
+    while end > start and ctx.text[end - 1] in ",;: ":
+        end -= 1
+    return _resolve(ctx, start, end, subj, cue_lemma, attribution)
+
+
+def _resolve(ctx: Context, start: int, end: int, head, cue_lemma: str | None, attribution: str) -> Speaker:
+    sp = Speaker(start, end, cue=cue_lemma, attribution=attribution)
+    inside = ctx.mentions_in(start, end)
+    persons = [m for m in inside if m["label"] == "PERSON"]
+    at_head = [m for m in inside if head is not None and m["start_char"] <= head.idx < m["end_char"]
+               and m["label"] in ("PERSON", "ORG", "GPE")]
+    pick = persons[-1] if persons else (at_head[0] if at_head else None)
+    if pick is not None:
+        sp.name, sp.entity_id = pick["name"], pick["entity_id"]
+        sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
+        return sp
+    word = head.text.lower() if head is not None else ctx.text[start:end].lower()
+    if word in PRONOUNS and word != "it":
+        antecedent = ctx.subject_person_before(start)
+        sp.attribution = "pronoun"
+        if antecedent is not None:
+            sp.name, sp.entity_id, sp.confidence = antecedent["name"], antecedent["entity_id"], 0.7
+        else:
+            sp.confidence = 0.35
+        return sp
+    lemma = head.lemma_.lower() if head is not None else word
+    if lemma in ROLE_NOUNS:
+        antecedent = ctx.last_person_before(start, role=lemma)
+        if antecedent is not None:
+            sp.name, sp.entity_id, sp.confidence = antecedent["name"], antecedent["entity_id"], 0.6
+            return sp
+    sp.confidence = 0.45
+    return sp
+
+
+def _cue_tokens(doc, start: int, end: int, ctx: Context):
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return []
+    return [t for t in span if t.lemma_.lower() in CUES and t.pos_ in ("VERB", "AUX") and not ctx.in_quote(t.idx)]
+
+
+def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
+    """The speaker of the quote at [seg_start, seg_end), from the words around it."""
+    doc, text = ctx.doc, ctx.text
+    close = seg_end
+    while close < len(text) and (text[close] in MARKS or text[close] in " \t,"):
+        close += 1
+    para_end = text.find("\n\n", seg_end)
+    para_end = len(text) if para_end == -1 else para_end
+    # "X: “...”" with a name right before the colon
+    before = text[max(0, seg_start - 4):seg_start]
+    if ":" in before:
+        colon = text.rfind(":", 0, seg_start)
+        ms = [m for m in ctx.mentions_in(max(0, colon - 80), colon) if m["end_char"] >= colon - 1]
+        if ms and ms[-1]["label"] == "PERSON":
+            m = ms[-1]
+            return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], None, "explicit", 0.8)
+    # the sentence after the quote's end and the one holding its start
+    sent_after = _sentence_at(doc, min(close, len(text) - 1), forward=True) if close < para_end else None
+    para_start = text.rfind("\n\n", 0, seg_start)
+    para_start = 0 if para_start == -1 else para_start + 2
+    frame_end = seg_start
+    while frame_end > para_start and (text[frame_end - 1] in MARKS or text[frame_end - 1].isspace()):
+        frame_end -= 1
+    if frame_end <= para_start and para_start >= 2 and text[:para_start].rstrip()[-1:] in (",", ":"):
+        frame_end = len(text[:para_start].rstrip())  # "Kerry, he said,\n\n“...”"
+    sent_before = _sentence_at(doc, max(frame_end - 1, 0), forward=False) if frame_end > 0 and (
+        frame_end > para_start or frame_end < para_start) else None
+    candidates = []
+    if sent_after is not None:
+        a, b = sent_after
+        b = min(b, para_end)
+        if a >= seg_start - 2 or text[close:a].strip() == "" or a <= close:
+            for t in _cue_tokens(doc, max(a, close), b, ctx):
+                candidates.append((0 if t.idx - close < 40 else 2, t.idx - close, t))
+    # a following paragraph that opens with the frame: "he said following ...", "Toner told reporters ..."
+    if close >= para_end and para_end + 2 < len(text):
+        nxt = _sentence_at(doc, para_end + 2, forward=True)
+        if nxt is not None:
+            lo = max(nxt[0], para_end + 2)
+            for t in _cue_tokens(doc, lo, min(nxt[1], lo + 60), ctx):
+                candidates.append((1, t.idx - close, t))
+    if sent_before is not None:
+        a, b = sent_before
+        same_para = frame_end > para_start
+        for t in _cue_tokens(doc, a, min(b, frame_end), ctx):
+            near = seg_start - t.idx < 40
+            candidates.append(((1 if near else 3) if same_para else 2, seg_start - t.idx, t))
+    for _, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
+        if cue.lemma_.lower() == "accord":
+            continue
+        subj = _subject(cue)
+        if subj is not None and not ctx.in_quote(subj.idx):
+            return _speaker_from_subject(ctx, subj, cue.lemma_.lower())
+    # "according to X"
+    for rng in (sent_after, sent_before):
+        if rng is None:
+            continue
+        span = doc.char_span(rng[0], rng[1], alignment_mode="expand")
+        for t in span or []:
+            if t.lower_ == "according" and t.i + 2 < len(doc) and doc[t.i + 1].lower_ == "to" and not ctx.in_quote(t.idx):
+                obj = doc[t.i + 2:]
+                head = next((c for c in doc[t.i + 1].children if c.dep_ == "pobj"), None)
+                if head is not None:
+                    toks = list(head.subtree)
+                    return _resolve(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head, "according to", "explicit")
+                del obj
+    return None
+
+
+def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:
+    """(start, end) of the sentence holding the first token at or after ``char`` (before, if not forward)."""
+    if not len(doc) or char < 0:
+        return None
+    starts = doc.user_data.get("_tok_starts")
+    if starts is None:
+        starts = doc.user_data["_tok_starts"] = [t.idx for t in doc]
+    i = bisect.bisect_right(starts, char) - 1  # token starting at or before char
+    if i < 0:
+        i = 0
+    tok = doc[i]
+    if char >= tok.idx + len(tok.text):  # char is in the whitespace after tok
+        if forward:
+            if i + 1 >= len(doc):
+                return None
+            tok = doc[i + 1]
+    sent = tok.sent
+    return sent.start_char, sent.end_char
+
+
+# ---- the extractor --------------------------------------------------------------------------------------------
+def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
+    content = ctx.text[a:b]
+    words = WORD.findall(content)
+    if WORK_TITLE_CUE.search(ctx.text[max(0, a - 25):a - 1]):
+        return True
+    if len(words) <= 3 and all(w[:1].isupper() for w in words):
+        return True  # a name or term in marks: “ISIS”
+    if len(words) <= 2 and not attributed:
+        return True
+    return False
+
+
+def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
+    """Direct and indirect quotes of one parsed article, with speakers resolved to mentions."""
+    text = doc.text
+    segments = find_quote_segments(text)
+    ctx = Context(doc, text, mentions, quote_spans=[(s.start, s.end) for s in segments])
+    rows: list[dict] = []
+    by_utterance: dict[int, list[tuple[Segment, Speaker | None]]] = {}
+    for seg in segments:
+        by_utterance.setdefault(seg.utterance, []).append((seg, attribute(ctx, seg.start, seg.end)))
+    # interrupted quotes ("A," she said, "B"): consecutive segments in one sentence share a speaker
+    utterances = sorted(by_utterance)
+    merged: dict[int, int] = {u: u for u in utterances}
+    for u_prev, u in zip(utterances, utterances[1:]):
+        (s_prev, sp_prev), (s_cur, sp_cur) = by_utterance[u_prev][-1], by_utterance[u][0]
+        gap = text[s_prev.end + 1:s_cur.start - 1]
+        if "\n" not in gap and len(gap) < 60 and re.match(r"^[,;:]?\s*[^.!?]*[,:]\s*$", gap) and _cue_in(gap):
+            merged[u] = merged[u_prev]
+    previous: Speaker | None = None
+    prev_end = -1
+    groups: dict[int, list[tuple[Segment, Speaker | None]]] = {}
+    for u in utterances:
+        groups.setdefault(merged[u], []).extend(by_utterance[u])
+    for g in sorted(groups):
+        parts = groups[g]
+        speaker = next((sp for _, sp in parts if sp is not None), None)
+        first = parts[0][0]
+        attributed = speaker is not None
+        if speaker is None and previous is not None and _continues(text, prev_end, first.start):
+            speaker = Speaker(previous.surface_start, previous.surface_end, previous.name, previous.entity_id,
+                              previous.cue, "continuation", min(previous.confidence, 0.6))
+            attributed = True
+        total_words = sum(len(WORD.findall(text[s.start:s.end])) for s, _ in parts)
+        if len(parts) == 1 and _in_heading(text, first.start):
+            continue
+        if len(parts) == 1 and _is_scare_quote(ctx, first.start, first.end, attributed and total_words > 1):
+            continue
+        if total_words <= 2 and not attributed:
+            continue
+        uid = sha(article_id, "u", first.start, n=16)
+        for seg, _ in parts:
+            rows.append(_row(article_id, text, seg.start, seg.end, "direct", speaker, uid))
+        if speaker is not None:
+            previous, prev_end = speaker, parts[-1][0].end
+    rows.extend(extract_indirect(ctx, article_id))
+    rows.sort(key=lambda r: r["start_char"])
+    return rows
+
+
+def _in_heading(text: str, pos: int) -> bool:
+    """The position lies in a short paragraph without closing punctuation: a headline or subheading."""
+    a = text.rfind("\n\n", 0, pos)
+    b = text.find("\n\n", pos)
+    para = text[0 if a == -1 else a + 2: len(text) if b == -1 else b].strip()
+    return len(WORD.findall(para)) < 15 and not re.search(r"[.!?:,;][\"”’»]?$", para)
+
+
+def _cue_in(gap: str) -> bool:
+    return any(w.lower() in {"said", "says", "added", "adds", "told", "stressed", "noted", "explained", "insisted",
+                             "continued", "warned", "argued", "asked", "wrote", "replied"} for w in WORD.findall(gap))
+
+
+def _continues(text: str, prev_end: int, start: int) -> bool:
+    """The quote at ``start`` follows the previous attributed quote closely: same or next paragraph."""
+    if prev_end < 0 or start < prev_end:
+        return False
+    between = text[prev_end:start]
+    return between.count("\n\n") <= 1 and len(between) < 400
+
+
+def extract_indirect(ctx: Context, article_id: str) -> list[dict]:
+    """Reported speech: a reporting verb whose clausal complement lies outside quotation marks."""
+    rows = []
+    for tok in ctx.doc:
+        if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
+            continue
+        comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
+        if comp is None or comp.i < tok.i:
+            continue
+        toks = list(comp.subtree)
+        while toks and (toks[0].lower_ == "that" and toks[0].dep_ == "mark" or toks[0].is_punct):
+            toks = toks[1:]
+        while toks and toks[-1].is_punct:
+            toks = toks[:-1]
+        if len(toks) < 4:
+            continue
+        a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        # mostly inside quotation marks: that is a direct quote already
+        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
+        if inside > 0.3 * (b - a):
+            continue
+        subj = _subject(tok)
+        if subj is None:
+            continue
+        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
+        if speaker.entity_id is None:
+            continue  # reported speech needs a known speaker; otherwise it is usually not speech
+        speaker.confidence = round(speaker.confidence * 0.85, 3)
+        rows.append(_row(article_id, ctx.text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)))
+    return rows
+
+
+def _row(article_id: str, text: str, a: int, b: int, kind: str, sp: Speaker | None, uid: str) -> dict:
+    return {
+        "quote_id": sha(article_id, kind, a, b, n=16),
+        "article_id": article_id,
+        "text": text[a:b],
+        "start_char": a, "end_char": b, "kind": kind,
+        "speaker": sp.name if sp else None,
+        "speaker_entity_id": sp.entity_id if sp else None,
+        "speaker_surface": text[sp.surface_start:sp.surface_end] if sp else None,
+        "speaker_start": sp.surface_start if sp else None,
+        "speaker_end": sp.surface_end if sp else None,
+        "cue": sp.cue if sp else None,
+        "attribution": sp.attribution if sp else "none",
+        "confidence": float(sp.confidence) if sp else 0.3,
+        "utterance_id": uid,
+    }
