@@ -146,7 +146,8 @@ def _trafilatura(html: str, url: str | None, **options):
 
     return trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        date_extraction_params={"original_date": True, "extensive_search": True}, **options,
+        date_extraction_params={"original_date": True, "extensive_search": True,
+                                "outputformat": "%Y-%m-%dT%H:%M:%S%z"}, **options,
     )
 
 

@@ -183,7 +183,9 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
     for m in raw:
         if m["label"] == "PERSON" and not m["alias"] and len(name_tokens(m["surface"])) >= 2:
             full_by_surname[surname(m["surface"])].append((m["start"], m["surface"]))
-    # label vote per folded surface, with short forms of a full person name counted as PERSON
+    # label vote per folded surface: short forms of a full person name and the subjects of speech
+    # verbs ("Calloway said") count as PERSON, unless the name looks like an organisation
+    speakers = _speech_subject_surnames(doc, raw)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if m["alias"]:
@@ -191,7 +193,17 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         key = fold(m["surface"])
         if len(name_tokens(m["surface"])) == 1 and surname(m["surface"]) in full_by_surname:
             votes[key]["PERSON"] += 2
+        if surname(m["surface"]) in speakers and not ORG_WORDS.search(m["surface"]):
+            votes[key]["PERSON"] += 2
         votes[key][m["label"]] += 1
+    # full names that became PERSON by vote are full names too
+    for m in raw:
+        key = fold(m["surface"])
+        if not m["alias"] and m["label"] != "PERSON" and votes[key].most_common(1)[0][0] == "PERSON" \
+                and len(name_tokens(m["surface"])) >= 2:
+            full_by_surname[surname(m["surface"])].append((m["start"], m["surface"]))
+    for v in full_by_surname.values():
+        v.sort()
     rows = []
     for m in raw:
         if m["alias"]:
@@ -216,6 +228,22 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         })
     _settle_person_names(rows)
     return rows
+
+
+SPEECH_LEMMAS = {"say", "tell", "add", "stress", "note", "explain", "insist", "warn", "argue", "claim", "confirm"}
+ORG_WORDS = re.compile(r"\b(?:Company|Co|Corp|Inc|Ltd|Union|Authority|Institute|Ministry|Office|Department|Agency|"
+                       r"Council|Party|Bank|Group|Service|Services|University|Association|Federation|Committee|"
+                       r"Commission|Court|Police|Army|Times|News|Post|Gazette|Ledger|Radio|Television|TV)\b")
+
+
+def _speech_subject_surnames(doc, raw: list[dict]) -> set[str]:
+    """Surnames of entity mentions that are the subject of a speech verb in this article."""
+    out = set()
+    for m in raw:
+        span = doc.char_span(m["start"], m["end"], alignment_mode="expand")
+        if span is not None and any(t.dep_ == "nsubj" and t.head.lemma_ in SPEECH_LEMMAS for t in span):
+            out.add(surname(m["surface"]))
+    return out
 
 
 def _resolve_person(surface: str, start: int, full_by_surname: dict[str, list[tuple[int, str]]]) -> str:

@@ -41,6 +41,8 @@ ROLE_NOUNS = {"minister", "secretary", "president", "spokesman", "spokeswoman", 
               "ambassador", "chancellor", "senator", "governor", "mayor", "chief", "leader", "diplomat",
               "envoy", "premier", "general", "commander", "director", "chairman", "chairwoman", "candidate",
               "judge", "prosecutor", "lawyer", "attorney", "officer", "executive", "ceo", "mother", "father"}
+ORG_ROLE_NOUNS = {"company", "ministry", "authority", "union", "government", "department", "office", "agency",
+                  "firm", "group", "council", "institute", "embassy", "police", "army", "court", "bank", "party"}
 WORK_TITLE_CUE = re.compile(r"(?:film|movie|book|novel|song|album|show|series|play|titled|entitled|called|dubbed|"
                             r"so-called|headlined|column|article|report|slogan|hashtag|motto)\s*$", re.IGNORECASE)
 
@@ -142,6 +144,7 @@ class Speaker:
     cue: str | None = None
     attribution: str = "explicit"
     confidence: float = 0.0
+    tier: str = "same"  # where the frame was found: same, next (paragraph after), prev, colon
 
 
 @dataclass
@@ -180,6 +183,19 @@ class Context:
             i -= 1
         return self.last_person_before(pos)
 
+    def last_entity_before(self, pos: int, label: str, word: str) -> dict | None:
+        """The last ``label`` mention before ``pos`` whose name contains ``word``, else the last one at all."""
+        i = bisect.bisect_left(self.mention_starts, pos) - 1
+        fallback = None
+        while i >= 0:
+            m = self.mentions[i]
+            if m["label"] == label and not self.in_quote(m["start_char"]):
+                if word in m["name"].lower():
+                    return m
+                fallback = fallback or m
+            i -= 1
+        return fallback if word in ("company", "firm") else None
+
     def last_person_before(self, pos: int, role: str | None = None) -> dict | None:
         i = bisect.bisect_left(self.mention_starts, pos) - 1
         while i >= 0:
@@ -204,8 +220,16 @@ def _subject(cue) -> object | None:
     return None
 
 
-def _speaker_from_subject(ctx: Context, subj, cue_lemma: str, attribution: str = "explicit") -> Speaker:
-    toks = [t for t in subj.subtree if not ctx.in_quote(t.idx)]
+def _speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution: str = "explicit") -> Speaker:
+    # "Castell's deputy, Owen Tarrant, told ...": the appositive names the speaker
+    for child in subj.children:
+        if child.dep_ == "appos":
+            toks = list(child.subtree)
+            a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+            if any(m["label"] == "PERSON" for m in ctx.mentions_in(a, b)):
+                subj = child
+                break
+    toks = [t for t in subj.subtree if not ctx.in_quote(t.idx) and not t.is_space]
     if not toks:
         toks = [subj]
     # keep the noun phrase around the head; drop relative and appositive clauses after a comma
@@ -214,8 +238,10 @@ def _speaker_from_subject(ctx: Context, subj, cue_lemma: str, attribution: str =
     cut = ctx.text.find(",", subj.idx, end)
     if cut != -1:
         end = max(head_end, cut)
-    while end > start and ctx.text[end - 1] in ",;: ":
+    while end > start and ctx.text[end - 1] in ",;: \n":
         end -= 1
+    while start < end and ctx.text[start].isspace():
+        start += 1
     return _resolve(ctx, start, end, subj, cue_lemma, attribution)
 
 
@@ -240,6 +266,11 @@ def _resolve(ctx: Context, start: int, end: int, head, cue_lemma: str | None, at
             sp.confidence = 0.35
         return sp
     lemma = head.lemma_.lower() if head is not None else word
+    if lemma in ORG_ROLE_NOUNS:
+        org = ctx.last_entity_before(start, "ORG", lemma)
+        if org is not None:
+            sp.name, sp.entity_id, sp.confidence = org["name"], org["entity_id"], 0.6
+            return sp
     if lemma in ROLE_NOUNS:
         antecedent = ctx.last_person_before(start, role=lemma)
         if antecedent is not None:
@@ -295,20 +326,37 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         nxt = _sentence_at(doc, para_end + 2, forward=True)
         if nxt is not None:
             lo = max(nxt[0], para_end + 2)
-            for t in _cue_tokens(doc, lo, min(nxt[1], lo + 60), ctx):
-                candidates.append((1, t.idx - close, t))
+            for t in _cue_tokens(doc, lo, min(nxt[1], lo + 45), ctx):
+                if not MARKS.intersection(text[lo:t.idx]):
+                    candidates.append((1.5, t.idx - close, t))
     if sent_before is not None:
         a, b = sent_before
         same_para = frame_end > para_start
         for t in _cue_tokens(doc, a, min(b, frame_end), ctx):
             near = seg_start - t.idx < 40
             candidates.append(((1 if near else 3) if same_para else 2, seg_start - t.idx, t))
-    for _, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
+    for tier, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
         if cue.lemma_.lower() == "accord":
             continue
         subj = _subject(cue)
         if subj is not None and not ctx.in_quote(subj.idx):
-            return _speaker_from_subject(ctx, subj, cue.lemma_.lower())
+            sp = _speaker_from_subject(ctx, subj, cue.lemma_.lower())
+            sp.tier = "next" if tier == 1.5 else ("prev" if tier == 2 else "same")
+            return sp
+    # a frame ending in a colon: "In a speech last month he was direct:" / "He added:"
+    colon_at = len(text[:frame_end].rstrip()) - 1
+    if colon_at > 0 and text[colon_at] == ":":
+        span = doc.char_span(max(0, colon_at - 1), colon_at, alignment_mode="expand")
+        if span is not None and len(span):
+            tok = span[0]
+            while tok.head is not tok and not ctx.in_quote(tok.head.idx) and tok.head.idx < colon_at:
+                tok = tok.head  # climb to the frame's own verb, never into the quote
+            subj = _subject(tok)
+            if subj is not None and not ctx.in_quote(subj.idx):
+                lemma = tok.lemma_.lower()
+                sp = _speaker_from_subject(ctx, subj, lemma if lemma in CUES else None)
+                sp.tier = "colon"
+                return sp
     # "according to X"
     for rng in (sent_after, sent_before):
         if rng is None:
@@ -373,7 +421,7 @@ def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
     for u_prev, u in zip(utterances, utterances[1:]):
         (s_prev, sp_prev), (s_cur, sp_cur) = by_utterance[u_prev][-1], by_utterance[u][0]
         gap = text[s_prev.end + 1:s_cur.start - 1]
-        if "\n" not in gap and len(gap) < 60 and re.match(r"^[,;:]?\s*[^.!?]*[,:]\s*$", gap) and _cue_in(gap):
+        if "\n" not in gap and len(gap) < 160 and re.match(r"^[,;:]?\s*[^.!?]*[,:]\s*$", gap) and _cue_in(gap):
             merged[u] = merged[u_prev]
     previous: Speaker | None = None
     prev_end = -1
@@ -384,6 +432,9 @@ def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
         parts = groups[g]
         speaker = next((sp for _, sp in parts if sp is not None), None)
         first = parts[0][0]
+        if speaker is not None and speaker.tier == "next" and previous is not None \
+                and "\n\n" not in text[prev_end:first.start] and prev_end >= 0:
+            speaker = None  # the quote continues the one before it in its paragraph
         attributed = speaker is not None
         if speaker is None and previous is not None and _continues(text, prev_end, first.start):
             speaker = Speaker(previous.surface_start, previous.surface_end, previous.name, previous.entity_id,
