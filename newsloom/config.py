@@ -59,7 +59,7 @@ class Config(BaseModel):
     dup_threshold: float = Field(0.8, gt=0, le=1)
     lsh_threshold: float = Field(0.5, gt=0, le=1)
     num_perm: int = Field(128, ge=16, le=1024)
-    shingle_size: int = Field(5, ge=1, le=20)
+    shingle_size: int = Field(3, ge=1, le=20)
     # languages the NLP stage handles; others are kept as articles and rejected at extract
     languages: list[str] = Field(default_factory=lambda: ["en"])
     # extra alias table (CSV: alias,name,label) added to the shipped one

@@ -28,7 +28,7 @@ from newsloom.config import Config
 from newsloom.storage import Store, write_parquet_atomic
 from newsloom.util import log_counts, progress, sha
 from tasks import boilerplate
-from tasks.dates import date_from_url, parse_any, parse_dateline
+from tasks.dates import date_from_meta, date_from_url, parse_any, parse_dateline
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 NORM_TEXT = re.compile(r"[\W_]+", re.UNICODE)
@@ -166,6 +166,9 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
     text = boilerplate.strip_residue(doc.text)
     paragraphs = [p for p in text.split("\n") if p.strip() and not boilerplate.is_chrome(p)]
     published = parse_any(doc.date)
+    declared = date_from_meta(html)
+    if declared is not None and (published is None or declared.date() == published.date()):
+        published = declared  # same day, but with the time the page gives
     return {
         "title": (doc.title or None),
         "author": (doc.author or None),

@@ -72,3 +72,21 @@ def parse_any(value: str | None) -> datetime | None:
     if not (1900 <= dt.year <= 2100):
         return None
     return _utc(dt)
+
+
+_META_KEYS = r"(?:article:published_time|og:published_time|datePublished|date_published|pubdate|publishdate|publish-date|" \
+             r"dc\.date\.issued|dc\.date|dcterms\.created|sailthru\.date|parsely-pub-date|date)"
+META_DATE = re.compile(
+    rf"""<meta\s[^>]*?(?:property|name|itemprop)\s*=\s*["']{_META_KEYS}["'][^>]*?content\s*=\s*["']([^"']+)["']"""
+    rf"""|<meta\s[^>]*?content\s*=\s*["']([^"']+)["'][^>]*?(?:property|name|itemprop)\s*=\s*["']{_META_KEYS}["']"""
+    r'|"datePublished"\s*:\s*"([^"]+)"',
+    re.IGNORECASE,
+)
+
+
+def date_from_meta(html: str) -> datetime | None:
+    """The publication time a page declares in its meta tags or JSON-LD, with its time of day."""
+    m = META_DATE.search(html[:200_000])
+    if not m:
+        return None
+    return parse_any(next(g for g in m.groups() if g))

@@ -37,12 +37,13 @@ TITLE_WORDS = (
     r"Admiral|Adm\.|Judge|Justice|Sir|Dame|Lord|Lady|King|Queen|Prince|Princess|Pope|Sheikh|Emir|Chairman|"
     r"Chairwoman|Chief|CEO|Spokesman|Spokeswoman|Spokesperson|Speaker|Deputy|Acting|Former|former|the\ late"
 )
-LEADING_TITLES = re.compile(rf"^(?:(?:{TITLE_WORDS})\s+)+", re.VERBOSE)
+LEADING_TITLES = re.compile(rf"(?:(?:{TITLE_WORDS})\s+)+", re.VERBOSE)  # used with .match(text, pos)
 # ORG/GPE fragments cut out of a title: "State" in "Secretary of State"
 TITLE_TAILS = re.compile(r"(?:Secretary|Minister|Ministry|Department|Secretary-General)\s+(?:of\s+)?(?:the\s+)?$")
 TITLE_HEADS = re.compile(r"^\s+(?:Secretary|Minister|Ministry|Department|Secretary-General)\b")
 SPLIT_AT = re.compile(r"[\[\]()\n{}|<>=]|[—–]|\s-\s")
 EDGE = "\"'“”‘’„«»‹›″′`,.;:!?*_/\\-–— \t\u00a0"
+PERSON_TAIL = re.compile(r"\s+(?:of|from|at|for|in|with)\s+|,\s+")
 POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
 PERSON_PARTICLES = {"al", "el", "ad", "as", "ash", "at", "bin", "ibn", "van", "von", "der", "de", "la", "le", "du", "da", "di"}
 
@@ -142,6 +143,10 @@ def normalise_span(text: str, start: int, end: int, label: str) -> list[tuple[in
                 e -= 1
         if label != "PERSON" and text[s:e].lower().startswith("the "):
             s += 4
+        if label == "PERSON":
+            m = PERSON_TAIL.search(text, s, e)  # "Ines Calloway of Meridian Shipping"
+            if m:
+                e = m.start()
         if label == "PERSON" or label in ("ORG", "GPE"):
             m = LEADING_TITLES.match(text, s, e)
             if m and m.end() < e:

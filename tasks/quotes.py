@@ -93,6 +93,11 @@ def find_quote_segments(text: str) -> list[Segment]:
                 elif ch in SYMMETRIC:
                     open_pos, opener, closers = i, ch, ch
             else:
+                if ch == opener and ch not in closers and ch not in SYMMETRIC and not (
+                        ch in "‘‚" and _is_apostrophe(text, i)):
+                    open_pos = i  # the same opening mark again: the earlier one was never closed
+                    i += 1
+                    continue
                 is_close = ch in closers and not (ch == "’" and _is_apostrophe(text, i))
                 if ch in SYMMETRIC and opener in SYMMETRIC:
                     is_close = True
@@ -349,7 +354,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         span = doc.char_span(max(0, colon_at - 1), colon_at, alignment_mode="expand")
         if span is not None and len(span):
             tok = span[0]
-            while tok.head is not tok and not ctx.in_quote(tok.head.idx) and tok.head.idx < colon_at:
+            while tok.head.i != tok.i and not ctx.in_quote(tok.head.idx) and tok.head.idx < colon_at:
                 tok = tok.head  # climb to the frame's own verb, never into the quote
             subj = _subject(tok)
             if subj is not None and not ctx.in_quote(subj.idx):

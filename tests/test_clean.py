@@ -1,0 +1,109 @@
+import json
+from datetime import datetime, timezone
+
+import pyarrow as pa
+import pytest
+
+from newsloom import schemas
+from tasks.clean import clean_articles, clean_html_page, clean_text_page, decode_content, Rejected
+from tasks.dates import date_from_url, parse_dateline
+from conftest import FIXTURES
+
+STORY = [
+    "The first tidal power station in Orvania began supplying electricity to the grid on Tuesday",
+    "“This is the day we stop arguing about the tide and start using it,” energy minister Sofia Lindqvist said",
+    "The station's eight turbines can power about forty thousand homes",
+    "Local fishermen, who fought the project in court for six years",
+]
+CHROME = ["Follow us on", "Subscribe to", "Leave a Reply", "Your email address", "adrotate", "Related",
+          "Brisk estuary lawsuit dismissed", "supreme court dismissed", "cookies", "Powered by", "Privacy Policy",
+          "bloggers like this", "Home | World"]
+
+
+def test_text_dump_keeps_story_and_drops_chrome():
+    page = clean_text_page((FIXTURES / "chrome_dump.txt").read_text())
+    for phrase in STORY:
+        assert phrase in page["text"]
+    for phrase in CHROME:
+        assert phrase not in page["text"], phrase
+    assert page["title"] == "Orvania opens its first tidal power station"
+    assert page["published_at"] == datetime(2026, 4, 14, 9, 5, tzinfo=timezone.utc)
+    assert page["date_source"] == "text"
+    assert "\n\n" in page["text"] and "\n\n\n" not in page["text"]
+
+
+def test_html_page_keeps_story_metadata_and_drops_chrome():
+    page = clean_html_page((FIXTURES / "chrome_page.html").read_text())
+    for phrase in STORY:
+        assert phrase in page["text"]
+    for phrase in CHROME + ["By Nils Aberg", "All rights reserved"]:
+        assert phrase not in page["text"], phrase
+    assert page["title"] == "Orvania opens its first tidal power station"
+    assert page["author"] == "Nils Aberg"
+    assert page["site"] == "The Orvania Herald"
+    assert page["url"] == "https://orvaniaherald.example/2026/04/14/tidal-station"
+    assert page["published_at"] == datetime(2026, 4, 14, 9, 5, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("line, expected, rest", [
+    ("February 13, 2017, 2:43 pm", datetime(2017, 2, 13, 14, 43, tzinfo=timezone.utc), ""),
+    ("June 4, 2016 (EIRNS)—Russian Foreign Minister met", datetime(2016, 6, 4, tzinfo=timezone.utc), "Russian Foreign Minister met"),
+    ("Saturday, 21. April 2018", datetime(2018, 4, 21, tzinfo=timezone.utc), ""),
+    ("Published: 4 March 2026", datetime(2026, 3, 4, tzinfo=timezone.utc), ""),
+])
+def test_datelines(line, expected, rest):
+    dt, n = parse_dateline(line)
+    assert dt == expected
+    assert line[n:].strip() == rest
+
+
+def test_no_dateline_in_ordinary_sentence():
+    assert parse_dateline("The strike began on March 2, 2026 after talks failed.") is None
+
+
+def test_date_from_url():
+    assert date_from_url("https://x.example/news/2026/03/02/story") == datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert date_from_url("https://x.example/news/story-2026") is None
+
+
+def test_decoding():
+    assert decode_content("Café au lait in Zürich".encode("latin-1"), "text/plain") == "Café au lait in Zürich"
+    assert decode_content(b'<meta charset="windows-1252"><p>\x93quoted\x94</p>', "text/html").endswith("“quoted”</p>")
+    with pytest.raises(Rejected) as exc:
+        decode_content(b"\x00\x01\x02\xff" * 100, "text/html")
+    assert exc.value.reason == "binary_content"
+    with pytest.raises(Rejected) as exc:
+        decode_content(b"  \n\t ", "text/plain")
+    assert exc.value.reason == "empty_text"
+
+
+def _docs(rows):
+    base = {"fetched_at": datetime(2026, 1, 1, tzinfo=timezone.utc), "http_status": None, "run_id": "r"}
+    return schemas.from_rows([{**base, **r} for r in rows], schemas.DOCUMENTS)
+
+
+def test_clean_articles_rows_and_rejects(config):
+    text = "Jonas Feld said the harbour would reopen on Monday after a week of repairs to the main quay wall. " * 3
+    line = json.dumps({"id": "x1", "text": "  Kept   verbatim.  " + text, "title": "T", "published_at": "2026-03-01T10:00:00Z",
+                       "source": "Wire"}).encode()
+    docs = _docs([
+        {"doc_id": "d1", "source": "a.txt", "media_type": "text/plain", "content": text.encode()},
+        {"doc_id": "d2", "source": "f.jsonl#x1", "media_type": "application/x-ndjson", "content": line},
+        {"doc_id": "d3", "source": "e.txt", "media_type": "text/plain", "content": b"   "},
+        {"doc_id": "d4", "source": "s.txt", "media_type": "text/plain", "content": b"Too short to be a story."},
+        {"doc_id": "d5", "source": "bin.html", "media_type": "text/html", "content": bytes(range(256)) * 20},
+    ])
+    articles, rejects = clean_articles(docs, config)
+    assert articles.schema == schemas.ARTICLES
+    by_source = {r["source"]: r for r in articles.to_pylist()}
+    assert set(by_source) == {"a.txt", "f.jsonl#x1"}
+    j = by_source["f.jsonl#x1"]
+    assert j["text"].startswith("  Kept   verbatim.  ")  # JSONL text is verbatim
+    assert j["site"] == "Wire" and j["title"] == "T" and j["date_source"] == "metadata"
+    assert j["language"] == "en" and j["n_words"] > 20 and len(j["article_id"]) == 32
+    assert dict(zip(rejects.column("source").to_pylist(), rejects.column("reason").to_pylist())) == {
+        "e.txt": "empty_text", "s.txt": "too_short", "bin.html": "binary_content"}
+    assert set(rejects.column("stage").to_pylist()) == {"clean"}
+    # deterministic ids
+    again, _ = clean_articles(docs, config)
+    assert again.column("article_id").to_pylist() == articles.column("article_id").to_pylist()

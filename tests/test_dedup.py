@@ -1,0 +1,57 @@
+from datetime import datetime, timezone
+
+from newsloom import schemas
+from newsloom.config import make_config
+from tasks.clean import text_hash
+from tasks.dedup import deduplicate_articles
+
+BASE = ("The council of Brennick voted on Tuesday to close the old ferry terminal by the end of the year, "
+        "ending more than a century of crossings to the island of Tarrow. Mayor Ilse Dorn said the decision "
+        "was painful but that the terminal had lost money for nine straight years. Ferry workers will be "
+        "offered jobs at the new bridge toll plaza, the council said in a statement. Islanders have protested "
+        "the plan for months, arguing that the bridge toll is too high for daily commuters and that older "
+        "residents depend on the ferry for hospital visits on the mainland.")
+
+
+def article(aid, text, day, source=None):
+    return {"article_id": aid, "doc_id": "d" + aid, "source": source or f"{aid}.txt", "text": text,
+            "n_words": len(text.split()), "text_hash": text_hash(text), "run_id": "r",
+            "published_at": datetime(2026, 3, day, tzinfo=timezone.utc)}
+
+
+def run(rows, prior=None, **cfg):
+    config = make_config(sources=["."], out="/tmp/newsloom-test-out-unused", **cfg)
+    table = schemas.from_rows(rows, schemas.ARTICLES)
+    out, sigs = deduplicate_articles(table, prior if prior is not None else schemas.SIGNATURES.empty_table(), config)
+    return {r["article_id"]: (r["dup_of"], r["dup_similarity"]) for r in out.to_pylist()}, sigs
+
+
+def test_exact_near_and_distinct():
+    near = BASE.replace("painful", "difficult").replace("nine straight years", "nine years in a row")
+    other = ("A heavy storm cut power to thousands of homes in the northern valleys on Sunday night, and repair crews "
+             "worked through the morning to restore lines brought down by falling trees and high winds near Oskar Fell.")
+    marks, sigs = run([
+        article("b", BASE.upper(), 3),         # same text, other case: exact (text_hash normalises)
+        article("a", BASE, 2),                  # the earliest: the original
+        article("c", near, 4),
+        article("d", other, 1),
+    ])
+    assert marks["a"] == (None, None)
+    assert marks["d"] == (None, None)
+    assert marks["b"] == ("a", 1.0)
+    assert marks["c"][0] == "a" and 0.6 < marks["c"][1] < 1.0
+    # signatures are kept for the originals only
+    assert sorted(sigs.column("article_id").to_pylist()) == ["a", "d"]
+
+
+def test_later_run_points_at_earlier_run():
+    _, sigs = run([article("a", BASE, 2)])
+    copy = BASE.replace("Tuesday", "Wednesday")
+    marks, new_sigs = run([article("z", copy, 1)], prior=sigs)  # published earlier, but arrives in a later run
+    assert marks["z"][0] == "a"
+    assert new_sigs.num_rows == 0
+
+
+def test_no_dedup_marks_nothing():
+    marks, _ = run([article("a", BASE, 2), article("b", BASE, 3)], dedup=False)
+    assert marks == {"a": (None, None), "b": (None, None)}

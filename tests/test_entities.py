@@ -1,0 +1,79 @@
+"""Entity mentions on the real model, over small fictional texts written for each phenomenon."""
+import pytest
+
+from tasks.entities import entity_id_for, extract_mentions, fold, normalise_span, person_key
+
+
+def mentions(nlp, aliases, text):
+    return extract_mentions(nlp(text), "a1", aliases)
+
+
+def by_surface(ms):
+    return {m["surface"]: m for m in ms}
+
+
+def test_transliteration_and_particles_share_a_key():
+    assert person_key("Sergey Lavrov") == person_key("Sergei Lavrov")
+    assert person_key("Mohammed Karimi") == person_key("Muhammad Karimi")
+    assert person_key("Vlademir Petrakov") == person_key("Vladimir Petrakov")
+    assert person_key("Bashir al-Hamdan") == person_key("Bashir Hamdan")
+    assert person_key("Dmitri Okhotin") != person_key("Daria Okhotin")
+    assert entity_id_for("Dmitry Okhotin", "PERSON") == entity_id_for("Dmitri Okhotin", "PERSON")
+
+
+def test_span_normalisation():
+    text = "[ad group=”4″]Halvorsen’s plan. (EIRNS)—Brennick\nBrennick"
+    end = text.index("’s") + 2
+    assert [text[s:e] for s, e in normalise_span(text, 4, end, "PERSON")] == ["Halvorsen"]
+    assert [text[s:e] for s, e in normalise_span(text, 38, len(text), "GPE")] == ["Brennick", "Brennick"]
+    t2 = "said President Anna Lindqvist."
+    assert [t2[s:e] for s, e in normalise_span(t2, 5, len(t2), "PERSON")] == ["Anna Lindqvist"]
+    t3 = "the U.S. team"
+    assert [t3[s:e] for s, e in normalise_span(t3, 0, 8, "GPE")] == ["U.S."]
+
+
+def test_short_forms_resolve_and_labels_are_voted(nlp, aliases):
+    text = ("Kestrian Foreign Minister Dmitri Okhotin met union leader Priya Castell in Dunmere on Monday. "
+            "Okhotin said the talks were useful. Castell said she was not convinced. "
+            "Later, Okhotin told reporters that Castell's union would meet again. Okhotin left on Tuesday.")
+    ms = mentions(nlp, aliases, text)
+    people = {m["surface"]: m for m in ms if m["label"] == "PERSON"}
+    ok = [m for m in ms if m["surface"] == "Okhotin"]
+    assert ok and all(m["label"] == "PERSON" and m["name"] == "Dmitri Okhotin" for m in ok)
+    assert len({m["entity_id"] for m in ms if "Okhotin" in m["surface"]}) == 1
+    assert people["Castell"]["name"] == "Priya Castell"
+    assert all("'s" not in m["surface"] and "’s" not in m["surface"] for m in ms)
+    for m in ms:
+        assert text[m["start_char"]:m["end_char"]] == m["surface"]
+        assert "Minister" not in m["surface"]
+
+
+def test_aliases_give_one_entity(nlp, aliases):
+    text = ("The U.S. and the United States Navy agreed. America sent ships, and US officials said "
+            "Daesh and the Islamic State are one group, which ISIS fighters denied.")
+    ms = mentions(nlp, aliases, text)
+    us = [m for m in ms if fold(m["surface"]) in ("us", "america", "united states")]
+    assert len(us) >= 3 and len({m["entity_id"] for m in us}) == 1 and us[0]["name"] == "United States"
+    isis = [m for m in ms if m["name"] == "Islamic State"]
+    assert len(isis) >= 2 and len({m["entity_id"] for m in isis}) == 1
+    assert all(m["label"] == "ORG" for m in isis)
+
+
+def test_title_fragments_are_not_entities(nlp, aliases):
+    text = "Kestrian Secretary of State Mira Holt met Defense Secretary Ivo Brandt in Dunmere."
+    surfaces = [m["surface"] for m in mentions(nlp, aliases, text)]
+    assert "State" not in surfaces and "Defense" not in surfaces
+
+
+def test_user_alias_table_extends_the_shipped_one(tmp_path):
+    from tasks.entities import load_aliases
+
+    f = tmp_path / "aliases.csv"
+    f.write_text("alias,name,label\nKPA,Kestrian Port Authority,ORG\n")
+    table = load_aliases(str(f))
+    assert table["kpa"] == ("Kestrian Port Authority", "ORG")
+    assert table["us"] == ("United States", "GPE")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\nx,y\n")
+    with pytest.raises(ValueError, match="header"):
+        load_aliases(str(bad))

@@ -1,0 +1,125 @@
+"""Quote extraction on the real model: each form a reporter uses, in fictional text written for it."""
+import pytest
+
+from tasks.entities import extract_mentions
+from tasks.quotes import extract_quotes, find_quote_segments
+
+
+@pytest.fixture()
+def quotes_of(nlp, aliases):
+    def run(text):
+        doc = nlp(text)
+        ms = extract_mentions(doc, "a1", aliases)
+        return extract_quotes(doc, "a1", ms)
+    return run
+
+
+def direct(qs):
+    return [q for q in qs if q["kind"] == "direct"]
+
+
+def one(qs, needle):
+    hits = [q for q in qs if needle in q["text"]]
+    assert len(hits) == 1, (needle, [q["text"] for q in qs])
+    return hits[0]
+
+
+def test_offsets_and_marks(quotes_of):
+    text = "“The bridge will open in May,” said Mayor Ilse Dorn on Tuesday."
+    q = one(quotes_of(text), "bridge")
+    assert text[q["start_char"]:q["end_char"]] == q["text"] == "The bridge will open in May,"
+    assert q["speaker"] == "Ilse Dorn" and q["cue"] == "say" and q["attribution"] == "explicit"
+    assert text[q["speaker_start"]:q["speaker_end"]] == q["speaker_surface"]
+    assert q["speaker_entity_id"] is not None and 0.8 <= q["confidence"] <= 1
+
+
+@pytest.mark.parametrize("text, needle, speaker", [
+    ("Harbour chief Jonas Feld said: “We are ready to talk tomorrow morning.”", "ready", "Jonas Feld"),
+    ("“We are ready to talk tomorrow morning,” Jonas Feld said.", "ready", "Jonas Feld"),
+    ("“We are ready to talk tomorrow morning,” said port spokesman Jonas Feld.", "ready", "Jonas Feld"),
+    ("“We are ready to talk tomorrow morning,” Jonas Feld told the Dunmere Ledger on Monday.", "ready", "Jonas Feld"),
+    ("“We are ready to talk tomorrow morning,” Jonas Feld said in a statement.", "ready", "Jonas Feld"),
+    ("Jonas Feld: “We are ready to talk tomorrow morning.”", "ready", "Jonas Feld"),
+    ("Jonas Feld runs the harbour. \"We are ready to talk tomorrow morning,\" he said.", "ready", "Jonas Feld"),
+    ("Jonas Feld runs the harbour. «We are ready to talk tomorrow morning», he said.", "ready", "Jonas Feld"),
+    ("Jonas Feld runs the harbour. „We are ready to talk tomorrow morning“, he said.", "ready", "Jonas Feld"),
+    ("Jonas Feld runs the harbour. ‘We are ready to talk tomorrow morning,’ he said.", "ready", "Jonas Feld"),
+])
+def test_attribution_forms(quotes_of, text, needle, speaker):
+    q = one(direct(quotes_of(text)), needle)
+    assert q["speaker"] == speaker, q
+
+
+def test_pronoun_resolves_to_the_subject_person(quotes_of):
+    text = ("Union leader Priya Castell met the mayor, Amara Quist, on Tuesday. "
+            "Castell spoke first. “We have waited eleven years for this,” she said.")
+    q = one(quotes_of(text), "eleven years")
+    assert q["speaker"] == "Priya Castell" and q["attribution"] == "pronoun" and q["speaker_surface"] == "she"
+
+
+def test_continuation_and_multi_paragraph_quote(quotes_of):
+    text = ("“The harbour will reopen on Monday,” harbour chief Jonas Feld said.\n\n"
+            "“Every crew will be back at work by noon.”\n\n"
+            "Feld also spoke about the backlog: “It will take weeks to clear.\n\n"
+            "“Some ships have already gone south, and some will not come back.”")
+    qs = direct(quotes_of(text))
+    cont = one(qs, "Every crew")
+    assert cont["speaker"] == "Jonas Feld" and cont["attribution"] == "continuation"
+    first, second = one(qs, "weeks to clear"), one(qs, "Some ships")
+    assert first["utterance_id"] == second["utterance_id"]
+    assert first["speaker"] == second["speaker"] == "Jonas Feld"
+
+
+def test_interrupted_quote_is_one_utterance(quotes_of):
+    text = "“Every hour costs money,” said Ines Calloway of Meridian Shipping, “and our customers will not wait.”"
+    qs = direct(quotes_of(text))
+    a, b = one(qs, "Every hour"), one(qs, "customers")
+    assert a["utterance_id"] == b["utterance_id"]
+    assert a["speaker"] == b["speaker"] == "Ines Calloway"
+
+
+def test_partial_quote_inside_a_sentence(quotes_of):
+    text = "Kestria has a “special duty” to keep the port open, Foreign Minister Helena Marsh said on Friday."
+    q = one(direct(quotes_of(text)), "special duty")
+    assert q["speaker"] == "Helena Marsh"
+
+
+def test_indirect_speech(quotes_of):
+    text = ("Priya Castell said that the union would accept mediation only after a better offer. "
+            "Jonas Feld told reporters the backlog would take two weeks to clear.")
+    qs = [q for q in quotes_of(text) if q["kind"] == "indirect"]
+    a = one(qs, "union would accept mediation")
+    assert a["speaker"] == "Priya Castell" and not a["text"].startswith("that")
+    b = one(qs, "backlog would take")
+    assert b["speaker"] == "Jonas Feld" and b["cue"] == "tell"
+
+
+def test_according_to(quotes_of):
+    text = "The talks will resume on Wednesday, according to port spokesman Tobias Renner."
+    qs = quotes_of(text)
+    assert all(q["kind"] != "direct" for q in qs)
+    text2 = "“The door is open,” according to port spokesman Tobias Renner."
+    q = one(quotes_of(text2), "door is open")
+    assert q["speaker"] == "Tobias Renner"
+
+
+def test_not_quotes(quotes_of):
+    text = ("The so-called “Blue Corridor” plan was discussed. Officials fear “ISIS” cells in the north. "
+            "The film “Harbour Lights” opened on Friday. [adrotate group=”10″]Mayor Ilse Dorn said it's a "
+            "good day for Dunmere’s harbour and for the region's ferries.")
+    assert direct(quotes_of(text)) == []
+
+
+def test_apostrophes_are_not_marks_and_unbalanced_marks_do_not_break():
+    text = "It's Dunmere’s day. “This opens and never closes. The workers’ union said “yes, we agree” to it."
+    segs = [text[s.start:s.end] for s in find_quote_segments(text)]
+    assert segs == ["yes, we agree"]
+
+
+def test_quote_speaker_is_a_mention_entity(quotes_of, nlp, aliases):
+    text = "Dmitri Okhotin arrived on Thursday. “We will not be rushed,” Okhotin said."
+    doc = nlp(text)
+    ms = extract_mentions(doc, "a1", aliases)
+    q = one(extract_quotes(doc, "a1", ms), "rushed")
+    assert q["speaker"] == "Dmitri Okhotin"
+    assert q["speaker_entity_id"] in {m["entity_id"] for m in ms}

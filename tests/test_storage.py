@@ -1,0 +1,58 @@
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from newsloom import schemas
+from newsloom.storage import LockedError, Store
+
+
+def rejects(source, run_id):
+    return schemas.from_rows([{"source": source, "stage": "fetch", "reason": "unsupported_type", "run_id": run_id}],
+                             schemas.REJECTS)
+
+
+def test_staged_parts_are_invisible_until_commit(tmp_path):
+    store = Store(tmp_path)
+    store.stage_part("r1", "rejects", rejects("a.pdf", "r1"), "p0")
+    assert store.read_table("rejects").num_rows == 0
+    assert not (tmp_path / "rejects").exists()
+    store.commit("r1", {"started_at": "2026-01-01T00:00:00+00:00"})
+    assert pd.read_parquet(tmp_path / "rejects")["source"].tolist() == ["a.pdf"]
+    assert store.manifests()[0]["files"] == ["rejects/part-r1-p0.parquet"]
+    assert not (tmp_path / "_staging" / "r1").exists()
+
+
+def test_recover_discards_uncommitted_and_completes_committing(tmp_path):
+    store = Store(tmp_path)
+    store.stage_part("crashed", "rejects", rejects("lost.pdf", "crashed"), "p0")
+    store.stage_part("half", "rejects", rejects("kept.pdf", "half"), "p0")
+    # "half" wrote its intent to commit, then died before moving its parts
+    import json
+    (store.staging_dir("half") / "_commit.json").write_text(json.dumps(
+        {"run_id": "half", "files": ["rejects/part-half-p0.parquet"], "summary": {"started_at": "x"}}))
+    actions = store.recover()
+    assert len(actions) == 2
+    assert pd.read_parquet(tmp_path / "rejects")["source"].tolist() == ["kept.pdf"]
+    assert [m["run_id"] for m in store.manifests()] == ["half"]
+    assert not (tmp_path / "_staging" / "crashed").exists()
+
+
+def test_second_writer_gets_a_clear_message(tmp_path):
+    a, b = Store(tmp_path), Store(tmp_path)
+    a.acquire("run-a")
+    with pytest.raises(LockedError, match="another newsloom run is writing.*run-a"):
+        b.acquire("run-b")
+    a.release()
+    b.acquire("run-b")
+    b.release()
+
+
+def test_part_files_carry_schema_version(tmp_path):
+    import pyarrow.parquet as pq
+
+    store = Store(tmp_path)
+    path = store.stage_part("r1", "rejects", rejects("a.pdf", "r1"), "p0")
+    meta = pq.read_schema(path).metadata
+    assert meta[b"newsloom.schema_version"] == schemas.SCHEMA_VERSION.encode()
+    with pytest.raises(schemas.SchemaError):
+        store.stage_part("r1", "rejects", pa.table({"source": ["x"]}), "p1")
