@@ -221,6 +221,11 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         else:
             key = fold(m["surface"])
             label = votes[key].most_common(1)[0][0] if votes[key] else m["label"]
+            if label == "PERSON" and m["label"] != "PERSON":
+                cut = PERSON_TAIL.search(m["surface"])  # voted PERSON: "Ines Calloway of Meridian Shipping"
+                if cut:
+                    m["end"] = m["start"] + cut.start()
+                    m["surface"] = m["surface"][:cut.start()]
             name = m["surface"]
             if label == "PERSON":
                 name = _resolve_person(m["surface"], m["start"], full_by_surname)
