@@ -1,0 +1,142 @@
+"""The flow end to end on the sample corpus: every contract table, read back with pandas and pyarrow."""
+import subprocess
+import sys
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, SAMPLE
+
+TS = pa.timestamp("us", tz="UTC")
+S, I16, I32, I64, F32 = pa.string(), pa.int16(), pa.int32(), pa.int64(), pa.float32()
+# ../shared/CONTRACT.md v1, as the checks rely on it (plus speaker_start/speaker_end from issue 2)
+CONTRACT = {
+    "documents": {"doc_id": S, "source": S, "fetched_at": TS, "media_type": S, "content": pa.binary(),
+                  "http_status": I16, "run_id": S},
+    "articles": {"article_id": S, "doc_id": S, "url": S, "source": S, "site": S, "title": S, "author": S,
+                 "published_at": TS, "date_source": S, "language": S, "text": S, "n_words": I32, "text_hash": S,
+                 "dup_of": S, "dup_similarity": F32, "run_id": S},
+    "mentions": {"article_id": S, "entity_id": S, "name": S, "surface": S, "label": S, "start_char": I32,
+                 "end_char": I32, "sentence": I32, "run_id": S},
+    "quotes": {"quote_id": S, "article_id": S, "text": S, "start_char": I32, "end_char": I32, "kind": S,
+               "speaker": S, "speaker_entity_id": S, "speaker_surface": S, "speaker_start": I32, "speaker_end": I32,
+               "cue": S, "attribution": S, "confidence": F32, "run_id": S},
+    "rejects": {"source": S, "doc_id": S, "stage": S, "reason": S, "detail": S, "run_id": S},
+    "entities": {"entity_id": S, "name": S, "label": S, "aliases": pa.list_(S), "n_mentions": I64,
+                 "n_articles": I64, "n_quotes": I64, "first_seen": TS, "last_seen": TS},
+    "entity_daily": {"date": pa.date32(), "entity_id": S, "n_mentions": I64, "n_articles": I64},
+    "cooccurrence": {"entity_a": S, "entity_b": S, "n_articles": I64},
+    "speakers": {"entity_id": S, "name": S, "n_quotes": I64, "n_articles": I64, "first_quoted": TS, "last_quoted": TS},
+    "runs": {"run_id": S, "started_at": TS, "finished_at": TS, "status": S, "n_documents": I64, "n_articles": I64,
+             "n_duplicates": I64, "n_mentions": I64, "n_quotes": I64, "n_rejects": I64},
+}
+INTEGER_COUNTS = {"n_documents", "n_articles", "n_duplicates", "n_mentions", "n_quotes", "n_rejects"}
+
+
+def read(out, name):
+    path = out / name if (out / name).is_dir() else out / f"{name}.parquet"
+    return path, pd.read_parquet(path)
+
+
+@pytest.mark.parametrize("name", list(CONTRACT))
+def test_every_contract_table_has_its_columns_and_types(sample_run, name):
+    out, _ = sample_run
+    path, df = read(out, name)
+    assert len(df) > 0, f"{name} is empty"
+    schema = pa.dataset.dataset(path, format="parquet").schema if path.is_dir() else pq.read_schema(path)
+    for col, typ in CONTRACT[name].items():
+        assert col in df.columns, f"{name}.{col} missing"
+        assert schema.field(col).type == typ, f"{name}.{col}: {schema.field(col).type} != {typ}"
+
+
+def test_sample_corpus_yields_what_the_issue_asks(sample_run):
+    out, summary = sample_run
+    articles = pd.read_parquet(out / "articles")
+    quotes = pd.read_parquet(out / "quotes")
+    mentions = pd.read_parquet(out / "mentions")
+    assert len(articles) >= 10 and len(quotes) >= 10
+    assert articles["published_at"].dt.date.nunique() >= 3
+    # the two syndicated copies of the wire story point at the original
+    dups = articles[articles.dup_of.notna()]
+    assert len(dups) == 2
+    original = articles.set_index("article_id").loc[dups.dup_of.iloc[0]]
+    assert original.source == "text/vws-2026-03-05-okhotin-harbour.txt"
+    assert set(dups.source) == {"html/marisport-gazette-2026-03-05-okhotin-harbour.html",
+                                "text/kestria-today-okhotin-harbour.txt"}
+    # duplicates have no mentions or quotes
+    assert not set(dups.article_id) & set(mentions.article_id)
+    # one person under name variants is one entity
+    okhotin = mentions[mentions.surface.str.contains("Okhotin")]
+    assert set(okhotin.surface) >= {"Dmitri Okhotin", "Dmitry Okhotin", "Okhotin"}
+    assert okhotin.entity_id.nunique() == 1
+    # offsets point into the text
+    text = articles.set_index("article_id")["text"]
+    for r in quotes.itertuples():
+        assert text[r.article_id][r.start_char:r.end_char] == r.text
+        if r.speaker_surface is not None:
+            assert text[r.article_id][r.speaker_start:r.speaker_end] == r.speaker_surface
+    for r in mentions.itertuples():
+        assert text[r.article_id][r.start_char:r.end_char] == r.surface
+    # the German article is kept and its extraction rejected with a reason
+    rejects = pd.read_parquet(out / "rejects")
+    assert rejects.reason.tolist() == ["unsupported_language"]
+    assert (articles.language == "de").sum() == 1
+    # quotes join speakers and entities
+    speakers = pd.read_parquet(out / "speakers.parquet")
+    entities = pd.read_parquet(out / "entities.parquet")
+    assert set(speakers.entity_id) <= set(entities.entity_id)
+    top = speakers.sort_values("n_quotes", ascending=False).iloc[0]
+    assert top["name"] in {"Priya Castell", "Dmitri Okhotin"}
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs.status.tolist() == ["completed"] and runs.n_articles.tolist() == [len(articles)]
+
+
+def test_rerun_adds_nothing_and_loads_no_model(sample_run, prefect_harness, monkeypatch):
+    from flows.pipeline import news_pipeline
+    import newsloom.nlp
+
+    out, first = sample_run
+    before = {t: len(pd.read_parquet(out / t)) for t in ("documents", "articles", "mentions", "quotes", "rejects")}
+    newsloom.nlp.load_nlp.cache_clear()
+
+    def no_model(*a, **k):
+        raise AssertionError("the model was loaded on a run with nothing new")
+    monkeypatch.setattr("tasks.extraction.load_nlp", no_model)
+    summary = news_pipeline(sources=[str(SAMPLE)], out=str(out))
+    after = {t: len(pd.read_parquet(out / t)) for t in before}
+    assert after == before
+    assert summary["n_documents"] == 0 and summary["already_seen"] == first["n_documents"]
+    assert len(pd.read_parquet(out / "runs.parquet")) == 2
+
+
+def test_cli_refuses_bad_settings_before_any_work(tmp_path):
+    newsloom = [sys.executable, "-m", "newsloom.cli"]
+    r = subprocess.run([*newsloom, "run", str(tmp_path / "missing"), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "source not found" in r.stderr
+    r = subprocess.run([*newsloom, "run", str(SAMPLE), "--out", str(SAMPLE / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "inside" in r.stderr
+    r = subprocess.run([*newsloom, "run", str(SAMPLE), "--out", str(tmp_path / "o"), "--model", "xx_no_such_model"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "not installed" in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "story.txt").write_text(
+        "Harbour reopens after strike\n\nMarch 8, 2026\n\n"
+        "The port of Dunmere reopened on Sunday after a five-day strike. “The first ships are already moving,” "
+        "harbour chief Jonas Feld said at the quay. Crews worked through the night to clear the backlog.\n\n"
+        "Leave a Reply\n\nYour email address will not be published.\n")
+    (src / "notes.docx").write_bytes(b"PK\x03\x04")
+    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "run", str(src), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "quotes" in r.stdout and "unsupported_type" in r.stdout
+    q = pd.read_parquet(tmp_path / "out" / "quotes")
+    assert q.speaker.tolist() == ["Jonas Feld"]
