@@ -168,7 +168,7 @@ class Store:
                 raise RuntimeError(f"commit of run {run_id}: part {rel} is neither staged nor committed")
         manifest = {"run_id": run_id, "files": intent["files"], "summary": intent["summary"]}
         _atomic_write_bytes(self.manifest_path(run_id), json.dumps(manifest, indent=1, default=str).encode())
-        shutil.rmtree(staging, ignore_errors=True)
+        self.discard(run_id)
         return manifest
 
     def update_manifest(self, run_id: str, **summary_updates) -> None:
@@ -205,6 +205,10 @@ class Store:
 
     def discard(self, run_id: str) -> None:
         shutil.rmtree(self.staging_dir(run_id), ignore_errors=True)
+        try:
+            (self.root / "_staging").rmdir()  # only when no other run's staging is left
+        except OSError:
+            pass
 
     # ---- aggregates ------------------------------------------------------------------------------
     def aggregate_path(self, name: str) -> Path:

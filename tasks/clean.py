@@ -169,15 +169,53 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
     declared = date_from_meta(html)
     if declared is not None and (published is None or declared.date() == published.date()):
         published = declared  # same day, but with the time the page gives
+    site = doc.sitename or doc.hostname or None
     return {
-        "title": (doc.title or None),
-        "author": (doc.author or None),
-        "site": doc.sitename or doc.hostname or None,
+        "title": strip_site_suffix(doc.title or None, site, doc.url or url),
+        "author": normalise_author(doc.author or None),
+        "site": site,
         "url": doc.url or url,
         "published_at": published,
         "date_source": "metadata" if published else None,
         "text": normalise_paragraphs(paragraphs),
     }
+
+
+TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|\*|::|·|»)\s+")
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\W_]+", "", s.lower())
+
+
+def strip_site_suffix(title: str | None, site: str | None, url: str | None) -> str | None:
+    """Drop trailing " | Site", " - Section | Site", " * by Author" parts that name the outlet, not the story."""
+    if not title:
+        return title
+    names = {_squash(x) for x in (site or "", (urlsplit(url).hostname or "") if url else "") if x}
+    names |= {n.removeprefix("www").rsplit("com", 1)[0] for n in names if n}
+    names = {n for n in names if len(n) >= 3}
+    parts = TITLE_SEPARATORS.split(title)
+    while len(parts) > 1:
+        last = _squash(parts[-1])
+        if any(n in last or last in n for n in names if last) or re.match(r"^\s*by\s", parts[-1], re.I):
+            parts.pop()
+            continue
+        break
+    pos = 0
+    for p in parts:  # cut the original title after the last part kept
+        pos = title.index(p, pos) + len(p)
+    return title[:pos].strip() or title
+
+
+def normalise_author(author: str | None) -> str | None:
+    """'Brazil; Rachel' (family; given, as citation metadata gives it) -> 'Rachel Brazil'."""
+    if not author:
+        return author
+    parts = [p.strip() for p in author.split(";")]
+    if len(parts) >= 2 and len(parts) % 2 == 0 and all(p and " " not in p for p in parts):
+        return "; ".join(f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2))
+    return author
 
 
 # ---- JSONL --------------------------------------------------------------------------------------------

@@ -1,0 +1,138 @@
+"""Article extraction quality and speed: our clean stage vs plain trafilatura, on public gold.
+
+    python bench/extraction.py [--limit N]
+
+1. Body text on ../shared/eval/extraction (60 dev pages of the scrapinghub benchmark), scored by
+   ../shared/eval/score_extraction.py: P/R/F1 and pages/s for newsloom's ``clean_html_page`` and
+   for ``trafilatura.extract`` with library defaults, side by side, and the pages where ours is
+   worse than plain trafilatura by more than 0.05 F1.
+2. Metadata on ../shared/eval/news_html (68 real pages): publication date on the right day,
+   at least one gold author found, title equal after lowercasing and dropping punctuation.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._shared import OUT, SHARED, need, scorer  # noqa: E402
+
+
+def extract_bodies(pages: list[dict], base: Path) -> tuple[dict, dict, float, float]:
+    import trafilatura
+
+    from tasks.clean import Rejected, clean_html_page
+
+    ours, plain = {}, {}
+    t0 = time.perf_counter()
+    for p in pages:
+        html = (base / p["html"]).read_text(encoding="utf-8", errors="replace")
+        try:
+            ours[p["id"]] = clean_html_page(html, p.get("url"))["text"]
+        except Rejected:
+            ours[p["id"]] = None
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for p in pages:
+        html = (base / p["html"]).read_text(encoding="utf-8", errors="replace")
+        plain[p["id"]] = trafilatura.extract(html, url=p.get("url"))
+    t_plain = time.perf_counter() - t0
+    return ours, plain, t_ours, t_plain
+
+
+def body_bench(limit: int | None) -> dict:
+    sc = scorer("score_extraction")
+    base = need(SHARED / "eval" / "extraction")
+    gold = sc.load_gold(base / "truth.jsonl")
+    pages = [json.loads(l) for l in (base / "truth.jsonl").read_text().splitlines()][:limit]
+    gold = {p["id"]: gold[p["id"]] for p in pages}
+    ours, plain, t_ours, t_plain = extract_bodies(pages, base)
+    res_ours, pages_ours = sc.score(gold, ours, n_boot=200)
+    res_plain, pages_plain = sc.score(gold, plain, n_boot=200)
+
+    def f1(pg):
+        p, r = pg["precision"] or 0.0, pg["recall"]
+        return 2 * p * r / (p + r) if p + r else 0.0
+    worse = [(a["id"][:12], round(f1(b), 3), round(f1(a), 3)) for a, b in zip(pages_ours, pages_plain)
+             if f1(a) < f1(b) - 0.05]
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "extraction_pred.jsonl", "w") as fh:
+        for k, v in ours.items():
+            fh.write(json.dumps({"id": k, "articleBody": v}) + "\n")
+    return {"pages": len(pages),
+            "newsloom": {**{k: round(v, 4) for k, v in res_ours.items() if isinstance(v, float)},
+                         "pages_per_s": round(len(pages) / t_ours, 1)},
+            "trafilatura_defaults": {**{k: round(v, 4) for k, v in res_plain.items() if isinstance(v, float)},
+                                     "pages_per_s": round(len(pages) / t_plain, 1)},
+            "worse_than_plain_by_0.05": worse}
+
+
+def _norm_title(t: str | None) -> str:
+    return re.sub(r"[\W_]+", " ", (t or "").lower()).strip()
+
+
+def metadata_bench(limit: int | None) -> dict:
+    from tasks.clean import Rejected, clean_html_page
+
+    base = need(SHARED / "eval" / "news_html")
+    rows = [json.loads(l) for l in (base / "truth.jsonl").read_text().splitlines()][:limit]
+    date_ok = author_ok = title_ok = 0
+    misses = {"date": [], "author": [], "title": []}
+    t0 = time.perf_counter()
+    for r in rows:
+        html = (base / r["html"]).read_text(encoding="utf-8", errors="replace")
+        try:
+            page = clean_html_page(html, r["url"])
+        except Rejected:
+            page = {}
+        gold_day = r["publishing_date"][:10]
+        got = page.get("published_at")
+        if got is not None and got.date().isoformat() == gold_day:
+            date_ok += 1
+        else:
+            misses["date"].append((r["id"], gold_day, got.isoformat() if got else None))
+        authors = [a.lower() for a in r.get("authors") or []]
+        found = (page.get("author") or "").lower()
+        if authors and any(a in found or found in a for a in authors if found):
+            author_ok += 1
+        elif authors:
+            misses["author"].append((r["id"], authors, page.get("author")))
+        if _norm_title(page.get("title")) == _norm_title(r["title"]):
+            title_ok += 1
+        else:
+            misses["title"].append((r["id"], r["title"], page.get("title")))
+    n_auth = sum(1 for r in rows if r.get("authors"))
+    return {"pages": len(rows), "date_same_day": f"{date_ok}/{len(rows)}", "author_found": f"{author_ok}/{n_auth}",
+            "title_equal": f"{title_ok}/{len(rows)}", "pages_per_s": round(len(rows) / (time.perf_counter() - t0), 1),
+            "misses": misses}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    body = body_bench(args.limit)
+    meta = metadata_bench(args.limit)
+    if args.json:
+        print(json.dumps({"body": body, "metadata": meta}, indent=1, default=str))
+        return
+    print(f"Body text, {body['pages']} dev pages (scrapinghub benchmark, shared scorer):")
+    print(f"{'':24}{'P':>8}{'R':>8}{'F1':>8}{'acc':>8}{'pages/s':>9}")
+    for name in ("newsloom", "trafilatura_defaults"):
+        r = body[name]
+        print(f"{name:24}{r['precision']:8.3f}{r['recall']:8.3f}{r['f1']:8.3f}{r['accuracy']:8.3f}{r['pages_per_s']:9.1f}")
+    print(f"pages where newsloom is worse than plain trafilatura by > 0.05 F1: {body['worse_than_plain_by_0.05']}")
+    print(f"\nMetadata, {meta['pages']} news pages: date on the right day {meta['date_same_day']}, "
+          f"author found {meta['author_found']}, title equal {meta['title_equal']} ({meta['pages_per_s']} pages/s)")
+    for k, v in meta["misses"].items():
+        for m in v:
+            print(f"  {k} miss: {m}")
+
+
+if __name__ == "__main__":
+    main()
