@@ -457,7 +457,11 @@ def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
             rows.append(_row(article_id, text, seg.start, seg.end, "direct", speaker, uid))
         if speaker is not None:
             previous, prev_end = speaker, parts[-1][0].end
-    rows.extend(extract_indirect(ctx, article_id))
+    indirect, absorbed = extract_indirect(ctx, article_id)
+    if absorbed:
+        gone = set(absorbed)
+        rows = [r for r in rows if (r["start_char"], r["end_char"]) not in gone]
+    rows.extend(indirect)
     rows.sort(key=lambda r: r["start_char"])
     return rows
 
@@ -483,36 +487,51 @@ def _continues(text: str, prev_end: int, start: int) -> bool:
     return between.count("\n\n") <= 1 and len(between) < 400
 
 
-def extract_indirect(ctx: Context, article_id: str) -> list[dict]:
-    """Reported speech: a reporting verb whose clausal complement lies outside quotation marks."""
-    rows = []
+def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tuple[int, int]]]:
+    """Reported speech: a reporting verb with a clausal complement, before or after the verb.
+
+    A clause wholly outside quotation marks is indirect speech.  A clause that holds quoted words
+    among its own ("Trump says voter fraud “would be one hell of a way to lose”") is reported
+    speech too, with the quoted fragments inside it: it is returned with kind ``indirect`` and the
+    fragments it covers are returned as absorbed, so that the quote is one row, not two.  A clause
+    that is mostly the quotation itself is left to the direct quote.
+    """
+    rows, absorbed = [], []
+    text = ctx.text
     for tok in ctx.doc:
         if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
         comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-        if comp is None or comp.i < tok.i:
+        if comp is None:
             continue
-        toks = list(comp.subtree)
+        toks = [t for t in comp.subtree if not t.is_space]
         while toks and (toks[0].lower_ == "that" and toks[0].dep_ == "mark" or toks[0].is_punct):
             toks = toks[1:]
-        while toks and toks[-1].is_punct:
+        while toks and toks[-1].is_punct and toks[-1].text not in MARKS:
             toks = toks[:-1]
         if len(toks) < 4:
             continue
         a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-        # mostly inside quotation marks: that is a direct quote already
-        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
-        if inside > 0.3 * (b - a):
+        while b > a and (text[b - 1] in MARKS or text[b - 1] in ",;:"):
+            b -= 1
+        while a < b and text[a] in MARKS:
+            a += 1
+        if "\n\n" in text[a:b]:
             continue
+        covered = [(qs, qe) for qs, qe in ctx.quote_spans if qs >= a - 1 and qe <= b + 1]
+        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
+        if inside > 0.75 * (b - a):
+            continue  # essentially the direct quote
+        if inside and not covered:
+            continue  # crosses a quotation's edge: the parse and the marks disagree
         subj = _subject(tok)
-        if subj is None:
+        if subj is None or subj.lower_ in ("it", "there", "this", "that", "which") or ctx.in_quote(subj.idx):
             continue
         speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
-        if speaker.entity_id is None:
-            continue  # reported speech needs a known speaker; otherwise it is usually not speech
-        speaker.confidence = round(speaker.confidence * 0.85, 3)
-        rows.append(_row(article_id, ctx.text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)))
-    return rows
+        speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
+        rows.append(_row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)))
+        absorbed.extend(covered)
+    return rows, absorbed
 
 
 def _row(article_id: str, text: str, a: int, b: int, kind: str, sp: Speaker | None, uid: str) -> dict:

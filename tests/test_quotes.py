@@ -78,10 +78,12 @@ def test_interrupted_quote_is_one_utterance(quotes_of):
     assert a["speaker"] == b["speaker"] == "Ines Calloway"
 
 
-def test_partial_quote_inside_a_sentence(quotes_of):
+def test_partial_quote_is_one_reported_clause(quotes_of):
     text = "Kestria has a “special duty” to keep the port open, Foreign Minister Helena Marsh said on Friday."
-    q = one(direct(quotes_of(text)), "special duty")
-    assert q["speaker"] == "Helena Marsh"
+    qs = quotes_of(text)
+    q = one(qs, "special duty")  # the clause with its quoted words, not a second row for the fragment
+    assert q["text"] == "Kestria has a “special duty” to keep the port open"
+    assert q["kind"] == "indirect" and q["speaker"] == "Helena Marsh"
 
 
 def test_indirect_speech(quotes_of):
