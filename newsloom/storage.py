@@ -35,6 +35,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from newsloom import schemas
+from newsloom.util import checkpoint
 
 
 class LockedError(RuntimeError):
@@ -159,11 +160,13 @@ class Store:
 
     def _roll_forward(self, run_id: str, intent: dict) -> dict:
         staging = self.staging_dir(run_id)
-        for rel in intent["files"]:
+        for i, rel in enumerate(intent["files"]):
             src, dst = staging / rel, self.root / rel
             if src.exists():
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
+            if i == 1:
+                checkpoint("commit")
             elif not dst.exists():
                 raise RuntimeError(f"commit of run {run_id}: part {rel} is neither staged nor committed")
         manifest = {"run_id": run_id, "files": intent["files"], "summary": intent["summary"]}

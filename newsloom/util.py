@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import time
+from pathlib import Path
 from collections import Counter
 from typing import Callable, Iterable
 
@@ -66,3 +69,14 @@ def batched(items: Iterable, n: int):
             batch = []
     if batch:
         yield batch
+
+
+def checkpoint(name: str) -> None:
+    """A named point where the crash tests stop the process.
+
+    Inactive unless NEWSLOOM_FAULT_AT names this point: then the process writes the file named by
+    NEWSLOOM_FAULT_MARKER and waits, so that a test can SIGKILL it exactly here.
+    """
+    if os.environ.get("NEWSLOOM_FAULT_AT") == name:
+        Path(os.environ["NEWSLOOM_FAULT_MARKER"]).write_text(name)
+        time.sleep(600)

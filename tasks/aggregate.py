@@ -20,7 +20,7 @@ from prefect import task
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.storage import Store
-from newsloom.util import log_counts
+from newsloom.util import checkpoint, log_counts
 
 QUERIES = {
     "entities": """
@@ -145,8 +145,10 @@ def runs_table(store: Store) -> pa.Table:
 def aggregate(config: Config, run_id: str) -> dict:
     store = Store(Path(config.out))
     tables = compute_aggregates(store)
-    for name, table in tables.items():
+    for i, (name, table) in enumerate(tables.items()):
         store.replace_aggregate(name, table)
+        if i == 1:
+            checkpoint("aggregate")
     counts = log_counts("aggregate", 0, sum(t.num_rows for t in tables.values()),
                         **{name: t.num_rows for name, t in tables.items()})
     return {"counts": counts}

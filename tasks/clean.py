@@ -31,6 +31,7 @@ from tasks import boilerplate
 from tasks.dates import date_from_meta, date_from_url, parse_any, parse_dateline
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
+WESTERN = {"cp1252", "latin_1", "iso8859_15", "utf_8"}
 NORM_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -63,10 +64,14 @@ def decode_content(data: bytes, media_type: str) -> str:
                 pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise Rejected("decode_error", "no text encoding fits the bytes")
-    return str(best)
+    best = matches[0]
+    # short Western text fits several code pages equally well; then take the Western one
+    western = next((m for m in matches if m.encoding in WESTERN and m.chaos <= best.chaos
+                    and m.coherence >= best.coherence - 0.01), None)
+    return str(western or best)
 
 
 # ---- shared helpers ---------------------------------------------------------------------------------

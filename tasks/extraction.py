@@ -19,7 +19,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.nlp import MAX_CHARS, load_nlp
 from newsloom.storage import Store
-from newsloom.util import log_counts, progress
+from newsloom.util import checkpoint, log_counts, progress
 from tasks.entities import extract_mentions, load_aliases
 from tasks.quotes import extract_quotes
 
@@ -80,6 +80,7 @@ def extract(config: Config, run_id: str, article_parts: list[str]) -> dict:
             mentions, quotes = extract_mentions_and_quotes(todo, load_nlp(config.model), aliases, run_id)
             store.stage_part(run_id, "mentions", mentions, f"extract-{name}")
             store.stage_part(run_id, "quotes", quotes, f"extract-{name}")
+            checkpoint("entity-extract")
             n_articles += todo.num_rows
             n_mentions += mentions.num_rows
             n_quotes += quotes.num_rows

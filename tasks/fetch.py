@@ -25,7 +25,7 @@ from prefect import task
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.storage import Store
-from newsloom.util import batched, log_counts, progress, sha
+from newsloom.util import batched, checkpoint, log_counts, progress, sha
 
 MEDIA_TYPES = {
     ".html": "text/html",
@@ -200,6 +200,7 @@ def fetch(config: Config, run_id: str) -> dict:
         store.stage_part(run_id, "rejects", rejects, f"fetch-{i:05d}")
         if path:
             parts.append(str(path))
+            checkpoint("fetch")
         n_docs += documents.num_rows
         n_seen += batch_seen
         all_rejects.append(rejects)
