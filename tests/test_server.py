@@ -1,0 +1,93 @@
+"""A real Prefect server on 127.0.0.1: pool, `prefect deploy --all` from prefect.yaml, a worker, a deployment
+run on the sample corpus, the tables read back.  Every process is started here and stopped by its PID."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SAMPLE
+
+pytestmark = pytest.mark.slow
+PREFECT = [sys.executable, "-m", "prefect"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_UI_ENABLED="false",
+               # schedules are created and inspected, but the scheduler must not start hourly runs during the test
+               PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui",
+                             "--analytics-off"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.time() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        assert proc.poll() is None, (home / "server.log").read_text()[-3000:]
+        assert time.time() < deadline, "server did not become healthy"
+        time.sleep(0.5)
+    client_env = {**env, "PREFECT_API_URL": url}
+    client_env.pop("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED")
+    try:
+        yield client_env
+    finally:
+        stop(proc)
+
+
+def run(cmd, env, timeout=300):
+    r = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, f"{cmd}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
+    return r.stdout
+
+
+def test_deploy_schedule_worker_and_run(server, tmp_path):
+    env = server
+    run([*PREFECT, "work-pool", "create", "newsloom", "--type", "process"], env)
+    out = run([*PREFECT, "--no-prompt", "deploy", "--all"], env)
+    assert "news-pipeline" in out
+    inspect = run([*PREFECT, "deployment", "inspect", "news-pipeline/news-pipeline"], env)
+    assert "interval" in inspect and "3600" in inspect
+    worker = subprocess.Popen([*PREFECT, "worker", "start", "--pool", "newsloom"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        params = json.dumps({"sources": [str(SAMPLE)], "out": str(tmp_path / "out")})
+        out = run([*PREFECT, "deployment", "run", "news-pipeline/news-pipeline", "--params", params,
+                   "--watch", "--watch-timeout", "300"], env, timeout=360)
+        assert "Completed" in out
+    finally:
+        stop(worker)
+    articles = pd.read_parquet(tmp_path / "out" / "articles")
+    quotes = pd.read_parquet(tmp_path / "out" / "quotes")
+    assert len(articles) == 15 and len(quotes) >= 10
+    assert pd.read_parquet(tmp_path / "out" / "runs.parquet").status.tolist() == ["completed"]
