@@ -38,9 +38,11 @@ def news_pipeline(
     model: str = DEFAULT_MODEL,
     dedup: bool = True,
     batch_size: int | None = None,
+    aliases_file: str | None = None,
 ) -> dict:
     """Run every stage over ``sources`` into the output root ``out``; return the run summary."""
-    config = make_config(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size)
+    config = make_config(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size,
+                         aliases_file=aliases_file)
     log = get_logger()
     store = Store(Path(config.out))
     started = datetime.now(timezone.utc)

@@ -31,11 +31,14 @@ def run(
     model: str = typer.Option(DEFAULT_MODEL, "--model", help="spaCy model: en_core_web_sm, _lg, _trf or a path."),
     no_dedup: bool = typer.Option(False, "--no-dedup", help="Mark no duplicates."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Documents per batch (default 200)."),
+    aliases: Optional[str] = typer.Option(None, "--aliases",
+                                          help="CSV alias table (alias,name,label) added to the shipped one."),
 ) -> None:
     """Run fetch, clean, deduplicate, entity-extract and aggregate over SOURCES into --out."""
     sources = sources or list(DEFAULT_SOURCES)
     try:  # fail on bad settings before any work or any Prefect start-up
-        make_config(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size)
+        make_config(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
+                    aliases_file=aliases)
     except ConfigError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2)
@@ -64,7 +67,8 @@ def run(
     set_progress_hook(hook)
     try:
         with progress, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size)
+            summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
+                                    aliases_file=aliases)
     except LockedError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(3)

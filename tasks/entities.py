@@ -188,6 +188,13 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
     for m in raw:
         if m["label"] == "PERSON" and not m["alias"] and len(name_tokens(m["surface"])) >= 2:
             full_by_surname[surname(m["surface"])].append((m["start"], m["surface"]))
+    _propagate_names(text, raw, full_by_surname)
+    demonyms = _demonyms(raw)
+    for m in raw:  # "Valdoran" beside "Valdora": a demonym of that place, whatever NER called it
+        place = None if m["alias"] else demonyms.get(fold(m["surface"]))
+        if place and fold(place) != fold(m["surface"]):
+            m["alias"] = (place, "NORP")
+            m["label"] = "NORP"
     # label vote per folded surface: short forms of a full person name and the subjects of speech
     # verbs ("Calloway said") count as PERSON, unless the name looks like an organisation
     speakers = _speech_subject_surnames(doc, raw)
@@ -200,6 +207,8 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
             votes[key]["PERSON"] += 2
         if surname(m["surface"]) in speakers and not ORG_WORDS.search(m["surface"]):
             votes[key]["PERSON"] += 2
+        elif m["label"] == "PERSON" and _placed(doc, m):
+            votes[key]["GPE"] += 2  # "the attack on Khan Sheikhun", "in Tarrow": a place, not a person
         votes[key][m["label"]] += 1
     # full names that became PERSON by vote are full names too
     for m in raw:
@@ -246,6 +255,65 @@ ORG_WORDS = re.compile(r"\b(?:Company|Co|Corp|Inc|Ltd|Union|Authority|Institute|
                        r"Commission|Court|Police|Army|Times|News|Post|Gazette|Ledger|Radio|Television|TV)\b")
 
 
+def _propagate_names(text: str, raw: list[dict], full_by_surname: dict) -> None:
+    """Add the occurrences NER missed, one sense per article: once an article names "Sergei Lavrov",
+    a bare "Lavrov" elsewhere in it is a mention of him; once it tags "Dunmere" as a place (or an
+    organisation), every other "Dunmere" in it is one too."""
+    targets: dict[str, str] = {}
+    for fulls in full_by_surname.values():
+        last = fulls[0][1].split()[-1]
+        bare = last.split("-")[-1] if "-" in last and last.split("-")[0].lower() in PERSON_PARTICLES else last
+        targets.setdefault(bare, "PERSON")
+    for m in raw:
+        if m["label"] in ("GPE", "LOC", "ORG", "FAC") and not m["alias"] and not ORG_WORDS.search(m["surface"]):
+            targets.setdefault(m["surface"], m["label"])
+    taken = sorted((m["start"], m["end"]) for m in raw)
+    added = []
+    for word, label in targets.items():
+        if len(word) < 3 or not word[0].isupper():
+            continue
+        for hit in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+            s, e = hit.start(), hit.end()
+            i = bisect.bisect_right(taken, (s, float("inf"))) - 1
+            if i >= 0 and taken[i][1] > s or i + 1 < len(taken) and taken[i + 1][0] < e:
+                continue  # overlaps a mention NER found
+            added.append({"start": s, "end": e, "surface": text[s:e], "label": label, "alias": None})
+    raw.extend(added)
+    raw.sort(key=lambda m: m["start"])
+
+
+def _demonyms(raw: list[dict]) -> dict[str, str]:
+    """folded demonym -> place name, for places in the article: Valdora -> Valdoran, Kestria -> Kestrian."""
+    out = {}
+    for m in raw:
+        if m["label"] in ("GPE", "LOC") and not m["alias"]:
+            base = fold(m["surface"])
+            stem = base[:-1] if base.endswith(("a", "e", "o")) else base
+            for suffix in ("n", "an", "ian", "ese", "i", "ish"):
+                out[stem + suffix] = m["surface"]
+                out[base + suffix] = m["surface"]
+    return out
+
+
+PLACE_PREPS = {"in", "near", "at", "outside", "into", "across", "around", "on", "from", "to", "towards"}
+ALWAYS_PLACE_PREPS = {"in", "near", "outside", "into", "across", "around"}
+EVENT_NOUNS = {"attack", "strike", "raid", "assault", "offensive", "bombing", "airstrike", "shelling", "siege",
+               "town", "village", "city", "area", "region", "province", "district", "base", "camp", "road",
+               "way", "return", "trip", "visit", "flight", "march", "advance", "retreat"}
+
+
+def _placed(doc, m: dict) -> bool:
+    """The mention is the object of a place preposition: 'in X', 'near X', 'the attack on X'."""
+    span = doc.char_span(m["start"], m["end"], alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    root = span.root
+    if root.dep_ != "pobj" or root.head.lower_ not in PLACE_PREPS:
+        return False
+    prep = root.head
+    return prep.lower_ in ALWAYS_PLACE_PREPS or prep.head.lemma_.lower() in EVENT_NOUNS
+
+
 def _speech_subject_surnames(doc, raw: list[dict]) -> set[str]:
     """Surnames of entity mentions that are the subject of a speech verb in this article."""
     out = set()
@@ -278,3 +346,38 @@ def _settle_person_names(rows: list[dict]) -> None:
         if r["label"] == "PERSON":
             c = forms[r["entity_id"]]
             r["name"] = max(c, key=lambda n: (c[n], -first[(r["entity_id"], n)]))
+
+
+# ---- across articles ------------------------------------------------------------------------------------
+def is_surname_only(name: str) -> bool:
+    return len(name_tokens(name)) == 1
+
+
+def known_persons(names_and_ids) -> dict[str, dict[str, str]]:
+    """surname -> {entity_id: full name} over (name, label, entity_id) of full person names."""
+    by_surname: dict[str, dict[str, str]] = defaultdict(dict)
+    for name, label, eid in names_and_ids:
+        if label == "PERSON" and name and not is_surname_only(name):
+            by_surname[surname(name)].setdefault(eid, name)
+    return by_surname
+
+
+def resolve_surnames(mentions: list[dict], quotes: list[dict], persons: dict[str, dict[str, str]]) -> int:
+    """A surname-only person ("Assad") whose article names no full form resolves to the one known person
+    of that surname, where exactly one is known (in this run or earlier ones).  Rewrites entity_id and
+    name in place, in mentions and in quote speakers; returns the number of mentions resolved."""
+    remap: dict[str, tuple[str, str]] = {}
+    n = 0
+    for m in mentions:
+        if m["label"] != "PERSON" or not is_surname_only(m["name"]):
+            continue
+        candidates = persons.get(surname(m["name"]), {})
+        if len(candidates) == 1:
+            eid, full = next(iter(candidates.items()))
+            remap[m["entity_id"]] = (eid, full)
+            m["entity_id"], m["name"] = eid, full
+            n += 1
+    for q in quotes:
+        if q.get("speaker_entity_id") in remap:
+            q["speaker_entity_id"], q["speaker"] = remap[q["speaker_entity_id"]]
+    return n

@@ -20,7 +20,7 @@ from newsloom.config import Config
 from newsloom.nlp import MAX_CHARS, load_nlp
 from newsloom.storage import Store
 from newsloom.util import checkpoint, log_counts, progress
-from tasks.entities import extract_mentions, load_aliases
+from tasks.entities import extract_mentions, known_persons, load_aliases, resolve_surnames
 from tasks.quotes import extract_quotes
 
 NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
@@ -85,6 +85,36 @@ def extract(config: Config, run_id: str, article_parts: list[str]) -> dict:
             n_mentions += mentions.num_rows
             n_quotes += quotes.num_rows
         progress("entity-extract", articles.num_rows)
+    n_resolved = resolve_run_surnames(store, run_id) if n_articles else 0
     rejects = pa.concat_tables(all_rejects) if all_rejects else schemas.REJECTS.empty_table()
-    counts = log_counts("entity-extract", n_in, n_articles, rejects, mentions=n_mentions, quotes=n_quotes)
+    counts = log_counts("entity-extract", n_in, n_articles, rejects, mentions=n_mentions, quotes=n_quotes,
+                        surnames_resolved=n_resolved)
     return {"counts": counts}
+
+
+def resolve_run_surnames(store: Store, run_id: str) -> int:
+    """Second pass over this run's staged mentions and quotes: surname-only persons whose article
+    names no full form take the one known person of that surname (from earlier runs' entities and
+    this run's full names).  Only names and ids are read for the lookup; parts are rewritten in staging."""
+    known = []
+    entities_path = store.aggregate_path("entities")
+    if entities_path.exists():
+        e = pq.read_table(entities_path, columns=["name", "label", "entity_id"])
+        known.extend(zip(*(e.column(c).to_pylist() for c in ("name", "label", "entity_id"))))
+    parts = store.staged_parts(run_id, "mentions")
+    for path in parts:
+        t = pq.read_table(path, columns=["name", "label", "entity_id"])
+        known.extend(zip(*(t.column(c).to_pylist() for c in ("name", "label", "entity_id"))))
+    persons = known_persons(known)
+    total = 0
+    for path in parts:
+        mentions = pq.read_table(path).to_pylist()
+        qpath = path.parent.parent / "quotes" / path.name
+        quotes = pq.read_table(qpath).to_pylist() if qpath.exists() else []
+        n = resolve_surnames(mentions, quotes, persons)
+        if n:
+            store.stage_part(run_id, "mentions", schemas.from_rows(mentions, schemas.MENTIONS), path.stem.split(f"{run_id}-")[1])
+            if quotes:
+                store.stage_part(run_id, "quotes", schemas.from_rows(quotes, schemas.QUOTES), path.stem.split(f"{run_id}-")[1])
+        total += n
+    return total

@@ -77,3 +77,35 @@ def test_user_alias_table_extends_the_shipped_one(tmp_path):
     bad.write_text("a,b\nx,y\n")
     with pytest.raises(ValueError, match="header"):
         load_aliases(str(bad))
+
+
+def test_a_place_tagged_as_a_person_is_voted_a_place(nlp, aliases):
+    text = ("Investigators found that sarin was used in the April attack on Khan Sheikhun in Idlib province. "
+            "Residents of Khan Sheikhun buried the dead on Friday.")
+    ms = [m for m in mentions(nlp, aliases, text) if "Sheikhun" in m["surface"]]
+    assert ms and all(m["label"] != "PERSON" for m in ms)
+
+
+def test_org_tag_on_a_person_is_corrected_by_the_article(nlp, aliases):
+    text = ("Foreign Minister Sergei Lavrov met Rex Tillerson in Moscow. Lavrov said the talks were frank. "
+            "Tillerson said little. Lavrov later told reporters the two sides would meet again.")
+    ms = mentions(nlp, aliases, text)
+    lav = [m for m in ms if "Lavrov" in m["surface"]]
+    assert len(lav) == 3 and {m["label"] for m in lav} == {"PERSON"} and len({m["entity_id"] for m in lav}) == 1
+
+
+def test_surname_alone_resolves_to_the_one_known_person():
+    from tasks.entities import entity_id_for, known_persons, resolve_surnames
+
+    persons = known_persons([("Bashar al-Assad", "PERSON", "e-assad"), ("Rex Tillerson", "PERSON", "e-rex"),
+                             ("Anna Berg", "PERSON", "e-anna"), ("Olof Berg", "PERSON", "e-olof")])
+    mentions = [
+        {"label": "PERSON", "name": "Assad", "entity_id": entity_id_for("Assad", "PERSON")},
+        {"label": "PERSON", "name": "Berg", "entity_id": entity_id_for("Berg", "PERSON")},  # two Bergs: unresolved
+        {"label": "PERSON", "name": "Rex Tillerson", "entity_id": "e-rex"},
+    ]
+    quotes = [{"speaker_entity_id": mentions[0]["entity_id"], "speaker": "Assad"}]
+    assert resolve_surnames(mentions, quotes, persons) == 1
+    assert mentions[0]["entity_id"] == "e-assad" and mentions[0]["name"] == "Bashar al-Assad"
+    assert mentions[1]["name"] == "Berg"
+    assert quotes[0] == {"speaker_entity_id": "e-assad", "speaker": "Bashar al-Assad"}
