@@ -8,6 +8,7 @@ from newsloom.config import resolve_model
 # components that no stage reads; disabled wherever a model has them
 UNUSED_COMPONENTS = ("textcat", "textcat_multilabel", "entity_linker", "spancat", "trainable_lemmatizer_unused")
 MAX_CHARS = 2_000_000
+GLUED_BRACKETS = [r"(?<=[A-Za-z])[)\]](?=[A-Za-z])", r"(?<=[A-Za-z.])[(\[](?=[A-Za-z])"]
 
 
 @lru_cache(maxsize=2)
@@ -15,6 +16,11 @@ def load_nlp(model: str):
     """Load spaCy model ``model`` (see config.resolve_model), once per process."""
     import spacy
 
+    from spacy.util import compile_infix_regex
+
     nlp = spacy.load(resolve_model(model), exclude=[c for c in UNUSED_COMPONENTS])
     nlp.max_length = MAX_CHARS + 1
+    # brackets glued between words, as scraped text has them: "(Vlademir)Putin", "[U.S.]diplomats"
+    infixes = list(nlp.Defaults.infixes) + GLUED_BRACKETS
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp

@@ -109,3 +109,11 @@ def test_surname_alone_resolves_to_the_one_known_person():
     assert mentions[0]["entity_id"] == "e-assad" and mentions[0]["name"] == "Bashar al-Assad"
     assert mentions[1]["name"] == "Berg"
     assert quotes[0] == {"speaker_entity_id": "e-assad", "speaker": "Bashar al-Assad"}
+
+
+def test_name_glued_to_a_bracket_is_found(nlp, aliases):
+    text = "Presidents (Vlademir)Putrenko and (Barack) Obrecht agreed. Later, Vladimir Putrenko spoke again."
+    ms = mentions(nlp, aliases, text)
+    put = [m for m in ms if m["surface"].endswith("Putrenko")]
+    assert [m["surface"] for m in put][:1] == ["Putrenko"]
+    assert len({m["entity_id"] for m in put}) == 1 and put[0]["name"] == "Vladimir Putrenko"

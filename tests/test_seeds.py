@@ -72,3 +72,19 @@ def test_quotes_carry_speakers_and_lavrov_is_one_entity(seeds_run):
     assert not m.surface.str.contains(r"group=|\]|’s$|'s$", regex=True).any()
     # nothing from page chrome becomes an entity
     assert not m.surface.isin(["Systron Micronix", "RedGlobe", "EIR Online", "Jadhav"]).any()
+
+
+def test_seed_name_variants_resolve(seeds_run):
+    """The variants issue 4 lists, as they occur in the seeds."""
+    _, out = seeds_run
+    m = pd.read_parquet(out / "mentions")
+
+    def ids(pattern):
+        return set(m[m.surface.str.contains(pattern, regex=True)].entity_id)
+    assert len(ids(r"^(?:Bashar al-Assad|al-Assad|Assad)$")) == 1
+    assert len(ids(r"^(?:US|U\.S\.?|United States|America)$")) == 1
+    assert len(ids(r"^(?:ISIS|Daesh|Islamic State)$")) == 1
+    putin = m[m.surface == "Putin"]
+    assert len(putin) and set(putin.name) == {"Vladimir Putin"}  # "(Vlademir)Putin" in one seed
+    assert set(m[m.surface == "Khan Sheikhun"].label) <= {"GPE", "LOC", "FAC"}
+    assert "State" not in set(m.surface)
