@@ -17,6 +17,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import pyarrow as pa
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "bench" / "gold" / "sample_entities.json"
@@ -36,7 +38,7 @@ def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
     docs, _, _ = fetch_documents(discover_inputs(config.sources), config, "bench")
     articles, _ = clean_articles(docs, config)
     keep = [i for i, s in enumerate(articles.column("source").to_pylist()) if s in sources]
-    articles = articles.take(keep)
+    articles = articles.take(pa.array(keep, pa.int64()))
     mentions, quotes = extract_mentions_and_quotes(articles, load_nlp(model), load_aliases(), "bench")
     ms, qs = mentions.to_pylist(), quotes.to_pylist()
     resolve_surnames(ms, qs, known_persons((m["name"], m["label"], m["entity_id"]) for m in ms))

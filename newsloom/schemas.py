@@ -9,6 +9,13 @@ from __future__ import annotations
 import pyarrow as pa
 
 SCHEMA_VERSION = "1"
+# What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
+# columns a file lacks are read as nulls, so new columns must be nullable.
+SCHEMA_HISTORY = {
+    "0": "CONTRACT.md v1 as first published",
+    "1": "quotes: + speaker_start, speaker_end (issue 2), + utterance_id; entities: + alias_counts; "
+         "runs: + sources, stage_seconds",
+}
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -81,7 +88,8 @@ QUOTES = _schema(
     _f("cue", pa.string(), "lemma of the reporting verb: say, tell, add, ..."),
     _f("attribution", pa.string(), "explicit, pronoun, continuation or none", False),
     _f("confidence", pa.float32(), "0 to 1: how sure the extractor is of the quote and its speaker", False),
-    _f("utterance_id", pa.string(), "shared by the spans of one interrupted or multi-paragraph quote", False),
+    _f("utterance_id", pa.string(), "shared by the spans of one interrupted or multi-paragraph quote "
+       "(null in rows written before schema 1)"),
     _f("run_id", pa.string(), "the run that wrote the row", False),
 )
 

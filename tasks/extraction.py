@@ -42,7 +42,7 @@ def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
         rejects.append({"source": originals.column("source")[i].as_py(), "doc_id": originals.column("doc_id")[i].as_py(),
                         "stage": "extract", "reason": reason, "detail": detail,
                         "run_id": originals.column("run_id")[i].as_py()})
-    return originals.take(keep), schemas.from_rows(rejects, schemas.REJECTS)
+    return originals.take(pa.array(keep, pa.int64())), schemas.from_rows(rejects, schemas.REJECTS)
 
 
 def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
