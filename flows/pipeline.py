@@ -15,14 +15,38 @@ import pyarrow.compute as pc
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, make_config
+from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, Config, make_config
 from newsloom.storage import Store, new_run_id
-from newsloom.util import get_logger
+from newsloom.util import get_logger, merge_part_results
 from tasks.aggregate import aggregate, write_runs
-from tasks.clean import clean
+from tasks.clean import clean, clean_part_task
 from tasks.dedup import deduplicate
-from tasks.extraction import extract
+from tasks.extraction import extract, extract_part_task, resolve_surnames_task
 from tasks.fetch import fetch
+
+PART_TASKS = {"clean": clean_part_task, "entity-extract": extract_part_task}
+
+
+def dask_runner(config: Config):
+    """prefect-dask's runner: an existing cluster, or a LocalCluster of `workers` single-threaded processes."""
+    from prefect_dask import DaskTaskRunner
+
+    if config.dask_address:
+        return DaskTaskRunner(address=config.dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": config.workers, "threads_per_worker": 1, "processes": True})
+
+
+@flow(name="news-pipeline-parts")
+def parallel_stage(stage: str, config: Config, run_id: str, parts: list[str]) -> dict:
+    """Run one stage's parts as concurrent tasks (on the Dask runner given with with_options)."""
+    futures = [PART_TASKS[stage].submit(config, run_id, p) for p in parts]
+    return merge_part_results(stage, [f.result() for f in futures])
+
+
+def run_stage(stage: str, config: Config, run_id: str, parts: list[str]) -> dict:
+    if config.parallel and parts:
+        return parallel_stage.with_options(task_runner=dask_runner(config))(stage, config, run_id, parts)
+    return {"clean": clean, "entity-extract": extract}[stage](config, run_id, parts)
 
 
 def _rejects_by_reason(store: Store, run_id: str) -> dict[str, int]:
@@ -39,10 +63,12 @@ def news_pipeline(
     dedup: bool = True,
     batch_size: int | None = None,
     aliases_file: str | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
 ) -> dict:
     """Run every stage over ``sources`` into the output root ``out``; return the run summary."""
     config = make_config(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size,
-                         aliases_file=aliases_file)
+                         aliases_file=aliases_file, workers=workers, dask_address=dask_address)
     log = get_logger()
     store = Store(Path(config.out))
     started = datetime.now(timezone.utc)
@@ -60,9 +86,11 @@ def news_pipeline(
             return result
 
         fetched = timed("fetch", fetch, config, run_id)
-        cleaned = timed("clean", clean, config, run_id, fetched["parts"])
+        cleaned = timed("clean", run_stage, "clean", config, run_id, fetched["parts"])
         deduped = timed("deduplicate", deduplicate, config, run_id, cleaned["parts"])
-        extracted = timed("entity-extract", extract, config, run_id, deduped["parts"])
+        extracted = timed("entity-extract", run_stage, "entity-extract", config, run_id, deduped["parts"])
+        if extracted["counts"]["rows_out"]:
+            timed("resolve-surnames", resolve_surnames_task, config, run_id)
         xc = extracted["counts"]
         n_rejects = sum(sum(r["counts"]["rejects"].values()) for r in (fetched, cleaned, extracted))
         summary = {

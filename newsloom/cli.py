@@ -33,12 +33,16 @@ def run(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Documents per batch (default 200)."),
     aliases: Optional[str] = typer.Option(None, "--aliases",
                                           help="CSV alias table (alias,name,label) added to the shipped one."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Run clean and extract on a local Dask cluster "
+                                                                  "of N processes."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address",
+                                               help="Run clean and extract on the Dask cluster at tcp://host:port."),
 ) -> None:
     """Run fetch, clean, deduplicate, entity-extract and aggregate over SOURCES into --out."""
     sources = sources or list(DEFAULT_SOURCES)
     try:  # fail on bad settings before any work or any Prefect start-up
         make_config(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
-                    aliases_file=aliases)
+                    aliases_file=aliases, workers=workers, dask_address=dask_address)
     except ConfigError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2)
@@ -68,7 +72,7 @@ def run(
     try:
         with progress, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
-                                    aliases_file=aliases)
+                                    aliases_file=aliases, workers=workers, dask_address=dask_address)
     except LockedError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(3)

@@ -64,6 +64,14 @@ class Config(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["en"])
     # extra alias table (CSV: alias,name,label) added to the shipped one
     aliases_file: str | None = None
+    # scale-out: clean and entity-extract run their parts on Dask, a LocalCluster of `workers`
+    # processes or the existing cluster at `dask_address` (tcp://host:port)
+    workers: int | None = Field(None, ge=1, le=256)
+    dask_address: str | None = None
+
+    @property
+    def parallel(self) -> bool:
+        return bool(self.workers or self.dask_address)
 
     @field_validator("sources")
     @classmethod
@@ -78,6 +86,13 @@ class Config(BaseModel):
     def _model_installed(cls, model: str) -> str:
         resolve_model(model)
         return model
+
+    @field_validator("dask_address")
+    @classmethod
+    def _dask_address(cls, address: str | None) -> str | None:
+        if address is not None and not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise ValueError(f"dask address must look like tcp://host:port, got {address!r}")
+        return address
 
     @field_validator("aliases_file")
     @classmethod

@@ -46,6 +46,30 @@ def log_counts(stage: str, n_in: int, n_out: int, rejects: pa.Table | None = Non
     return info
 
 
+def reasons(rejects: pa.Table) -> dict[str, int]:
+    """Rejects counted by reason."""
+    return dict(Counter(rejects.column("reason").to_pylist())) if rejects.num_rows else {}
+
+
+def merge_part_results(stage: str, results: list[dict]) -> dict:
+    """Sum the per-part results of a stage, log rows in, rows out and drops by reason, return counts."""
+    total: Counter = Counter()
+    by_reason: Counter = Counter()
+    parts = []
+    for r in results:
+        by_reason.update(r["rejects"])
+        if r.get("part"):
+            parts.append(r["part"])
+        total.update({k: v for k, v in r.items() if isinstance(v, int)})
+    extra = {k: v for k, v in total.items() if k not in ("rows_in", "rows_out")}
+    line = "".join(f", {k} {v}" for k, v in extra.items())
+    get_logger().info(f"{stage}: {total['rows_in']} in, {total['rows_out']} out{line}; "
+                      f"rejects {dict(by_reason) or 'none'}")
+    counts = {"stage": stage, "rows_in": total["rows_in"], "rows_out": total["rows_out"],
+              "rejects": dict(by_reason), **extra}
+    return {"parts": sorted(parts), "counts": counts}
+
+
 # A hook the CLI sets to show progress; stages call progress(stage, advance, total).
 _progress_hook: Callable[[str, int, int | None], None] | None = None
 

@@ -26,7 +26,7 @@ from prefect import task
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.storage import Store, write_parquet_atomic
-from newsloom.util import log_counts, progress, sha
+from newsloom.util import merge_part_results, progress, reasons, sha
 from tasks import boilerplate
 from tasks.dates import date_from_meta, date_from_url, parse_any, parse_dateline
 
@@ -282,25 +282,27 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
     return schemas.from_rows(rows, schemas.ARTICLES), schemas.from_rows(rejects, schemas.REJECTS)
 
 
-@task(name="clean")
-def clean(config: Config, run_id: str, document_parts: list[str]) -> dict:
-    """Clean each staged documents part into a staged ``_clean`` part (articles before dedup)."""
+def clean_part(config: Config, run_id: str, path: str) -> dict:
+    """Clean one staged documents part into a staged ``_clean`` part (articles before dedup)."""
     import pyarrow.parquet as pq
 
     store = Store(Path(config.out))
-    parts, n_in, n_out, all_rejects = [], 0, 0, []
-    for path in document_parts:
-        documents = pq.read_table(path)
-        articles, rejects = clean_articles(documents, config)
-        name = Path(path).stem.split("-fetch-")[-1]
-        staged = store.staging_dir(run_id) / "_clean" / f"clean-{name}.parquet"
-        if articles.num_rows:
-            write_parquet_atomic(articles, staged)
-            parts.append(str(staged))
-        store.stage_part(run_id, "rejects", rejects, f"clean-{name}")
-        n_in += documents.num_rows
-        n_out += articles.num_rows
-        all_rejects.append(rejects)
-        progress("clean", documents.num_rows)
-    rejects = pa.concat_tables(all_rejects) if all_rejects else schemas.REJECTS.empty_table()
-    return {"parts": parts, "counts": log_counts("clean", n_in, n_out, rejects)}
+    documents = pq.read_table(path)
+    articles, rejects = clean_articles(documents, config)
+    name = Path(path).stem.split("-fetch-")[-1]
+    staged = store.staging_dir(run_id) / "_clean" / f"clean-{name}.parquet"
+    if articles.num_rows:
+        write_parquet_atomic(articles, staged)
+    store.stage_part(run_id, "rejects", rejects, f"clean-{name}")
+    progress("clean", documents.num_rows)
+    return {"part": str(staged) if articles.num_rows else None, "rows_in": documents.num_rows,
+            "rows_out": articles.num_rows, "rejects": reasons(rejects)}
+
+
+clean_part_task = task(clean_part, name="clean-part")
+
+
+@task(name="clean")
+def clean(config: Config, run_id: str, document_parts: list[str]) -> dict:
+    """Clean every staged documents part, one after the other."""
+    return merge_part_results("clean", [clean_part(config, run_id, p) for p in document_parts])

@@ -19,7 +19,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.nlp import MAX_CHARS, load_nlp
 from newsloom.storage import Store
-from newsloom.util import checkpoint, log_counts, progress
+from newsloom.util import checkpoint, get_logger, merge_part_results, progress, reasons
 from tasks.entities import extract_mentions, known_persons, load_aliases, resolve_surnames
 from tasks.quotes import extract_quotes
 
@@ -62,34 +62,42 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     return schemas.from_rows(mentions, schemas.MENTIONS), schemas.from_rows(quotes, schemas.QUOTES)
 
 
+def extract_part(config: Config, run_id: str, path: str) -> dict:
+    """Mentions and quotes for one staged articles part.  The model loads only if there is work,
+    and once per process."""
+    store = Store(Path(config.out))
+    articles = pq.read_table(path, columns=NLP_COLUMNS)
+    todo, rejects = select_articles(articles, config)
+    name = Path(path).stem.split("-dedup-")[-1]
+    store.stage_part(run_id, "rejects", rejects, f"extract-{name}")
+    n_mentions = n_quotes = 0
+    if todo.num_rows:
+        mentions, quotes = extract_mentions_and_quotes(todo, load_nlp(config.model),
+                                                       load_aliases(config.aliases_file), run_id)
+        store.stage_part(run_id, "mentions", mentions, f"extract-{name}")
+        store.stage_part(run_id, "quotes", quotes, f"extract-{name}")
+        checkpoint("entity-extract")
+        n_mentions, n_quotes = mentions.num_rows, quotes.num_rows
+    progress("entity-extract", articles.num_rows)
+    return {"rows_in": articles.num_rows, "rows_out": todo.num_rows, "rejects": reasons(rejects),
+            "mentions": n_mentions, "quotes": n_quotes}
+
+
+extract_part_task = task(extract_part, name="entity-extract-part")
+
+
 @task(name="entity-extract")
 def extract(config: Config, run_id: str, article_parts: list[str]) -> dict:
-    """Mentions and quotes for each staged articles part.  The model is loaded only if there is work."""
-    store = Store(Path(config.out))
-    aliases = load_aliases(config.aliases_file)
-    n_in = n_articles = n_mentions = n_quotes = 0
-    all_rejects = []
-    for path in article_parts:
-        articles = pq.read_table(path, columns=NLP_COLUMNS)
-        todo, rejects = select_articles(articles, config)
-        name = Path(path).stem.split("-dedup-")[-1]
-        store.stage_part(run_id, "rejects", rejects, f"extract-{name}")
-        all_rejects.append(rejects)
-        n_in += articles.num_rows
-        if todo.num_rows:
-            mentions, quotes = extract_mentions_and_quotes(todo, load_nlp(config.model), aliases, run_id)
-            store.stage_part(run_id, "mentions", mentions, f"extract-{name}")
-            store.stage_part(run_id, "quotes", quotes, f"extract-{name}")
-            checkpoint("entity-extract")
-            n_articles += todo.num_rows
-            n_mentions += mentions.num_rows
-            n_quotes += quotes.num_rows
-        progress("entity-extract", articles.num_rows)
-    n_resolved = resolve_run_surnames(store, run_id) if n_articles else 0
-    rejects = pa.concat_tables(all_rejects) if all_rejects else schemas.REJECTS.empty_table()
-    counts = log_counts("entity-extract", n_in, n_articles, rejects, mentions=n_mentions, quotes=n_quotes,
-                        surnames_resolved=n_resolved)
-    return {"counts": counts}
+    """Mentions and quotes for every staged articles part, one after the other."""
+    return merge_part_results("entity-extract", [extract_part(config, run_id, p) for p in article_parts])
+
+
+@task(name="resolve-surnames")
+def resolve_surnames_task(config: Config, run_id: str) -> int:
+    """The cross-article surname pass over this run's staged mentions and quotes."""
+    n = resolve_run_surnames(Store(Path(config.out)), run_id)
+    get_logger().info(f"resolve-surnames: {n} surname-only mentions tied to a known person")
+    return n
 
 
 def resolve_run_surnames(store: Store, run_id: str) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -193,7 +194,10 @@ def fetch(config: Config, run_id: str) -> dict:
     known_rejects = seen_rejects(store)
     progress("fetch", 0, len(inputs))
     parts, n_docs, n_seen, all_rejects = [], 0, 0, []
-    for i, batch in enumerate(batched(inputs, config.batch_size)):
+    size = config.batch_size
+    if config.parallel:  # enough parts to keep every worker busy
+        size = max(1, min(size, math.ceil(len(inputs) / (4 * (config.workers or 4)))))
+    for i, batch in enumerate(batched(inputs, size)):
         documents, rejects, batch_seen = fetch_documents(batch, config, run_id, seen)
         rejects = drop_known_rejects(rejects, known_rejects)
         path = store.stage_part(run_id, "documents", documents, f"fetch-{i:05d}")

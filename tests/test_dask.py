@@ -1,0 +1,37 @@
+"""Scale-out: the sample corpus on a 2-process Dask LocalCluster gives the tables of the local run."""
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE
+
+pytestmark = pytest.mark.slow
+
+# run_id names the run; fetched_at is when a file was read: both differ between any two runs
+VOLATILE = {"run_id", "fetched_at", "started_at", "finished_at", "stage_seconds"}
+SORT = {"documents": ["source"], "articles": ["article_id"], "mentions": ["article_id", "start_char", "end_char"],
+        "quotes": ["quote_id"], "rejects": ["source", "stage", "reason"], "entities": ["entity_id"],
+        "entity_daily": ["date", "entity_id"], "cooccurrence": ["entity_a", "entity_b"], "speakers": ["entity_id"]}
+
+
+def table(out, name):
+    path = out / name if (out / name).is_dir() else out / f"{name}.parquet"
+    df = pd.read_parquet(path)
+    df = df[[c for c in df.columns if c not in VOLATILE]]
+    return df.sort_values(SORT[name]).reset_index(drop=True)
+
+
+def test_local_cluster_equals_local_run(sample_run, tmp_path, prefect_harness):
+    from flows.pipeline import news_pipeline
+
+    local_out, _ = sample_run
+    out = tmp_path / "dask"
+    summary = news_pipeline(sources=[str(SAMPLE)], out=str(out), workers=2)
+    assert summary["n_articles"] == 15
+    for name in SORT:
+        a, b = table(local_out, name), table(out, name)
+        if "aliases" in a:  # list columns compare as tuples
+            for col in ("aliases", "alias_counts"):
+                a[col], b[col] = a[col].map(tuple), b[col].map(tuple)
+        pd.testing.assert_frame_equal(a, b, check_dtype=True, obj=name)
+    # the work really was split into several parts
+    assert len(list((out / "articles").glob("part-*.parquet"))) >= 2
