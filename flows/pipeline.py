@@ -65,10 +65,17 @@ def news_pipeline(
     aliases_file: str | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
+    refetch: bool = False,
+    settings: dict | None = None,
 ) -> dict:
-    """Run every stage over ``sources`` into the output root ``out``; return the run summary."""
-    config = make_config(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size,
-                         aliases_file=aliases_file, workers=workers, dask_address=dask_address)
+    """Run every stage over ``sources`` into the output root ``out``; return the run summary.
+
+    ``settings`` sets any other field of ``newsloom.config.Config`` (timeouts, ``allow_private``,
+    ``respect_robots``, ``concurrency``, ...); unknown names and bad values fail before any work.
+    """
+    given = dict(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size, aliases_file=aliases_file,
+                 workers=workers, dask_address=dask_address, refetch=refetch or None)
+    config = make_config(**{**(settings or {}), **{k: v for k, v in given.items() if v is not None}})
     log = get_logger()
     store = Store(Path(config.out))
     started = datetime.now(timezone.utc)
@@ -100,6 +107,7 @@ def news_pipeline(
             "n_duplicates": deduped["counts"].get("duplicates", 0),
             "n_mentions": xc.get("mentions", 0), "n_quotes": xc.get("quotes", 0), "n_rejects": n_rejects,
             "already_seen": fetched["counts"].get("already_seen", 0),
+            "fetch": {k: v for k, v in fetched["counts"].items() if k not in ("stage", "rejects")},
             "stage_seconds": timings,
         }
         t0 = time.perf_counter()
@@ -146,6 +154,7 @@ def _publish_artifacts(store: Store, summary: dict) -> None:
         table = [{"what": f"rows in {k}", "value": v} for k, v in summary["table_rows"].items()]
         table += [{"what": f"this run: {k}", "value": summary[k]} for k in
                   ("n_documents", "n_articles", "n_duplicates", "n_mentions", "n_quotes", "n_rejects")]
+        table += [{"what": f"fetch: {k}", "value": v} for k, v in summary.get("fetch", {}).items()]
         table += [{"what": f"rejects: {k}", "value": v} for k, v in summary["rejects_by_reason"].items()]
         table += [{"what": f"seconds: {k}", "value": v} for k, v in summary["stage_seconds"].items()]
         create_table_artifact(key="newsloom-run-summary", table=table,

@@ -16,7 +16,6 @@ app = typer.Typer(help="newsloom: news into analytics-ready Parquet tables.", no
                   add_completion=False)
 console = Console(stderr=True)
 
-STAGES = ["fetch", "clean", "deduplicate", "entity-extract"]
 
 
 @app.callback()
@@ -37,12 +36,17 @@ def run(
                                                                   "of N processes."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
                                                help="Run clean and extract on the Dask cluster at tcp://host:port."),
+    refetch: bool = typer.Option(False, "--refetch", help="Fetch URLs again even when documents has them."),
+    setting: Optional[list[str]] = typer.Option(None, "--set", metavar="KEY=VALUE",
+                                                help="Any other setting, e.g. --set read_timeout=10 "
+                                                     "--set respect_robots=false (repeatable)."),
 ) -> None:
     """Run fetch, clean, deduplicate, entity-extract and aggregate over SOURCES into --out."""
     sources = sources or list(DEFAULT_SOURCES)
     try:  # fail on bad settings before any work or any Prefect start-up
-        make_config(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
-                    aliases_file=aliases, workers=workers, dask_address=dask_address)
+        settings = parse_settings(setting or [])
+        make_config(**settings, sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
+                    aliases_file=aliases, workers=workers, dask_address=dask_address, refetch=refetch or None)
     except ConfigError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2)
@@ -55,24 +59,24 @@ def run(
 
     interactive = console.is_terminal and not os.environ.get("CI")
     progress = Progress(TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, disable=not interactive)
+                        TextColumn("{task.fields[info]}"), console=console, disable=not interactive)
     bars: dict[str, int] = {}
 
-    def hook(stage: str, advance: int, total: int | None) -> None:
+    def hook(stage: str, advance: int, total: int | None, info: str | None = None) -> None:
         if stage not in bars:
-            bars[stage] = progress.add_task(stage, total=total)
+            bars[stage] = progress.add_task(stage, total=total, info="")
         if total is not None:
             progress.update(bars[stage], total=total)
+        if info is not None:
+            progress.update(bars[stage], info=info)
         progress.advance(bars[stage], advance)
-        if stage == "fetch" and total is not None:
-            for s in STAGES[1:]:  # later stages work on what fetch found
-                bars.setdefault(s, progress.add_task(s, total=None))
 
     set_progress_hook(hook)
     try:
         with progress, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
-                                    aliases_file=aliases, workers=workers, dask_address=dask_address)
+                                    aliases_file=aliases, workers=workers, dask_address=dask_address,
+                                    refetch=refetch, settings=settings or None)
     except LockedError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(3)
@@ -82,6 +86,23 @@ def run(
     finally:
         set_progress_hook(None)
     print_summary(summary)
+
+
+FIXED = {"sources", "out", "model", "dedup", "batch_size", "aliases_file", "workers", "dask_address", "refetch"}
+
+
+def parse_settings(pairs: list[str]) -> dict:
+    """``KEY=VALUE`` strings -> a settings dict (values are validated by Config)."""
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ConfigError(f"--set takes KEY=VALUE, got {pair!r}")
+        if key in FIXED:
+            raise ConfigError(f"--set {key}: use the command's own option for {key}")
+        settings[key] = value.strip()
+    return settings
 
 
 def print_summary(summary: dict) -> None:
@@ -96,6 +117,10 @@ def print_summary(summary: dict) -> None:
         t.add_row(name, str(rows), str(added.get(name, "")))
     out.print(t)
     out.print(f"duplicates marked: {summary['n_duplicates']}; inputs already ingested: {summary.get('already_seen', 0)}")
+    f = summary.get("fetch", {})
+    if f.get("http_requests"):
+        out.print(f"web: {f['http_requests']} requests, {f.get('http_bytes', 0) / 1e6:.1f} MB, "
+                  f"{f.get('feeds_polled', 0)} feeds/sitemaps polled ({f.get('feeds_not_modified', 0)} not modified)")
     if summary["rejects_by_reason"]:
         r = Table(title="rejects of this run, by reason")
         r.add_column("reason")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 DEFAULT_SOURCES = ["data/raw"]
 DEFAULT_OUT = "data/processed"
 DEFAULT_MODEL = "en_core_web_sm"
+USER_AGENT = "newsloom/0.1 (news analytics pipeline; +https://github.com/newsloom/newsloom)"
 
 # Model packages that are re-uploads of an official model under another distribution name.
 MODEL_PACKAGE_ALIASES = {
@@ -68,6 +69,20 @@ class Config(BaseModel):
     # processes or the existing cluster at `dask_address` (tcp://host:port)
     workers: int | None = Field(None, ge=1, le=256)
     dask_address: str | None = None
+    # web fetching (URLs, feeds, sitemaps): politeness, limits and safety
+    refetch: bool = False  # fetch URLs again even when documents already has them
+    user_agent: str = USER_AGENT
+    respect_robots: bool = True
+    allow_private: bool = False  # follow URLs found in feeds/sitemaps/redirects to private or loopback addresses
+    concurrency: int = Field(8, ge=1, le=64)  # requests in flight overall
+    per_host: int = Field(2, ge=1, le=16)  # requests in flight per host
+    connect_timeout: float = Field(10.0, gt=0, le=300)
+    read_timeout: float = Field(30.0, gt=0, le=600)
+    retries: int = Field(3, ge=0, le=10)  # on connection errors, 429 and 5xx
+    backoff: float = Field(1.0, ge=0, le=60)  # seconds before the first retry, doubled each time
+    max_retry_after: float = Field(300.0, ge=0)  # a longer Retry-After gives up on the URL
+    max_redirects: int = Field(5, ge=0, le=20)
+    max_urls_per_source: int = Field(50_000, ge=1)  # article URLs taken from one feed or sitemap
 
     @property
     def parallel(self) -> bool:
@@ -76,9 +91,12 @@ class Config(BaseModel):
     @field_validator("sources")
     @classmethod
     def _sources_exist(cls, sources: list[str]) -> list[str]:
-        missing = [s for s in sources if "://" not in s and not Path(s).exists()]
-        if missing:
-            raise ValueError(f"source not found: {', '.join(missing)}")
+        from newsloom.sources import SourcesError, expand_sources
+
+        try:
+            expand_sources(sources)
+        except SourcesError as exc:
+            raise ValueError(str(exc)) from None
         return sources
 
     @field_validator("model")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
     "0": "CONTRACT.md v1 as first published",
     "1": "quotes: + speaker_start, speaker_end (issue 2), + utterance_id; entities: + alias_counts; "
          "runs: + sources, stage_seconds",
+    "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -37,6 +38,10 @@ DOCUMENTS = _schema(
     _f("content", pa.binary(), "raw bytes as fetched", False),
     _f("http_status", pa.int16(), "HTTP status; null for local files"),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    _f("url", pa.string(), "the URL the content came from, after redirects; null for local files"),
+    _f("charset", pa.string(), "charset declared by the HTTP Content-Type header, where given"),
+    _f("listed_at", TS, "publication time given by the feed or sitemap that listed the URL"),
+    _f("via", pa.string(), "the feed, sitemap, URL list or WARC file the document was found through"),
 )
 
 ARTICLES = _schema(
@@ -112,6 +117,19 @@ SIGNATURES = _schema(
     _f("run_id", pa.string(), "the run that wrote the row", False),
 )
 
+# Internal: what each feed or sitemap returned, for conditional GET (ETag, Last-Modified) and schedule hints.
+FEEDS = _schema(
+    "feeds",
+    _f("url", pa.string(), "the feed or sitemap URL (canonical)", False),
+    _f("kind", pa.string(), "feed or sitemap", False),
+    _f("fetched_at", TS, "when it was requested", False),
+    _f("http_status", pa.int16(), "status of the last response (304: not modified)"),
+    _f("etag", pa.string(), "ETag of the last full response"),
+    _f("last_modified", pa.string(), "Last-Modified of the last full response"),
+    _f("n_items", pa.int64(), "article or sitemap URLs it listed (0 when not modified)", False),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
 ENTITIES = _schema(
     "entities",
     _f("entity_id", pa.string(), "entity id", False),
@@ -174,6 +192,7 @@ FACT_TABLES: dict[str, pa.Schema] = {
     "quotes": QUOTES,
     "rejects": REJECTS,
     "_signatures": SIGNATURES,
+    "_feeds": FEEDS,
 }
 
 AGGREGATES: dict[str, pa.Schema] = {

@@ -70,18 +70,18 @@ def merge_part_results(stage: str, results: list[dict]) -> dict:
     return {"parts": sorted(parts), "counts": counts}
 
 
-# A hook the CLI sets to show progress; stages call progress(stage, advance, total).
-_progress_hook: Callable[[str, int, int | None], None] | None = None
+# A hook the CLI sets to show progress; stages call progress(stage, advance, total, info=...).
+_progress_hook: Callable[..., None] | None = None
 
 
-def set_progress_hook(hook: Callable[[str, int, int | None], None] | None) -> None:
+def set_progress_hook(hook: Callable[..., None] | None) -> None:
     global _progress_hook
     _progress_hook = hook
 
 
-def progress(stage: str, advance: int = 1, total: int | None = None) -> None:
+def progress(stage: str, advance: int = 1, total: int | None = None, info: str | None = None) -> None:
     if _progress_hook is not None:
-        _progress_hook(stage, advance, total)
+        _progress_hook(stage, advance, total, info)
 
 
 def batched(items: Iterable, n: int):

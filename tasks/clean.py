@@ -1,6 +1,6 @@
 """clean: documents into articles.
 
-Reads ``documents``: doc_id, source, media_type, content, fetched_at.
+Reads ``documents``: doc_id, source, media_type, content, url, charset, listed_at.
 Writes ``articles``: article_id, doc_id, url, source, site, title, author, published_at,
 date_source, language, text, n_words, text_hash, run_id (dup_of and dup_similarity are
 added by the deduplicate stage), and ``rejects`` rows (stage ``clean``).
@@ -42,8 +42,9 @@ class Rejected(Exception):
 
 
 # ---- decoding ------------------------------------------------------------------------------------
-def decode_content(data: bytes, media_type: str) -> str:
-    """Bytes to str: BOM, UTF-8, the page's declared charset, then detection.  Binary is rejected."""
+def decode_content(data: bytes, media_type: str, charset: str | None = None) -> str:
+    """Bytes to str: BOM, UTF-8, the HTTP header's charset, the page's declared charset, then
+    detection.  Binary is rejected."""
     if not data.strip():
         raise Rejected("empty_text", "the input is empty or whitespace only")
     sample = data[:65536]
@@ -55,6 +56,11 @@ def decode_content(data: bytes, media_type: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if charset:
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
     if media_type == "text/html":
         m = META_CHARSET.search(data[:4096])
         if m:
@@ -243,17 +249,19 @@ def clean_jsonl_record(line: bytes) -> dict:
 def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
     """documents -> (articles without dup columns, rejects)."""
     rows, rejects = [], []
+    documents = schemas.conform(documents, schemas.DOCUMENTS)  # parts of earlier versions lack the web columns
     cols = {name: documents.column(name).to_pylist() for name in
-            ("doc_id", "source", "media_type", "content", "run_id")}
+            ("doc_id", "source", "media_type", "content", "run_id", "url", "charset", "listed_at")}
     for i in range(documents.num_rows):
-        doc_id, source, media_type, content, run_id = (cols[c][i] for c in cols)
+        doc_id, source, media_type, content, run_id, doc_url, charset, listed_at = (cols[c][i] for c in cols)
+        doc_url = doc_url or (source if source.startswith(("http://", "https://")) else None)
         try:
             if media_type == "application/x-ndjson":
                 page = clean_jsonl_record(content)
             else:
-                decoded = decode_content(content, media_type)
+                decoded = decode_content(content, media_type, charset)
                 if media_type == "text/html":
-                    page = clean_html_page(decoded, None, config.min_words)
+                    page = clean_html_page(decoded, doc_url, config.min_words)
                 else:
                     page = clean_text_page(decoded)
             text = page["text"]
@@ -266,8 +274,10 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
             rejects.append({"source": source, "doc_id": doc_id, "stage": "clean", "reason": exc.reason,
                             "detail": exc.detail, "run_id": run_id})
             continue
-        url = page.get("url")
+        url = page.get("url") or doc_url
         published, date_source = page.get("published_at"), page.get("date_source")
+        if listed_at is not None and date_source != "metadata":  # the feed's or sitemap's date for the URL
+            published, date_source = listed_at, "metadata"
         if published is None and (d := date_from_url(url or (source if "://" in source else None))):
             published, date_source = d, "url"
         site = page.get("site") or (urlsplit(url).hostname if url else None)

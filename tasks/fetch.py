@@ -1,13 +1,23 @@
 """fetch: read inputs into the ``documents`` table.
 
-Reads: the SOURCE paths given to the run (files and directories, walked recursively).
-Writes ``documents``: doc_id, source, fetched_at, media_type, content, http_status, run_id,
-and ``rejects`` rows (stage ``fetch``) for inputs that cannot be taken.
+Reads: the run's SOURCEs (see ``newsloom.sources``): files and directories (walked recursively),
+http(s) URLs of pages, RSS/Atom feeds and sitemaps, ``.txt`` lists of URLs, WARC archives and
+``sources.yaml`` files; and, from earlier runs, ``documents`` (source, doc_id), ``rejects`` and
+the internal ``_feeds`` table.
+Writes ``documents``: doc_id, source, fetched_at, media_type, content, http_status, run_id, url,
+charset, listed_at, via; ``rejects`` rows (stage ``fetch``) for inputs that cannot be taken; and
+``_feeds`` rows (conditional-GET validators of every feed and sitemap polled).
 
-One document per input file; for a ``.jsonl`` file, one document per line (an already
-extracted article), with source ``<file path>#<id>``.  Gzip-compressed inputs (``.gz``) are
-read through a decompression cap.  An input whose (source, doc_id) is already in ``documents``
-is skipped, so a rerun fetches nothing twice.
+Local files: one document per file; for a ``.jsonl`` file, one document per line (an already
+extracted article), with source ``<file path>#<id>``; gzip (``.gz``) read through a
+decompression cap; a WARC archive gives one document per archived HTML or text response,
+with the archived URL as source.  Web: see ``tasks.web``; a document's source is the canonical
+URL it was listed under.
+
+Incremental: a file whose (source, doc_id) is already in ``documents`` is skipped, and a URL
+already in ``documents`` is not requested again unless ``refetch``; URLs rejected for good
+(robots, private address, 4xx, ...) are not retried; feeds and sitemaps send If-None-Match and
+If-Modified-Since.  So a rerun fetches nothing twice and adds no rows.
 """
 from __future__ import annotations
 
@@ -15,7 +25,10 @@ import gzip
 import json
 import math
 import os
-from dataclasses import dataclass
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -26,7 +39,14 @@ from prefect import task
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.storage import Store
-from newsloom.util import batched, checkpoint, log_counts, progress, sha
+from newsloom.sources import Source, expand_sources, is_http_url
+from newsloom.util import checkpoint, log_counts, progress, sha
+from tasks.warc import is_warc, read_warc
+from tasks.web import PERMANENT_REJECTS, Crawl, Target, canonical_url
+
+URL_LINE = re.compile(r"https?://\S+", re.I)
+# an HTTP status that will not change on a retry (rejects detail starts with it)
+PERMANENT_STATUS = re.compile(r"HTTP 4(?!08|29)\d\d\b")
 
 MEDIA_TYPES = {
     ".html": "text/html",
@@ -128,43 +148,163 @@ def _jsonl_documents(inp: Input, data: bytes, fetched_at, run_id: str) -> Iterat
         }
 
 
+def url_list(data: bytes, forced: bool = False) -> tuple[list[str], list[str]] | None:
+    """(URLs, other lines) when a text file is a list of URLs, one per line, ``#`` for comments.
+
+    A file counts as a URL list when every entry is an http(s) URL; with ``forced`` (kind ``urls``
+    in sources.yaml) the other lines are returned for rejecting.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    entries = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    urls = [e for e in entries if URL_LINE.fullmatch(e)]
+    if forced or (entries and len(urls) == len(entries)):
+        return urls, [e for e in entries if not URL_LINE.fullmatch(e)]
+    return None
+
+
+@dataclass
+class FetchState:
+    """What earlier runs left: documents and rejects seen, feed validators."""
+
+    seen: set[tuple[str, str]] = field(default_factory=set)  # (source, doc_id)
+    seen_urls: set[str] = field(default_factory=set)
+    known_bad: set[str] = field(default_factory=set)  # URLs rejected for good
+    feeds: dict[str, dict] = field(default_factory=dict)  # latest _feeds row per URL
+
+    @classmethod
+    def load(cls, store: Store) -> "FetchState":
+        t = store.read_table("documents", columns=["source", "doc_id"])
+        sources, ids = t.column("source").to_pylist(), t.column("doc_id").to_pylist()
+        seen = set(zip(sources, ids))
+        seen_urls = {s for s in sources if is_http_url(s)}
+        r = store.read_table("rejects", columns=["source", "stage", "reason", "detail"])
+        known_bad = set()
+        for src, stage, reason, detail in zip(*(r.column(c).to_pylist() for c in ("source", "stage", "reason", "detail"))):
+            if stage == "fetch" and is_http_url(src) and (
+                    reason in PERMANENT_REJECTS or reason == "http_error" and PERMANENT_STATUS.match(detail or "")):
+                known_bad.add(src)
+        feeds: dict[str, dict] = {}
+        f = store.read_table("_feeds")
+        for row in sorted(f.to_pylist(), key=lambda x: x["fetched_at"]):
+            prev = feeds.get(row["url"])
+            if row["http_status"] == 304 and prev:  # not modified: keep the validators of the full response
+                row = {**row, "etag": prev["etag"], "last_modified": prev["last_modified"], "kind": prev["kind"]}
+            feeds[row["url"]] = row
+        return cls(seen, seen_urls, known_bad, feeds)
+
+
+def iter_fetched(sources: list[Source], config: Config, run_id: str, state: FetchState,
+                 counts: Counter) -> Iterator[tuple[str, dict | str]]:
+    """Every input of the run as events: ("doc", row), ("reject", row), ("feed", row), ("seen", key).
+
+    Local files first (directories walked, URL lists collected), then every URL, feed and
+    sitemap, fetched concurrently.
+    """
+    targets: list[Target] = []
+
+    def add_url(url: str, kind: str = "auto", every: float | None = None, via: str | None = None):
+        canon = canonical_url(url)
+        if canon is None:
+            return "reject", _reject(url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
+        targets.append(Target(canon, kind, trusted=True, via=via, every=every))
+        return None
+
+    for src in sources:
+        if src.is_url:
+            if (ev := add_url(src.target, src.kind, src.every)) is not None:
+                yield ev
+            continue
+        for inp in discover_inputs([src.target]):
+            counts["files"] += 1
+            yield from _local_events(inp, src, config, run_id, state, counts, add_url)
+    if targets:
+        crawl = Crawl(config, run_id, state.seen_urls, state.known_bad, state.feeds)
+        try:
+            yield from crawl.run(targets)
+        finally:
+            counts["http_requests"] += crawl.fetcher.n_requests
+            counts["http_bytes"] += crawl.fetcher.n_bytes
+
+
+def _local_events(inp: Input, src: Source, config: Config, run_id: str, state: FetchState, counts: Counter,
+                  add_url) -> Iterator[tuple[str, dict | str]]:
+    if src.kind == "warc" or is_warc(inp.path.name):
+        for kind, row in read_warc(inp.path, inp.source, run_id, config.max_bytes, counts):
+            if kind == "doc" and (row["source"], row["doc_id"]) in state.seen:
+                yield "seen", row["source"]
+            else:
+                yield kind, row
+        return
+    media_type, gz = media_type_of(inp.path.name)
+    if src.kind == "urls":
+        media_type = "text/plain"
+    if media_type is None:
+        yield "reject", _reject(inp.source, "unsupported_type", f"file type of {inp.path.name!r} is not supported",
+                                run_id)
+        return
+    fetched_at = datetime.now(timezone.utc)
+    try:
+        data = read_capped(inp.path, gz, config.max_bytes)
+    except TooLarge as exc:
+        yield "reject", _reject(inp.source, "too_large", str(exc), run_id)
+        return
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        reason = "decode_error" if isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error)) else "read_error"
+        yield "reject", _reject(inp.source, reason, f"{type(exc).__name__}: {exc}", run_id)
+        return
+    if media_type == "text/plain" and (listed := url_list(data, forced=src.kind == "urls")) is not None:
+        urls, others = listed
+        counts["url_lists"] += 1
+        for line in others:
+            yield "reject", _reject(f"{inp.source}: {line[:200]}", "unsupported_scheme",
+                                    "a URL list line that is not an http(s) URL", run_id)
+        for url in urls:
+            if (ev := add_url(url, via=inp.source)) is not None:
+                yield ev
+        return
+    if media_type == "application/x-ndjson":
+        for kind, row in _jsonl_documents(inp, data, fetched_at, run_id):
+            if kind == "doc" and (row["source"], row["doc_id"]) in state.seen:
+                yield "seen", row["source"]
+            else:
+                yield kind, row
+        return
+    doc_id = sha(data)
+    if (inp.source, doc_id) in state.seen:
+        yield "seen", inp.source
+        return
+    yield "doc", {"doc_id": doc_id, "source": inp.source, "fetched_at": fetched_at, "media_type": media_type,
+                  "content": data, "http_status": None, "run_id": run_id}
+
+
 def fetch_documents(inputs: list[Input], config: Config, run_id: str,
                     seen: set[tuple[str, str]] | None = None) -> tuple[pa.Table, pa.Table, int]:
-    """Read ``inputs`` into (documents, rejects, n_already_seen).  Pure apart from reading the files."""
-    seen = seen or set()
+    """Read local ``inputs`` (and the URLs of URL lists among them) into (documents, rejects, n_already_seen)."""
+    state = FetchState(seen=seen or set())
     docs, rejects, n_seen = [], [], 0
-    for inp in inputs:
-        media_type, gz = media_type_of(inp.path.name)
-        if media_type is None:
-            rejects.append(_reject(inp.source, "unsupported_type", f"file type of {inp.path.name!r} is not supported", run_id))
-            continue
-        fetched_at = datetime.now(timezone.utc)
-        try:
-            data = read_capped(inp.path, gz, config.max_bytes)
-        except TooLarge as exc:
-            rejects.append(_reject(inp.source, "too_large", str(exc), run_id))
-            continue
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            reason = "decode_error" if isinstance(exc, (EOFError, gzip.BadGzipFile)) else "read_error"
-            rejects.append(_reject(inp.source, reason, f"{type(exc).__name__}: {exc}", run_id))
-            continue
-        if media_type == "application/x-ndjson":
-            for kind, row in _jsonl_documents(inp, data, fetched_at, run_id):
-                if kind == "reject":
-                    rejects.append(row)
-                elif (row["source"], row["doc_id"]) in seen:
-                    n_seen += 1
-                else:
-                    docs.append(row)
-            continue
-        doc_id = sha(data)
-        if (inp.source, doc_id) in seen:
+    counts: Counter = Counter()
+    targets: list[Target] = []
+
+    def add_url(url, kind="auto", every=None, via=None):
+        canon = canonical_url(url)
+        if canon is None:
+            return "reject", _reject(url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
+        targets.append(Target(canon, kind, trusted=True, via=via, every=every))
+
+    events = [ev for inp in inputs for ev in _local_events(inp, Source(str(inp.path), "path"), config, run_id,
+                                                            state, counts, add_url)]
+    if targets:
+        events += list(Crawl(config, run_id).run(targets))
+    for kind, row in events:
+        if kind == "doc":
+            docs.append(row)
+        elif kind == "reject":
+            rejects.append(row)
+        elif kind == "seen":
             n_seen += 1
-            continue
-        docs.append({
-            "doc_id": doc_id, "source": inp.source, "fetched_at": fetched_at, "media_type": media_type,
-            "content": data, "http_status": None, "run_id": run_id,
-        })
     return schemas.from_rows(docs, schemas.DOCUMENTS), schemas.from_rows(rejects, schemas.REJECTS), n_seen
 
 
@@ -189,26 +329,59 @@ def drop_known_rejects(rejects: pa.Table, known: set[tuple[str, str, str]]) -> p
 def fetch(config: Config, run_id: str) -> dict:
     """Read every input into staged ``documents`` parts; return their paths and counts."""
     store = Store(Path(config.out))
-    inputs = discover_inputs(config.sources)
-    seen = seen_documents(store)
+    sources = expand_sources(config.sources)
+    state = FetchState.load(store)
     known_rejects = seen_rejects(store)
-    progress("fetch", 0, len(inputs))
-    parts, n_docs, n_seen, all_rejects = [], 0, 0, []
     size = config.batch_size
     if config.parallel:  # enough parts to keep every worker busy
-        size = max(1, min(size, math.ceil(len(inputs) / (4 * (config.workers or 4)))))
-    for i, batch in enumerate(batched(inputs, size)):
-        documents, rejects, batch_seen = fetch_documents(batch, config, run_id, seen)
-        rejects = drop_known_rejects(rejects, known_rejects)
+        n_local = sum(len(discover_inputs([s.target])) for s in sources if not s.is_url)
+        size = max(1, min(size, math.ceil(max(n_local, 1) / (4 * (config.workers or 4)))))
+    progress("fetch", 0, None, info="")
+    parts: list[str] = []
+    docs: list[dict] = []
+    rejects: list[dict] = []
+    feeds: list[dict] = []
+    counts: Counter = Counter()
+    n_docs = n_bad = 0
+    all_rejects: list[pa.Table] = []
+
+    def flush() -> None:
+        nonlocal docs, rejects
+        i = len(all_rejects)
+        documents = schemas.from_rows(docs, schemas.DOCUMENTS)
+        bad = drop_known_rejects(schemas.from_rows(rejects, schemas.REJECTS), known_rejects)
         path = store.stage_part(run_id, "documents", documents, f"fetch-{i:05d}")
-        store.stage_part(run_id, "rejects", rejects, f"fetch-{i:05d}")
+        store.stage_part(run_id, "rejects", bad, f"fetch-{i:05d}")
         if path:
             parts.append(str(path))
             checkpoint("fetch")
-        n_docs += documents.num_rows
-        n_seen += batch_seen
-        all_rejects.append(rejects)
-        progress("fetch", len(batch))
-    rejects = pa.concat_tables(all_rejects) if all_rejects else schemas.REJECTS.empty_table()
-    counts = log_counts("fetch", len(inputs), n_docs, rejects, already_seen=n_seen)
-    return {"parts": parts, "counts": counts}
+        all_rejects.append(bad)
+        docs, rejects = [], []
+
+    for kind, row in iter_fetched(sources, config, run_id, state, counts):
+        if kind == "doc":
+            docs.append(row)
+            n_docs += 1
+            counts["bytes"] += len(row["content"])
+        elif kind == "reject":
+            rejects.append(row)
+            n_bad += 1
+        elif kind == "feed":
+            feeds.append(row)
+            counts["feeds_polled"] += 1
+            counts["feeds_not_modified"] += row["http_status"] == 304
+            continue
+        else:  # seen, known_reject, not_due
+            counts[{"seen": "already_seen"}.get(kind, kind)] += 1
+        progress("fetch", 1, None, info=f"{n_docs} fetched, {n_bad} failed, {counts['bytes'] / 1e6:.1f} MB")
+        if len(docs) >= size:
+            flush()
+    if docs or rejects or not all_rejects:
+        flush()
+    store.stage_part(run_id, "_feeds", schemas.from_rows(feeds, schemas.FEEDS), "fetch")
+    rejects_t = pa.concat_tables(all_rejects)
+    n_in = n_docs + n_bad + counts["already_seen"] + counts["known_reject"] + counts["not_due"]
+    extra = {k: v for k, v in counts.items() if v}
+    extra.setdefault("already_seen", 0)
+    log_counts_result = log_counts("fetch", n_in, n_docs, rejects_t, **extra)
+    return {"parts": parts, "counts": log_counts_result}
