@@ -123,10 +123,10 @@ class Config(BaseModel):
     def _out_outside_inputs(self) -> "Config":
         if "://" in self.out:
             return self
+        from newsloom.sources import expand_sources
+
         out = Path(self.out).resolve()
-        for s in self.sources:
-            if "://" in s:
-                continue
+        for s in [src.target for src in expand_sources(self.sources) if not src.is_url]:
             src = Path(s).resolve()
             if src.is_dir() and (out == src or src in out.parents):
                 raise ValueError(f"output {self.out!r} is inside the input folder {s!r}; the pipeline never writes there")

@@ -6,6 +6,7 @@ each request (path, headers) and the most requests it ever had in flight at once
 from __future__ import annotations
 
 import gzip
+import io
 import threading
 import time
 from email.utils import format_datetime
@@ -207,3 +208,25 @@ class NewsServer:
                 return self.send(404, b"not here")
 
         return Handler
+
+
+def write_warc(path, gz: bool):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=gz)
+
+        def response(url, status, ctype, body, extra=None):
+            headers = StatusAndHeaders(status, [("Content-Type", ctype), *(extra or [])], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+
+        w.write_record(w.create_warcinfo_record(path.name, {"software": "newsloom tests"}))
+        response("https://harbor-ledger.example/news/ferry-timetable.html?utm_source=x", "200 OK",
+                 "text/html; charset=utf-8", article_html("ferry-timetable"))
+        response("https://harbor-ledger.example/notes.txt", "200 OK", "text/plain; charset=iso-8859-1",
+                 "Notes from the caf\xe9 on the quay.".encode("latin-1"))
+        response("https://harbor-ledger.example/gone.html", "404 Not Found", "text/html", b"gone")
+        response("https://harbor-ledger.example/logo.png", "200 OK", "image/png", b"\x89PNG\r\n")
+        w.write_record(w.create_warc_record("https://harbor-ledger.example/news/ferry-timetable.html", "request",
+                                            payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SAMPLE
+from newsserver import write_warc
 
 pytestmark = pytest.mark.slow
 PREFECT = [sys.executable, "-m", "prefect"]
@@ -75,14 +76,24 @@ def test_deploy_schedule_worker_and_run(server, tmp_path):
     env = server
     run([*PREFECT, "work-pool", "create", "newsloom", "--type", "process"], env)
     out = run([*PREFECT, "--no-prompt", "deploy", "--all"], env)
-    assert "news-pipeline" in out
+    assert "news-pipeline" in out and "news-backfill" in out
     inspect = run([*PREFECT, "deployment", "inspect", "news-pipeline/news-pipeline"], env)
-    assert "interval" in inspect and "3600" in inspect
+    assert "interval" in inspect and "3600" in inspect and "sources.yaml" in inspect
+    inspect = run([*PREFECT, "deployment", "inspect", "news-backfill/news-backfill"], env)
+    assert "flows/backfill.py:news_backfill" in inspect
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, gz=True)
     worker = subprocess.Popen([*PREFECT, "worker", "start", "--pool", "newsloom"], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        params = json.dumps({"sources": [str(SAMPLE)], "out": str(tmp_path / "out")})
+        # the scheduled deployment's own sources: sources.yaml, which lists data/raw
+        params = json.dumps({"out": str(tmp_path / "out")})
         out = run([*PREFECT, "deployment", "run", "news-pipeline/news-pipeline", "--params", params,
+                   "--watch", "--watch-timeout", "300"], env, timeout=360)
+        assert "Completed" in out
+        # a backfill of a WARC archive into another output root
+        params = json.dumps({"path": str(warc), "out": str(tmp_path / "backfill")})
+        out = run([*PREFECT, "deployment", "run", "news-backfill/news-backfill", "--params", params,
                    "--watch", "--watch-timeout", "300"], env, timeout=360)
         assert "Completed" in out
     finally:
@@ -91,3 +102,5 @@ def test_deploy_schedule_worker_and_run(server, tmp_path):
     quotes = pd.read_parquet(tmp_path / "out" / "quotes")
     assert len(articles) == 15 and len(quotes) >= 10
     assert pd.read_parquet(tmp_path / "out" / "runs.parquet").status.tolist() == ["completed"]
+    backfilled = pd.read_parquet(tmp_path / "backfill" / "articles")
+    assert backfilled["source"].tolist() == ["https://harbor-ledger.example/news/ferry-timetable.html"]

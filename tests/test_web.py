@@ -13,7 +13,7 @@ from newsloom.config import ConfigError, make_config
 from newsloom.sources import expand_sources
 from tasks.fetch import FetchState, fetch_documents, discover_inputs, iter_fetched, url_list
 from tasks.web import FetchError, Inflater, TooLarge, canonical_url, parse_feed, parse_sitemap, private_address
-from newsserver import STORIES, NewsServer
+from newsserver import STORIES, NewsServer, write_warc
 
 ARTICLES = ["harbour-dredging", "ferry-timetable", "library-roof", "market-hall", "tide-gauge"]
 
@@ -226,30 +226,6 @@ def test_a_url_list_file_is_fetched(tmp_path, server):
 
 
 # ---- WARC ----------------------------------------------------------------------------------------------------
-def write_warc(path, gz: bool):
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    from newsserver import article_html
-
-    with open(path, "wb") as fh:
-        w = WARCWriter(fh, gzip=gz)
-
-        def response(url, status, ctype, body, extra=None):
-            headers = StatusAndHeaders(status, [("Content-Type", ctype), *(extra or [])], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
-
-        w.write_record(w.create_warcinfo_record(path.name, {"software": "newsloom tests"}))
-        response("https://harbor-ledger.example/news/ferry-timetable.html?utm_source=x", "200 OK",
-                 "text/html; charset=utf-8", article_html("ferry-timetable"))
-        response("https://harbor-ledger.example/notes.txt", "200 OK", "text/plain; charset=iso-8859-1",
-                 "Notes from the caf\xe9 on the quay.".encode("latin-1"))
-        response("https://harbor-ledger.example/gone.html", "404 Not Found", "text/html", b"gone")
-        response("https://harbor-ledger.example/logo.png", "200 OK", "image/png", b"\x89PNG\r\n")
-        w.write_record(w.create_warc_record("https://harbor-ledger.example/news/ferry-timetable.html", "request",
-                                            payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
-
-
 @pytest.mark.parametrize("name", ["crawl.warc", "crawl.warc.gz"])
 def test_a_warc_archive_gives_one_document_per_archived_page(tmp_path, name, config):
     raw = tmp_path / "in"
@@ -310,3 +286,22 @@ def test_flow_on_feeds_ingests_every_article_once(tmp_path, server, prefect_harn
     assert {t: len(pd.read_parquet(out / t)) for t in rows} == rows
     assert sum(p.startswith("/news/") for p in server.paths()) == n_pages  # no page requested again
     assert second["fetch"]["feeds_not_modified"] >= 1  # the RSS feed answered 304
+
+
+@pytest.mark.slow
+def test_cli_runs_on_a_feed_url(tmp_path, server):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "tables"
+    cmd = [sys.executable, "-m", "newsloom.cli", "run", f"{server.base}/feeds/rss.xml", "--out", str(out),
+           "--set", "allow_private=true", "--set", "per_host=1"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "web: " in r.stdout and "feeds/sitemaps polled" in r.stdout
+    assert len(pd.read_parquet(out / "articles")) == 2
+    bad = subprocess.run([*cmd[:-4], "--set", "no_such_setting=1"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert bad.returncode == 2 and "no_such_setting" in bad.stderr
