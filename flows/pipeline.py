@@ -20,6 +20,7 @@ from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger, merge_part_results
 from tasks.aggregate import aggregate, write_runs
 from tasks.clean import clean, clean_part_task
+from tasks.clusters import cluster_quotes_task
 from tasks.dedup import deduplicate
 from tasks.extraction import extract, extract_part_task, resolve_surnames_task
 from tasks.fetch import fetch
@@ -98,6 +99,8 @@ def news_pipeline(
         extracted = timed("entity-extract", run_stage, "entity-extract", config, run_id, deduped["parts"])
         if extracted["counts"]["rows_out"]:
             timed("resolve-surnames", resolve_surnames_task, config, run_id)
+        if extracted["counts"].get("quotes"):
+            timed("cluster-quotes", cluster_quotes_task, config, run_id)
         xc = extracted["counts"]
         n_rejects = sum(sum(r["counts"]["rejects"].values()) for r in (fetched, cleaned, extracted))
         summary = {
@@ -140,7 +143,7 @@ def table_rows(store: Store) -> dict[str, int]:
     rows = {}
     for name in ("documents", "articles", "mentions", "quotes", "rejects"):
         rows[name] = sum(pq.ParquetFile(p).metadata.num_rows for p in store.committed_parts(name))
-    for name in ("entities", "entity_daily", "cooccurrence", "speakers", "runs"):
+    for name in ("entities", "entity_daily", "cooccurrence", "speakers", "quote_clusters", "speaker_mentions", "runs"):
         p = store.aggregate_path(name)
         rows[name] = pq.ParquetFile(p).metadata.num_rows if p.exists() else 0
     return rows

@@ -88,6 +88,78 @@ def run(
     print_summary(summary)
 
 
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="A DuckDB SQL query over the tables, e.g. \"SELECT * FROM speakers\"."),
+    out: str = typer.Option(DEFAULT_OUT, "--out", help="Output root holding the tables."),
+    fmt: str = typer.Option("table", "--format", help="table, csv, json or parquet."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write to this file (needed for parquet)."),
+    max_rows: int = typer.Option(50, "--max-rows", help="Rows shown by --format table."),
+) -> None:
+    """Run a DuckDB query with one view per table (documents, articles, mentions, quotes, rejects,
+    entities, entity_daily, cooccurrence, speakers, quote_clusters, speaker_mentions, runs, article_dates)."""
+    from pathlib import Path
+
+    import duckdb
+
+    from newsloom.storage import Store
+    from tasks.aggregate import connect, query_arrow
+
+    if fmt not in ("table", "csv", "json", "parquet"):
+        console.print(f"[bold red]error:[/] --format must be table, csv, json or parquet, not {fmt!r}")
+        raise typer.Exit(2)
+    if fmt == "parquet" and not output:
+        console.print("[bold red]error:[/] --format parquet needs --output FILE")
+        raise typer.Exit(2)
+    if not Path(out).is_dir():
+        console.print(f"[bold red]error:[/] no tables at {out!r}; run `newsloom run` first or pass --out")
+        raise typer.Exit(2)
+    con = connect(Store(Path(out)), aggregates=True)
+    try:
+        result = query_arrow(con, query)
+    except duckdb.Error as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1)
+    finally:
+        con.close()
+    write_result(result, fmt, output, max_rows)
+
+
+def write_result(result, fmt: str, output: str | None, max_rows: int) -> None:
+    import io
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        pq.write_table(result, output)
+        console.print(f"{result.num_rows} rows written to {output}")
+        return
+    if fmt == "table":
+        t = Table(show_lines=False)
+        for name in result.column_names:
+            t.add_column(name, overflow="fold")
+        for row in result.slice(0, max_rows).to_pylist():
+            t.add_row(*("" if v is None else str(v) for v in row.values()))
+        Console(width=200 if not sys.stdout.isatty() else None).print(t)
+        if result.num_rows > max_rows:
+            console.print(f"{result.num_rows} rows; {max_rows} shown (--max-rows)")
+        return
+    if fmt == "csv":
+        buf = io.BytesIO()
+        pacsv.write_csv(result, buf)
+        text = buf.getvalue().decode()
+    else:
+        import json
+
+        text = "\n".join(json.dumps(r, default=str, ensure_ascii=False) for r in result.to_pylist()) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 FIXED = {"sources", "out", "model", "dedup", "batch_size", "aliases_file", "workers", "dask_address", "refetch"}
 
 

@@ -15,7 +15,8 @@ SCHEMA_HISTORY = {
     "0": "CONTRACT.md v1 as first published",
     "1": "quotes: + speaker_start, speaker_end (issue 2), + utterance_id; entities: + alias_counts; "
          "runs: + sources, stage_seconds",
-    "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table",
+    "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table; "
+         "quotes: + quote_cluster_id; aggregates quote_clusters and speaker_mentions (issue 10)",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -96,6 +97,8 @@ QUOTES = _schema(
     _f("utterance_id", pa.string(), "shared by the spans of one interrupted or multi-paragraph quote "
        "(null in rows written before schema 1)"),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    _f("quote_cluster_id", pa.string(), "the statement this quote reports, shared by every outlet's (possibly "
+       "shortened) version of it; joins quote_clusters.cluster_id (null in rows written before schema 2)"),
 )
 
 REJECTS = _schema(
@@ -169,6 +172,31 @@ SPEAKERS = _schema(
     _f("last_quoted", TS, "latest article date with a quote"),
 )
 
+QUOTE_CLUSTERS = _schema(
+    "quote_clusters",
+    _f("cluster_id", pa.string(), "quote_cluster_id: the quote_id of the cluster's first quote", False),
+    _f("text", pa.string(), "canonical text: the most frequent wording, the longest on a tie", False),
+    _f("speaker", pa.string(), "canonical name of the speaker, where known"),
+    _f("entity_id", pa.string(), "speaker entity_id, where known"),
+    _f("n_quotes", pa.int64(), "quotes in the cluster", False),
+    _f("n_articles", pa.int64(), "original articles that carry it", False),
+    _f("n_sites", pa.int64(), "distinct sites that carry it (an article without a site counts by its source)", False),
+    _f("first_seen", TS, "earliest article date (published, else fetched)"),
+    _f("first_site", pa.string(), "the site (else source) of the earliest article"),
+    _f("last_seen", TS, "latest article date"),
+)
+
+SPEAKER_MENTIONS = _schema(
+    "speaker_mentions",
+    _f("speaker_entity_id", pa.string(), "the speaker", False),
+    _f("speaker", pa.string(), "the speaker's canonical name", False),
+    _f("entity_id", pa.string(), "an entity mentioned inside the speaker's quoted words", False),
+    _f("name", pa.string(), "that entity's canonical name", False),
+    _f("label", pa.string(), "that entity's label", False),
+    _f("n_quotes", pa.int64(), "quotes of the speaker that mention it", False),
+    _f("n_articles", pa.int64(), "articles with such a quote", False),
+)
+
 RUNS = _schema(
     "runs",
     _f("run_id", pa.string(), "run id", False),
@@ -200,6 +228,8 @@ AGGREGATES: dict[str, pa.Schema] = {
     "entity_daily": ENTITY_DAILY,
     "cooccurrence": COOCCURRENCE,
     "speakers": SPEAKERS,
+    "quote_clusters": QUOTE_CLUSTERS,
+    "speaker_mentions": SPEAKER_MENTIONS,
     "runs": RUNS,
 }
 

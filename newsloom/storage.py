@@ -4,6 +4,7 @@ Layout under the output root::
 
     documents/ articles/ mentions/ quotes/ rejects/   committed part files (what readers see)
     _signatures/                                       MinHash signatures (internal fact table)
+    _feeds/                                            conditional-GET validators of polled feeds and sitemaps (internal)
     _staging/<run_id>/<table>/part-*.parquet           a run's parts before it commits
     _staging/<run_id>/_commit.json                     the run's intent to commit (list of parts)
     _manifests/<run_id>.json                           one per committed run: files and summary

@@ -1,8 +1,10 @@
 """aggregate: tables that answer questions, recomputed from every committed fact row with DuckDB.
 
 Reads the committed ``articles``, ``documents`` (doc_id, fetched_at), ``mentions`` and ``quotes``.
-Writes ``entities``, ``entity_daily``, ``cooccurrence`` and ``speakers`` (one Parquet file each,
-replaced atomically), and ``runs`` from the run manifests.
+Writes ``entities``, ``entity_daily``, ``cooccurrence``, ``speakers``, ``quote_clusters`` (one row
+per quoted statement, with how many outlets carried it) and ``speaker_mentions`` (who talks about
+whom: entities mentioned inside each speaker's quoted words), one Parquet file each, replaced
+atomically; and ``runs`` from the run manifests.
 
 An article's date is its publication date, else the time its document was fetched.  Only
 original articles count (dup_of null); mentions and quotes exist only for those.
@@ -81,11 +83,56 @@ QUERIES = {
             FROM q GROUP BY ALL
         ) s ORDER BY n_quotes DESC, entity_id
     """,
+    "quote_clusters": """
+        WITH q AS (
+            SELECT q.*, d.day_ts, coalesce(a.site, a.source) AS site FROM quotes q JOIN article_dates d USING (article_id)
+            JOIN articles a USING (article_id)
+            WHERE q.quote_cluster_id IS NOT NULL
+        ),
+        texts AS (SELECT quote_cluster_id, text, count(*) AS n FROM q GROUP BY ALL),
+        spk AS (SELECT quote_cluster_id, speaker, speaker_entity_id, count(*) AS n FROM q
+                WHERE speaker_entity_id IS NOT NULL GROUP BY ALL)
+        SELECT c.quote_cluster_id AS cluster_id,
+               (SELECT list(text ORDER BY n DESC, length(text) DESC, text)[1] FROM texts t
+                 WHERE t.quote_cluster_id = c.quote_cluster_id) AS text,
+               (SELECT list(speaker ORDER BY n DESC, speaker)[1] FROM spk
+                 WHERE spk.quote_cluster_id = c.quote_cluster_id) AS speaker,
+               (SELECT list(speaker_entity_id ORDER BY n DESC, speaker)[1] FROM spk
+                 WHERE spk.quote_cluster_id = c.quote_cluster_id) AS entity_id,
+               c.n_quotes, c.n_articles, c.n_sites, c.first_seen, c.first_site, c.last_seen
+        FROM (
+            SELECT quote_cluster_id, count(*) AS n_quotes, count(DISTINCT article_id) AS n_articles,
+                   count(DISTINCT site) AS n_sites, min(day_ts) AS first_seen,
+                   arg_min(site, day_ts) AS first_site, max(day_ts) AS last_seen
+            FROM q GROUP BY ALL
+        ) c ORDER BY c.n_articles DESC, c.n_quotes DESC, cluster_id
+    """,
+    "speaker_mentions": """
+        WITH pairs AS (
+            SELECT q.quote_id, q.article_id, q.speaker_entity_id, q.speaker, m.entity_id, m.name, m.label
+            FROM quotes q JOIN mentions m
+              ON m.article_id = q.article_id AND m.start_char >= q.start_char AND m.end_char <= q.end_char
+            WHERE q.speaker_entity_id IS NOT NULL AND m.entity_id <> q.speaker_entity_id
+        ),
+        spk AS (SELECT speaker_entity_id, speaker, count(*) AS n FROM quotes
+                WHERE speaker_entity_id IS NOT NULL GROUP BY ALL),
+        ent AS (SELECT entity_id, name, label, count(*) AS n FROM mentions GROUP BY ALL)
+        SELECT p.speaker_entity_id,
+               (SELECT list(speaker ORDER BY n DESC, speaker)[1] FROM spk
+                 WHERE spk.speaker_entity_id = p.speaker_entity_id) AS speaker,
+               p.entity_id,
+               (SELECT list(name ORDER BY n DESC, name)[1] FROM ent WHERE ent.entity_id = p.entity_id) AS name,
+               (SELECT list(label ORDER BY n DESC, label)[1] FROM ent WHERE ent.entity_id = p.entity_id) AS label,
+               count(DISTINCT p.quote_id) AS n_quotes, count(DISTINCT p.article_id) AS n_articles
+        FROM pairs p GROUP BY p.speaker_entity_id, p.entity_id
+        ORDER BY n_quotes DESC, p.speaker_entity_id, p.entity_id
+    """,
 }
 
 
-def connect(store: Store) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with a view per fact table (over committed parts) and ``article_dates``."""
+def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a view per fact table (over committed parts) and ``article_dates``;
+    with ``aggregates``, a view per aggregate file too (what ``newsloom sql`` queries)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, schema in schemas.FACT_TABLES.items():
@@ -103,6 +150,14 @@ def connect(store: Store) -> duckdb.DuckDBPyConnection:
         FROM articles a LEFT JOIN (SELECT DISTINCT doc_id, fetched_at FROM documents) d USING (doc_id)
         WHERE a.dup_of IS NULL
     """)
+    if aggregates:
+        for name, schema in schemas.AGGREGATES.items():
+            path = store.aggregate_path(name)
+            if path.exists():
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')")
+            else:
+                con.register(f"{name}_empty", schema.empty_table())
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
     return con
 
 

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.slow
 VOLATILE = {"run_id", "fetched_at", "started_at", "finished_at", "stage_seconds"}
 SORT = {"documents": ["source"], "articles": ["article_id"], "mentions": ["article_id", "start_char", "end_char"],
         "quotes": ["quote_id"], "rejects": ["source", "stage", "reason"], "entities": ["entity_id"],
-        "entity_daily": ["date", "entity_id"], "cooccurrence": ["entity_a", "entity_b"], "speakers": ["entity_id"]}
+        "entity_daily": ["date", "entity_id"], "cooccurrence": ["entity_a", "entity_b"], "speakers": ["entity_id"], "quote_clusters": ["cluster_id"],
+        "speaker_mentions": ["speaker_entity_id", "entity_id"]}
 
 
 def table(out, name):
@@ -26,7 +27,7 @@ def test_local_cluster_equals_local_run(sample_run, tmp_path, prefect_harness):
     local_out, _ = sample_run
     out = tmp_path / "dask"
     summary = news_pipeline(sources=[str(SAMPLE)], out=str(out), workers=2)
-    assert summary["n_articles"] == 15
+    assert summary["n_articles"] == 17
     for name in SORT:
         a, b = table(local_out, name), table(out, name)
         if "aliases" in a:  # list columns compare as tuples

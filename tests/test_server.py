@@ -100,7 +100,7 @@ def test_deploy_schedule_worker_and_run(server, tmp_path):
         stop(worker)
     articles = pd.read_parquet(tmp_path / "out" / "articles")
     quotes = pd.read_parquet(tmp_path / "out" / "quotes")
-    assert len(articles) == 15 and len(quotes) >= 10
+    assert len(articles) == 17 and len(quotes) >= 10
     assert pd.read_parquet(tmp_path / "out" / "runs.parquet").status.tolist() == ["completed"]
     backfilled = pd.read_parquet(tmp_path / "backfill" / "articles")
     assert backfilled["source"].tolist() == ["https://harbor-ledger.example/news/ferry-timetable.html"]
