@@ -125,6 +125,24 @@ def sql(
     write_result(result, fmt, output, max_rows)
 
 
+@app.command()
+def report(
+    out: str = typer.Option(DEFAULT_OUT, "--out", help="Output root holding the tables."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="The HTML file (default: OUT/report.html)."),
+    top: int = typer.Option(10, "--top", min=1, max=100, help="Entities, speakers and clusters shown."),
+) -> None:
+    """Write a static HTML report (charts embedded, no server or CDN needed) from the tables in --out."""
+    from pathlib import Path
+
+    from newsloom.report import write_report
+
+    if not (Path(out) / "articles").is_dir():
+        console.print(f"[bold red]error:[/] no tables at {out!r}; run `newsloom run` first or pass --out")
+        raise typer.Exit(2)
+    path = write_report(out, output or Path(out) / "report.html", top)
+    console.print(f"report written to {path}")
+
+
 def write_result(result, fmt: str, output: str | None, max_rows: int) -> None:
     import io
 
