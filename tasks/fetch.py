@@ -196,6 +196,20 @@ class FetchState:
         return cls(seen, seen_urls, known_bad, feeds)
 
 
+def url_adder(targets: list[Target], run_id: str):
+    """A function that queues a URL the user gave (directly or in a URL list) for the crawl;
+    it returns a rejects event for a URL that is not http(s), else None."""
+
+    def add_url(url: str, kind: str = "auto", every: float | None = None, via: str | None = None):
+        canon = canonical_url(url)
+        if canon is None:
+            return "reject", _reject(url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
+        targets.append(Target(canon, kind, trusted=True, via=via, every=every))
+        return None
+
+    return add_url
+
+
 def iter_fetched(sources: list[Source], config: Config, run_id: str, state: FetchState,
                  counts: Counter) -> Iterator[tuple[str, dict | str]]:
     """Every input of the run as events: ("doc", row), ("reject", row), ("feed", row), ("seen", key).
@@ -204,13 +218,7 @@ def iter_fetched(sources: list[Source], config: Config, run_id: str, state: Fetc
     sitemap, fetched concurrently.
     """
     targets: list[Target] = []
-
-    def add_url(url: str, kind: str = "auto", every: float | None = None, via: str | None = None):
-        canon = canonical_url(url)
-        if canon is None:
-            return "reject", _reject(url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
-        targets.append(Target(canon, kind, trusted=True, via=via, every=every))
-        return None
+    add_url = url_adder(targets, run_id)
 
     for src in sources:
         if src.is_url:
@@ -287,12 +295,7 @@ def fetch_documents(inputs: list[Input], config: Config, run_id: str,
     docs, rejects, n_seen = [], [], 0
     counts: Counter = Counter()
     targets: list[Target] = []
-
-    def add_url(url, kind="auto", every=None, via=None):
-        canon = canonical_url(url)
-        if canon is None:
-            return "reject", _reject(url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
-        targets.append(Target(canon, kind, trusted=True, via=via, every=every))
+    add_url = url_adder(targets, run_id)
 
     events = [ev for inp in inputs for ev in _local_events(inp, Source(str(inp.path), "path"), config, run_id,
                                                             state, counts, add_url)]

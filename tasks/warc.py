@@ -17,25 +17,13 @@ from pathlib import Path
 from typing import Iterator
 
 from newsloom.util import sha
-from tasks.web import HTML_TYPES, TEXT_TYPES, canonical_url
+from tasks.web import HTML_TYPES, TEXT_TYPES, canonical_url, parse_content_type
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
 def is_warc(name: str) -> bool:
     return name.lower().endswith(WARC_SUFFIXES)
-
-
-def _media(content_type: str | None) -> tuple[str | None, str | None]:
-    if not content_type:
-        return None, None
-    media, _, params = content_type.partition(";")
-    charset = None
-    for p in params.split(";"):
-        k, _, v = p.strip().partition("=")
-        if k.lower() == "charset" and v:
-            charset = v.strip().strip('"\'').lower()
-    return media.strip().lower() or None, charset
 
 
 def _warc_date(value: str | None) -> datetime:
@@ -71,9 +59,9 @@ def read_warc(path: Path, source_name: str, run_id: str, max_bytes: int,
                     if record.http_headers is None:
                         continue  # a non-HTTP response record (dns: and the like)
                     status = int(record.http_headers.get_statuscode() or 0)
-                    media, charset = _media(record.http_headers.get_header("Content-Type"))
+                    media, charset = parse_content_type(record.http_headers.get_header("Content-Type"))
                 else:
-                    media, charset = _media(record.rec_headers.get_header("Content-Type"))
+                    media, charset = parse_content_type(record.rec_headers.get_header("Content-Type"))
                 if status is not None and not 200 <= status < 300:
                     yield reject(source, "http_error", f"HTTP {status} archived in {source_name}")
                     continue

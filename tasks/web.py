@@ -235,8 +235,8 @@ class Response:
     location: str | None = None
 
 
-def _content_type(headers: httpx.Headers) -> tuple[str | None, str | None]:
-    raw = headers.get("content-type")
+def parse_content_type(raw: str | None) -> tuple[str | None, str | None]:
+    """A Content-Type value -> (media type, charset), both lower-case, None where absent."""
     if not raw:
         return None, None
     media, _, params = raw.partition(";")
@@ -394,7 +394,7 @@ class Fetcher:
         except zlib.error as exc:
             raise FetchError("decode_error", f"bad {encoding} content encoding: {exc}") from None
         content = bytes(inflater.out) if inflater else bytes(body)
-        media, charset = _content_type(r.headers)
+        media, charset = parse_content_type(r.headers.get("content-type"))
         return Response(url, r.status_code, media, charset, content, r.headers.get("etag"),
                         r.headers.get("last-modified"), r.headers.get("location"))
 
