@@ -172,6 +172,7 @@ class FetchState:
     seen: set[tuple[str, str]] = field(default_factory=set)  # (source, doc_id)
     seen_urls: set[str] = field(default_factory=set)
     known_bad: set[str] = field(default_factory=set)  # URLs rejected for good
+    rejected: set[tuple[str, str, str]] = field(default_factory=set)  # (source, stage, reason) already recorded
     feeds: dict[str, dict] = field(default_factory=dict)  # latest _feeds row per URL
 
     @classmethod
@@ -181,8 +182,9 @@ class FetchState:
         seen = set(zip(sources, ids))
         seen_urls = {s for s in sources if is_http_url(s)}
         r = store.read_table("rejects", columns=["source", "stage", "reason", "detail"])
-        known_bad = set()
+        known_bad, rejected = set(), set()
         for src, stage, reason, detail in zip(*(r.column(c).to_pylist() for c in ("source", "stage", "reason", "detail"))):
+            rejected.add((src, stage, reason))
             if stage == "fetch" and is_http_url(src) and (
                     reason in PERMANENT_REJECTS or reason == "http_error" and PERMANENT_STATUS.match(detail or "")):
                 known_bad.add(src)
@@ -193,7 +195,7 @@ class FetchState:
             if row["http_status"] == 304 and prev:  # not modified: keep the validators of the full response
                 row = {**row, "etag": prev["etag"], "last_modified": prev["last_modified"], "kind": prev["kind"]}
             feeds[row["url"]] = row
-        return cls(seen, seen_urls, known_bad, feeds)
+        return cls(seen, seen_urls, known_bad, rejected, feeds)
 
 
 def url_adder(targets: list[Target], run_id: str):
@@ -311,16 +313,6 @@ def fetch_documents(inputs: list[Input], config: Config, run_id: str,
     return schemas.from_rows(docs, schemas.DOCUMENTS), schemas.from_rows(rejects, schemas.REJECTS), n_seen
 
 
-def seen_documents(store: Store) -> set[tuple[str, str]]:
-    t = store.read_table("documents", columns=["source", "doc_id"])
-    return set(zip(t.column("source").to_pylist(), t.column("doc_id").to_pylist()))
-
-
-def seen_rejects(store: Store) -> set[tuple[str, str, str]]:
-    t = store.read_table("rejects", columns=["source", "stage", "reason"])
-    return set(zip(t.column("source").to_pylist(), t.column("stage").to_pylist(), t.column("reason").to_pylist()))
-
-
 def drop_known_rejects(rejects: pa.Table, known: set[tuple[str, str, str]]) -> pa.Table:
     """Rejects already recorded by an earlier run for the same input and reason are not written again."""
     keys = zip(rejects.column("source").to_pylist(), rejects.column("stage").to_pylist(),
@@ -334,7 +326,6 @@ def fetch(config: Config, run_id: str) -> dict:
     store = Store(Path(config.out))
     sources = expand_sources(config.sources)
     state = FetchState.load(store)
-    known_rejects = seen_rejects(store)
     size = config.batch_size
     if config.parallel:  # enough parts to keep every worker busy
         n_local = sum(len(discover_inputs([s.target])) for s in sources if not s.is_url)
@@ -352,7 +343,7 @@ def fetch(config: Config, run_id: str) -> dict:
         nonlocal docs, rejects
         i = len(all_rejects)
         documents = schemas.from_rows(docs, schemas.DOCUMENTS)
-        bad = drop_known_rejects(schemas.from_rows(rejects, schemas.REJECTS), known_rejects)
+        bad = drop_known_rejects(schemas.from_rows(rejects, schemas.REJECTS), state.rejected)
         path = store.stage_part(run_id, "documents", documents, f"fetch-{i:05d}")
         store.stage_part(run_id, "rejects", bad, f"fetch-{i:05d}")
         if path:
