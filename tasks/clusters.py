@@ -40,19 +40,21 @@ def shingles(text: str) -> frozenset[str]:
 
 @dataclass
 class QuoteIndex:
-    """Members seen so far, indexed by shingle."""
+    """Members seen so far, indexed by shingle.  Shingles are kept as integer hashes and a member as
+    (number of shingles, speaker, cluster, hash of its shingle set if short), so that memory grows by
+    a few machine words per shingle, not by the shingle strings."""
 
-    members: list[tuple[frozenset[str], str | None, str, bool]] = field(default_factory=list)  # shingles, speaker, cluster, short
-    postings: dict[str, list[int]] = field(default_factory=dict)
+    members: list[tuple[int, str | None, str, int | None]] = field(default_factory=list)
+    postings: dict[int, list[int]] = field(default_factory=dict)
     speakers: dict[str, str] = field(default_factory=dict)  # cluster -> its known speaker
 
     def add(self, sh: frozenset[str], speaker: str | None, cluster: str, short: bool) -> None:
         if speaker:
             self.speakers.setdefault(cluster, speaker)
         i = len(self.members)
-        self.members.append((sh, speaker, cluster, short))
+        self.members.append((len(sh), speaker, cluster, hash(sh) if short else None))
         for s in sh:
-            lst = self.postings.setdefault(s, [])
+            lst = self.postings.setdefault(hash(s), [])
             if len(lst) < MAX_POSTINGS:
                 lst.append(i)
 
@@ -61,18 +63,19 @@ class QuoteIndex:
             return None
         counts: dict[int, int] = {}
         for s in sh:
-            for i in self.postings.get(s, ()):
+            for i in self.postings.get(hash(s), ()):
                 counts[i] = counts.get(i, 0) + 1
         best, best_score = None, 0.0
+        own = hash(sh) if short else None
         for i, n in counts.items():
-            other, other_speaker, cluster, other_short = self.members[i]
+            size, other_speaker, cluster, other_short = self.members[i]
             known = self.speakers.get(cluster)
             if speaker and known and speaker != known:
                 continue
-            if short or other_short:
-                if not (sh == other and speaker and speaker == other_speaker):
+            if short or other_short is not None:
+                if not (own == other_short and size == len(sh) and speaker and speaker == other_speaker):
                     continue
-            score = n / min(len(sh), len(other))
+            score = n / min(len(sh), size)
             if score >= MIN_OVERLAP and (score > best_score or score == best_score and cluster < best):
                 best, best_score = cluster, score
         return best
@@ -101,19 +104,26 @@ def cluster_quotes(new: list[dict], earlier: list[dict] | None = None) -> list[d
 def cluster_run_quotes(store: Store, run_id: str) -> tuple[int, int]:
     """Cluster this run's staged quotes against every committed quote; rewrite the staged parts.
 
+    Only quote ids, texts and speaker ids are held in memory while clustering (new quotes are taken
+    in quote_id order over the whole run, so the result does not depend on how the run was split
+    into parts); each part is then rewritten on its own.
     Returns (quotes clustered, quotes that joined a cluster with another member)."""
     cols = ["quote_cluster_id", "text", "speaker_entity_id"]
     earlier = store.read_table("quotes", columns=cols).to_pylist()
     parts = store.staged_parts(run_id, "quotes")
-    tables = {p: pq.read_table(p).to_pylist() for p in parts}
-    rows = [q for t in tables.values() for q in t]
+    rows = [q for p in parts for q in pq.read_table(p, columns=["quote_id", "text", "speaker_entity_id"]).to_pylist()]
     cluster_quotes(rows, earlier)
+    cluster_of = {q["quote_id"]: q["quote_cluster_id"] for q in rows}
     sizes: dict[str, int] = {}
     for q in [*earlier, *rows]:
         if q.get("quote_cluster_id"):
             sizes[q["quote_cluster_id"]] = sizes.get(q["quote_cluster_id"], 0) + 1
-    for path, t in tables.items():
-        store.stage_part(run_id, "quotes", schemas.from_rows(t, schemas.QUOTES), path.stem.split(f"{run_id}-")[1])
+    del earlier
+    for path in parts:
+        t = pq.read_table(path)
+        ids = pa.array([cluster_of[q] for q in t.column("quote_id").to_pylist()], pa.string())
+        t = t.set_column(t.schema.get_field_index("quote_cluster_id"), "quote_cluster_id", ids)
+        store.stage_part(run_id, "quotes", t, path.stem.split(f"{run_id}-")[1])
     return len(rows), sum(sizes[q["quote_cluster_id"]] > 1 for q in rows)
 
 
