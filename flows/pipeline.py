@@ -112,7 +112,7 @@ def news_pipeline(
                  workers=workers, dask_address=dask_address, refetch=refetch or None)
     config = make_config(**{**(settings or {}), **{k: v for k, v in given.items() if v is not None}})
     log = get_logger()
-    store = Store(Path(config.out))
+    store = Store.of(config)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
     store.acquire(run_id)
@@ -163,7 +163,7 @@ def news_pipeline(
         cluster.close()
         store.release()
     summary["run_id"] = run_id
-    summary["out"] = str(config.out)
+    summary["out"] = store.url
     summary["rejects_by_reason"] = _rejects_by_reason(store, run_id)
     summary["table_rows"] = table_rows(store)
     _publish_artifacts(store, summary)
@@ -179,10 +179,9 @@ def table_rows(store: Store) -> dict[str, int]:
 
     rows = {}
     for name in ("documents", "articles", "mentions", "quotes", "rejects"):
-        rows[name] = sum(pq.ParquetFile(p).metadata.num_rows for p in store.committed_parts(name))
+        rows[name] = sum(store.num_rows(p) for p in store.committed_parts(name))
     for name in ("entities", "entity_daily", "cooccurrence", "speakers", "quote_clusters", "speaker_mentions", "runs"):
-        p = store.aggregate_path(name)
-        rows[name] = pq.ParquetFile(p).metadata.num_rows if p.exists() else 0
+        rows[name] = store.num_rows(store.aggregate_path(name)) if store.has_aggregate(name) else 0
     return rows
 
 
@@ -200,14 +199,14 @@ def _publish_artifacts(store: Store, summary: dict) -> None:
         create_table_artifact(key="newsloom-run-summary", table=table,
                               description=f"newsloom run {summary['run_id']} into {summary['out']}")
         lines = [f"# newsloom run {summary['run_id']}", ""]
-        ent = store.aggregate_path("entities")
-        if ent.exists():
-            df = pq.read_table(ent, columns=["name", "label", "n_mentions", "n_articles"]).to_pandas().head(10)
+        ent = store.read_aggregate("entities", columns=["name", "label", "n_mentions", "n_articles"])
+        if ent is not None:
+            df = ent.to_pandas().head(10)
             lines += ["## Top entities", "", "| name | label | mentions | articles |", "|---|---|---|---|"]
             lines += [f"| {r.name} | {r.label} | {r.n_mentions} | {r.n_articles} |" for r in df.itertuples()]
-        spk = store.aggregate_path("speakers")
-        if spk.exists():
-            df = pq.read_table(spk, columns=["name", "n_quotes", "n_articles"]).to_pandas().head(10)
+        spk = store.read_aggregate("speakers", columns=["name", "n_quotes", "n_articles"])
+        if spk is not None:
+            df = spk.to_pandas().head(10)
             lines += ["", "## Top speakers", "", "| name | quotes | articles |", "|---|---|---|"]
             lines += [f"| {r.name} | {r.n_quotes} | {r.n_articles} |" for r in df.itertuples()]
         create_markdown_artifact(key="newsloom-top-entities", markdown="\n".join(lines))

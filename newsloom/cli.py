@@ -111,10 +111,11 @@ def sql(
     if fmt == "parquet" and not output:
         console.print("[bold red]error:[/] --format parquet needs --output FILE")
         raise typer.Exit(2)
-    if not Path(out).is_dir():
+    store = Store(out)
+    if not store.exists(store.base):
         console.print(f"[bold red]error:[/] no tables at {out!r}; run `newsloom run` first or pass --out")
         raise typer.Exit(2)
-    con = connect(Store(Path(out)), aggregates=True)
+    con = connect(store, aggregates=True)
     try:
         result = query_arrow(con, query)
     except duckdb.Error as exc:
@@ -135,12 +136,36 @@ def report(
     from pathlib import Path
 
     from newsloom.report import write_report
+    from newsloom.storage import Store, is_remote
 
-    if not (Path(out) / "articles").is_dir():
+    store = Store(out)
+    if not store.committed_parts("articles"):
         console.print(f"[bold red]error:[/] no tables at {out!r}; run `newsloom run` first or pass --out")
+        raise typer.Exit(2)
+    if output is None and is_remote(out):
+        console.print("[bold red]error:[/] for an object-store --out, name the local HTML file with --output")
         raise typer.Exit(2)
     path = write_report(out, output or Path(out) / "report.html", top)
     console.print(f"report written to {path}")
+
+
+@app.command()
+def unlock(
+    out: str = typer.Argument(..., help="Output root (folder or s3://bucket/prefix) whose lock a dead run left."),
+) -> None:
+    """Remove the writer lock that a run which died left on an object-store output root.
+
+    Check first that the run named in the lock is really gone: two writers at once can corrupt
+    nothing committed, but the second run's recovery would discard the first one's staging.
+    A local root needs no unlocking (the OS frees its lock when the process dies)."""
+    from newsloom.storage import LockedError, Store
+
+    try:
+        held = Store(out).break_lock()
+    except LockedError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1)
+    console.print(f"removed the lock of {held}" if held else f"{out} was not locked")
 
 
 def write_result(result, fmt: str, output: str | None, max_rows: int) -> None:

@@ -69,6 +69,9 @@ class Config(BaseModel):
     # processes or the existing cluster at `dask_address` (tcp://host:port)
     workers: int | None = Field(None, ge=1, le=256)
     dask_address: str | None = None
+    # object-store roots (s3://...): the endpoint of an S3-compatible store; credentials come from
+    # the usual AWS_* variables.  Default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS itself.
+    endpoint_url: str | None = None
     # web fetching (URLs, feeds, sitemaps): politeness, limits and safety
     refetch: bool = False  # fetch URLs again even when documents already has them
     user_agent: str = USER_AGENT
@@ -119,6 +122,21 @@ class Config(BaseModel):
             raise ValueError(f"aliases file not found: {path}")
         return path
 
+    @field_validator("out")
+    @classmethod
+    def _out_scheme(cls, out: str) -> str:
+        if "://" in out and not out.startswith("file://"):
+            import fsspec
+
+            protocol = out.split("://", 1)[0]
+            if protocol in ("http", "https"):
+                raise ValueError(f"--out must be a folder or an object-store URL (s3://...), not {out!r}")
+            try:
+                fsspec.get_filesystem_class(protocol)
+            except (ImportError, ValueError) as exc:
+                raise ValueError(f"cannot write to {out!r}: {exc}") from None
+        return out
+
     @model_validator(mode="after")
     def _out_outside_inputs(self) -> "Config":
         if "://" in self.out:
@@ -126,7 +144,7 @@ class Config(BaseModel):
         from newsloom.sources import expand_sources
 
         out = Path(self.out).resolve()
-        for s in [src.target for src in expand_sources(self.sources) if not src.is_url]:
+        for s in [src.target for src in expand_sources(self.sources) if "://" not in src.target]:
             src = Path(s).resolve()
             if src.is_dir() and (out == src or src in out.parents):
                 raise ValueError(f"output {self.out!r} is inside the input folder {s!r}; the pipeline never writes there")

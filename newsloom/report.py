@@ -107,7 +107,7 @@ def build_report(out: str | Path, top: int = 10) -> str:
     """The report's HTML for the output root ``out``."""
     from plotly.offline import get_plotlyjs
 
-    store = Store(Path(out))
+    store = Store(out)
     con = connect(store, aggregates=True)
     try:
         totals = _df(con, """

@@ -99,6 +99,10 @@ def load_sources_file(path: str | Path) -> list[Source]:
                 raise SourcesError(f"{where}: kind {kind!r} needs a path, not a url")
             out.append(Source(str(url), kind, entry.get("name"), every))
         else:
+            if "://" in str(local):
+                out.append(Source(object_store_source(str(local)), kind if kind != "auto" else "path",
+                                  entry.get("name"), every))
+                continue
             p = Path(str(local)).expanduser()
             if not p.is_absolute():
                 p = path.parent / p
@@ -108,6 +112,29 @@ def load_sources_file(path: str | Path) -> list[Source]:
     return out
 
 
+OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "gs://", "gcs://", "abfs://", "abfss://", "az://")
+
+
+def object_store_source(url: str) -> str:
+    """An object-store SOURCE (s3://bucket/prefix, gs://..., any installed fsspec scheme), checked."""
+    from newsloom.storage import filesystem
+
+    if not url.lower().startswith(OBJECT_STORE_SCHEMES):
+        raise SourcesError(f"only http(s) URLs and object-store URLs ({', '.join(OBJECT_STORE_SCHEMES)}) are read, "
+                           f"got {url!r}; give a local file or folder as a plain path")
+    try:
+        fs, path = filesystem(url)
+    except (ImportError, ValueError) as exc:
+        raise SourcesError(f"cannot read {url!r}: {exc}") from None
+    try:
+        found = fs.exists(path)
+    except Exception as exc:  # noqa: BLE001 - credentials, endpoint, network: say which SOURCE and why
+        raise SourcesError(f"cannot read {url!r}: {type(exc).__name__}: {exc}") from None
+    if not found:
+        raise SourcesError(f"source not found: {url}")
+    return url
+
+
 def expand_sources(sources: list[str]) -> list[Source]:
     """SOURCE strings -> Sources; sources.yaml files are read and replaced by their entries."""
     out: list[Source] = []
@@ -115,7 +142,7 @@ def expand_sources(sources: list[str]) -> list[Source]:
         if is_http_url(s):
             out.append(Source(s))
         elif "://" in s:
-            raise SourcesError(f"only http and https URLs are fetched, got {s!r}")
+            out.append(Source(object_store_source(s), "path"))
         elif s.lower().endswith((".yaml", ".yml")) and Path(s).is_file():
             out.extend(load_sources_file(s))
         else:

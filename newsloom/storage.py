@@ -1,5 +1,10 @@
 """The output root: append-only fact tables, atomic aggregates, a run commit protocol and a lock.
 
+The root is a local folder or an object-store URL (``s3://bucket/prefix``, and any other fsspec
+scheme whose package is installed: ``gs://``, ``abfs://``, ...).  Every read and write of a table
+goes through this module: listings and moves through fsspec, Parquet through pyarrow on the same
+filesystem.  No stage knows which kind of root it writes to.
+
 Layout under the output root::
 
     documents/ articles/ mentions/ quotes/ rejects/   committed part files (what readers see)
@@ -8,15 +13,27 @@ Layout under the output root::
     _staging/<run_id>/<table>/part-*.parquet           a run's parts before it commits
     _staging/<run_id>/_commit.json                     the run's intent to commit (list of parts)
     _manifests/<run_id>.json                           one per committed run: files and summary
-    entities.parquet, ...                              aggregates, replaced atomically
-    _lock                                              held (flock) by the one run writing here
+    entities.parquet, ...                              aggregates, replaced whole
+    _lock                                              held by the one run writing here
 
-Guarantees (local disk):
-- every file is written under a dot-name and renamed into place, so no reader sees a half-written file;
-- a run's part files stay in ``_staging`` until the run commits; the commit first writes the intent
-  file, then moves the parts, then writes the manifest.  A crash before the intent leaves only staging,
-  which the next run deletes; a crash after it is rolled forward by the next run.  So a crashed run's
-  rows appear either completely or not at all, and a rerun neither loses nor duplicates them.
+Guarantees, on local disk and on object stores:
+
+- no reader sees a half-written file.  Locally every file is written under a dot-name and renamed
+  into place; on an object store a PUT (also a multipart upload) becomes visible only when it is
+  complete, so files are written in place;
+- a run's part files stay under ``_staging/`` (which Parquet readers skip: names starting with
+  ``_`` or ``.`` are not data) until the run commits.  The commit point is one small write, the
+  run's intent file listing its parts; the parts are then moved (renamed locally; copied and
+  deleted on an object store, where rename is not atomic) and the manifest is written last.  A
+  crash before the intent leaves only staging, which the next run deletes; a crash after it is
+  rolled forward by the next run.  So ``pandas.read_parquet(<root>/<table>)`` only ever sees
+  parts of runs that committed, a crashed run's rows appear completely or not at all, and a
+  rerun neither loses nor duplicates them;
+- one writer at a time.  Locally ``_lock`` is held with flock, which the OS releases when the
+  process dies.  On an object store ``_lock`` is created with a conditional PUT (If-None-Match:
+  ``*``, fsspec's exclusive-create mode), which fails for the second writer however close the two
+  are in time; a writer that died holding it leaves it behind, and ``newsloom unlock`` removes it
+  after the operator has checked that the run named in it is gone.
 """
 from __future__ import annotations
 
@@ -24,16 +41,19 @@ import errno
 import fcntl
 import json
 import os
-import shutil
+import posixpath
 import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import fsspec
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
 
 from newsloom import schemas
 from newsloom.util import checkpoint
@@ -41,6 +61,63 @@ from newsloom.util import checkpoint
 
 class LockedError(RuntimeError):
     """Another run holds the output root."""
+
+
+def is_remote(url: str | Path) -> bool:
+    """Whether ``url`` names an object store (``s3://...``) rather than a local path."""
+    text = str(url)
+    return "://" in text and not text.startswith("file://")
+
+
+def storage_options(url: str | Path, endpoint_url: str | None = None) -> dict:
+    """fsspec options for ``url``: the S3 endpoint (for S3-compatible stores) where one is set.
+
+    Credentials come from the usual places (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS
+    profiles, instance roles); the endpoint from the ``endpoint_url`` setting, else
+    AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL.
+    """
+    if not str(url).startswith(("s3://", "s3a://")):
+        return {}
+    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    return {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
+
+
+def filesystem(url: str | Path, endpoint_url: str | None = None) -> tuple[fsspec.AbstractFileSystem, str]:
+    """(fsspec filesystem, path within it) for a local path or an object-store URL."""
+    if not is_remote(url):
+        return LocalFileSystem(), str(Path(str(url).removeprefix("file://")).resolve())
+    fs, path = fsspec.core.url_to_fs(str(url), **storage_options(url, endpoint_url))
+    return fs, path.rstrip("/")
+
+
+def open_input(path: str | Path, endpoint_url: str | None = None):
+    """An input file (local path or object-store URL), opened for binary reading."""
+    if not is_remote(path):
+        return open(path, "rb")
+    fs, p = filesystem(path, endpoint_url)
+    return fs.open(p, "rb")
+
+
+def input_size(path: str | Path, endpoint_url: str | None = None) -> int:
+    if not is_remote(path):
+        return os.stat(path).st_size
+    fs, p = filesystem(path, endpoint_url)
+    return fs.size(p)
+
+
+def list_inputs(url: str, endpoint_url: str | None = None) -> list[tuple[str, str]]:
+    """(file URL, path relative to ``url``) of every file under an object-store folder, in a
+    stable order, hidden names skipped; [(url, its name)] for a single object."""
+    fs, root = filesystem(url, endpoint_url)
+    if not fs.isdir(root):
+        return [(url, posixpath.basename(root))]
+    found = []
+    for f in sorted(fs.find(root)):
+        rel = posixpath.relpath(f, root)
+        if any(part.startswith(".") for part in rel.split("/")):
+            continue
+        found.append((fs.unstrip_protocol(f), rel))
+    return found
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -59,7 +136,8 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
-    """Write ``table`` to ``path`` via a hidden temporary name and a rename."""
+    """Write ``table`` to the local ``path`` via a hidden temporary name and a rename."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     pq.write_table(table, tmp, compression="zstd")
@@ -69,17 +147,116 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
 
 @dataclass
 class Store:
-    """An output root.  All reads and writes of tables go through here."""
+    """An output root.  All reads and writes of tables go through here.
 
-    root: Path
+    Paths that the Store hands out (staged and committed parts, aggregates) are plain paths for a
+    local root and full URLs for an object store; give them back to the Store to read them.
+    """
+
+    root: str | Path
+    endpoint_url: str | None = None
     _lock_fh: object = field(default=None, repr=False)
+    _lock_owner: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.root = Path(self.root)
+        self.remote = is_remote(self.root)
+        self.fs, self.base = filesystem(self.root, self.endpoint_url)
+        self.url = self.fs.unstrip_protocol(self.base) if self.remote else self.base
+        if not self.remote:
+            self.root = Path(self.base)
+        self.arrow_fs = pafs.LocalFileSystem() if not self.remote else pafs.PyFileSystem(pafs.FSSpecHandler(self.fs))
+
+    @classmethod
+    def of(cls, config) -> "Store":
+        """The output root of a run's Config."""
+        return cls(config.out, getattr(config, "endpoint_url", None))
+
+    # ---- paths -----------------------------------------------------------------------------
+    def _join(self, *parts: str) -> str:
+        return posixpath.join(self.base, *parts) if self.remote else os.path.join(self.base, *parts)
+
+    def _show(self, path: str) -> str:
+        """A path inside the filesystem as handed out: plain locally, a full URL remotely."""
+        return self.fs.unstrip_protocol(path) if self.remote else path
+
+    def _strip(self, path: str | Path) -> str:
+        return self.fs._strip_protocol(str(path)) if self.remote else str(path)
+
+    def table_dir(self, table: str) -> str:
+        return self._show(self._join(table))
+
+    def staging_dir(self, run_id: str) -> str:
+        return self._show(self._join("_staging", run_id))
+
+    def manifest_path(self, run_id: str) -> str:
+        return self._show(self._join("_manifests", f"{run_id}.json"))
+
+    def aggregate_path(self, name: str) -> str:
+        return self._show(self._join(f"{name}.parquet"))
+
+    # ---- bytes -------------------------------------------------------------------------------
+    def exists(self, path: str | Path) -> bool:
+        return self.fs.exists(self._strip(path))
+
+    def write_bytes(self, path: str | Path, data: bytes) -> None:
+        p = self._strip(path)
+        if self.remote:
+            self.fs.pipe_file(p, data)
+        else:
+            _atomic_write_bytes(Path(p), data)
+
+    def read_json(self, path: str | Path) -> dict:
+        return json.loads(self.fs.cat_file(self._strip(path)))
+
+    def write_json(self, path: str | Path, obj: dict) -> None:
+        self.write_bytes(path, json.dumps(obj, indent=1, default=str).encode())
+
+    def _list(self, folder: str, pattern: str) -> list[str]:
+        """Files in ``folder`` (inside the filesystem) matching ``pattern``, sorted, as handed out."""
+        if self.remote:
+            self.fs.invalidate_cache(folder)  # other processes (Dask workers) write here too
+        try:
+            found = self.fs.glob(posixpath.join(folder, pattern) if self.remote else os.path.join(folder, pattern))
+        except FileNotFoundError:
+            return []
+        return sorted(self._show(f) for f in found)
+
+    def _remove(self, path: str, recursive: bool = False) -> None:
+        try:
+            self.fs.rm(path, recursive=recursive)
+        except FileNotFoundError:
+            pass
+
+    # ---- Parquet -----------------------------------------------------------------------------------
+    def write_parquet(self, table: pa.Table, path: str | Path) -> str:
+        """Write ``table`` so that no reader ever sees it half-written; return the path as handed out."""
+        p = self._strip(path)
+        if self.remote:
+            pq.write_table(table, p, compression="zstd", filesystem=self.arrow_fs)
+        else:
+            write_parquet_atomic(table, Path(p))
+        return self._show(p)
+
+    def read_parquet(self, path: str | Path, columns: list[str] | None = None) -> pa.Table:
+        """One Parquet file the Store handed out (a staged part, a committed part, an aggregate)."""
+        return pq.read_table(self._strip(path), columns=columns, filesystem=self.arrow_fs)
+
+    def num_rows(self, path: str | Path) -> int:
+        with self.arrow_fs.open_input_file(self._strip(path)) as fh:
+            return pq.ParquetFile(fh).metadata.num_rows
+
+    def dataset(self, paths: list[str], schema: pa.Schema) -> ds.Dataset:
+        """A pyarrow dataset over the given files, read with ``schema`` (older parts gain null columns)."""
+        return ds.dataset([self._strip(p) for p in paths], format="parquet", schema=schema,
+                          filesystem=self.arrow_fs)
 
     # ---- locking -------------------------------------------------------------------------
     def acquire(self, run_id: str) -> None:
         """Take the single-writer lock, or raise LockedError naming the holder."""
+        holder = (f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
+                  f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        if self.remote:
+            return self._acquire_remote(holder)
         self.root.mkdir(parents=True, exist_ok=True)
         fh = open(self.root / "_lock", "a+")
         try:
@@ -88,19 +265,39 @@ class Store:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
             fh.seek(0)
-            holder = fh.read().strip() or "unknown"
+            other = fh.read().strip() or "unknown"
             fh.close()
             raise LockedError(
-                f"another newsloom run is writing to {self.root} ({holder}); wait for it to finish"
+                f"another newsloom run is writing to {self.root} ({other}); wait for it to finish"
             ) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
-                 f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+        fh.write(holder + "\n")
         fh.flush()
         self._lock_fh = fh
 
+    def _acquire_remote(self, holder: str) -> None:
+        path = self._join("_lock")
+        try:
+            with self.fs.open(path, "xb") as fh:  # a conditional PUT: If-None-Match: *
+                fh.write((holder + "\n").encode())
+        except FileExistsError:
+            try:
+                other = self.fs.cat_file(path).decode(errors="replace").strip() or "unknown"
+            except FileNotFoundError:
+                other = "it has just finished"
+            raise LockedError(
+                f"another newsloom run is writing to {self.url} ({other}); wait for it to finish. If that run "
+                f"is known to be dead, remove the lock with: newsloom unlock {self.url}"
+            ) from None
+        self._lock_owner = holder
+
     def release(self) -> None:
+        if self.remote:
+            if self._lock_owner is not None:
+                self._lock_owner = None
+                self._remove(self._join("_lock"))
+            return
         if self._lock_fh is not None:
             fh, self._lock_fh = self._lock_fh, None
             fh.seek(0)
@@ -108,18 +305,21 @@ class Store:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             fh.close()
 
-    # ---- paths -----------------------------------------------------------------------------
-    def table_dir(self, table: str) -> Path:
-        return self.root / table
-
-    def staging_dir(self, run_id: str) -> Path:
-        return self.root / "_staging" / run_id
-
-    def manifest_path(self, run_id: str) -> Path:
-        return self.root / "_manifests" / f"{run_id}.json"
+    def break_lock(self) -> str | None:
+        """Remove a lock left by a dead writer; return what it said, or None if there was none."""
+        path = self._join("_lock")
+        if not self.fs.exists(path):
+            return None
+        text = self.fs.cat_file(path).decode(errors="replace").strip()
+        if not self.remote:
+            self.acquire("unlock")  # a live local writer still holds flock: refuse
+            self.release()
+            return text or None
+        self._remove(path)
+        return text or "unknown"
 
     # ---- fact tables -------------------------------------------------------------------------
-    def stage_part(self, run_id: str, table_name: str, table: pa.Table, part: str) -> Path | None:
+    def stage_part(self, run_id: str, table_name: str, table: pa.Table, part: str) -> str | None:
         """Conform ``table`` to its schema and write it as a staged part of this run.
 
         Returns the path, or None for an empty table (no empty files are written).
@@ -127,16 +327,17 @@ class Store:
         table = schemas.conform(table, schemas.FACT_TABLES[table_name])
         if table.num_rows == 0:
             return None
-        path = self.staging_dir(run_id) / table_name / f"part-{run_id}-{part}.parquet"
-        return write_parquet_atomic(table, path)
+        return self.write_parquet(table, self._join("_staging", run_id, table_name, f"part-{run_id}-{part}.parquet"))
 
-    def staged_parts(self, run_id: str, table_name: str) -> list[Path]:
-        d = self.staging_dir(run_id) / table_name
-        return sorted(p for p in d.glob("part-*.parquet")) if d.exists() else []
+    def stage_scratch(self, run_id: str, folder: str, table: pa.Table, name: str) -> str:
+        """Write an intermediate table of this run (never committed; goes with the staging)."""
+        return self.write_parquet(table, self._join("_staging", run_id, folder, f"{name}.parquet"))
 
-    def committed_parts(self, table_name: str) -> list[Path]:
-        d = self.table_dir(table_name)
-        return sorted(d.glob("part-*.parquet")) if d.exists() else []
+    def staged_parts(self, run_id: str, table_name: str) -> list[str]:
+        return self._list(self._join("_staging", run_id, table_name), "part-*.parquet")
+
+    def committed_parts(self, table_name: str) -> list[str]:
+        return self._list(self._join(table_name), "part-*.parquet")
 
     def read_table(self, table_name: str, columns: list[str] | None = None) -> pa.Table:
         """All committed rows of a fact table (only the given columns, if named)."""
@@ -144,48 +345,58 @@ class Store:
         parts = self.committed_parts(table_name)
         if not parts:
             return schema.empty_table() if columns is None else schema.empty_table().select(columns)
-        dataset = ds.dataset([str(p) for p in parts], format="parquet", schema=schema)
-        return dataset.to_table(columns=columns)
+        return self.dataset(parts, schema).to_table(columns=columns)
 
     def commit(self, run_id: str, summary: dict) -> dict:
         """Make every staged part of ``run_id`` visible, then write its manifest."""
-        staging = self.staging_dir(run_id)
         files = []
-        if staging.exists():
-            for table_name in schemas.FACT_TABLES:
-                for p in self.staged_parts(run_id, table_name):
-                    files.append(f"{table_name}/{p.name}")
+        for table_name in schemas.FACT_TABLES:
+            for p in self.staged_parts(run_id, table_name):
+                files.append(f"{table_name}/{posixpath.basename(self._strip(p))}")
         intent = {"run_id": run_id, "files": files, "summary": summary}
-        _atomic_write_bytes(staging / "_commit.json", json.dumps(intent, indent=1, default=str).encode())
+        self.write_json(self._join("_staging", run_id, "_commit.json"), intent)
         return self._roll_forward(run_id, intent)
 
+    def _move(self, src: str, dst: str) -> None:
+        if self.remote:
+            self.fs.copy(src, dst)  # one server-side copy: the object appears whole
+            self.fs.rm(src)
+        else:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.replace(src, dst)
+
     def _roll_forward(self, run_id: str, intent: dict) -> dict:
-        staging = self.staging_dir(run_id)
         for i, rel in enumerate(intent["files"]):
-            src, dst = staging / rel, self.root / rel
-            if src.exists():
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
+            src, dst = self._join("_staging", run_id, *rel.split("/")), self._join(*rel.split("/"))
+            if self.fs.exists(src):
+                self._move(src, dst)
             if i == 1:
                 checkpoint("commit")
-            elif not dst.exists():
+            elif not self.fs.exists(dst):
                 raise RuntimeError(f"commit of run {run_id}: part {rel} is neither staged nor committed")
         manifest = {"run_id": run_id, "files": intent["files"], "summary": intent["summary"]}
-        _atomic_write_bytes(self.manifest_path(run_id), json.dumps(manifest, indent=1, default=str).encode())
+        self.write_json(self.manifest_path(run_id), manifest)
         self.discard(run_id)
         return manifest
 
     def update_manifest(self, run_id: str, **summary_updates) -> None:
         path = self.manifest_path(run_id)
-        manifest = json.loads(path.read_text())
+        manifest = self.read_json(path)
         manifest["summary"].update(summary_updates)
-        _atomic_write_bytes(path, json.dumps(manifest, indent=1, default=str).encode())
+        self.write_json(path, manifest)
 
     def manifests(self) -> list[dict]:
-        d = self.root / "_manifests"
-        if not d.exists():
+        return [self.read_json(p) for p in self._list(self._join("_manifests"), "*.json")]
+
+    def _staged_runs(self) -> list[str]:
+        base = self._join("_staging")
+        if self.remote:
+            self.fs.invalidate_cache(base)
+        try:
+            entries = self.fs.ls(base, detail=True)
+        except FileNotFoundError:
             return []
-        return [json.loads(p.read_text()) for p in sorted(d.glob("*.json"))]
+        return sorted(posixpath.basename(e["name"].rstrip("/")) for e in entries if e["type"] == "directory")
 
     def recover(self) -> list[str]:
         """Finish or discard what crashed runs left.  Call with the lock held.
@@ -193,31 +404,33 @@ class Store:
         Returns one line per action, for the log.
         """
         actions = []
-        base = self.root / "_staging"
-        if not base.exists():
-            return actions
-        for staging in sorted(p for p in base.iterdir() if p.is_dir()):
-            run_id = staging.name
-            intent_path = staging / "_commit.json"
-            if intent_path.exists():
-                self._roll_forward(run_id, json.loads(intent_path.read_text()))
+        for run_id in self._staged_runs():
+            intent_path = self._join("_staging", run_id, "_commit.json")
+            if self.fs.exists(intent_path):
+                self._roll_forward(run_id, self.read_json(intent_path))
                 actions.append(f"completed the commit of interrupted run {run_id}")
             else:
-                shutil.rmtree(staging, ignore_errors=True)
+                self.discard(run_id)
                 actions.append(f"discarded the uncommitted output of interrupted run {run_id}")
         return actions
 
     def discard(self, run_id: str) -> None:
-        shutil.rmtree(self.staging_dir(run_id), ignore_errors=True)
-        try:
-            (self.root / "_staging").rmdir()  # only when no other run's staging is left
-        except OSError:
-            pass
+        self._remove(self._join("_staging", run_id), recursive=True)
+        if not self.remote:
+            try:
+                os.rmdir(self._join("_staging"))  # only when no other run's staging is left
+            except OSError:
+                pass
 
     # ---- aggregates ------------------------------------------------------------------------------
-    def aggregate_path(self, name: str) -> Path:
-        return self.root / f"{name}.parquet"
+    def has_aggregate(self, name: str) -> bool:
+        return self.exists(self.aggregate_path(name))
 
-    def replace_aggregate(self, name: str, table: pa.Table) -> Path:
+    def read_aggregate(self, name: str, columns: list[str] | None = None) -> pa.Table | None:
+        """An aggregate table, or None where no run has written it yet."""
+        path = self.aggregate_path(name)
+        return self.read_parquet(path, columns) if self.exists(path) else None
+
+    def replace_aggregate(self, name: str, table: pa.Table) -> str:
         table = schemas.conform(table, schemas.AGGREGATES[name])
-        return write_parquet_atomic(table, self.aggregate_path(name))
+        return self.write_parquet(table, self.aggregate_path(name))

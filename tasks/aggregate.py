@@ -138,12 +138,9 @@ def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection
     for name, schema in schemas.FACT_TABLES.items():
         parts = store.committed_parts(name)
         view = name.lstrip("_")
-        if parts:
-            files = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
-            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{files}], union_by_name = true)")
-        else:
-            con.register(f"{view}_empty", schema.empty_table())
-            con.execute(f"CREATE VIEW {view} AS SELECT * FROM {view}_empty")
+        # an Arrow dataset on the Store's filesystem: the same for local and object-store roots
+        con.register(f"{view}_data", store.dataset(parts, schema) if parts else schema.empty_table())
+        con.execute(f"CREATE VIEW {view} AS SELECT * FROM {view}_data")
     con.execute("""
         CREATE VIEW article_dates AS
         SELECT a.article_id, coalesce(a.published_at, d.fetched_at) AS day_ts
@@ -153,11 +150,9 @@ def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection
     if aggregates:
         for name, schema in schemas.AGGREGATES.items():
             path = store.aggregate_path(name)
-            if path.exists():
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')")
-            else:
-                con.register(f"{name}_empty", schema.empty_table())
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_empty")
+            data = store.dataset([path], schema) if store.exists(path) else schema.empty_table()
+            con.register(f"{name}_data", data)
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_data")
     return con
 
 
@@ -198,7 +193,7 @@ def runs_table(store: Store) -> pa.Table:
 
 @task(name="aggregate")
 def aggregate(config: Config, run_id: str) -> dict:
-    store = Store(Path(config.out))
+    store = Store.of(config)
     tables = compute_aggregates(store)
     for i, (name, table) in enumerate(tables.items()):
         store.replace_aggregate(name, table)

@@ -25,7 +25,7 @@ from prefect import task
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.storage import Store, write_parquet_atomic
+from newsloom.storage import Store
 from newsloom.util import merge_part_results, progress, reasons, sha
 from tasks import boilerplate
 from tasks.dates import date_from_meta, date_from_url, parse_any, parse_dateline
@@ -296,16 +296,14 @@ def clean_part(config: Config, run_id: str, path: str) -> dict:
     """Clean one staged documents part into a staged ``_clean`` part (articles before dedup)."""
     import pyarrow.parquet as pq
 
-    store = Store(Path(config.out))
-    documents = pq.read_table(path)
+    store = Store.of(config)
+    documents = store.read_parquet(path)
     articles, rejects = clean_articles(documents, config)
     name = Path(path).stem.split("-fetch-")[-1]
-    staged = store.staging_dir(run_id) / "_clean" / f"clean-{name}.parquet"
-    if articles.num_rows:
-        write_parquet_atomic(articles, staged)
+    staged = store.stage_scratch(run_id, "_clean", articles, f"clean-{name}") if articles.num_rows else None
     store.stage_part(run_id, "rejects", rejects, f"clean-{name}")
     progress("clean", documents.num_rows)
-    return {"part": str(staged) if articles.num_rows else None, "rows_in": documents.num_rows,
+    return {"part": staged, "rows_in": documents.num_rows,
             "rows_out": articles.num_rows, "rejects": reasons(rejects)}
 
 

@@ -150,12 +150,12 @@ def _originals(sigs: pa.Table, decided: pa.Table) -> pa.Table:
 @task(name="deduplicate")
 def deduplicate(config: Config, run_id: str, clean_parts: list[str]) -> dict:
     """Decide duplicates over the whole run, then write ``articles`` and ``_signatures`` part by part."""
-    store = Store(Path(config.out))
+    store = Store.of(config)
     prior = store.read_table("_signatures")
     known = set(store.read_table("articles", columns=["article_id"]).column("article_id").to_pylist())
     meta, sigs = [], []
     for path in clean_parts:  # pass 1: signatures and ordering keys only; texts are not kept
-        part = pq.read_table(path)
+        part = store.read_parquet(path)
         sigs.append(compute_signatures(part, config))
         meta.append(part.select(["article_id", "source", "published_at", "text_hash"]))
     if not meta:
@@ -164,7 +164,7 @@ def deduplicate(config: Config, run_id: str, clean_parts: list[str]) -> dict:
     decided = find_duplicates(all_meta, all_sigs, prior, config)
     parts, n_in, n_out, n_dup, n_known = [], 0, 0, 0, 0
     for path, part_sigs in zip(clean_parts, sigs):  # pass 2: write
-        part = pq.read_table(path)
+        part = store.read_parquet(path)
         n_in += part.num_rows
         fresh = pa.array([a not in known for a in part.column("article_id").to_pylist()], pa.bool_())
         n_known += part.num_rows - pc.sum(fresh).as_py() if part.num_rows else 0

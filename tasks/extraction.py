@@ -65,8 +65,8 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
 def extract_part(config: Config, run_id: str, path: str) -> dict:
     """Mentions and quotes for one staged articles part.  The model loads only if there is work,
     and once per process."""
-    store = Store(Path(config.out))
-    articles = pq.read_table(path, columns=NLP_COLUMNS)
+    store = Store.of(config)
+    articles = store.read_parquet(path, columns=NLP_COLUMNS)
     todo, rejects = select_articles(articles, config)
     name = Path(path).stem.split("-dedup-")[-1]
     store.stage_part(run_id, "rejects", rejects, f"extract-{name}")
@@ -95,7 +95,7 @@ def extract(config: Config, run_id: str, article_parts: list[str]) -> dict:
 @task(name="resolve-surnames")
 def resolve_surnames_task(config: Config, run_id: str) -> int:
     """The cross-article surname pass over this run's staged mentions and quotes."""
-    n = resolve_run_surnames(Store(Path(config.out)), run_id)
+    n = resolve_run_surnames(Store.of(config), run_id)
     get_logger().info(f"resolve-surnames: {n} surname-only mentions tied to a known person")
     return n
 
@@ -105,24 +105,24 @@ def resolve_run_surnames(store: Store, run_id: str) -> int:
     names no full form take the one known person of that surname (from earlier runs' entities and
     this run's full names).  Only names and ids are read for the lookup; parts are rewritten in staging."""
     known = []
-    entities_path = store.aggregate_path("entities")
-    if entities_path.exists():
-        e = pq.read_table(entities_path, columns=["name", "label", "entity_id"])
+    e = store.read_aggregate("entities", columns=["name", "label", "entity_id"])
+    if e is not None:
         known.extend(zip(*(e.column(c).to_pylist() for c in ("name", "label", "entity_id"))))
     parts = store.staged_parts(run_id, "mentions")
     for path in parts:
-        t = pq.read_table(path, columns=["name", "label", "entity_id"])
+        t = store.read_parquet(path, columns=["name", "label", "entity_id"])
         known.extend(zip(*(t.column(c).to_pylist() for c in ("name", "label", "entity_id"))))
     persons = known_persons(known)
     total = 0
     for path in parts:
-        mentions = pq.read_table(path).to_pylist()
-        qpath = path.parent.parent / "quotes" / path.name
-        quotes = pq.read_table(qpath).to_pylist() if qpath.exists() else []
+        mentions = store.read_parquet(path).to_pylist()
+        part = Path(path).stem.split(f"{run_id}-")[1]
+        qpath = path.replace("/mentions/part-", "/quotes/part-")
+        quotes = store.read_parquet(qpath).to_pylist() if store.exists(qpath) else []
         n = resolve_surnames(mentions, quotes, persons)
         if n:
-            store.stage_part(run_id, "mentions", schemas.from_rows(mentions, schemas.MENTIONS), path.stem.split(f"{run_id}-")[1])
+            store.stage_part(run_id, "mentions", schemas.from_rows(mentions, schemas.MENTIONS), part)
             if quotes:
-                store.stage_part(run_id, "quotes", schemas.from_rows(quotes, schemas.QUOTES), path.stem.split(f"{run_id}-")[1])
+                store.stage_part(run_id, "quotes", schemas.from_rows(quotes, schemas.QUOTES), part)
         total += n
     return total

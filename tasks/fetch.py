@@ -38,7 +38,7 @@ from prefect import task
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.storage import Store
+from newsloom.storage import Store, input_size, is_remote, list_inputs, open_input
 from newsloom.sources import Source, expand_sources, is_http_url
 from newsloom.util import checkpoint, log_counts, progress, sha
 from tasks.warc import is_warc, read_warc
@@ -61,14 +61,21 @@ MEDIA_TYPES = {
 
 @dataclass(frozen=True)
 class Input:
-    path: Path  # the file on disk
+    path: Path | str  # the file on disk, or its object-store URL
     source: str  # its name in the tables: path relative to the SOURCE root
+
+    @property
+    def name(self) -> str:
+        return str(self.path).rstrip("/").rsplit("/", 1)[-1]
 
 
 def discover_inputs(sources: list[str]) -> list[Input]:
     """Every file under the given sources, in a stable order.  Hidden files are skipped."""
     found: list[Input] = []
     for s in sources:
+        if is_remote(s):
+            found.extend(Input(url, rel) for url, rel in list_inputs(s))
+            continue
         root = Path(s)
         if root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
@@ -99,13 +106,13 @@ class TooLarge(Exception):
 def read_capped(path: Path, gz: bool, max_bytes: int) -> bytes:
     """Read a file, decompressing gzip, refusing more than max_bytes (after decompression too)."""
     if not gz:
-        size = path.stat().st_size
+        size = input_size(path)
         if size > max_bytes:
             raise TooLarge(f"{size} bytes > limit {max_bytes}")
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             return fh.read()
     chunks, total = [], 0
-    with gzip.open(path, "rb") as fh:
+    with open_input(path) as raw, gzip.open(raw, "rb") as fh:
         while True:
             chunk = fh.read(1 << 20)
             if not chunk:
@@ -241,18 +248,18 @@ def iter_fetched(sources: list[Source], config: Config, run_id: str, state: Fetc
 
 def _local_events(inp: Input, src: Source, config: Config, run_id: str, state: FetchState, counts: Counter,
                   add_url) -> Iterator[tuple[str, dict | str]]:
-    if src.kind == "warc" or is_warc(inp.path.name):
+    if src.kind == "warc" or is_warc(inp.name):
         for kind, row in read_warc(inp.path, inp.source, run_id, config.max_bytes, counts):
             if kind == "doc" and (row["source"], row["doc_id"]) in state.seen:
                 yield "seen", row["source"]
             else:
                 yield kind, row
         return
-    media_type, gz = media_type_of(inp.path.name)
+    media_type, gz = media_type_of(inp.name)
     if src.kind == "urls":
         media_type = "text/plain"
     if media_type is None:
-        yield "reject", _reject(inp.source, "unsupported_type", f"file type of {inp.path.name!r} is not supported",
+        yield "reject", _reject(inp.source, "unsupported_type", f"file type of {inp.name!r} is not supported",
                                 run_id)
         return
     fetched_at = datetime.now(timezone.utc)
@@ -323,7 +330,7 @@ def drop_known_rejects(rejects: pa.Table, known: set[tuple[str, str, str]]) -> p
 @task(name="fetch")
 def fetch(config: Config, run_id: str) -> dict:
     """Read every input into staged ``documents`` parts; return their paths and counts."""
-    store = Store(Path(config.out))
+    store = Store.of(config)
     sources = expand_sources(config.sources)
     state = FetchState.load(store)
     size = config.batch_size

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from newsloom.storage import open_input
 from newsloom.util import sha
 from tasks.web import HTML_TYPES, TEXT_TYPES, canonical_url, parse_content_type
 
@@ -45,7 +46,7 @@ def read_warc(path: Path, source_name: str, run_id: str, max_bytes: int,
                           "run_id": run_id}
 
     try:
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             for record in ArchiveIterator(fh, arc2warc=True):
                 rtype = record.rec_type
                 counts[f"warc_{rtype}"] += 1
@@ -85,7 +86,7 @@ def read_warc(path: Path, source_name: str, run_id: str, max_bytes: int,
     except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged input; the run goes on
         yield reject(source_name, "decode_error", f"damaged WARC archive: {type(exc).__name__}: {exc}")
         return
-    if path.name.lower().endswith(".gz") and (problem := gzip_problem(path)):
+    if str(path).lower().endswith(".gz") and (problem := gzip_problem(path)):
         # warcio stops quietly at a truncated gzip member: say so, or the records after it are lost unseen
         yield reject(source_name, "decode_error", f"damaged WARC archive: {problem}; records after it are missing")
 
@@ -95,7 +96,7 @@ def gzip_problem(path: Path) -> str | None:
     d = zlib.decompressobj(31)
     fed = False
     try:
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             while chunk := fh.read(1 << 20):
                 while chunk:
                     fed = True

@@ -73,3 +73,49 @@ def config(tmp_path):
     raw = tmp_path / "in"
     raw.mkdir()
     return make_config(sources=[str(raw)], out=str(tmp_path / "out"))
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real Prefect server on 127.0.0.1 (its scheduler off): the environment for its clients."""
+    from procs import start_prefect_server, stop
+
+    home = tmp_path_factory.mktemp("prefect-server-home")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_UI_ENABLED="false",
+               # schedules are created and inspected, but the scheduler must not start hourly runs during the tests
+               PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
+    proc, url = start_prefect_server(home, env)
+    client_env = {**env, "PREFECT_API_URL": url}
+    client_env.pop("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED")
+    try:
+        yield client_env
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory):
+    """A moto S3 server on 127.0.0.1 with the bucket ``news``.  Its endpoint and (dummy) credentials are
+    put in this process's environment, the way a user configures S3, and returned for subprocesses."""
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto")
+    from procs import start_moto, stop
+
+    proc, endpoint = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ENDPOINT_URL": endpoint}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        import boto3
+
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="news")
+        yield env
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        stop(proc)

@@ -45,6 +45,54 @@ def test_clusters_of_earlier_runs_keep_their_ids():
     assert rows[0]["quote_cluster_id"] == "old1"
 
 
+def brute_force_clusters(rows):
+    """The clustering rule applied literally: each quote, in id order, against every quote before it."""
+    from tasks.clusters import MIN_OVERLAP, _is_short, shingles
+
+    done, speakers = [], {}
+    for r in sorted(rows, key=lambda x: x["quote_id"]):
+        a, short, best, best_score = shingles(r["text"]), _is_short(r["text"]), None, 0.0
+        for b, b_speaker, b_cluster, b_short in done:
+            known = speakers.get(b_cluster)
+            if not a or (r["speaker_entity_id"] and known and r["speaker_entity_id"] != known):
+                continue
+            if (short or b_short) and not (a == b and r["speaker_entity_id"] and r["speaker_entity_id"] == b_speaker):
+                continue
+            score = len(a & b) / min(len(a), len(b))
+            if score >= MIN_OVERLAP and (score > best_score or score == best_score and b_cluster < best):
+                best, best_score = b_cluster, score
+        cluster = best or r["quote_id"]
+        if r["speaker_entity_id"]:
+            speakers.setdefault(cluster, r["speaker_entity_id"])
+        done.append((a, r["speaker_entity_id"], cluster, short))
+        r["expected"] = cluster
+    return rows
+
+
+def test_indexed_clustering_equals_the_literal_rule():
+    """Prefix filtering finds every pair the rule accepts: on 600 quotes drawn from a small vocabulary (many
+    near-copies, shortened versions, short quotes, three speakers and unknown ones) the clusters are the same
+    as comparing every pair."""
+    import random
+
+    rng = random.Random(5)
+    words = "the port will reopen on monday and workers get a raise of four percent over two years".split()
+    base = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 16))) for _ in range(60)]
+    rows = []
+    for i in range(600):
+        text = rng.choice(base).split()
+        if rng.random() < 0.5 and len(text) > 3:  # shortened or slightly edited copy
+            cut = rng.randint(0, 2)
+            text = text[cut:len(text) - rng.randint(0, 2)] or text
+            if rng.random() < 0.3:
+                text[rng.randrange(len(text))] = rng.choice(words)
+        rows.append(q(f"q{i:04d}", " ".join(text), rng.choice(["castell", "renner", "feld", None])))
+    expected = {r["quote_id"]: r["expected"] for r in brute_force_clusters([dict(r) for r in rows])}
+    got = {r["quote_id"]: r["quote_cluster_id"] for r in cluster_quotes(rows)}
+    assert got == expected
+    assert len(set(got.values())) < 300  # the case really has clusters to find
+
+
 def test_sample_corpus_statement_is_one_cluster_across_outlets(sample_run):
     out, _ = sample_run
     quotes = pd.read_parquet(out / "quotes")

@@ -1,69 +1,21 @@
 """A real Prefect server on 127.0.0.1: pool, `prefect deploy --all` from prefect.yaml, a worker, a deployment
 run on the sample corpus, the tables read back.  Every process is started here and stopped by its PID."""
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 
 import pandas as pd
 import pytest
 
 from conftest import ROOT, SAMPLE
 from newsserver import write_warc
+from procs import PREFECT, stop
 
 pytestmark = pytest.mark.slow
-PREFECT = [sys.executable, "-m", "prefect"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_UI_ENABLED="false",
-               # schedules are created and inspected, but the scheduler must not start hourly runs during the test
-               PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui",
-                             "--analytics-off"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.time() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None, (home / "server.log").read_text()[-3000:]
-        assert time.time() < deadline, "server did not become healthy"
-        time.sleep(0.5)
-    client_env = {**env, "PREFECT_API_URL": url}
-    client_env.pop("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED")
-    try:
-        yield client_env
-    finally:
-        stop(proc)
+def server(prefect_server):
+    return prefect_server
 
 
 def run(cmd, env, timeout=300):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -28,7 +30,7 @@ def test_recover_discards_uncommitted_and_completes_committing(tmp_path):
     store.stage_part("half", "rejects", rejects("kept.pdf", "half"), "p0")
     # "half" wrote its intent to commit, then died before moving its parts
     import json
-    (store.staging_dir("half") / "_commit.json").write_text(json.dumps(
+    (Path(store.staging_dir("half")) / "_commit.json").write_text(json.dumps(
         {"run_id": "half", "files": ["rejects/part-half-p0.parquet"], "summary": {"started_at": "x"}}))
     actions = store.recover()
     assert len(actions) == 2

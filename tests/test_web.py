@@ -209,7 +209,7 @@ def test_sources_file_errors_fail_before_any_work(tmp_path):
         f.write_text(text)
         with pytest.raises(ConfigError):
             make_config(sources=[str(f)], out=str(tmp_path / "out"))
-    with pytest.raises(ConfigError, match="only http and https"):
+    with pytest.raises(ConfigError, match="only http.s. URLs and object-store URLs"):
         make_config(sources=["file:///etc/passwd"], out=str(tmp_path / "out"))
 
 

@@ -1,0 +1,91 @@
+"""Real servers for the tests, each a separate OS process on 127.0.0.1, stopped by its PID:
+a Prefect server, a moto S3 server, a Dask scheduler and its workers."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PREFECT = [sys.executable, "-m", "prefect"]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group of ``proc``, then SIGKILL it after 15 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+def start(cmd: list[str], env: dict, log: Path, cwd: Path | None = None) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_until(ready, proc: subprocess.Popen, log: Path, what: str, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while not ready():
+        assert proc.poll() is None, f"{what} exited:\n{log.read_text()[-3000:]}"
+        assert time.time() < deadline, f"{what} not ready after {timeout}s:\n{log.read_text()[-3000:]}"
+        time.sleep(0.3)
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def start_prefect_server(home: Path, env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = home / "server.log"
+    proc = start([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui",
+                  "--analytics-off"], env, log)
+    url = f"http://127.0.0.1:{port}/api"
+    wait_until(lambda: http_ok(f"{url}/health"), proc, log, "Prefect server")
+    return proc, url
+
+
+def start_moto(log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = start([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], dict(os.environ), log)
+    wait_until(lambda: port_open(port), proc, log, "moto S3 server", timeout=60)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def start_dask(env: dict, n_workers: int, logs: Path, cwd: Path) -> tuple[list[subprocess.Popen], str]:
+    """``dask scheduler`` and ``n_workers`` ``dask worker`` processes (one single-threaded worker each)."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                       "--no-dashboard"], env, logs / "scheduler.log", cwd)
+    procs = [scheduler]
+    wait_until(lambda: port_open(port), scheduler, logs / "scheduler.log", "dask scheduler")
+    for i in range(n_workers):
+        procs.append(start([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1",
+                            "--name", f"w{i}", "--no-dashboard", "--host", "127.0.0.1"], env,
+                           logs / f"worker-{i}.log", cwd))
+    return procs, address
