@@ -74,7 +74,7 @@ def describe(pid: int) -> str:
         return "?"
     text = " ".join(a.decode(errors="replace") for a in argv if a)
     for key, name in (("newsloom.cli", "newsloom"), ("uvicorn", "prefect-server"), ("prefect", "prefect-server"),
-                      ("spawn_main", "dask-worker"), ("forkserver", "dask-forkserver"), ("-c", "bare-spacy")):
+                      ("spawn_main", "worker-process"), ("forkserver", "dask-forkserver"), ("-c", "bare-spacy")):
         if key in text:
             return name
     return text[:40]
@@ -179,14 +179,11 @@ print(json.dumps({"docs": n, "pipe_s": round(t2 - t1, 2), "load_s": round(t1 - t
 
 
 def bare_spacy(out: Path, model: str, n_process: int, env: dict, log: Path) -> dict:
-    cmd = [sys.executable, "-c", BARE, str(out), model, str(n_process), "32"]
-    t0 = time.perf_counter()
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    log.write_text(res.stdout + res.stderr)
-    if res.returncode:
-        sys.exit(f"bare spaCy failed; see {log}")
-    return {**json.loads(res.stdout.strip().splitlines()[-1]), "wall_s": round(wall, 2)}
+    from newsloom.nlp import NLP_BATCH
+
+    cmd = [sys.executable, "-c", BARE, str(out), model, str(n_process), str(NLP_BATCH)]
+    m = measured(cmd, env, log)  # the same batch size as the pipeline's extract stage
+    return {**json.loads(log.read_text().strip().splitlines()[-1]), **m}
 
 
 def one_run(n: int, corpus: Path, workers: int | None, model: str, rerun: bool, bare: bool) -> dict:
@@ -229,7 +226,7 @@ def show(r: dict) -> None:
     if "bare_spacy" in r:
         b = r["bare_spacy"]
         print(f"  bare nlp.pipe, same texts: {b['pipe_s']}s piping + {b['load_s']}s loading, {b['wall_s']}s process "
-              f"({b['docs_per_s_pipe']} docs/s)")
+              f"({b['docs_per_s_pipe']} docs/s), peak RSS {b['peak_rss_mb']} MB")
         print(f"  ratio end-to-end / bare: {r['ratio_vs_bare_pipe']} (bare piping), {r['ratio_vs_bare_wall']} "
               f"(bare process); entity-extract stage vs bare piping: {r['ratio_vs_bare_nlp_stage']}")
     if "rerun" in r:
@@ -260,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.scaling:
         report["speedup_2_vs_1"] = round(results[0]["wall_s"] / results[1]["wall_s"], 3)
         print(f"2 workers vs 1: {report['speedup_2_vs_1']}x")
-    path = OUT / f"pipeline-{args.n}.json"
+    path = OUT / f"pipeline-{args.n}-{'scaling' if args.scaling else f'w{args.workers or 0}'}.json"
     path.write_text(json.dumps(report, indent=1))
     print(f"wrote {path}")
 

@@ -17,7 +17,7 @@ from prefect import task
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.nlp import MAX_CHARS, load_nlp
+from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
 from newsloom.storage import Store
 from newsloom.util import checkpoint, get_logger, merge_part_results, progress, reasons
 from tasks.entities import extract_mentions, known_persons, load_aliases, resolve_surnames
@@ -46,7 +46,7 @@ def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
 
 
 def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
-                                batch_size: int = 32) -> tuple[pa.Table, pa.Table]:
+                                batch_size: int = NLP_BATCH) -> tuple[pa.Table, pa.Table]:
     """Parse each article once; return (mentions, quotes) for all of them."""
     pairs = zip(articles.column("text").to_pylist(), articles.column("article_id").to_pylist())
     mentions, quotes = [], []
