@@ -178,18 +178,48 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
     paragraphs = [p for p in text.split("\n") if p.strip() and not boilerplate.is_chrome(p)]
     published = parse_any(doc.date)
     declared = date_from_meta(html)
-    if declared is not None and (published is None or declared.date() == published.date()):
-        published = declared  # same day, but with the time the page gives
+    if declared is not None:
+        # the publication time the page declares (schema.org datePublished first, else article:published_time
+        # and the like) wins over htmldate's guess: it carries the time of day, and htmldate's "original date"
+        # can be a hidden first-published stamp of an old article or an update time of a live page
+        published = declared
     site = doc.sitename or doc.hostname or None
     return {
-        "title": strip_site_suffix(doc.title or None, site, doc.url or url),
-        "author": normalise_author(doc.author or None),
+        "title": prefer_headline(strip_site_suffix(doc.title or None, site, doc.url or url), first_h1(html)),
+        "author": normalise_author(doc.author or None) or ld_author(html),
         "site": site,
         "url": doc.url or url,
         "published_at": published,
         "date_source": "metadata" if published else None,
         "text": normalise_paragraphs(paragraphs),
     }
+
+
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def first_h1(html: str) -> str | None:
+    """The text of the page's first <h1>, if any (a cheap look, not a parse)."""
+    m = _H1.search(html[:2_000_000])
+    if not m:
+        return None
+    import html as htmllib
+
+    text = " ".join(htmllib.unescape(_TAG.sub(" ", m.group(1))).split())
+    return text or None
+
+
+def prefer_headline(title: str | None, h1: str | None) -> str | None:
+    """The on-page headline when the metadata title is that headline wrapped in SEO extras: a section or
+    site after it ("... schools - National", "... | Bhopal News") or a topic before it ("Infant
+    Abandonment Cases In India: Newborns left ...")."""
+    if not title or not h1 or len(h1.split()) < 4:
+        return title
+    t, h = _squash(title), _squash(h1)
+    if h and h != t and h in t:
+        return h1
+    return title
 
 
 TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|\*|::|·|»)\s+")
@@ -217,6 +247,23 @@ def strip_site_suffix(title: str | None, site: str | None, url: str | None) -> s
     for p in parts:  # cut the original title after the last part kept
         pos = title.index(p, pos) + len(p)
     return title[:pos].strip() or title
+
+
+_LD_AUTHOR = re.compile(r'"author"\s*:\s*\[?\s*\{[^{}]*?"name"\s*:\s*"([^"]{2,200})"')
+
+
+def ld_author(html: str) -> str | None:
+    """The first author the page's JSON-LD names, a person or an organisation ("BBC News"): the byline
+    of pages that have no personal one, which trafilatura leaves empty."""
+    m = _LD_AUTHOR.search(html[:400_000])
+    if not m:
+        return None
+    try:
+        name = json.loads(f'"{m.group(1)}"')
+    except json.JSONDecodeError:
+        name = m.group(1)
+    name = " ".join(name.split())
+    return name if name and not name.startswith(("http://", "https://")) else None
 
 
 def normalise_author(author: str | None) -> str | None:

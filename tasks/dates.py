@@ -61,12 +61,21 @@ def date_from_url(url: str | None) -> datetime | None:
         return None
 
 
+# time-zone abbreviations pages print beside dates (dateutil knows only UTC/GMT and the local zone)
+TZ_NAMES = {name: hours * 3600 for name, hours in {
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9,
+    "BST": 1, "IST": 5.5, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "JST": 9, "KST": 9,
+    "AEST": 10, "AEDT": 11, "ACST": 9.5, "AWST": 8, "NZST": 12, "NZDT": 13, "SGT": 8, "HKT": 8, "WIB": 7,
+}.items()}
+TZ_NAMES = {k: int(v) for k, v in TZ_NAMES.items()}
+
+
 def parse_any(value: str | None) -> datetime | None:
     """A metadata date string (ISO or free form) as a UTC datetime."""
     if not value:
         return None
     try:
-        dt = dateparser.parse(str(value))
+        dt = dateparser.parse(str(value), tzinfos=TZ_NAMES)
     except (ValueError, OverflowError):
         return None
     if not (1900 <= dt.year <= 2100):
@@ -79,14 +88,27 @@ _META_KEYS = r"(?:article:published_time|og:published_time|datePublished|date_pu
 META_DATE = re.compile(
     rf"""<meta\s[^>]*?(?:property|name|itemprop)\s*=\s*["']{_META_KEYS}["'][^>]*?content\s*=\s*["']([^"']+)["']"""
     rf"""|<meta\s[^>]*?content\s*=\s*["']([^"']+)["'][^>]*?(?:property|name|itemprop)\s*=\s*["']{_META_KEYS}["']"""
-    r'|"datePublished"\s*:\s*"([^"]+)"',
+    r'|"datePublished"\s*:\s*"([^"]+)"'
+    r"""|<time\s[^>]*?itemprop\s*=\s*["']datePublished["'][^>]*?datetime\s*=\s*["']([^"']+)["']"""
+    r"""|<time\s[^>]*?datetime\s*=\s*["']([^"']+)["'][^>]*?itemprop\s*=\s*["']datePublished["']""",
+    re.IGNORECASE,
+)
+
+
+SCHEMA_DATE = re.compile(
+    r'"datePublished"\s*:\s*"([^"]+)"'
+    r"""|<(?:time|meta)\s[^>]*?itemprop\s*=\s*["']datePublished["'][^>]*?(?:datetime|content)\s*=\s*["']([^"']+)["']"""
+    r"""|<(?:time|meta)\s[^>]*?(?:datetime|content)\s*=\s*["']([^"']+)["'][^>]*?itemprop\s*=\s*["']datePublished["']""",
     re.IGNORECASE,
 )
 
 
 def date_from_meta(html: str) -> datetime | None:
-    """The publication time a page declares in its meta tags or JSON-LD, with its time of day."""
-    m = META_DATE.search(html[:200_000])
-    if not m:
-        return None
-    return parse_any(next(g for g in m.groups() if g))
+    """The publication time a page declares, with its time of day: schema.org datePublished (JSON-LD or
+    microdata) first, the page's own statement of its publication; else the meta tags."""
+    head = html[:400_000]
+    for pattern in (SCHEMA_DATE, META_DATE):
+        m = pattern.search(head)
+        if m and (dt := parse_any(next(g for g in m.groups() if g))):
+            return dt
+    return None

@@ -30,6 +30,17 @@ def test_article_extraction_floor_and_never_below_plain_trafilatura():
     assert len(res["worse_than_plain_by_0.05"]) <= 2, res["worse_than_plain_by_0.05"]
 
 
+def test_metadata_floor_on_the_news_pages():
+    """Date on the right day, author and title on the 68 pages of ../shared/eval/news_html
+    (measured 67/68, 67/67 and 57/68)."""
+    shared_path("eval", "news_html", "truth.jsonl")
+    from bench.extraction import metadata_bench
+
+    res = metadata_bench(limit=None)
+    ok = {k: int(res[k].split("/")[0]) for k in ("date_same_day", "author_found", "title_equal")}
+    assert ok["date_same_day"] >= 66 and ok["author_found"] >= 65 and ok["title_equal"] >= 55, res
+
+
 def test_quote_quality_floor():
     shared_path("eval", "quotes", "dev.jsonl")
     from bench.quotes import run
