@@ -62,6 +62,15 @@ class Cluster:
                                        dashboard_address=None, env=env)
         return self._local.scheduler_address
 
+    def threads(self) -> int:
+        """Worker threads of the cluster: what the batches are sized to keep busy."""
+        if not self.config.dask_address:
+            return self.config.workers or 1
+        from distributed import Client
+
+        with Client(self.config.dask_address, timeout=60) as client:
+            return max(1, sum(client.nthreads().values()))
+
     def close(self) -> None:
         if self._local is not None:
             self._local.close()
@@ -118,6 +127,9 @@ def news_pipeline(
     store.acquire(run_id)
     cluster = Cluster(config)
     try:
+        if config.dask_address and not config.workers:  # size the batches for the cluster as it is now
+            config = config.model_copy(update={"workers": cluster.threads()})
+            log.info(f"Dask cluster at {config.dask_address}: {config.workers} worker threads")
         for action in store.recover():
             log.warning(action)
         timings: dict[str, float] = {}
