@@ -14,6 +14,15 @@ NLP_BATCH = 8
 GLUED_BRACKETS = [r"(?<=[A-Za-z])[)\]](?=[A-Za-z])", r"(?<=[A-Za-z.])[(\[](?=[A-Za-z])"]
 
 
+def _newline_sentences(doc):
+    """A line break ends a sentence: a headline, a byline or a list item without a full stop never runs
+    into the next line's sentence (which would give that sentence the wrong subject and parse)."""
+    for tok in doc[:-1]:
+        if "\n" in tok.whitespace_ or (tok.is_space and "\n" in tok.text):
+            doc[tok.i + 1].is_sent_start = True
+    return doc
+
+
 @lru_cache(maxsize=2)
 def load_nlp(model: str):
     """Load spaCy model ``model`` (see config.resolve_model), once per process."""
@@ -26,4 +35,10 @@ def load_nlp(model: str):
     # brackets glued between words, as scraped text has them: "(Vlademir)Putin", "[U.S.]diplomats"
     infixes = list(nlp.Defaults.infixes) + GLUED_BRACKETS
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    from spacy.language import Language
+
+    if "newline_sentences" not in Language.factories:
+        Language.component("newline_sentences", func=_newline_sentences)
+    first = next((n for n in ("parser", "senter", "ner") if n in nlp.pipe_names), None)
+    nlp.add_pipe("newline_sentences", before=first) if first else nlp.add_pipe("newline_sentences")
     return nlp

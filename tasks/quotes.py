@@ -35,7 +35,13 @@ CUES = {
     "shout", "exclaim", "whisper", "recount", "counter", "retort", "elaborate", "summarize",
 }
 # verbs that take reported speech as a clause: "X said that ...", "X told reporters the talks would ..."
-INDIRECT_CUES = CUES - {"ask", "continue", "describe", "answer", "joke", "shout", "whisper"}
+INDIRECT_CUES = CUES - {"continue", "describe", "answer", "joke", "shout", "whisper"}
+# verbs whose object is what the subject says or thinks about someone: "Trump accused Clinton of lying",
+# "She called the plan a betrayal", "He praised the union's restraint"
+ATTITUDE_CUES = {"accuse", "criticize", "criticise", "describe", "call", "praise", "cite", "blame", "dismiss",
+                 "mock", "blast", "slam", "condemn", "decry", "urge", "encourage", "pledge", "vow", "promise",
+                 "demand", "question", "label", "brand", "characterize", "characterise", "welcome", "hail",
+                 "lament", "defend", "reject", "endorse", "applaud", "deride", "denounce", "rebuke"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it"}
 ROLE_NOUNS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "official",
               "ambassador", "chancellor", "senator", "governor", "mayor", "chief", "leader", "diplomat",
@@ -67,7 +73,12 @@ def _is_apostrophe(text: str, i: int) -> bool:
 
 
 def find_quote_segments(text: str) -> list[Segment]:
-    """Spans inside quotation marks, paired per paragraph, continued across paragraphs."""
+    """Spans inside quotation marks, paired per paragraph, continued across paragraphs.
+
+    Two apostrophes (``''``, the double mark of some newspapers' archives) count as one straight
+    double mark: the text is read with each ``''`` as ``" `` (same length, so offsets hold)."""
+    if "''" in text:
+        text = text.replace("''", '" ')
     paras = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
     segments: list[Segment] = []
     utter = 0
@@ -296,7 +307,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     """The speaker of the quote at [seg_start, seg_end), from the words around it."""
     doc, text = ctx.doc, ctx.text
     close = seg_end
-    while close < len(text) and (text[close] in MARKS or text[close] in " \t,"):
+    while close < len(text) and (text[close] in MARKS or text[close] in " \t,'"):
         close += 1
     para_end = text.find("\n\n", seg_end)
     para_end = len(text) if para_end == -1 else para_end
@@ -313,7 +324,8 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     para_start = text.rfind("\n\n", 0, seg_start)
     para_start = 0 if para_start == -1 else para_start + 2
     frame_end = seg_start
-    while frame_end > para_start and (text[frame_end - 1] in MARKS or text[frame_end - 1].isspace()):
+    while frame_end > para_start and (text[frame_end - 1] in MARKS or text[frame_end - 1] == "'"
+                                       or text[frame_end - 1].isspace()):
         frame_end -= 1
     if frame_end <= para_start and para_start >= 2 and text[:para_start].rstrip()[-1:] in (",", ":"):
         frame_end = len(text[:para_start].rstrip())  # "Kerry, he said,\n\n“...”"
@@ -461,9 +473,21 @@ def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
     if absorbed:
         gone = set(absorbed)
         rows = [r for r in rows if (r["start_char"], r["end_char"]) not in gone]
-    rows.extend(indirect)
+    rows.extend(_without_nested(indirect))
     rows.sort(key=lambda r: r["start_char"])
     return rows
+
+
+def _without_nested(rows: list[dict]) -> list[dict]:
+    """One reported clause once: of indirect rows with the same span, or one inside another, the outer one
+    (found first on ties) stays."""
+    rows = sorted(rows, key=lambda r: (r["start_char"], -r["end_char"]))
+    kept: list[dict] = []
+    for r in rows:
+        if any(k["start_char"] <= r["start_char"] and r["end_char"] <= k["end_char"] for k in kept):
+            continue
+        kept.append(r)
+    return kept
 
 
 def _in_heading(text: str, pos: int) -> bool:
@@ -531,7 +555,145 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
         rows.append(_row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)))
         absorbed.extend(covered)
+    for row, covered in _partial_quotes(ctx, article_id, {(r["start_char"], r["end_char"]) for r in rows}):
+        rows.append(row)
+        absorbed.extend(covered)
+    for row, covered in _attitudes(ctx, article_id):
+        rows.append(row)
+        absorbed.extend(covered)
+    for row, covered in _according_to(ctx, article_id):
+        rows.append(row)
+        absorbed.extend(covered)
     return rows, absorbed
+
+
+def _clause_span(ctx: Context, toks: list) -> tuple[int, int] | None:
+    """Character span of tokens with edge punctuation and marks trimmed, or None when too short or when it
+    is mostly a direct quote or crosses a quotation's edge; also returns nothing across paragraphs."""
+    text = ctx.text
+    while toks and (toks[0].is_punct and toks[0].text not in MARKS or toks[0].is_space):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct and toks[-1].text not in MARKS or toks[-1].is_space):
+        toks = toks[:-1]
+    if len(toks) < 3:
+        return None
+    a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+    while a < b and text[a] in MARKS:
+        a += 1
+    while b > a and (text[b - 1] in MARKS or text[b - 1] in ",;:"):
+        b -= 1
+    if "\n" in text[a:b] or b - a < 8:
+        return None
+    return a, b
+
+
+def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
+    """A few quoted words inside someone's sentence ("Clinton is describing as “unhinged” a tweet", "he
+    encouraged Americans to “check out” her tape"): the reported part is the clause that holds them, from
+    the verb whose subject is the speaker.  It takes the quoted words in (they are absorbed)."""
+    doc, text = ctx.doc, ctx.text
+    for qs, qe in ctx.quote_spans:
+        if any(a <= qs and qe <= b for a, b in taken):
+            continue
+        span = doc.char_span(qs, qe, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        sent = span[0].sent
+        if (qe - qs) > 0.6 * (sent.end_char - sent.start_char) or len(WORD.findall(text[sent.start_char:qs])) < 3:
+            continue  # the quote is (most of) the sentence: a direct quote, attributed as one
+        child, verb = span.root, span.root.head
+        while verb.i != child.i and not (verb.pos_ in ("VERB", "AUX") and _subject(verb) is not None):
+            child, verb = verb, verb.head
+        if verb.i == child.i or ctx.in_quote(verb.idx) or not (sent.start <= verb.i < sent.end):
+            continue
+        lemma = verb.lemma_.lower()
+        subj = _subject(verb)
+        if subj is None or subj.lower_ in ("it", "there", "this", "that", "which", "what") or ctx.in_quote(subj.idx):
+            continue
+        if child.i < verb.i:
+            continue  # the quoted words are in the subject's side
+        found = _clause_span(ctx, list(child.subtree))
+        if found is None:
+            continue
+        a, b = found
+        if not (a <= qs and qe <= b + 1) or (b - a) < 1.3 * (qe - qs):
+            continue
+        speaker = _speaker_from_subject(ctx, subj, lemma if lemma in CUES or lemma in ATTITUDE_CUES else None)
+        if speaker.entity_id is None and lemma not in CUES and lemma not in ATTITUDE_CUES:
+            continue  # "the company launched its “smart” fridge": no one is quoted
+        speaker.confidence = round(speaker.confidence * 0.7, 3)
+        covered = [(x, y) for x, y in ctx.quote_spans if x >= a - 1 and y <= b + 1]
+        taken.add((a, b))
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+
+
+def _attitudes(ctx: Context, article_id: str):
+    """"X accused Y of ...", "X called the plan “a betrayal”": the verb's object side is what X said of it."""
+    text = ctx.text
+    for tok in ctx.doc:
+        if tok.lemma_.lower() not in ATTITUDE_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
+            continue
+        if any(c.dep_ == "ccomp" for c in tok.children) and tok.lemma_.lower() in INDIRECT_CUES:
+            continue  # taken as reported speech
+        right = [c for c in tok.children if c.i > tok.i and c.dep_ in ("dobj", "prep", "xcomp", "oprd", "ccomp", "attr",
+                                                                        "pcomp", "advcl", "dative")]
+        if not right:
+            continue
+        toks = [t for c in right for t in c.subtree]
+        toks = [t for t in ctx.doc[min(t.i for t in toks):max(t.i for t in toks) + 1]]
+        span = _clause_span(ctx, toks)
+        if span is None:
+            continue
+        a, b = span
+        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
+        covered = [(qs, qe) for qs, qe in ctx.quote_spans if qs >= a - 1 and qe <= b + 1]
+        if inside and not covered:
+            continue
+        subj = _subject(tok)
+        if subj is None or subj.lower_ in ("it", "there", "this", "that", "which") or ctx.in_quote(subj.idx):
+            continue
+        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
+        speaker.confidence = round(speaker.confidence * (0.75 if speaker.entity_id else 0.5), 3)
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+
+
+def _according_to(ctx: Context, article_id: str):
+    """"According to X, CLAUSE." and "CLAUSE, according to X.": the clause is reported, X its source."""
+    text = ctx.text
+    for tok in ctx.doc:
+        if tok.lower_ != "according" or tok.i + 2 >= len(ctx.doc) or ctx.doc[tok.i + 1].lower_ != "to" \
+                or ctx.in_quote(tok.idx):
+            continue
+        to = ctx.doc[tok.i + 1]
+        head = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if head is None:
+            continue
+        phrase = sorted({t.i for t in tok.subtree} | {t.i for t in to.subtree} | {tok.i, to.i})
+        sent = tok.sent
+        before = [t for t in sent if t.i < phrase[0] and not t.is_space]
+        after = [t for t in sent if t.i > phrase[-1] and not t.is_space]
+        side = after if len(after) >= len(before) else before
+        while side and side[0].is_punct and side[0].text not in MARKS:
+            side = side[1:]
+        while side and side[-1].is_punct and side[-1].text not in MARKS:
+            side = side[:-1]
+        if len(side) < 4:
+            continue
+        a, b = side[0].idx, side[-1].idx + len(side[-1].text)
+        while a < b and text[a] in MARKS:
+            a += 1
+        while b > a and text[b - 1] in MARKS:
+            b -= 1
+        if "\n" in text[a:b]:
+            continue
+        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
+        covered = [(qs, qe) for qs, qe in ctx.quote_spans if qs >= a - 1 and qe <= b + 1]
+        if inside > 0.75 * (b - a) or (inside and not covered):
+            continue  # a direct quote (attributed by the same phrase) or a parse that crosses its marks
+        src = list(head.subtree)
+        speaker = _resolve(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head, "according to", "explicit")
+        speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
 
 
 def _row(article_id: str, text: str, a: int, b: int, kind: str, sp: Speaker | None, uid: str) -> dict:

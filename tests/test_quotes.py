@@ -86,6 +86,26 @@ def test_partial_quote_is_one_reported_clause(quotes_of):
     assert q["kind"] == "indirect" and q["speaker"] == "Helena Marsh"
 
 
+def test_quoted_words_inside_someones_sentence_are_that_clause(quotes_of):
+    text = "Harbour chief Jonas Feld told residents on Monday to “stay off the harbour road” until the cranes are gone."
+    q = one(quotes_of(text), "harbour road")
+    assert q["kind"] == "indirect" and q["speaker"] == "Jonas Feld"
+    assert "to “stay off the harbour road” until" in q["text"] and q["text"].endswith("cranes are gone")
+    assert not direct(quotes_of(text))  # the fragment is inside the clause, not a row of its own
+
+
+def test_what_someone_says_of_someone(quotes_of):
+    q = one(quotes_of("Union leader Priya Castell accused the port authority of stalling the talks for a month."),
+            "stalling")
+    assert q["speaker"] == "Priya Castell" and q["text"] == "the port authority of stalling the talks for a month"
+
+
+def test_two_apostrophes_are_a_double_mark(quotes_of):
+    text = "Priya Castell leads the union. ''We will not sign this offer,'' she said on Monday."
+    q = one(direct(quotes_of(text)), "will not sign")
+    assert q["text"] == "We will not sign this offer," and q["speaker"] == "Priya Castell"
+
+
 def test_indirect_speech(quotes_of):
     text = ("Priya Castell said that the union would accept mediation only after a better offer. "
             "Jonas Feld told reporters the backlog would take two weeks to clear.")
@@ -100,6 +120,10 @@ def test_according_to(quotes_of):
     text = "The talks will resume on Wednesday, according to port spokesman Tobias Renner."
     qs = quotes_of(text)
     assert all(q["kind"] != "direct" for q in qs)
+    q = one(qs, "talks will resume")
+    assert q["text"] == "The talks will resume on Wednesday" and q["speaker"] == "Tobias Renner"
+    q = one(quotes_of("According to union leader Priya Castell, the strike fund will last until June."), "strike fund")
+    assert q["text"] == "the strike fund will last until June" and q["speaker"] == "Priya Castell"
     text2 = "“The door is open,” according to port spokesman Tobias Renner."
     q = one(quotes_of(text2), "door is open")
     assert q["speaker"] == "Tobias Renner"
