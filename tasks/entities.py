@@ -49,8 +49,10 @@ PERSON_PARTICLES = {"al", "el", "ad", "as", "ash", "at", "bin", "ibn", "van", "v
 
 
 # ---- folding and keys ------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def fold(s: str) -> str:
-    """Lowercase, accents removed, punctuation dropped, a leading 'the' removed, spaces collapsed."""
+    """Lowercase, accents removed, punctuation dropped, a leading 'the' removed, spaces collapsed.
+    (Cached: the same names come back in every article.)"""
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("’", "'")
     s = re.sub(r"['.]", "", s)

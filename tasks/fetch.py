@@ -44,6 +44,7 @@ from newsloom.util import checkpoint, log_counts, progress, sha
 from tasks.warc import is_warc, read_warc
 from tasks.web import PERMANENT_REJECTS, Crawl, Target, canonical_url
 
+PARTS_PER_WORKER = 8
 URL_LINE = re.compile(r"https?://\S+", re.I)
 # an HTTP status that will not change on a retry (rejects detail starts with it)
 PERMANENT_STATUS = re.compile(r"HTTP 4(?!08|29)\d\d\b")
@@ -334,9 +335,9 @@ def fetch(config: Config, run_id: str) -> dict:
     sources = expand_sources(config.sources)
     state = FetchState.load(store)
     size = config.batch_size
-    if config.parallel:  # enough parts to keep every worker busy
+    if config.parallel:  # enough parts to keep every worker busy: 8 per worker, so the last ones end close together
         n_local = sum(len(discover_inputs([s.target])) for s in sources if not s.is_url)
-        size = max(1, min(size, math.ceil(max(n_local, 1) / (4 * (config.workers or 4)))))
+        size = max(1, min(size, math.ceil(max(n_local, 1) / (PARTS_PER_WORKER * (config.workers or 4)))))
     progress("fetch", 0, None, info="")
     parts: list[str] = []
     docs: list[dict] = []
