@@ -28,6 +28,9 @@ from newsloom.util import get_logger
 
 MIN_OVERLAP = 0.8
 SHINGLE = 3
+# a shingle shared by this many quotes ("the prime minister said") stops collecting more: the cost stays
+# linear on boilerplate-heavy corpora; a pair sharing only such shingles can then be missed
+MAX_POSTINGS = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -91,15 +94,20 @@ def cluster_quotes(new: list[dict], earlier: list[dict] | None = None) -> list[d
         i = len(members)
         members.append((sh, speaker, cluster, short))
         for h in shared.tolist():
-            full.setdefault(h, []).append(i)
+            lst = full.setdefault(h, [])
+            if len(lst) < MAX_POSTINGS:
+                lst.append(i)
         for h in rare.tolist():
-            prefix.setdefault(h, []).append(i)
+            lst = prefix.setdefault(h, [])
+            if len(lst) < MAX_POSTINGS:
+                lst.append(i)
     return new
 
 
 def _best(sh: np.ndarray, speaker: str | None, short: bool, cands: set[int], members: list,
           speakers: dict[str, str]) -> str | None:
     best, best_score = None, 0.0
+    own = set(sh.tolist())
     for i in cands:
         other, other_speaker, cluster, other_short = members[i]
         known = speakers.get(cluster)
@@ -108,7 +116,7 @@ def _best(sh: np.ndarray, speaker: str | None, short: bool, cands: set[int], mem
         if short or other_short:
             if not (speaker and speaker == other_speaker and np.array_equal(sh, other)):
                 continue
-        n = np.intersect1d(sh, other, assume_unique=True).size
+        n = len(own.intersection(other.tolist()))
         score = n / min(len(sh), len(other))
         if score >= MIN_OVERLAP and (score > best_score or score == best_score and cluster < best):
             best, best_score = cluster, score

@@ -641,6 +641,8 @@ def _attitudes(ctx: Context, article_id: str):
             continue
         toks = [t for c in right for t in c.subtree]
         toks = [t for t in ctx.doc[min(t.i for t in toks):max(t.i for t in toks) + 1]]
+        if len(toks) < 4 or not any(t.pos_ in ("VERB", "AUX") or t.text in MARKS for t in toks):
+            continue  # "the union rejected the offer": an act, not words said about something
         span = _clause_span(ctx, toks)
         if span is None:
             continue
