@@ -175,6 +175,11 @@ class Context:
         self.mentions = sorted(self.mentions, key=lambda m: m["start_char"])
         self.mention_starts = [m["start_char"] for m in self.mentions]
 
+    def quoted_in(self, a: int, b: int) -> tuple[int, list[tuple[int, int]]]:
+        """(characters of [a, b) inside quotation marks, the quotes wholly inside it)."""
+        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in self.quote_spans)
+        return inside, [(qs, qe) for qs, qe in self.quote_spans if qs >= a - 1 and qe <= b + 1]
+
     def in_quote(self, pos: int) -> bool:
         return any(a - 1 <= pos <= b for a, b in self.quote_spans)
 
@@ -542,8 +547,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
             a += 1
         if "\n\n" in text[a:b]:
             continue
-        covered = [(qs, qe) for qs, qe in ctx.quote_spans if qs >= a - 1 and qe <= b + 1]
-        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
+        inside, covered = ctx.quoted_in(a, b)
         if inside > 0.75 * (b - a):
             continue  # essentially the direct quote
         if inside and not covered:
@@ -622,7 +626,7 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
         if speaker.entity_id is None and lemma not in CUES and lemma not in ATTITUDE_CUES:
             continue  # "the company launched its “smart” fridge": no one is quoted
         speaker.confidence = round(speaker.confidence * 0.7, 3)
-        covered = [(x, y) for x, y in ctx.quote_spans if x >= a - 1 and y <= b + 1]
+        covered = ctx.quoted_in(a, b)[1]
         taken.add((a, b))
         yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
 
@@ -647,8 +651,7 @@ def _attitudes(ctx: Context, article_id: str):
         if span is None:
             continue
         a, b = span
-        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
-        covered = [(qs, qe) for qs, qe in ctx.quote_spans if qs >= a - 1 and qe <= b + 1]
+        inside, covered = ctx.quoted_in(a, b)
         if inside and not covered:
             continue
         subj = _subject(tok)
@@ -688,8 +691,7 @@ def _according_to(ctx: Context, article_id: str):
             b -= 1
         if "\n" in text[a:b]:
             continue
-        inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in ctx.quote_spans)
-        covered = [(qs, qe) for qs, qe in ctx.quote_spans if qs >= a - 1 and qe <= b + 1]
+        inside, covered = ctx.quoted_in(a, b)
         if inside > 0.75 * (b - a) or (inside and not covered):
             continue  # a direct quote (attributed by the same phrase) or a parse that crosses its marks
         src = list(head.subtree)
