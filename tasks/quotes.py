@@ -678,19 +678,9 @@ def _according_to(ctx: Context, article_id: str):
         before = [t for t in sent if t.i < phrase[0] and not t.is_space]
         after = [t for t in sent if t.i > phrase[-1] and not t.is_space]
         side = after if len(after) >= len(before) else before
-        while side and side[0].is_punct and side[0].text not in MARKS:
-            side = side[1:]
-        while side and side[-1].is_punct and side[-1].text not in MARKS:
-            side = side[:-1]
-        if len(side) < 4:
+        if len([t for t in side if not t.is_punct]) < 3 or (found := _clause_span(ctx, side)) is None:
             continue
-        a, b = side[0].idx, side[-1].idx + len(side[-1].text)
-        while a < b and text[a] in MARKS:
-            a += 1
-        while b > a and text[b - 1] in MARKS:
-            b -= 1
-        if "\n" in text[a:b]:
-            continue
+        a, b = found
         inside, covered = ctx.quoted_in(a, b)
         if inside > 0.75 * (b - a) or (inside and not covered):
             continue  # a direct quote (attributed by the same phrase) or a parse that crosses its marks
