@@ -50,11 +50,14 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     """Parse each article once; return (mentions, quotes) for all of them."""
     pairs = zip(articles.column("text").to_pylist(), articles.column("article_id").to_pylist())
     mentions, quotes = [], []
-    for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        ms = extract_mentions(doc, article_id, aliases)
-        qs = extract_quotes(doc, article_id, ms)
-        mentions.extend(ms)
-        quotes.extend(qs)
+    # the strings the parse adds to the model's vocabulary (every new token of a real corpus) are freed when
+    # the part is done, so a long-lived worker does not grow with the corpus; rows hold plain Python strings
+    with nlp.memory_zone():
+        for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+            ms = extract_mentions(doc, article_id, aliases)
+            qs = extract_quotes(doc, article_id, ms)
+            mentions.extend(ms)
+            quotes.extend(qs)
     for r in mentions:
         r["run_id"] = run_id
     for r in quotes:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from conftest import ROOT
 from tasks.clusters import cluster_quotes
@@ -69,11 +70,14 @@ def brute_force_clusters(rows):
     return rows
 
 
-def test_indexed_clustering_equals_the_literal_rule():
+@pytest.mark.parametrize("max_postings", [None, 128])
+def test_indexed_clustering_equals_the_literal_rule(max_postings):
     """Prefix filtering finds every pair the rule accepts: on 600 quotes drawn from a small vocabulary (many
     near-copies, shortened versions, short quotes, three speakers and unknown ones) the clusters are the same
-    as comparing every pair."""
+    as comparing every pair, in chunks of a few candidate pairs, with and without the postings cap."""
     import random
+
+    import tasks.clusters as clusters
 
     rng = random.Random(5)
     words = "the port will reopen on monday and workers get a raise of four percent over two years".split()
@@ -88,9 +92,26 @@ def test_indexed_clustering_equals_the_literal_rule():
                 text[rng.randrange(len(text))] = rng.choice(words)
         rows.append(q(f"q{i:04d}", " ".join(text), rng.choice(["castell", "renner", "feld", None])))
     expected = {r["quote_id"]: r["expected"] for r in brute_force_clusters([dict(r) for r in rows])}
-    got = {r["quote_id"]: r["quote_cluster_id"] for r in cluster_quotes(rows)}
+    budget, clusters.PAIR_BUDGET = clusters.PAIR_BUDGET, 500  # many chunks: pairs that span chunks
+    try:
+        got = {r["quote_id"]: r["quote_cluster_id"] for r in cluster_quotes(rows, max_postings=max_postings)}
+    finally:
+        clusters.PAIR_BUDGET = budget
     assert got == expected
     assert len(set(got.values())) < 300  # the case really has clusters to find
+
+
+def test_a_line_many_people_say_joins_its_own_speakers_copy_past_the_postings_cap():
+    """300 spokespeople say the same line before Castell repeats hers: every shingle already indexes 300
+    quotes, past the cap, but Castell's repeat still finds her first copy (the index keyed by speaker) and
+    no one else's; an unknown speaker's copy joins the first cluster."""
+    line = "We are reviewing the decision and will respond in due course"
+    rows = [q(f"a{i:03d}", line, f"spokes{i:03d}") for i in range(300)]
+    rows += [q("b000", line, "castell"), q("c000", line, "castell"), q("d000", line, None)]
+    ids = {r["quote_id"]: r["quote_cluster_id"] for r in cluster_quotes(rows, max_postings=32)}
+    assert ids["c000"] == ids["b000"] == "b000"
+    assert ids["d000"] == "a000"
+    assert len(set(ids.values())) == 301
 
 
 def test_sample_corpus_statement_is_one_cluster_across_outlets(sample_run):

@@ -117,3 +117,18 @@ def test_name_glued_to_a_bracket_is_found(nlp, aliases):
     put = [m for m in ms if m["surface"].endswith("Putrenko")]
     assert [m["surface"] for m in put][:1] == ["Putrenko"]
     assert len({m["entity_id"] for m in put}) == 1 and put[0]["name"] == "Vladimir Putrenko"
+
+
+def test_parsing_a_part_does_not_grow_the_model_vocabulary(nlp, aliases):
+    """A worker parses part after part for hours: the strings a part adds to the vocabulary are freed when
+    it is done (spaCy's memory zone), and the rows still carry their text."""
+    import pyarrow as pa
+
+    from tasks.extraction import extract_mentions_and_quotes
+
+    before = len(nlp.vocab.strings)
+    texts = [f"Velmora Quistandel{i} of the Brannock Ferryworks Trust{i} said the tender{i} was late." for i in range(20)]
+    mentions, _ = extract_mentions_and_quotes(pa.table({"text": texts, "article_id": [f"a{i}" for i in range(20)]}),
+                                              nlp, aliases, "run")
+    assert len(nlp.vocab.strings) == before
+    assert any("Quistandel" in n for n in mentions.column("name").to_pylist())
