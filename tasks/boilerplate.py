@@ -28,6 +28,8 @@ CHROME = re.compile(
       | (?:photo|image|picture|credit|source|sources)s?\s*: | file\ photo
       | .*\bwith\ inputs\ from\b | tags?\s*: | categor(?:y|ies)\s*: | filed\ under\b | posted\ in\b
       | click\ here\b | loading\.{0,3}$ | log\ ?in$ | sign\ in$ | search$ | menu$ | home$
+      | get\ the\ latest\b.*\binbox | have\ a\ (?:news\ )?tip\b | .*\b(?:may|can)\ be\ reached\ at\b
+      | tell\ us\ what\ you\ think | .*\bdelivered\ (?:to|through)\ your\ (?:letterbox|door|inbox|mailbox)
     )""",
     re.IGNORECASE | re.VERBOSE,
 )

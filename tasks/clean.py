@@ -162,12 +162,42 @@ def _trafilatura(html: str, url: str | None, **options):
     )
 
 
+# elements a reader never sees in the article: the hover card of a linked name (a photo, the name again and
+# that person's latest headlines, shown on mouse-over), and the pop-up part of tooltips and popovers.  Only the
+# card itself goes ("rollover-people-block", "tooltiptext"), never its wrapper, which holds the linked name.
+_HIDDEN_CUE = re.compile(r"""class=["'][^"']*(?:rollover|tooltip|popover|hovercard)""", re.I)
+_HIDDEN_CLASS = re.compile(r"(?:rollover|tooltip|popover|hovercard)[\w-]*?[-_]?(?:block|card|content|body|box|popup|text)$",
+                           re.I)
+
+
+def drop_hidden(html: str) -> str:
+    """The page without its hover cards and tooltip pop-ups (their tail text stays); unchanged, and not
+    parsed, when it has none."""
+    if not _HIDDEN_CUE.search(html):
+        return html
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    found = [el for el in root.iter() if isinstance(el.tag, str)
+             and any(_HIDDEN_CLASS.search(c) for c in (el.get("class") or "").split())]
+    if not found:
+        return html
+    for el in found:
+        if el.getparent() is not None and el.tag not in ("html", "body"):
+            el.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode")
+
+
 def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> dict:
     """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little, our filter)."""
     try:
-        doc = _trafilatura(html, url, favor_precision=True)
+        shown = drop_hidden(html)
+        doc = _trafilatura(shown, url, favor_precision=True)
         if doc is None or count_words(doc.text or "") < max(min_words, 50):
-            second = _trafilatura(html, url, favor_recall=True)
+            second = _trafilatura(shown, url, favor_recall=True)
             if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
                 doc = second
     except (ValueError, RecursionError, MemoryError) as exc:
