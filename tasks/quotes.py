@@ -52,6 +52,11 @@ ORG_ROLE_NOUNS = {"company", "ministry", "authority", "union", "government", "de
 WORK_TITLE_CUE = re.compile(r"(?:film|movie|book|novel|song|album|show|series|play|titled|entitled|called|dubbed|"
                             r"so-called|headlined|column|article|report|slogan|hashtag|motto)\s*$", re.IGNORECASE)
 
+# a programme or publication named after its broadcaster: said on ABC's “This Week”, told in CBS' “60 Minutes”
+BROADCAST_TITLE = re.compile(r"\b(?:on|in)\s+(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*['’]s?\s*$")
+LIST_NEXT = re.compile(r"\s*(?:and\s+|or\s+)?[“\"]")
+LIST_PREV = re.compile(r",\s*[”\"]\s*,?\s*(?:and|or)\s+$")
+
 OPEN_CLOSE = {"“": "”", "„": "“”", "«": "»", "‹": "›", "‘": "’", "‚": "‘’"}
 SYMMETRIC = {'"', "″"}
 MARKS = set("“”„«»‹›‘’‚\"″")
@@ -70,6 +75,14 @@ def _is_apostrophe(text: str, i: int) -> bool:
     prev = text[i - 1] if i > 0 else " "
     nxt = text[i + 1] if i + 1 < len(text) else " "
     return prev.isalnum() and nxt.isalnum() or (prev.lower() == "s" and not nxt.isalnum() and text[i] == "’" and False)
+
+
+def _opens_only(text: str, i: int) -> bool:
+    """A straight mark with a space (or line start) before it and a word right after it opens a quote and
+    cannot close one: ``said. "Everybody``."""
+    prev = text[i - 1] if i > 0 else "\n"
+    nxt = text[i + 1] if i + 1 < len(text) else " "
+    return (prev.isspace() or prev in "([{—–") and nxt.isalnum()
 
 
 def find_quote_segments(text: str) -> list[Segment]:
@@ -109,6 +122,10 @@ def find_quote_segments(text: str) -> list[Segment]:
                     open_pos = i  # the same opening mark again: the earlier one was never closed
                     i += 1
                     continue
+                if ch in SYMMETRIC and opener in SYMMETRIC and _opens_only(text, i):
+                    open_pos = i  # a straight mark that can only open: the earlier one was a stray
+                    i += 1
+                    continue
                 is_close = ch in closers and not (ch == "’" and _is_apostrophe(text, i))
                 if ch in SYMMETRIC and opener in SYMMETRIC:
                     is_close = True
@@ -141,6 +158,8 @@ def _trim(text: str, segments: list[Segment]) -> list[Segment]:
     out = []
     for s in segments:
         a, b = s.start, s.end
+        if a >= 2 and text[a - 2] == "=":  # an attribute value in markup residue: <a href="...">, tweet-date="..."
+            continue
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():
@@ -419,7 +438,10 @@ def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:
 def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
     content = ctx.text[a:b]
     words = WORD.findall(content)
-    if WORK_TITLE_CUE.search(ctx.text[max(0, a - 25):a - 1]):
+    if WORK_TITLE_CUE.search(ctx.text[max(0, a - 25):a - 1]) or BROADCAST_TITLE.search(ctx.text[max(0, a - 50):a - 1]):
+        return True
+    # one item of a list of titles: “How the Grinch Stole Christmas,” “Apollo 13,” and “Austin Powers”
+    if content.rstrip().endswith(",") and LIST_NEXT.match(ctx.text, b + 1) or LIST_PREV.search(ctx.text[max(0, a - 12):a - 1]):
         return True
     if len(words) <= 3 and all(w[:1].isupper() for w in words):
         return True  # a name or term in marks: “ISIS”

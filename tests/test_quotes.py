@@ -142,6 +142,22 @@ def test_apostrophes_are_not_marks_and_unbalanced_marks_do_not_break():
     assert segs == ["yes, we agree"]
 
 
+def test_a_stray_straight_mark_does_not_turn_the_rest_inside_out():
+    """One unpaired " early in a paragraph would pair every later mark the wrong way round, making the
+    narration between quotes look quoted; a mark with a space before it and a word after it only opens."""
+    text = ('The council met after the "harbour levy vote. "We will appeal," Ilse Dorn said. '
+            '"The levy is unlawful," she added. Jonas Feld disagreed.')
+    segs = [text[s.start:s.end] for s in find_quote_segments(text)]
+    assert segs == ["We will appeal,", "The levy is unlawful,"]
+
+
+def test_markup_attributes_and_titles_are_not_quotes(quotes_of):
+    text = ('<tweet tweet-author="@dunmereledger" tweet-date="March 3, 2026">Ferry fares rise again</tweet> '
+            'Ilse Dorn said on Harbour TV’s “Morning Tide.” She has played in “The Salt Road,” “Low Water,” and '
+            '“Gull Island,” Jonas Feld said.')
+    assert direct(quotes_of(text)) == []
+
+
 def test_quote_speaker_is_a_mention_entity(quotes_of, nlp, aliases):
     text = "Dmitri Okhotin arrived on Thursday. “We will not be rushed,” Okhotin said."
     doc = nlp(text)
