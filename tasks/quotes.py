@@ -50,7 +50,11 @@ ROLE_NOUNS = {"minister", "secretary", "president", "spokesman", "spokeswoman", 
 ORG_ROLE_NOUNS = {"company", "ministry", "authority", "union", "government", "department", "office", "agency",
                   "firm", "group", "council", "institute", "embassy", "police", "army", "court", "bank", "party"}
 WORK_TITLE_CUE = re.compile(r"(?:film|movie|book|novel|song|album|show|series|play|titled|entitled|called|dubbed|"
-                            r"so-called|headlined|column|article|report|slogan|hashtag|motto)\s*$", re.IGNORECASE)
+                            r"so-called|headlined|column|article|report|slogan|hashtag|motto|author\ of|biography|"
+                            r"memoir|documentary|podcast|programme|program|magazine|newspaper|op-ed|editorial)"
+                            r",?\s*$", re.IGNORECASE)
+# a headline followed by its byline: “Museum to close in December,” by the Ledger's Ana Ruiz
+BYLINE_AFTER = re.compile(r"\s*,?\s*by\s+[A-Z]")
 
 # a programme or publication named after its broadcaster: said on ABC's “This Week”, told in CBS' “60 Minutes”
 BROADCAST_TITLE = re.compile(r"\b(?:on|in)\s+(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*['’]s?\s*$")
@@ -115,7 +119,8 @@ def find_quote_segments(text: str) -> list[Segment]:
                         continue
                     open_pos, opener, closers = i, ch, OPEN_CLOSE[ch]
                 elif ch in SYMMETRIC:
-                    open_pos, opener, closers = i, ch, ch
+                    # a straight mark closed by a curly one, or a curly one by a straight one: pages mix them
+                    open_pos, opener, closers = i, ch, ch + ("”" if ch == '"' else "")
             else:
                 if ch == opener and ch not in closers and ch not in SYMMETRIC and not (
                         ch in "‘‚" and _is_apostrophe(text, i)):
@@ -127,6 +132,8 @@ def find_quote_segments(text: str) -> list[Segment]:
                     i += 1
                     continue
                 is_close = ch in closers and not (ch == "’" and _is_apostrophe(text, i))
+                if ch == '"' and opener == "“":
+                    is_close = not _opens_only(text, i)
                 if ch in SYMMETRIC and opener in SYMMETRIC:
                     is_close = True
                 if is_close and i > open_pos + 1:
@@ -442,6 +449,8 @@ def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
         return True
     # one item of a list of titles: “How the Grinch Stole Christmas,” “Apollo 13,” and “Austin Powers”
     if content.rstrip().endswith(",") and LIST_NEXT.match(ctx.text, b + 1) or LIST_PREV.search(ctx.text[max(0, a - 12):a - 1]):
+        return True
+    if BYLINE_AFTER.match(ctx.text, b + 1):
         return True
     if len(words) <= 3 and all(w[:1].isupper() for w in words):
         return True  # a name or term in marks: “ISIS”

@@ -151,6 +151,12 @@ def test_a_stray_straight_mark_does_not_turn_the_rest_inside_out():
     assert segs == ["We will appeal,", "The levy is unlawful,"]
 
 
+def test_a_curly_quote_closed_by_a_straight_mark_and_the_reverse():
+    text = ('“The ferries run late," Ilse Dorn said. "The harbour is full.” Jonas Feld said "it is not" today.')
+    segs = [text[s.start:s.end] for s in find_quote_segments(text)]
+    assert segs == ["The ferries run late,", "The harbour is full.", "it is not"]
+
+
 def test_markup_attributes_and_titles_are_not_quotes(quotes_of):
     text = ('<tweet tweet-author="@dunmereledger" tweet-date="March 3, 2026">Ferry fares rise again</tweet> '
             'Ilse Dorn said on Harbour TV’s “Morning Tide.” She has played in “The Salt Road,” “Low Water,” and '
