@@ -456,6 +456,8 @@ def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
         return True  # a name or term in marks: “ISIS”
     if len(words) <= 2 and not attributed:
         return True
+    if len(words) <= 4 and not attributed and not re.search(r"[.!?,]\s*$", content):
+        return True  # a term in marks inside a sentence, with no one saying it: the “law and order” issue
     return False
 
 
