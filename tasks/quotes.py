@@ -34,8 +34,13 @@ CUES = {
     "allege", "caution", "answer", "agree", "believe", "think", "hope", "tout", "boast", "quip", "joke",
     "shout", "exclaim", "whisper", "recount", "counter", "retort", "elaborate", "summarize",
 }
+# how a line was delivered, next to a direct quote only: "“Go home,” Feld barked", "“We won!” beamed Dorn",
+# "she shot back", "he fired back"
+MANNER_CUES = {"bark", "beam", "yell", "scream", "snap", "laugh", "sigh", "muse", "cry", "gush", "chant", "fire",
+               "shoot", "interject", "thunder", "wonder", "demand", "plead", "scoff", "sneer"}
+CUES |= MANNER_CUES
 # verbs that take reported speech as a clause: "X said that ...", "X told reporters the talks would ..."
-INDIRECT_CUES = CUES - {"continue", "describe", "answer", "joke", "shout", "whisper"}
+INDIRECT_CUES = CUES - {"continue", "describe", "answer", "joke", "shout", "whisper"} - MANNER_CUES
 # verbs whose object is what the subject says or thinks about someone: "Trump accused Clinton of lying",
 # "She called the plan a betrayal", "He praised the union's restraint"
 ATTITUDE_CUES = {"accuse", "criticize", "criticise", "describe", "call", "praise", "cite", "blame", "dismiss",

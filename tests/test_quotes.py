@@ -38,6 +38,8 @@ def test_offsets_and_marks(quotes_of):
     ("“We are ready to talk tomorrow morning,” Jonas Feld said.", "ready", "Jonas Feld"),
     ("“We are ready to talk tomorrow morning,” said port spokesman Jonas Feld.", "ready", "Jonas Feld"),
     ("“We are ready to talk tomorrow morning,” Jonas Feld told the Dunmere Ledger on Monday.", "ready", "Jonas Feld"),
+    ("“Go back to your office,” Jonas Feld barked at the inspector.", "office", "Jonas Feld"),
+    ("“This is fantastic!” beamed Ilse Dorn, who had waited ten years for the bridge.", "fantastic", "Ilse Dorn"),
     ("“We are ready to talk tomorrow morning,” Jonas Feld said in a statement.", "ready", "Jonas Feld"),
     ("Jonas Feld: “We are ready to talk tomorrow morning.”", "ready", "Jonas Feld"),
     ("Jonas Feld runs the harbour. \"We are ready to talk tomorrow morning,\" he said.", "ready", "Jonas Feld"),
