@@ -606,7 +606,41 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
     for row, covered in _according_to(ctx, article_id):
         rows.append(row)
         absorbed.extend(covered)
+    taken = [(r["start_char"], r["end_char"]) for r in rows]
+    for row in _parentheticals(ctx, article_id):
+        if not any(row["start_char"] < b and a < row["end_char"] for a, b in taken):
+            rows.append(row)
     return rows, absorbed
+
+
+def _parentheticals(ctx: Context, article_id: str):
+    """"Acts of protest, Mr. Obama said, are acts of patriotism.": the speech clause sits inside the sentence
+    between commas, and the reported words are the two sides of it (one utterance, two spans)."""
+    doc, text = ctx.doc, ctx.text
+    for tok in doc:
+        if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
+            continue
+        subj = _subject(tok)
+        if subj is None or subj.i > tok.i or subj.lower_ in ("it", "there", "this", "that", "which"):
+            continue
+        first = subj.left_edge.i
+        if first < 1 or doc[first - 1].text != "," or tok.i + 1 >= len(doc) or doc[tok.i + 1].text != ",":
+            continue
+        sent = tok.sent
+        before = [t for t in doc[sent.start:first - 1] if not t.is_space]
+        after = [t for t in doc[tok.i + 2:sent.end] if not t.is_space]
+        if not before or len(after) < 3 or any(t.text in MARKS for t in [*before, *after]):
+            continue
+        right = _clause_span(ctx, after)
+        if right is None:
+            continue
+        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
+        speaker.confidence = round(speaker.confidence * (0.8 if speaker.entity_id else 0.55), 3)
+        uid = sha(article_id, "p", right[0], n=16)
+        a, b = before[0].idx, before[-1].idx + len(before[-1].text)
+        if len([t for t in before if not t.is_punct]) >= 2 and "\n" not in text[a:b]:
+            yield _row(article_id, text, a, b, "indirect", speaker, uid)
+        yield _row(article_id, text, right[0], right[1], "indirect", speaker, uid)
 
 
 def _clause_span(ctx: Context, toks: list) -> tuple[int, int] | None:

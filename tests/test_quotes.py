@@ -118,6 +118,18 @@ def test_indirect_speech(quotes_of):
     assert b["speaker"] == "Jonas Feld" and b["cue"] == "tell"
 
 
+def test_speech_clause_inside_the_sentence(quotes_of):
+    """"The new quay, Jonas Feld said, would open in the spring.": both sides are the reported words, one
+    utterance with one speaker."""
+    text = "Priya Castell met the dockers on Monday. The new quay, Jonas Feld said, would open in the spring."
+    qs = [q for q in quotes_of(text) if q["kind"] == "indirect"]
+    right = one(qs, "would open in the spring")
+    left = one(qs, "The new quay")
+    assert right["text"] == "would open in the spring" and left["text"] == "The new quay"
+    assert right["speaker"] == left["speaker"] == "Jonas Feld"
+    assert right["utterance_id"] == left["utterance_id"]
+
+
 def test_according_to(quotes_of):
     text = "The talks will resume on Wednesday, according to port spokesman Tobias Renner."
     qs = quotes_of(text)
