@@ -371,8 +371,6 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
 
 def clean_part(config: Config, run_id: str, path: str) -> dict:
     """Clean one staged documents part into a staged ``_clean`` part (articles before dedup)."""
-    import pyarrow.parquet as pq
-
     store = Store.of(config)
     documents = store.read_parquet(path)
     articles, rejects = clean_articles(documents, config)
