@@ -134,19 +134,23 @@ class _Index:
         self.start, self.end = first, np.append(first[1:], len(k)).astype(np.int64)
         self.members = r
 
+    def _find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position of each key, how many members it holds: 0 for a key not indexed)."""
+        if not len(self.keys):
+            return np.zeros(len(keys), np.int64), np.zeros(len(keys), np.int64)
+        i = np.searchsorted(self.keys, keys).clip(0, len(self.keys) - 1)
+        return i, np.where(self.keys[i] == keys, self.end[i] - self.start[i], 0)
+
     def fan(self, keys: np.ndarray) -> np.ndarray:
         """How many members each key holds."""
-        i = np.searchsorted(self.keys, keys).clip(0, max(len(self.keys) - 1, 0))
-        hit = (self.keys[i] == keys) if len(self.keys) else np.zeros(len(keys), bool)
-        return np.where(hit, self.end[i] - self.start[i], 0) if len(self.keys) else np.zeros(len(keys), np.int64)
+        return self._find(keys)[1]
 
     def expand(self, a: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (a, b) for every probe (a, key) and every b indexed under key."""
-        if not len(self.keys) or not len(keys):
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        i = np.searchsorted(self.keys, keys).clip(0, len(self.keys) - 1)
-        lens = np.where(self.keys[i] == keys, self.end[i] - self.start[i], 0)
+        i, lens = self._find(keys)
         total = int(lens.sum())
+        if not total:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
         offsets = np.repeat(self.start[i] - (np.cumsum(lens) - lens), lens)
         return np.repeat(a, lens), self.members[offsets + np.arange(total)]
 
@@ -163,8 +167,8 @@ def assign_clusters(q: Quotes, max_postings: int | None = MAX_POSTINGS) -> list[
     chunk of quotes are built, filtered by speaker and counted with array operations; only the pairs that
     pass are walked one by one, to apply the cluster rules in order."""
     n = len(q)
-    sizes = np.asarray(q.sizes, np.int64)
-    if not n or not sizes.sum():
+    sizes = q.sizes
+    if not sizes.sum() or all(c is not None for c in q.cluster):  # nothing to compare, or nothing new
         return [c or i for c, i in zip(q.cluster, q.ids)]
     hashes = q.hashes
     rows = np.repeat(np.arange(n, dtype=np.int32), sizes)

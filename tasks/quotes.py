@@ -48,6 +48,8 @@ ATTITUDE_CUES = {"accuse", "criticize", "criticise", "describe", "call", "praise
                  "demand", "question", "label", "brand", "characterize", "characterise", "welcome", "hail",
                  "lament", "defend", "reject", "endorse", "applaud", "deride", "denounce", "rebuke"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it"}
+# subjects that never name who speaks: "it said that", "there are reports", "which says"
+NOT_SPEAKERS = frozenset({"it", "there", "this", "that", "which"})
 ROLE_NOUNS = {"minister", "secretary", "president", "spokesman", "spokeswoman", "spokesperson", "official",
               "ambassador", "chancellor", "senator", "governor", "mayor", "chief", "leader", "diplomat",
               "envoy", "premier", "general", "commander", "director", "chairman", "chairwoman", "candidate",
@@ -591,7 +593,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         if inside and not covered:
             continue  # crosses a quotation's edge: the parse and the marks disagree
         subj = _subject(tok)
-        if subj is None or subj.lower_ in ("it", "there", "this", "that", "which") or ctx.in_quote(subj.idx):
+        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
             continue
         speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
         speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
@@ -621,7 +623,7 @@ def _parentheticals(ctx: Context, article_id: str):
         if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
         subj = _subject(tok)
-        if subj is None or subj.i > tok.i or subj.lower_ in ("it", "there", "this", "that", "which"):
+        if subj is None or subj.i > tok.i or subj.lower_ in NOT_SPEAKERS:
             continue
         first = subj.left_edge.i
         if first < 1 or doc[first - 1].text != "," or tok.i + 1 >= len(doc) or doc[tok.i + 1].text != ",":
@@ -684,7 +686,7 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
             continue
         lemma = verb.lemma_.lower()
         subj = _subject(verb)
-        if subj is None or subj.lower_ in ("it", "there", "this", "that", "which", "what") or ctx.in_quote(subj.idx):
+        if subj is None or subj.lower_ in NOT_SPEAKERS | {"what"} or ctx.in_quote(subj.idx):
             continue
         if child.i < verb.i:
             continue  # the quoted words are in the subject's side
@@ -727,7 +729,7 @@ def _attitudes(ctx: Context, article_id: str):
         if inside and not covered:
             continue
         subj = _subject(tok)
-        if subj is None or subj.lower_ in ("it", "there", "this", "that", "which") or ctx.in_quote(subj.idx):
+        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
             continue
         speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
         speaker.confidence = round(speaker.confidence * (0.75 if speaker.entity_id else 0.5), 3)

@@ -46,6 +46,14 @@ def test_clusters_of_earlier_runs_keep_their_ids():
     assert rows[0]["quote_cluster_id"] == "old1"
 
 
+def test_no_new_quotes_leaves_the_committed_clusters_alone():
+    earlier = [{"quote_cluster_id": "old1", "text": STATEMENT, "speaker_entity_id": "castell"},
+               {"quote_cluster_id": "old2", "text": STATEMENT, "speaker_entity_id": None}]
+    assert cluster_quotes([], earlier) == []
+    rows = cluster_quotes([q("n1", "", "castell"), q("n2", "Fine.", None)], earlier)  # no shingle to share
+    assert [r["quote_cluster_id"] for r in rows] == ["n1", "n2"]
+
+
 def brute_force_clusters(rows):
     """The clustering rule applied literally: each quote, in id order, against every quote before it."""
     from tasks.clusters import MIN_OVERLAP, _is_short, shingles
