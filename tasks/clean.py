@@ -5,8 +5,10 @@ Writes ``articles``: article_id, doc_id, url, source, site, title, author, publi
 date_source, language, text, n_words, text_hash, run_id (dup_of and dup_similarity are
 added by the deduplicate stage), and ``rejects`` rows (stage ``clean``).
 
-- HTML goes through trafilatura (comments off, precision favoured, metadata kept), with a
-  recall-favouring second pass when the first gives too little, then our chrome filter.
+- HTML goes through trafilatura (comments off, precision favoured, metadata kept, and ``fast``:
+  its own extractor without the readability/jusText comparison, which on the benchmark's dev
+  pages is both more precise, 0.980 vs 0.968, and 40% quicker), with a recall-favouring second
+  pass when the first gives too little, then our chrome filter.
 - Plain text goes through the line classifier in ``tasks.boilerplate``; a title and a
   dateline date are taken from the text where it has them.
 - A JSONL line is an already extracted article: its text is kept verbatim, so offsets refer
@@ -156,7 +158,7 @@ def _trafilatura(html: str, url: str | None, **options):
     import trafilatura
 
     return trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True, fast=True,
         date_extraction_params={"original_date": True, "extensive_search": True,
                                 "outputformat": "%Y-%m-%dT%H:%M:%S%z"}, **options,
     )
@@ -214,8 +216,10 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
         # can be a hidden first-published stamp of an old article or an update time of a live page
         published = declared
     site = doc.sitename or doc.hostname or None
+    h1 = first_h1(html)
+    title = prefer_headline(strip_site_suffix(doc.title or None, site, doc.url or url), h1)
     return {
-        "title": prefer_headline(strip_site_suffix(doc.title or None, site, doc.url or url), first_h1(html)),
+        "title": agreed_headline(html, h1, site, doc.url or url) or title,
         "author": normalise_author(doc.author or None) or ld_author(html),
         "site": site,
         "url": doc.url or url,
@@ -238,6 +242,35 @@ def first_h1(html: str) -> str | None:
 
     text = " ".join(htmllib.unescape(_TAG.sub(" ", m.group(1))).split())
     return text or None
+
+
+_TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_LD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.){2,400})"')
+
+
+def agreed_headline(html: str, h1: str | None, site: str | None, url: str | None) -> str | None:
+    """The on-page headline when three sources agree on it: the <h1>, the JSON-LD ``headline`` and the
+    <title> without its site suffix.  trafilatura prefers og:title, which many outlets write as a
+    second, social-media headline ("Labor on track to hit 2030 climate change target" above the
+    story "Climate change: Labor on track to hit 2030 target as Chris Bowen heralds ..."); when the
+    page itself says the same thing three times, that is its headline."""
+    if not h1:
+        return None
+    import html as htmllib
+
+    head = html[:2_000_000]
+    t, ld = _TITLE_TAG.search(head), _LD_HEADLINE.search(head)
+    if not t or not ld:
+        return None
+    try:
+        headline = htmllib.unescape(json.loads(f'"{ld.group(1)}"'))
+    except json.JSONDecodeError:
+        return None
+    tag = strip_site_suffix(" ".join(htmllib.unescape(_TAG.sub(" ", t.group(1))).split()), site, url)
+    key = _squash(h1)
+    if key and _squash(headline) == key and _squash(tag or "") == key:
+        return h1
+    return None
 
 
 def prefer_headline(title: str | None, h1: str | None) -> str | None:

@@ -11,7 +11,7 @@ from conftest import ROOT, shared_path
 
 sys.path.insert(0, str(ROOT))
 
-EXTRACTION_F1_FLOOR = 0.965       # measured 0.971 on the 60 dev pages
+EXTRACTION_F1_FLOOR = 0.972       # measured 0.977 on the 60 dev pages
 QUOTES_SLICE = 60                 # the first 60 PolNeAR dev articles
 QUOTES_FLOORS = {                 # measured on that slice: 0.897, 0.879, 0.789 and 0.644, 0.575
     "direct,mixed": {"span_f1_overlap": 0.88, "speaker_acc_lenient": 0.86, "joint_f1_lenient": 0.77},
@@ -31,13 +31,13 @@ def test_article_extraction_floor_and_never_below_plain_trafilatura():
 
 def test_metadata_floor_on_the_news_pages():
     """Date on the right day, author and title on the 68 pages of ../shared/eval/news_html
-    (measured 67/68, 67/67 and 57/68)."""
+    (measured 67/68, 67/67 and 60/68)."""
     shared_path("eval", "news_html", "truth.jsonl")
     from bench.extraction import metadata_bench
 
     res = metadata_bench(limit=None)
     ok = {k: int(res[k].split("/")[0]) for k in ("date_same_day", "author_found", "title_equal")}
-    assert ok["date_same_day"] >= 66 and ok["author_found"] >= 65 and ok["title_equal"] >= 55, res
+    assert ok["date_same_day"] >= 66 and ok["author_found"] >= 65 and ok["title_equal"] >= 58, res
 
 
 def test_quote_quality_floor():
