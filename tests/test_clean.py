@@ -109,3 +109,31 @@ def test_clean_articles_rows_and_rejects(config):
     # deterministic ids
     again, _ = clean_articles(docs, config)
     assert again.column("article_id").to_pylist() == articles.column("article_id").to_pylist()
+
+
+def test_recall_fallback_recovers_a_story_the_precise_pass_drops():
+    # a story in bare <div>s: the precision-favouring pass finds nothing, the fallback finds every paragraph
+    from tasks.clean import _trafilatura
+
+    para = ("The harbour board of Port Veldra met on Tuesday to discuss the new ferry timetable and the cost "
+            "of dredging the northern channel before winter. Item {}.")
+    html = "<html><body><div id='x'>" + "".join(f"<div>{para.format(i)}</div>" for i in range(4)) + "</div></body></html>"
+    first = _trafilatura(html, None, favor_precision=True)
+    assert first is None or len((first.text or "").split()) < 50
+    page = clean_html_page(html)
+    assert all(f"Item {i}." in page["text"] for i in range(4)), page["text"]
+
+
+def test_headline_that_h1_json_ld_and_title_agree_on_wins_over_og_title():
+    html = """<html><head><title>Ferry timetable cut as dredging costs climb | Veldra Courier</title>
+    <meta property="og:title" content="Ferries cut">
+    <meta property="og:site_name" content="Veldra Courier">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry timetable cut as dredging costs climb"}</script>
+    </head><body><article><h1>Ferry timetable cut as dredging costs climb</h1>
+    <p>The harbour board of Port Veldra cut the winter ferry timetable on Tuesday after the cost of dredging
+    the northern channel rose for the third year in a row, board members told a public meeting.</p>
+    <p>Two of the four daily crossings to Saltmere will stop from December, and the board will review the
+    timetable again in March when the dredging contract is renewed.</p></article></body></html>"""
+    assert clean_html_page(html)["title"] == "Ferry timetable cut as dredging costs climb"
+    # two sources only: og:title stays (trafilatura's choice)
+    assert clean_html_page(html.replace("<h1>Ferry timetable cut as dredging costs climb</h1>", ""))["title"] == "Ferries cut"
