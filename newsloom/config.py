@@ -54,6 +54,9 @@ class Config(BaseModel):
     batch_size: int = Field(200, ge=1, le=100_000)
     # inputs larger than this (also after decompression) are rejected as too_large
     max_bytes: int = Field(10_000_000, ge=1_000)
+    # seconds one HTML page may take in the extractor (a child process, killed when over; the page
+    # becomes a rejects row extraction_timeout); 0 extracts in-process with no bound
+    page_timeout: float = Field(30.0, ge=0)
     # articles shorter than this after cleaning are rejected as too_short
     min_words: int = Field(20, ge=0)
     # near-duplicate detection: candidates from LSH at lsh_threshold, kept when estimated Jaccard >= dup_threshold
