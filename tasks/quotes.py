@@ -32,12 +32,14 @@ CUES = {
     "describe", "charge", "deny", "conclude", "testify", "tweet", "concede", "mention", "remark", "predict",
     "promise", "vow", "complain", "observe", "underline", "underscore", "clarify", "maintain", "reiterate",
     "allege", "caution", "answer", "agree", "believe", "think", "hope", "tout", "boast", "quip", "joke",
-    "shout", "exclaim", "whisper", "recount", "counter", "retort", "elaborate", "summarize",
+    "shout", "exclaim", "whisper", "recount", "counter", "retort", "elaborate", "summarize", "assure",
 }
 # how a line was delivered, next to a direct quote only: "“Go home,” Feld barked", "“We won!” beamed Dorn",
 # "she shot back", "he fired back"
 MANNER_CUES = {"bark", "beam", "yell", "scream", "snap", "laugh", "sigh", "muse", "cry", "gush", "chant", "fire",
-               "shoot", "interject", "thunder", "wonder", "demand", "plead", "scoff", "sneer"}
+               "shoot", "interject", "thunder", "wonder", "demand", "plead", "scoff", "sneer", "fume",
+               # where it was said, or the text that says it: “...,” she posted / read the email
+               "post", "read"}
 CUES |= MANNER_CUES
 # verbs that take reported speech as a clause: "X said that ...", "X told reporters the talks would ..."
 INDIRECT_CUES = CUES - {"continue", "describe", "answer", "joke", "shout", "whisper"} - MANNER_CUES
@@ -261,9 +263,11 @@ class Context:
         return None
 
 
-def _subject(cue) -> object | None:
+def _subject(cue, ctx: Context | None = None) -> object | None:
+    """The cue's subject; with ``ctx``, never one inside quotation marks (the parser sometimes hangs a
+    name in the quote on the frame's verb: “[Clinton] can be very polarizing,” Kilfoyle said)."""
     for child in cue.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
+        if child.dep_ in ("nsubj", "nsubjpass") and not (ctx is not None and ctx.in_quote(child.idx)):
             if child.lower_ in ("who", "that", "which") and cue.dep_ == "relcl":
                 return cue.head  # "Churkin, who charged that ..."
             return child
@@ -370,12 +374,18 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     sent_before = _sentence_at(doc, max(frame_end - 1, 0), forward=False) if frame_end > 0 and (
         frame_end > para_start or frame_end < para_start) else None
     candidates = []
+    # the quote ends its own sentence (“... soon.”) and what follows is a new statement, not its frame:
+    # “...” Kasich said he would have fired him / She says it underscores ...
+    content_ends_comma = text[:seg_end].rstrip().rstrip("".join(MARKS) + "'")[-1:] == ","
+    ends_sentence = text[:seg_end].rstrip().rstrip("".join(MARKS) + "'")[-1:] in (".", "…")
     if sent_after is not None:
         a, b = sent_after
         b = min(b, para_end)
         if a >= seg_start - 2 or text[close:a].strip() == "" or a <= close:
             for t in _cue_tokens(doc, max(a, close), b, ctx):
-                candidates.append((0 if t.idx - close < 40 else 2, t.idx - close, t))
+                own_clause = ends_sentence and any(
+                    c.dep_ in ("ccomp", "xcomp") and c.idx > t.idx and not ctx.in_quote(c.idx) for c in t.children)
+                candidates.append((4 if own_clause else 0 if t.idx - close < 40 else 2, t.idx - close, t))
     # a following paragraph that opens with the frame: "he said following ...", "Toner told reporters ..."
     if close >= para_end and para_end + 2 < len(text):
         nxt = _sentence_at(doc, para_end + 2, forward=True)
@@ -387,13 +397,18 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     if sent_before is not None:
         a, b = sent_before
         same_para = frame_end > para_start
+        # a frame that introduces the quote: "Hayek confirmed she had been and said, “...”"
+        introduces = same_para and text[frame_end - 1:frame_end] in (",", ":") and not content_ends_comma
         for t in _cue_tokens(doc, a, min(b, frame_end), ctx):
             near = seg_start - t.idx < 40
-            candidates.append(((1 if near else 3) if same_para else 2, seg_start - t.idx, t))
+            tier = (1 if near else 3) if same_para else 2
+            candidates.append((-1 if introduces and tier in (1, 3) else tier, seg_start - t.idx, t))
     for tier, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
         if cue.lemma_.lower() == "accord":
             continue
-        subj = _subject(cue)
+        subj = _subject(cue, ctx)
+        if subj is None and tier == 0 and (named := _name_before_cue(ctx, close, cue)) is not None:
+            return named
         if subj is not None and not ctx.in_quote(subj.idx):
             sp = _speaker_from_subject(ctx, subj, cue.lemma_.lower())
             sp.tier = "next" if tier == 1.5 else ("prev" if tier == 2 else "same")
@@ -406,7 +421,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             tok = span[0]
             while tok.head.i != tok.i and not ctx.in_quote(tok.head.idx) and tok.head.idx < colon_at:
                 tok = tok.head  # climb to the frame's own verb, never into the quote
-            subj = _subject(tok)
+            subj = _subject(tok, ctx)
             if subj is not None and not ctx.in_quote(subj.idx):
                 lemma = tok.lemma_.lower()
                 sp = _speaker_from_subject(ctx, subj, lemma if lemma in CUES else None)
@@ -426,6 +441,22 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
                     return _resolve(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head, "according to", "explicit")
                 del obj
     return None
+
+
+_APPOSITIVE_GAP = re.compile(r"\s*(?:,[^,“”\"\n]{1,60},)?\s*$")
+
+
+def _name_before_cue(ctx: Context, close: int, cue) -> Speaker | None:
+    """“...,” Ramos, 58, told AFP / “...,” Trump barked: the name between the closing mark and the
+    cue, where the parser found no subject (it made the name a compound or an adverbial)."""
+    ms = [m for m in ctx.mentions_in(close, cue.idx) if m["label"] in ("PERSON", "ORG")]
+    if not ms or ctx.text[close:ms[0]["start_char"]].strip(" ,\n" + "".join(MARKS)):
+        return None
+    m = ms[0]
+    if not _APPOSITIVE_GAP.match(ctx.text[m["end_char"]:cue.idx]):
+        return None
+    return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], cue.lemma_.lower(), "explicit",
+                   0.85 if m["label"] == "PERSON" else 0.7)
 
 
 def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:
@@ -592,7 +623,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
             continue  # essentially the direct quote
         if inside and not covered:
             continue  # crosses a quotation's edge: the parse and the marks disagree
-        subj = _subject(tok)
+        subj = _subject(tok, ctx)
         if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
             continue
         speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
@@ -622,7 +653,7 @@ def _parentheticals(ctx: Context, article_id: str):
     for tok in doc:
         if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
-        subj = _subject(tok)
+        subj = _subject(tok, ctx)
         if subj is None or subj.i > tok.i or subj.lower_ in NOT_SPEAKERS:
             continue
         first = subj.left_edge.i
@@ -680,12 +711,12 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
         if (qe - qs) > 0.6 * (sent.end_char - sent.start_char) or len(WORD.findall(text[sent.start_char:qs])) < 3:
             continue  # the quote is (most of) the sentence: a direct quote, attributed as one
         child, verb = span.root, span.root.head
-        while verb.i != child.i and not (verb.pos_ in ("VERB", "AUX") and _subject(verb) is not None):
+        while verb.i != child.i and not (verb.pos_ in ("VERB", "AUX") and _subject(verb, ctx) is not None):
             child, verb = verb, verb.head
         if verb.i == child.i or ctx.in_quote(verb.idx) or not (sent.start <= verb.i < sent.end):
             continue
         lemma = verb.lemma_.lower()
-        subj = _subject(verb)
+        subj = _subject(verb, ctx)
         if subj is None or subj.lower_ in NOT_SPEAKERS | {"what"} or ctx.in_quote(subj.idx):
             continue
         if child.i < verb.i:
@@ -728,7 +759,7 @@ def _attitudes(ctx: Context, article_id: str):
         inside, covered = ctx.quoted_in(a, b)
         if inside and not covered:
             continue
-        subj = _subject(tok)
+        subj = _subject(tok, ctx)
         if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
             continue
         speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())

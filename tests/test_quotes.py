@@ -46,6 +46,15 @@ def test_offsets_and_marks(quotes_of):
     ("Jonas Feld runs the harbour. «We are ready to talk tomorrow morning», he said.", "ready", "Jonas Feld"),
     ("Jonas Feld runs the harbour. „We are ready to talk tomorrow morning“, he said.", "ready", "Jonas Feld"),
     ("Jonas Feld runs the harbour. ‘We are ready to talk tomorrow morning,’ he said.", "ready", "Jonas Feld"),
+    # an appositive between the name and the verb; verbs of where and how it was said
+    ("“We were wrong to wait so long,” Marta Oksel, 58, told the Dunmere Ledger on Monday.", "wrong", "Marta Oksel"),
+    ("“The ferry will not sail in this fog,” Jonas Feld fumed on Tuesday.", "ferry", "Jonas Feld"),
+    ("“Note to the council: we are not going anywhere,” Jonas Feld posted on Facebook.", "council", "Jonas Feld"),
+    # a name in brackets inside the quote is not the subject of the frame
+    ("“In talks with other mayors, [Dorn] can be very stubborn,” Jonas Feld said.", "stubborn", "Jonas Feld"),
+    # a frame that introduces the quote beats a new sentence after it
+    ("Mayor Ilse Dorn nodded and said, “The bridge will open in May.” The inspector then recalled a visit to the quay.",
+     "bridge", "Ilse Dorn"),
 ])
 def test_attribution_forms(quotes_of, text, needle, speaker):
     q = one(direct(quotes_of(text)), needle)
@@ -185,3 +194,11 @@ def test_quote_speaker_is_a_mention_entity(quotes_of, nlp, aliases):
     q = one(extract_quotes(doc, "a1", ms), "rushed")
     assert q["speaker"] == "Dmitri Okhotin"
     assert q["speaker_entity_id"] in {m["entity_id"] for m in ms}
+
+
+def test_a_new_statement_after_a_finished_quote_is_not_its_frame(quotes_of):
+    text = ("“It is a very sad day for the port,” Ilse Dorn told reporters on the quay. “This is what happens when "
+            "nobody listens.” Jonas Feld said he would resign if the talks failed.")
+    qs = quotes_of(text)
+    assert one(direct(qs), "nobody listens")["speaker"] == "Ilse Dorn"
+    assert one(qs, "he would resign")["speaker"] == "Jonas Feld"  # his own indirect statement
