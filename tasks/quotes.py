@@ -43,6 +43,13 @@ MANNER_CUES = {"bark", "beam", "yell", "scream", "snap", "laugh", "sigh", "muse"
 CUES |= MANNER_CUES
 # verbs that take reported speech as a clause: "X said that ...", "X told reporters the talks would ..."
 INDIRECT_CUES = CUES - {"continue", "describe", "answer", "joke", "shout", "whisper"} - MANNER_CUES
+# what a source finds or a person knows, fears or expects, with a clause: "the survey found that ...",
+# "FBI statistics show that ...", "aides fear the race is slipping" (PolNeAR's attributions of evidence and belief)
+INDIRECT_CUES |= {"find", "show", "reveal", "feel", "fear", "know", "expect", "worry", "doubt", "estimate",
+                  "realize", "recognize", "learn", "hear", "figure", "guess", "assume", "understand", "decide",
+                  "suspect", "imagine", "contend", "speculate", "hint", "imply", "signal", "prove", "demonstrate",
+                  "discover", "determine", "anticipate", "bet", "reckon", "remember", "remind", "inform", "convince",
+                  "notice", "see", "mean", "wonder"}
 # verbs whose object is what the subject says or thinks about someone: "Trump accused Clinton of lying",
 # "She called the plan a betrayal", "He praised the union's restraint"
 ATTITUDE_CUES = {"accuse", "criticize", "criticise", "describe", "call", "praise", "cite", "blame", "dismiss",
@@ -640,6 +647,12 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         rows.append(row)
         absorbed.extend(covered)
     taken = [(r["start_char"], r["end_char"]) for r in rows]
+    for row, covered in [*_intentions(ctx, article_id), *_topics(ctx, article_id)]:
+        if not any(row["start_char"] < b and a < row["end_char"] for a, b in taken):
+            rows.append(row)
+            absorbed.extend(covered)
+            taken.append((row["start_char"], row["end_char"]))
+    taken = [(r["start_char"], r["end_char"]) for r in rows]
     for row in _parentheticals(ctx, article_id):
         if not any(row["start_char"] < b and a < row["end_char"] for a, b in taken):
             rows.append(row)
@@ -792,6 +805,84 @@ def _according_to(ctx: Context, article_id: str):
         src = list(head.subtree)
         speaker = _resolve(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head, "according to", "explicit")
         speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+
+
+# verbs of intention and stance with an infinitive: "Trump declined to affirm ...", "voters want to limit
+# immigration", "the senator vowed to block the bill" (never "seems to", "is expected to": the writer's reading)
+INTENT_CUES = {"want", "decline", "refuse", "expect", "plan", "intend", "vow", "promise",
+               "pledge", "threaten", "hope", "aim", "seek", "agree", "offer", "wish", "prefer", "mean"}
+
+
+def _intentions(ctx: Context, article_id: str):
+    """What someone wants, refuses or seems to do: the infinitive after a verb of intention or stance."""
+    text = ctx.text
+    for tok in ctx.doc:
+        if tok.lemma_.lower() not in INTENT_CUES or tok.pos_ not in ("VERB", "AUX") or ctx.in_quote(tok.idx):
+            continue
+        comp = next((c for c in tok.children if c.dep_ == "xcomp" and c.i > tok.i and c.pos_ in ("VERB", "AUX")
+                     and any(a.lower_ == "to" and a.dep_ == "aux" for a in c.children)), None)
+        if comp is None or (found := _clause_span(ctx, list(comp.subtree))) is None:
+            continue
+        a, b = found
+        inside, covered = ctx.quoted_in(a, b)
+        if inside > 0.75 * (b - a) or (inside and not covered):
+            continue
+        subj = _subject(tok, ctx)
+        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+            continue
+        if subj.dep_ == "nsubjpass":
+            continue  # "the bank is expected to ...": the writer's reading of someone, not their words
+        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
+        speaker.confidence = round(speaker.confidence * (0.7 if speaker.entity_id else 0.5), 3)
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+
+
+# what someone talks about or calls for, as a phrase: "she talked about how her experiences shaped her",
+# "asked about his daughter's work", "Cuomo is pushing for a $15 minimum wage", "his attacks on Clinton"
+TOPIC_VERBS = {"about": {"talk", "speak", "ask", "write", "muse", "joke", "complain", "worry", "comment", "testify",
+                         "warn", "boast", "brag", "tweet", "post", "rant", "argue", "reminisce", "groan", "lecture",
+                         "think", "care", "fret", "laugh", "tell", "say", "inquire", "speculate", "lie", "wonder"},
+               "on": {"comment", "speak", "testify", "insist", "elaborate", "focus", "remark", "reflect", "weigh",
+                      "waffle", "backpedal", "compromise", "agree", "attack", "campaign"},
+               "for": {"call", "push", "press", "appeal", "advocate", "plead", "lobby", "campaign", "argue", "ask"}}
+TOPIC_NOUNS = {"about": {"question", "statement", "comment", "remark", "language", "claim", "speech", "joke",
+                         "complaint", "concern", "warning", "tweet", "post", "story", "interview", "talk"},
+               "on": {"attack", "criticism", "stance", "position", "view", "comment", "remark", "statement",
+                      "speech", "remarks"},
+               "of": {"criticism", "criticisms", "accusation", "praise", "denial", "condemnation", "description",
+                      "characterization", "endorsement", "rejection", "defense", "defence"},
+               "for": {"call", "appeal", "plea", "demand", "support", "push"}}
+
+
+def _topics(ctx: Context, article_id: str):
+    """What someone talks about, calls for or attacks, as the phrase after the preposition."""
+    text = ctx.text
+    for prep in ctx.doc:
+        words = prep.lower_
+        if words not in TOPIC_VERBS or prep.dep_ != "prep" or ctx.in_quote(prep.idx):
+            continue
+        head = prep.head
+        lemma = head.lemma_.lower()
+        if head.pos_ == "VERB" and lemma in TOPIC_VERBS[words]:
+            subj = _subject(head, ctx)
+        elif head.pos_ == "NOUN" and lemma in TOPIC_NOUNS.get(words, ()):
+            subj = next((c for c in head.children if c.dep_ == "poss"), None)
+            if subj is None and head.dep_ in ("dobj", "pobj", "nsubj") and head.head.pos_ == "VERB":
+                subj = _subject(head.head, ctx)
+        else:
+            continue
+        obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
+        if obj is None or subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+            continue
+        if (found := _clause_span(ctx, list(obj.subtree))) is None:
+            continue
+        a, b = found
+        inside, covered = ctx.quoted_in(a, b)
+        if inside > 0.75 * (b - a) or (inside and not covered):
+            continue
+        speaker = _speaker_from_subject(ctx, subj, lemma)
+        speaker.confidence = round(speaker.confidence * (0.6 if speaker.entity_id else 0.4), 3)
         yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
 
 

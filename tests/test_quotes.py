@@ -202,3 +202,23 @@ def test_a_new_statement_after_a_finished_quote_is_not_its_frame(quotes_of):
     qs = quotes_of(text)
     assert one(direct(qs), "nobody listens")["speaker"] == "Ilse Dorn"
     assert one(qs, "he would resign")["speaker"] == "Jonas Feld"  # his own indirect statement
+
+
+def test_findings_intentions_and_topics_are_indirect_with_their_source(quotes_of):
+    text = ("A survey by the Dunmere Institute found that most ferry passengers would pay more for a winter service. "
+            "Mayor Ilse Dorn declined to comment on the findings of the survey. "
+            "Jonas Feld talked about how the strike at the harbour had started in March.")
+    qs = quotes_of(text)
+    found = one(qs, "most ferry passengers")
+    assert found["kind"] == "indirect" and found["cue"] == "find" and "Institute" in found["speaker_surface"]
+    declined = one(qs, "comment on the findings")
+    assert declined["kind"] == "indirect" and declined["speaker"] == "Ilse Dorn" and declined["cue"] == "decline"
+    topic = one(qs, "how the strike")
+    assert topic["speaker"] == "Jonas Feld" and topic["cue"] == "talk"
+    assert topic["confidence"] < declined["confidence"] < 0.7
+
+
+def test_the_writers_reading_is_not_anyones_quote(quotes_of):
+    qs = quotes_of("The harbour board is expected to approve the winter timetable on Tuesday. "
+                   "Jonas Feld seemed to accept the delay without complaint.")
+    assert not [q for q in qs if "approve the winter" in q["text"] or "accept the delay" in q["text"]], qs
