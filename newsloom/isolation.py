@@ -93,7 +93,7 @@ class Isolated:
         threading.Thread(target=self._pump, args=(self.proc.stdout, replies), daemon=True,
                          name=f"isolated-{self.proc.pid}").start()
         self._replies = replies
-        self._finalizer = weakref.finalize(self, _kill, self.proc)
+        self._finalizer = weakref.finalize(self, _forget, self.proc)  # a worker dropped with its thread
         _LIVE.add(self.proc)
         try:
             status, value = replies.get(timeout=STARTUP_TIMEOUT)
@@ -162,6 +162,11 @@ def _kill(proc: subprocess.Popen) -> None:
             stream.close()
         except OSError:
             pass
+
+
+def _forget(proc: subprocess.Popen) -> None:
+    _kill(proc)
+    _LIVE.discard(proc)
 
 
 _LIVE: set = set()

@@ -91,3 +91,23 @@ def test_a_page_over_page_timeout_is_a_reject_and_the_batch_goes_on(config):
     assert row["source"] == "big.html" and row["stage"] == "clean" and row["reason"] == "extraction_timeout"
     assert "page_timeout 1 s" in row["detail"]
     assert rejects.schema == schemas.REJECTS
+
+
+def test_a_threads_worker_ends_with_the_thread():
+    pids = []
+
+    def work():
+        w = isolation.for_thread("time:sleep", 5.0)
+        w(0.01)
+        pids.append(w.proc.pid)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    import gc
+
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while _alive(pids[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pids[0])
