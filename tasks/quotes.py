@@ -282,6 +282,13 @@ def _subject(cue, ctx: Context | None = None) -> object | None:
         for child in cue.head.children:
             if child.dep_ in ("nsubj", "nsubjpass"):
                 return child
+    # a participle misread as the clause subject: "Large majorities of voters going to the polls said
+    # ..." parses as csubj "going" with "majorities" under it
+    for child in cue.children:
+        if child.dep_ == "csubj" and child.i < cue.i and child.tag_ == "VBG":
+            for grandchild in child.children:
+                if grandchild.dep_ == "nsubj" and grandchild.i < child.i:
+                    return grandchild
     return None
 
 
@@ -616,7 +623,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
             toks = toks[1:]
         while toks and toks[-1].is_punct and toks[-1].text not in MARKS:
             toks = toks[:-1]
-        if len(toks) < 4:
+        if len(toks) < 3:
             continue
         a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
         while b > a and (text[b - 1] in MARKS or text[b - 1] in ",;:"):
@@ -626,10 +633,20 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         if "\n\n" in text[a:b]:
             continue
         inside, covered = ctx.quoted_in(a, b)
+        if inside and not covered:
+            # crosses a quotation's edge: the parse and the marks disagree.  Keep what comes before the
+            # comma ahead of the first quotation the clause runs into ("Carson said he saw no need to
+            # change anything, telling Stephanopolous that “we tell the truth, ...")
+            first = min(qs for qs, qe in ctx.quote_spans if qs < b and a < qe and not (qs >= a - 1 and qe <= b + 1))
+            cut = text.rfind(",", a, max(a, first - 1))
+            if cut == -1 or len(text[a:cut].split()) < 4:
+                continue
+            b = cut
+            inside, covered = ctx.quoted_in(a, b)
+            if inside and not covered:
+                continue
         if inside > 0.75 * (b - a):
             continue  # essentially the direct quote
-        if inside and not covered:
-            continue  # crosses a quotation's edge: the parse and the marks disagree
         subj = _subject(tok, ctx)
         if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
             continue

@@ -222,3 +222,17 @@ def test_the_writers_reading_is_not_anyones_quote(quotes_of):
     qs = quotes_of("The harbour board is expected to approve the winter timetable on Tuesday. "
                    "Jonas Feld seemed to accept the delay without complaint.")
     assert not [q for q in qs if "approve the winter" in q["text"] or "accept the delay" in q["text"]], qs
+
+
+def test_reported_clause_cut_before_a_quotation_the_parse_runs_into(quotes_of):
+    text = ("Jonas Feld said he saw no need to change the timetable, telling the Ledger that “we run the ferries, "
+            "we keep them safe” and that passengers agreed.")
+    q = one(quotes_of(text), "no need")
+    assert q["kind"] == "indirect" and q["text"] == "he saw no need to change the timetable"
+    assert q["speaker"] == "Jonas Feld"
+
+
+def test_a_short_reported_clause(quotes_of):
+    q = one(quotes_of("In Dunmere, half of the ferry passengers said they were angry."), "angry")
+    assert q["kind"] == "indirect" and q["text"] == "they were angry"
+    assert q["speaker_surface"] == "half of the ferry passengers"
