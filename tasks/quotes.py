@@ -74,6 +74,14 @@ BYLINE_AFTER = re.compile(r"\s*,?\s*by\s+[A-Z]")
 
 # a programme or publication named after its broadcaster: said on ABC's “This Week”, told in CBS' “60 Minutes”
 BROADCAST_TITLE = re.compile(r"\b(?:on|in)\s+(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*['’]s?\s*$")
+# a title followed by what it names: “Orange is the New Black” star Dascha Polanco; signs and shirts:
+# their mangled-Spanish “Hispanics para Trump” signs
+TITLE_AFTER = re.compile(r"[”\"'’]{0,2}\s*(?:star|stars|co-star|actor|actress|host|creator|director|showrunner)\b")
+SIGN_AFTER = re.compile(r"[”\"'’]{0,2}\s*(?:signs?|banners?|placards?|T-shirts?|shirts?|hats?|caps?|stickers?|"
+                        r"posters?)\b")
+# a programme or publication after "on" or "for": he said on “Meet the Press”, an interview for “Dateline”
+ON_TITLE = re.compile(r"\b(?:on|for)\s*$")
+SMALL_WORDS = {"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "with", "at", "by", "is", "as", "vs"}
 LIST_NEXT = re.compile(r"\s*(?:and\s+|or\s+)?[“\"]")
 LIST_PREV = re.compile(r",\s*[”\"]\s*,?\s*(?:and|or)\s+$")
 
@@ -494,10 +502,21 @@ def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:
 
 
 # ---- the extractor --------------------------------------------------------------------------------------------
+def _title_case(words: list[str]) -> bool:
+    """Up to eight words, every one but the small ones capitalised: “Meet the Press”, “Bridge of Spies”."""
+    big = [w for w in words if w.lower() not in SMALL_WORDS]
+    return 0 < len(words) <= 8 and bool(big) and all(w[0].isupper() or w[0].isdigit() for w in big)
+
+
 def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
     content = ctx.text[a:b]
     words = WORD.findall(content)
-    if WORK_TITLE_CUE.search(ctx.text[max(0, a - 25):a - 1]) or BROADCAST_TITLE.search(ctx.text[max(0, a - 50):a - 1]):
+    before = ctx.text[max(0, a - 52):a].rstrip("".join(MARKS) + "' \t")  # '' (two apostrophes) is one mark
+    if WORK_TITLE_CUE.search(before[-26:]) or BROADCAST_TITLE.search(before):
+        return True
+    if SIGN_AFTER.match(ctx.text, b) and len(words) <= 8:
+        return True
+    if _title_case(words) and (TITLE_AFTER.match(ctx.text, b) or ON_TITLE.search(before[-6:])):
         return True
     # one item of a list of titles: “How the Grinch Stole Christmas,” “Apollo 13,” and “Austin Powers”
     if content.rstrip().endswith(",") and LIST_NEXT.match(ctx.text, b + 1) or LIST_PREV.search(ctx.text[max(0, a - 12):a - 1]):

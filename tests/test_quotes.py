@@ -185,6 +185,13 @@ def test_markup_attributes_and_titles_are_not_quotes(quotes_of):
             'Ilse Dorn said on Harbour TV’s “Morning Tide.” She has played in “The Salt Road,” “Low Water,” and '
             '“Gull Island,” Jonas Feld said.')
     assert direct(quotes_of(text)) == []
+    # a title before what it names, a programme after "on", sign texts, a film in two-apostrophe marks
+    text = ('“Harbour Lights” star Marta Oksel opened the festival. Ilse Dorn said on “Dunmere Tonight” that the '
+            'bridge would open in May. Protesters waved “Save the Ferry Now” signs outside the hall. As in the '
+            "film ''Harbour of Spies,'' the exchange took place on a bridge.")
+    assert direct(quotes_of(text)) == [], [q["text"] for q in direct(quotes_of(text))]
+    # while a quote in title case with its speaker stays
+    assert one(direct(quotes_of("“We Will Not Move,” Jonas Feld said on Monday.")), "Not Move")["speaker"] == "Jonas Feld"
 
 
 def test_quote_speaker_is_a_mention_entity(quotes_of, nlp, aliases):
