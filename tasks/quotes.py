@@ -70,7 +70,9 @@ WORK_TITLE_CUE = re.compile(r"(?:film|movie|book|novel|song|album|show|series|pl
                             r"memoir|documentary|podcast|programme|program|magazine|newspaper|op-ed|editorial)"
                             r",?\s*$", re.IGNORECASE)
 # a headline followed by its byline: “Museum to close in December,” by the Ledger's Ana Ruiz
-BYLINE_AFTER = re.compile(r"\s*,?\s*by\s+[A-Z]")
+BYLINE_AFTER = re.compile(r"\s*,?\s*by\s+(?:the\s+)?[A-Z]")
+# an excerpt after its byline, as newsletters quote other outlets: "...," by Times' Ben Sisario: “The Living Room ...
+BYLINE_BEFORE = re.compile(r"[”\"'’],?\s+by\s+(?:the\s+)?[A-Z][^:\n“”\"]{0,60}:$")
 
 # a programme or publication named after its broadcaster: said on ABC's “This Week”, told in CBS' “60 Minutes”
 BROADCAST_TITLE = re.compile(r"\b(?:on|in)\s+(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*['’]s?\s*$")
@@ -211,6 +213,7 @@ class Speaker:
     attribution: str = "explicit"
     confidence: float = 0.0
     tier: str = "same"  # where the frame was found: same, next (paragraph after), prev, colon
+    adjacent: bool = False  # the frame follows the closing mark at once: “Quiet,” he demanded
 
 
 @dataclass
@@ -434,6 +437,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         if subj is not None and not ctx.in_quote(subj.idx):
             sp = _speaker_from_subject(ctx, subj, cue.lemma_.lower())
             sp.tier = "next" if tier == 1.5 else ("prev" if tier == 2 else "same")
+            sp.adjacent = tier == 0 and cue.idx > seg_end
             return sp
     # a frame ending in a colon: "In a speech last month he was direct:" / "He added:"
     colon_at = len(text[:frame_end].rstrip()) - 1
@@ -508,7 +512,7 @@ def _title_case(words: list[str]) -> bool:
     return 0 < len(words) <= 8 and bool(big) and all(w[0].isupper() or w[0].isdigit() for w in big)
 
 
-def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
+def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool, spoken: bool = False) -> bool:
     content = ctx.text[a:b]
     words = WORD.findall(content)
     before = ctx.text[max(0, a - 52):a].rstrip("".join(MARKS) + "' \t")  # '' (two apostrophes) is one mark
@@ -521,8 +525,10 @@ def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool) -> bool:
     # one item of a list of titles: “How the Grinch Stole Christmas,” “Apollo 13,” and “Austin Powers”
     if content.rstrip().endswith(",") and LIST_NEXT.match(ctx.text, b + 1) or LIST_PREV.search(ctx.text[max(0, a - 12):a - 1]):
         return True
-    if BYLINE_AFTER.match(ctx.text, b + 1):
+    if BYLINE_AFTER.match(ctx.text, b + 1) or BYLINE_BEFORE.search(before):
         return True
+    if spoken:
+        return False  # a titled, listed or bylined line is out above; what is left was said
     if len(words) <= 3 and all(w[:1].isupper() for w in words):
         return True  # a name or term in marks: “ISIS”
     if len(words) <= 2 and not attributed:
@@ -569,7 +575,9 @@ def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
         total_words = sum(len(WORD.findall(text[s.start:s.end])) for s, _ in parts)
         if len(parts) == 1 and _in_heading(text, first.start):
             continue
-        if len(parts) == 1 and _is_scare_quote(ctx, first.start, first.end, attributed and total_words > 1):
+        # a short line with its frame right after it, ending as speech does: “Quiet,” he demanded
+        spoken = attributed and speaker.adjacent and text[:first.end].rstrip()[-1:] in (",", "!", "?")
+        if len(parts) == 1 and _is_scare_quote(ctx, first.start, first.end, attributed and total_words > 1, spoken):
             continue
         if total_words <= 2 and not attributed:
             continue

@@ -46,6 +46,8 @@ def test_offsets_and_marks(quotes_of):
     ("Jonas Feld runs the harbour. «We are ready to talk tomorrow morning», he said.", "ready", "Jonas Feld"),
     ("Jonas Feld runs the harbour. „We are ready to talk tomorrow morning“, he said.", "ready", "Jonas Feld"),
     ("Jonas Feld runs the harbour. ‘We are ready to talk tomorrow morning,’ he said.", "ready", "Jonas Feld"),
+    # one capitalised word is a term (“ISIS”) unless a frame follows it at once, as speech
+    ("Jonas Feld runs the harbour. “Quiet,” Feld demanded as the inspector kept talking.", "Quiet", "Jonas Feld"),
     # an appositive between the name and the verb; verbs of where and how it was said
     ("“We were wrong to wait so long,” Marta Oksel, 58, told the Dunmere Ledger on Monday.", "wrong", "Marta Oksel"),
     ("“The ferry will not sail in this fog,” Jonas Feld fumed on Tuesday.", "ferry", "Jonas Feld"),
@@ -189,6 +191,10 @@ def test_markup_attributes_and_titles_are_not_quotes(quotes_of):
     text = ('“Harbour Lights” star Marta Oksel opened the festival. Ilse Dorn said on “Dunmere Tonight” that the '
             'bridge would open in May. Protesters waved “Save the Ferry Now” signs outside the hall. As in the '
             "film ''Harbour of Spies,'' the exchange took place on a bridge.")
+    assert direct(quotes_of(text)) == [], [q["text"] for q in direct(quotes_of(text))]
+    # an excerpt after its headline and byline, as newsletters quote other outlets
+    text = ("FARES—“Ferry fares rise again,” by the Ledger's Ana Ruiz: “The harbour board raised fares for the "
+            "third time this year on Tuesday, citing the cost of fuel.”")
     assert direct(quotes_of(text)) == [], [q["text"] for q in direct(quotes_of(text))]
     # while a quote in title case with its speaker stays
     assert one(direct(quotes_of("“We Will Not Move,” Jonas Feld said on Monday.")), "Not Move")["speaker"] == "Jonas Feld"
