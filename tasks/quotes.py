@@ -289,6 +289,10 @@ def _subject(cue, ctx: Context | None = None) -> object | None:
             if child.lower_ in ("who", "that", "which") and cue.dep_ == "relcl":
                 return cue.head  # "Churkin, who charged that ..."
             return child
+    if cue.dep_ == "conj" and cue.head.dep_ == "ccomp" and cue.head.head.lemma_.lower() in CUES:
+        # "De Blasio said the move was made by Bratton and said, “...”": the second "said" hangs on the
+        # reported clause, but its subject is the first one's
+        return _subject(cue.head.head, ctx)
     if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.pos_ in ("VERB", "AUX"):
         for child in cue.head.children:
             if child.dep_ in ("nsubj", "nsubjpass"):
@@ -646,6 +650,15 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         if comp is None:
             continue
         toks = [t for t in comp.subtree if not t.is_space]
+        # the parser hangs the speaker's next verb on the clause: "said the move was made by Bratton and
+        # said, “Who are you going to trust ...”": the clause ends before "and said"
+        for k, t in enumerate(toks):
+            if t.i > comp.i and t.dep_ == "conj" and t.lemma_.lower() in CUES and t.pos_ == "VERB" \
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+                while k > 0 and (toks[k - 1].dep_ == "cc" or toks[k - 1].is_punct):
+                    k -= 1
+                toks = toks[:k]
+                break
         while toks and (toks[0].lower_ == "that" and toks[0].dep_ == "mark" or toks[0].is_punct):
             toks = toks[1:]
         while toks and toks[-1].is_punct and toks[-1].text not in MARKS:

@@ -249,3 +249,13 @@ def test_a_short_reported_clause(quotes_of):
     q = one(quotes_of("In Dunmere, half of the ferry passengers said they were angry."), "angry")
     assert q["kind"] == "indirect" and q["text"] == "they were angry"
     assert q["speaker_surface"] == "half of the ferry passengers"
+
+
+def test_a_second_speech_verb_ends_the_reported_clause(quotes_of):
+    text = ("Mayor Ilse Dorn said the decision was made by the harbour board and said, “Who else would you trust "
+            "with the ferries?”")
+    qs = quotes_of(text)
+    said = one(qs, "decision was made")
+    assert said["kind"] == "indirect" and said["text"] == "the decision was made by the harbour board"
+    asked = one(direct(qs), "Who else")
+    assert asked["speaker"] == "Ilse Dorn" and said["speaker"] == "Ilse Dorn"
