@@ -649,16 +649,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
         if comp is None:
             continue
-        toks = [t for t in comp.subtree if not t.is_space]
-        # the parser hangs the speaker's next verb on the clause: "said the move was made by Bratton and
-        # said, “Who are you going to trust ...”": the clause ends before "and said"
-        for k, t in enumerate(toks):
-            if t.i > comp.i and t.dep_ == "conj" and t.lemma_.lower() in CUES and t.pos_ == "VERB" \
-                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
-                while k > 0 and (toks[k - 1].dep_ == "cc" or toks[k - 1].is_punct):
-                    k -= 1
-                toks = toks[:k]
-                break
+        toks = _reported_tokens(comp)
         while toks and (toks[0].lower_ == "that" and toks[0].dep_ == "mark" or toks[0].is_punct):
             toks = toks[1:]
         while toks and toks[-1].is_punct and toks[-1].text not in MARKS:
@@ -714,6 +705,30 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         if not any(row["start_char"] < b and a < row["end_char"] for a, b in taken):
             rows.append(row)
     return rows, absorbed
+
+
+def _reported_tokens(head) -> list:
+    """The tokens of the clause under ``head``, up to where the next attribution begins.  The parser hangs
+    the speaker's next verb on the clause ("said the move was made by Bratton and said, “Who ...”": the
+    clause ends before "and said"), and a participle of speech after a comma is the next attribution
+    ("insisted that he has “expanded the party,” claiming that he is responsible ...")."""
+    toks = [t for t in head.subtree if not t.is_space]
+    for k, t in enumerate(toks):
+        if t.i > head.i and t.lemma_.lower() in CUES and t.pos_ == "VERB" and (
+                t.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+                or t.tag_ == "VBG" and t.dep_ == "advcl" and _after_comma(toks, k)):
+            while k > 0 and (toks[k - 1].dep_ == "cc" or toks[k - 1].is_punct):
+                k -= 1
+            return toks[:k]
+    return toks
+
+
+def _after_comma(toks: list, k: int) -> bool:
+    """The token before toks[k], past closing marks, is a comma or a dash."""
+    k -= 1
+    while k >= 0 and toks[k].text in MARKS:
+        k -= 1
+    return k >= 0 and toks[k].text in (",", "—", "–", ";")
 
 
 def _parentheticals(ctx: Context, article_id: str):
@@ -791,7 +806,7 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
             continue
         if child.i < verb.i:
             continue  # the quoted words are in the subject's side
-        found = _clause_span(ctx, list(child.subtree))
+        found = _clause_span(ctx, _reported_tokens(child))
         if found is None:
             continue
         a, b = found

@@ -259,3 +259,12 @@ def test_a_second_speech_verb_ends_the_reported_clause(quotes_of):
     assert said["kind"] == "indirect" and said["text"] == "the decision was made by the harbour board"
     asked = one(direct(qs), "Who else")
     assert asked["speaker"] == "Ilse Dorn" and said["speaker"] == "Ilse Dorn"
+
+
+def test_a_participle_of_speech_starts_the_next_attribution(quotes_of):
+    qs = quotes_of("Jonas Feld insisted that the port has “never been safer,” claiming that accidents fell by half "
+                   "last year.")
+    first, second = one(qs, "never been safer"), one(qs, "accidents fell")
+    assert "claiming" not in first["text"] and first["cue"] == "insist"
+    assert second["text"] == "accidents fell by half last year" and second["cue"] == "claim"
+    assert first["speaker"] == second["speaker"] == "Jonas Feld"
