@@ -835,6 +835,10 @@ def _attitudes(ctx: Context, article_id: str):
             continue
         toks = [t for c in right for t in c.subtree]
         toks = [t for t in ctx.doc[min(t.i for t in toks):max(t.i for t in toks) + 1]]
+        for k, t in enumerate(toks):  # "mocked Trump for calling himself the “king of debt,” noting that ..."
+            if t.tag_ == "VBG" and t.lemma_.lower() in CUES and t.dep_ == "advcl" and _after_comma(toks, k):
+                toks = toks[:k]
+                break
         if len(toks) < 4 or not any(t.pos_ in ("VERB", "AUX") or t.text in MARKS for t in toks):
             continue  # "the union rejected the offer": an act, not words said about something
         span = _clause_span(ctx, toks)

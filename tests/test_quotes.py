@@ -268,3 +268,11 @@ def test_a_participle_of_speech_starts_the_next_attribution(quotes_of):
     assert "claiming" not in first["text"] and first["cue"] == "insist"
     assert second["text"] == "accidents fell by half last year" and second["cue"] == "claim"
     assert first["speaker"] == second["speaker"] == "Jonas Feld"
+
+
+def test_what_someone_says_of_someone_ends_before_the_next_attribution(quotes_of):
+    qs = quotes_of("Mayor Ilse Dorn mocked Jonas Feld for calling himself the “king of ferries,” noting that his boats "
+                   "ran late all winter.")
+    mocked = one(qs, "king of ferries")
+    assert mocked["cue"] == "mock" and "noting" not in mocked["text"]
+    assert one(qs, "boats ran late")["text"] == "his boats ran late all winter"
