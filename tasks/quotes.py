@@ -695,7 +695,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         rows.append(row)
         absorbed.extend(covered)
     taken = [(r["start_char"], r["end_char"]) for r in rows]
-    for row, covered in [*_intentions(ctx, article_id), *_topics(ctx, article_id)]:
+    for row, covered in [*_as_clauses(ctx, article_id), *_intentions(ctx, article_id), *_topics(ctx, article_id)]:
         if not any(row["start_char"] < b and a < row["end_char"] for a, b in taken):
             rows.append(row)
             absorbed.extend(covered)
@@ -959,6 +959,43 @@ def _topics(ctx: Context, article_id: str):
             continue
         speaker = _speaker_from_subject(ctx, subj, lemma)
         speaker.confidence = round(speaker.confidence * (0.6 if speaker.entity_id else 0.4), 3)
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+
+
+def _as_clauses(ctx: Context, article_id: str):
+    """"As Ryan has pointed out, that's the “textbook definition” of racism." and "CLAUSE, as Sanders'
+    campaign manager suggested.": the rest of the sentence is reported, the "as" clause names its source."""
+    text = ctx.text
+    for tok in ctx.doc:
+        if tok.lower_ != "as" or tok.dep_ != "mark" or ctx.in_quote(tok.idx):
+            continue
+        verb = tok.head
+        if verb.lemma_.lower() not in INDIRECT_CUES or verb.pos_ != "VERB" or verb.i < tok.i:
+            continue
+        if any(c.dep_ in ("ccomp", "dobj") for c in verb.children):
+            continue  # "as he said that ...", "as she told reporters": not a frame of the rest
+        subj = _subject(verb, ctx)
+        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+            continue
+        sent = tok.sent
+        clause = sorted(t.i for t in verb.subtree)
+        lo, hi = clause[0], clause[-1]
+        before = [t for t in sent if t.i < lo and not t.is_space]
+        after = [t for t in sent if t.i > hi and not t.is_space]
+        if before and len([t for t in before if not t.is_punct]) >= 4 and (not after or all(t.is_punct for t in after)):
+            side = before  # "CLAUSE, as X said."
+        elif lo == sent.start and len([t for t in after if not t.is_punct]) >= 4:
+            side = after  # "As X said, CLAUSE."
+        else:
+            continue
+        if (found := _clause_span(ctx, side)) is None:
+            continue
+        a, b = found
+        inside, covered = ctx.quoted_in(a, b)
+        if inside > 0.75 * (b - a) or (inside and not covered):
+            continue
+        speaker = _speaker_from_subject(ctx, subj, verb.lemma_.lower())
+        speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
         yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
 
 

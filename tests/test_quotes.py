@@ -276,3 +276,13 @@ def test_what_someone_says_of_someone_ends_before_the_next_attribution(quotes_of
     mocked = one(qs, "king of ferries")
     assert mocked["cue"] == "mock" and "noting" not in mocked["text"]
     assert one(qs, "boats ran late")["text"] == "his boats ran late all winter"
+
+
+def test_as_someone_said(quotes_of):
+    q = one(quotes_of("As Jonas Feld has pointed out, the ferry is the island's only “lifeline” in the winter months."),
+            "lifeline")
+    assert q["kind"] == "indirect" and q["text"] == "the ferry is the island's only “lifeline” in the winter months"
+    assert q["speaker"] == "Jonas Feld"
+    q = one(quotes_of("The strike at the harbour will end by Friday, as Jonas Feld predicted."), "strike")
+    assert q["text"] == "The strike at the harbour will end by Friday" and q["speaker"] == "Jonas Feld"
+    assert quotes_of("As the ferry left the harbour, Jonas Feld said nothing at all to the crew.") == []
