@@ -720,6 +720,13 @@ def _reported_tokens(head) -> list:
             while k > 0 and (toks[k - 1].dep_ == "cc" or toks[k - 1].is_punct):
                 k -= 1
             return toks[:k]
+        # a relative clause with a speaker of its own: "..., which he declared “a total disaster”"
+        if t.i > head.i and t.dep_ == "relcl" and t.lemma_.lower() in CUES | ATTITUDE_CUES and any(
+                c.dep_ == "nsubj" and c.lower_ not in ("who", "which", "that") for c in t.children):
+            first = min(x.i for x in t.subtree)
+            k = next(j for j, x in enumerate(toks) if x.i == first)
+            if k > 0 and toks[k - 1].text == ",":  # set off by a comma: not part of what is reported
+                return toks[:k - 1]
     return toks
 
 

@@ -286,3 +286,10 @@ def test_as_someone_said(quotes_of):
     q = one(quotes_of("The strike at the harbour will end by Friday, as Jonas Feld predicted."), "strike")
     assert q["text"] == "The strike at the harbour will end by Friday" and q["speaker"] == "Jonas Feld"
     assert quotes_of("As the ferry left the harbour, Jonas Feld said nothing at all to the crew.") == []
+
+
+def test_a_relative_clause_with_its_own_speaker_is_not_part_of_the_report(quotes_of):
+    qs = quotes_of("Jonas Feld said the port would build a new quay next year, which the mayor called “a waste of "
+                   "money” on Tuesday.")
+    assert one(qs, "new quay")["text"] == "the port would build a new quay next year"
+    assert one(qs, "waste of money")["speaker_surface"] == "the mayor"
