@@ -668,7 +668,8 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
             # crosses a quotation's edge: the parse and the marks disagree.  Keep what comes before the
             # comma ahead of the first quotation the clause runs into ("Carson said he saw no need to
             # change anything, telling Stephanopolous that “we tell the truth, ...")
-            first = min(qs for qs, qe in ctx.quote_spans if qs < b and a < qe and not (qs >= a - 1 and qe <= b + 1))
+            first = min((qs for qs, qe in ctx.quote_spans if qs < b and a < qe and not (qs >= a - 1 and qe <= b + 1)),
+                        default=a)
             cut = text.rfind(",", a, max(a, first - 1))
             if cut == -1 or len(text[a:cut].split()) < 4:
                 continue
@@ -898,7 +899,7 @@ INTENT_CUES = {"want", "decline", "refuse", "expect", "plan", "intend", "vow", "
 
 
 def _intentions(ctx: Context, article_id: str):
-    """What someone wants, refuses or seems to do: the infinitive after a verb of intention or stance."""
+    """What someone wants, refuses or vows to do: the infinitive after a verb of intention or stance."""
     text = ctx.text
     for tok in ctx.doc:
         if tok.lemma_.lower() not in INTENT_CUES or tok.pos_ not in ("VERB", "AUX") or ctx.in_quote(tok.idx):
