@@ -84,6 +84,9 @@ SIGN_AFTER = re.compile(r"[”\"'’]{0,2}\s*(?:signs?|banners?|placards?|T-shir
 # a programme or publication after "on" or "for": he said on “Meet the Press”, an interview for “Dateline”
 ON_TITLE = re.compile(r"\b(?:on|for)\s*$")
 SMALL_WORDS = {"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "with", "at", "by", "is", "as", "vs"}
+# a quote introduced by whose words it is: "in her words, “", "in Feld's own words: “", "in the words of Ilse Dorn, “"
+IN_WORDS = re.compile(r"\b[Ii]n\s+(?:(?P<owner>his|her|their|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,2}['’]s?)\s+(?:own\s+)?words"
+                      r"|the\s+words\s+of\s+(?P<of>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}))\s*[,:]?\s*[“\"‘'«„]*$")
 LIST_NEXT = re.compile(r"\s*(?:and\s+|or\s+)?[“\"]")
 LIST_PREV = re.compile(r",\s*[”\"]\s*,?\s*(?:and|or)\s+$")
 
@@ -382,6 +385,21 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         close += 1
     para_end = text.find("\n\n", seg_end)
     para_end = len(text) if para_end == -1 else para_end
+    # "in her words, “...”", "in Feld's own words: “...”", "in the words of Ilse Dorn, “...”"
+    m = IN_WORDS.search(text, max(0, seg_start - 60), max(0, seg_start - 1))
+    if m is not None:
+        who = m.group("owner") or m.group("of")
+        a = m.start("owner") if m.group("owner") else m.start("of")
+        span = doc.char_span(a, a + len(who), alignment_mode="expand")
+        if span is not None and len(span):
+            head = span.root
+            sp = _resolve(ctx, a, a + len(who), head, None, "explicit")
+            if head.lower_ in ("his", "her", "their", "my", "our"):
+                antecedent = ctx.subject_person_before(a)
+                sp.attribution = "pronoun"
+                sp.name, sp.entity_id = (antecedent["name"], antecedent["entity_id"]) if antecedent else (None, None)
+                sp.confidence = 0.7 if antecedent else 0.35
+            return sp
     # "X: “...”" with a name right before the colon
     before = text[max(0, seg_start - 4):seg_start]
     if ":" in before:
@@ -797,6 +815,8 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
     for qs, qe in ctx.quote_spans:
         if any(a <= qs and qe <= b for a, b in taken):
             continue
+        if IN_WORDS.search(text, max(0, qs - 60), max(0, qs - 1)):
+            continue  # "in her words, “...”": her words, direct
         span = doc.char_span(qs, qe, alignment_mode="expand")
         if span is None or not len(span):
             continue

@@ -293,3 +293,12 @@ def test_a_relative_clause_with_its_own_speaker_is_not_part_of_the_report(quotes
                    "money” on Tuesday.")
     assert one(qs, "new quay")["text"] == "the port would build a new quay next year"
     assert one(qs, "waste of money")["speaker_surface"] == "the mayor"
+
+
+def test_in_someones_words(quotes_of):
+    q = one(quotes_of("Jonas Feld runs the harbour. He will keep the ferries running because, in his words, “the "
+                      "island cannot live without them.”"), "cannot live")
+    assert q["kind"] == "direct" and q["speaker"] == "Jonas Feld" and q["attribution"] == "pronoun"
+    q = one(quotes_of("The board kept the timetable. In the words of Jonas Feld, “nobody wanted a winter without "
+                      "ferries.”"), "nobody wanted")
+    assert q["kind"] == "direct" and q["speaker"] == "Jonas Feld"
