@@ -298,7 +298,7 @@ def _subject(cue, ctx: Context | None = None) -> object | None:
         return _subject(cue.head.head, ctx)
     if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.pos_ in ("VERB", "AUX"):
         for child in cue.head.children:
-            if child.dep_ in ("nsubj", "nsubjpass"):
+            if child.dep_ in ("nsubj", "nsubjpass") and not (ctx is not None and ctx.in_quote(child.idx)):
                 return child
     # a participle misread as the clause subject: "Large majorities of voters going to the polls said
     # ..." parses as csubj "going" with "majorities" under it
@@ -450,15 +450,23 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             near = seg_start - t.idx < 40
             tier = (1 if near else 3) if same_para else 2
             candidates.append((-1 if introduces and tier in (1, 3) else tier, seg_start - t.idx, t))
+    # a quote that opens its paragraph after a paragraph ending in narration with a speech verb: "Howard
+    # continued his scathing remarks.\n\n“Eight years ago ...”"
+    if sent_before is None and frame_end <= para_start and para_start >= 2 and text[:para_start].rstrip()[-1:] == ".":
+        rng = _sentence_at(doc, len(text[:para_start].rstrip()) - 1, forward=False)
+        if rng is not None and not MARKS.intersection(text[rng[0]:rng[1]]):
+            for t in _cue_tokens(doc, rng[0], rng[1], ctx):
+                candidates.append((2.5, seg_start - t.idx, t))
     for tier, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
         if cue.lemma_.lower() == "accord":
             continue
         subj = _subject(cue, ctx)
-        if subj is None and tier == 0 and (named := _name_before_cue(ctx, close, cue)) is not None:
+        if (subj is None or ctx.in_quote(subj.idx)) and tier == 0 \
+                and (named := _name_before_cue(ctx, close, cue)) is not None:
             return named
         if subj is not None and not ctx.in_quote(subj.idx):
             sp = _speaker_from_subject(ctx, subj, cue.lemma_.lower())
-            sp.tier = "next" if tier == 1.5 else ("prev" if tier == 2 else "same")
+            sp.tier = "next" if tier == 1.5 else ("prev" if tier in (2, 2.5) else "same")
             sp.adjacent = tier == 0 and cue.idx > seg_end
             return sp
     # a frame ending in a colon: "In a speech last month he was direct:" / "He added:"

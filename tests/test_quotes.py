@@ -302,3 +302,9 @@ def test_in_someones_words(quotes_of):
     q = one(quotes_of("The board kept the timetable. In the words of Jonas Feld, “nobody wanted a winter without "
                       "ferries.”"), "nobody wanted")
     assert q["kind"] == "direct" and q["speaker"] == "Jonas Feld"
+
+
+def test_a_quote_after_a_paragraph_that_frames_it(quotes_of):
+    text = ("The council met on Tuesday. Jonas Feld continued his attack on the council.\n\n"
+            "“Eight years ago this harbour was full of boats, and now look at it.”")
+    assert one(quotes_of(text), "Eight years ago")["speaker"] == "Jonas Feld"
