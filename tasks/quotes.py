@@ -462,7 +462,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             continue
         subj = _subject(cue, ctx)
         if (subj is None or ctx.in_quote(subj.idx)) and tier == 0 \
-                and (named := _name_before_cue(ctx, close, cue)) is not None:
+                and (named := _name_before_cue(ctx, close, cue) or _name_after_cue(ctx, cue)) is not None:
             return named
         if subj is not None and not ctx.in_quote(subj.idx):
             sp = _speaker_from_subject(ctx, subj, cue.lemma_.lower())
@@ -511,6 +511,21 @@ def _name_before_cue(ctx: Context, close: int, cue) -> Speaker | None:
     m = ms[0]
     if not _APPOSITIVE_GAP.match(ctx.text[m["end_char"]:cue.idx]):
         return None
+    return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], cue.lemma_.lower(), "explicit",
+                   0.85 if m["label"] == "PERSON" else 0.7)
+
+
+_TITLE_GAP = re.compile(r"\s+(?:[\w.'’-]+\s+){0,4}$")
+
+
+def _name_after_cue(ctx: Context, cue) -> Speaker | None:
+    """“The risk,” said Edward Leamer, an economist ...: the name right after an inverted cue that the parser
+    hung on the quote's own verb."""
+    end = cue.idx + len(cue.text)
+    ms = [m for m in ctx.mentions_in(end, end + 60) if m["label"] in ("PERSON", "ORG")]
+    if not ms or not _TITLE_GAP.match(ctx.text[end:ms[0]["start_char"]] or " "):
+        return None
+    m = ms[0]
     return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], cue.lemma_.lower(), "explicit",
                    0.85 if m["label"] == "PERSON" else 0.7)
 

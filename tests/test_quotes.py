@@ -48,6 +48,9 @@ def test_offsets_and_marks(quotes_of):
     ("Jonas Feld runs the harbour. ‘We are ready to talk tomorrow morning,’ he said.", "ready", "Jonas Feld"),
     # one capitalised word is a term (“ISIS”) unless a frame follows it at once, as speech
     ("Jonas Feld runs the harbour. “Quiet,” Feld demanded as the inspector kept talking.", "Quiet", "Jonas Feld"),
+    # an inverted cue the parser hangs on the quote's own verb
+    ("“The risk,” said Jonas Feld, an economist who is the director of the Dunmere Institute, “is that the ferries "
+     "stop for good.”", "The risk", "Jonas Feld"),
     # an appositive between the name and the verb; verbs of where and how it was said
     ("“We were wrong to wait so long,” Marta Oksel, 58, told the Dunmere Ledger on Monday.", "wrong", "Marta Oksel"),
     ("“The ferry will not sail in this fog,” Jonas Feld fumed on Tuesday.", "ferry", "Jonas Feld"),
