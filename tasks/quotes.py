@@ -970,7 +970,7 @@ def _intentions(ctx: Context, article_id: str):
 TOPIC_VERBS = {"about": {"talk", "speak", "ask", "write", "muse", "joke", "complain", "worry", "comment", "testify",
                          "warn", "boast", "brag", "tweet", "post", "rant", "argue", "reminisce", "groan", "lecture",
                          "think", "care", "fret", "laugh", "tell", "say", "inquire", "speculate", "lie", "wonder"},
-               "on": {"comment", "speak", "testify", "insist", "elaborate", "focus", "remark", "reflect", "weigh",
+               "on": {"comment", "testify", "insist", "elaborate", "focus", "remark", "reflect", "weigh",
                       "waffle", "backpedal", "compromise", "agree", "attack", "campaign"},
                "for": {"call", "push", "press", "appeal", "advocate", "plead", "lobby", "campaign", "argue", "ask"}}
 TOPIC_NOUNS = {"about": {"question", "statement", "comment", "remark", "language", "claim", "speech", "joke",
