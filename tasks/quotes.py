@@ -737,7 +737,8 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         rows.append(row)
         absorbed.extend(covered)
     taken = [(r["start_char"], r["end_char"]) for r in rows]
-    for row, covered in [*_as_clauses(ctx, article_id), *_intentions(ctx, article_id), *_topics(ctx, article_id)]:
+    for row, covered in [*_colon_lines(ctx, article_id), *_as_clauses(ctx, article_id), *_intentions(ctx, article_id),
+                         *_topics(ctx, article_id)]:
         if not any(row["start_char"] < b and a < row["end_char"] for a, b in taken):
             rows.append(row)
             absorbed.extend(covered)
@@ -1047,6 +1048,31 @@ def _as_clauses(ctx: Context, article_id: str):
             continue
         speaker = _speaker_from_subject(ctx, subj, verb.lemma_.lower())
         speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
+        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+
+
+# a line that opens with a name and a colon: a transcript ("Lopez: Well, no one is like ...") or a headline
+# ("De Blasio: Trust Bratton on security, not 'blowhard' Trump")
+COLON_LINE = re.compile(r"(?m)^[ \t]*(?P<name>[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*:[ \t]+(?P<content>\S[^\n]*)$")
+
+
+def _colon_lines(ctx: Context, article_id: str):
+    """A line that opens with a person's name and a colon reports what follows, to the end of the line."""
+    text = ctx.text
+    for m in COLON_LINE.finditer(text):
+        a, b = m.start("content"), m.end("content")
+        if text[a] in MARKS or ctx.in_quote(a) or len(WORD.findall(text[a:b])) < 3:
+            continue  # a quotation after the colon is a direct quote, attributed as one
+        while b > a and text[b - 1] in " .,;:":
+            b -= 1
+        names = [x for x in ctx.mentions_in(m.start("name"), m.end("name") + 1) if x["label"] == "PERSON"]
+        if not names:
+            continue
+        inside, covered = ctx.quoted_in(a, b)
+        if inside > 0.75 * (b - a) or (inside and not covered):
+            continue
+        who = names[-1]
+        speaker = Speaker(who["start_char"], who["end_char"], who["name"], who["entity_id"], None, "explicit", 0.7)
         yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
 
 

@@ -311,3 +311,15 @@ def test_a_quote_after_a_paragraph_that_frames_it(quotes_of):
     text = ("The council met on Tuesday. Jonas Feld continued his attack on the council.\n\n"
             "“Eight years ago this harbour was full of boats, and now look at it.”")
     assert one(quotes_of(text), "Eight years ago")["speaker"] == "Jonas Feld"
+
+
+def test_a_line_that_opens_with_a_name_and_a_colon(quotes_of):
+    text = ("Jonas Feld: Harbour strike could last into spring\n\n"
+            "The dockworkers' union met on Monday.\n\n"
+            "Update: The ferry timetable changed on Monday after the vote.\n\n"
+            "Host: What happens next at the harbour?\n\n"
+            "Jonas Feld: Nobody knows yet, and the board will not say until Friday.")
+    qs = quotes_of(text)
+    assert [(q["text"], q["speaker"], q["kind"]) for q in qs] == [
+        ("Harbour strike could last into spring", "Jonas Feld", "indirect"),
+        ("Nobody knows yet, and the board will not say until Friday", "Jonas Feld", "indirect")]
