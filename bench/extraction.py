@@ -3,9 +3,10 @@
     python bench/extraction.py [--limit N]
 
 1. Body text on ../shared/eval/extraction (60 dev pages of the scrapinghub benchmark), scored by
-   ../shared/eval/score_extraction.py: P/R/F1 and pages/s for newsloom's ``clean_html_page`` and
-   for ``trafilatura.extract`` with library defaults, side by side, and the pages where ours is
-   worse than plain trafilatura by more than 0.05 F1.
+   ../shared/eval/score_extraction.py: P/R/F1 and pages/s for newsloom's ``clean_html_page`` (run
+   as the clean stage runs it, in the page worker under the default ``page_timeout``) and for
+   ``trafilatura.extract`` with library defaults, side by side, each timed after one warm-up page,
+   and the pages where ours is worse than plain trafilatura by more than 0.05 F1.
 2. Metadata on ../shared/eval/news_html (68 real pages): publication date on the right day,
    at least one gold author found, title equal after lowercasing and dropping punctuation.
 """
