@@ -347,7 +347,7 @@ def _resolve(ctx: Context, start: int, end: int, head, cue_lemma: str | None, at
         sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
         return sp
     word = head.text.lower() if head is not None else ctx.text[start:end].lower()
-    if word in PRONOUNS and word != "it":
+    if word in PRONOUNS and word != "it" or word in ("his", "her", "their"):  # "in her words, “...”"
         antecedent = ctx.subject_person_before(start)
         sp.attribution = "pronoun"
         if antecedent is not None:
@@ -392,14 +392,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         a = m.start("owner") if m.group("owner") else m.start("of")
         span = doc.char_span(a, a + len(who), alignment_mode="expand")
         if span is not None and len(span):
-            head = span.root
-            sp = _resolve(ctx, a, a + len(who), head, None, "explicit")
-            if head.lower_ in ("his", "her", "their", "my", "our"):
-                antecedent = ctx.subject_person_before(a)
-                sp.attribution = "pronoun"
-                sp.name, sp.entity_id = (antecedent["name"], antecedent["entity_id"]) if antecedent else (None, None)
-                sp.confidence = 0.7 if antecedent else 0.35
-            return sp
+            return _resolve(ctx, a, a + len(who), span.root, None, "explicit")
     # "X: “...”" with a name right before the colon
     before = text[max(0, seg_start - 4):seg_start]
     if ":" in before:
@@ -407,7 +400,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         ms = [m for m in ctx.mentions_in(max(0, colon - 80), colon) if m["end_char"] >= colon - 1]
         if ms and ms[-1]["label"] == "PERSON":
             m = ms[-1]
-            return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], None, "explicit", 0.8)
+            return _named(m, None, 0.8)
     # the sentence after the quote's end and the one holding its start
     sent_after = _sentence_at(doc, min(close, len(text) - 1), forward=True) if close < para_end else None
     para_start = text.rfind("\n\n", 0, seg_start)
@@ -499,6 +492,13 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     return None
 
 
+def _named(m: dict, cue_lemma: str | None, confidence: float | None = None) -> Speaker:
+    """The speaker a mention names, found by its place next to the frame rather than by the parse."""
+    if confidence is None:
+        confidence = 0.85 if m["label"] == "PERSON" else 0.7
+    return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], cue_lemma, "explicit", confidence)
+
+
 _APPOSITIVE_GAP = re.compile(r"\s*(?:,[^,“”\"\n]{1,60},)?\s*$")
 
 
@@ -511,8 +511,7 @@ def _name_before_cue(ctx: Context, close: int, cue) -> Speaker | None:
     m = ms[0]
     if not _APPOSITIVE_GAP.match(ctx.text[m["end_char"]:cue.idx]):
         return None
-    return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], cue.lemma_.lower(), "explicit",
-                   0.85 if m["label"] == "PERSON" else 0.7)
+    return _named(m, cue.lemma_.lower())
 
 
 _TITLE_GAP = re.compile(r"\s+(?:[\w.'’-]+\s+){0,4}$")
@@ -526,8 +525,7 @@ def _name_after_cue(ctx: Context, cue) -> Speaker | None:
     if not ms or not _TITLE_GAP.match(ctx.text[end:ms[0]["start_char"]] or " "):
         return None
     m = ms[0]
-    return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], cue.lemma_.lower(), "explicit",
-                   0.85 if m["label"] == "PERSON" else 0.7)
+    return _named(m, cue.lemma_.lower())
 
 
 def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:
@@ -1072,7 +1070,7 @@ def _colon_lines(ctx: Context, article_id: str):
         if inside > 0.75 * (b - a) or (inside and not covered):
             continue
         who = names[-1]
-        speaker = Speaker(who["start_char"], who["end_char"], who["name"], who["entity_id"], None, "explicit", 0.7)
+        speaker = _named(who, None, 0.7)
         yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
 
 
