@@ -239,6 +239,21 @@ class Context:
     def in_quote(self, pos: int) -> bool:
         return any(a - 1 <= pos <= b for a, b in self.quote_spans)
 
+    def reported(self, a: int, b: int) -> list[tuple[int, int]] | None:
+        """The quotes that [a, b) takes in, when it can be a reported clause; None when it is mostly a direct
+        quote (attributed as one) or crosses a quotation's edge (the parse and the marks disagree)."""
+        inside, covered = self.quoted_in(a, b)
+        if inside > 0.75 * (b - a) or (inside and not covered):
+            return None
+        return covered
+
+    def speaker_subject(self, verb, also_not: frozenset = frozenset()):
+        """The verb's subject when it can name a speaker: not "it"/"there"/"which", not inside a quote."""
+        subj = _subject(verb, self)
+        if subj is None or subj.lower_ in NOT_SPEAKERS or subj.lower_ in also_not or self.in_quote(subj.idx):
+            return None
+        return subj
+
     def mentions_in(self, start: int, end: int) -> list[dict]:
         i = bisect.bisect_left(self.mention_starts, start)
         out = []
@@ -483,12 +498,10 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         span = doc.char_span(rng[0], rng[1], alignment_mode="expand")
         for t in span or []:
             if t.lower_ == "according" and t.i + 2 < len(doc) and doc[t.i + 1].lower_ == "to" and not ctx.in_quote(t.idx):
-                obj = doc[t.i + 2:]
                 head = next((c for c in doc[t.i + 1].children if c.dep_ == "pobj"), None)
                 if head is not None:
                     toks = list(head.subtree)
                     return _resolve(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head, "according to", "explicit")
-                del obj
     return None
 
 
@@ -594,7 +607,7 @@ def extract_quotes(doc, article_id: str, mentions: list[dict]) -> list[dict]:
     utterances = sorted(by_utterance)
     merged: dict[int, int] = {u: u for u in utterances}
     for u_prev, u in zip(utterances, utterances[1:]):
-        (s_prev, sp_prev), (s_cur, sp_cur) = by_utterance[u_prev][-1], by_utterance[u][0]
+        (s_prev, _), (s_cur, _) = by_utterance[u_prev][-1], by_utterance[u][0]
         gap = text[s_prev.end + 1:s_cur.start - 1]
         if "\n" not in gap and len(gap) < 160 and re.match(r"^[,;:]?\s*[^.!?]*[,:]\s*$", gap) and _cue_in(gap):
             merged[u] = merged[u_prev]
@@ -718,12 +731,9 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
                 continue
         if inside > 0.75 * (b - a):
             continue  # essentially the direct quote
-        subj = _subject(tok, ctx)
-        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+        if (subj := ctx.speaker_subject(tok)) is None:
             continue
-        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
-        speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
-        rows.append(_row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)))
+        rows.append(_indirect(ctx, article_id, a, b, _speaker_from_subject(ctx, subj, tok.lemma_.lower()), 0.85, 0.6))
         absorbed.extend(covered)
     for row, covered in _partial_quotes(ctx, article_id, {(r["start_char"], r["end_char"]) for r in rows}):
         rows.append(row)
@@ -851,8 +861,7 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
         if verb.i == child.i or ctx.in_quote(verb.idx) or not (sent.start <= verb.i < sent.end):
             continue
         lemma = verb.lemma_.lower()
-        subj = _subject(verb, ctx)
-        if subj is None or subj.lower_ in NOT_SPEAKERS | {"what"} or ctx.in_quote(subj.idx):
+        if (subj := ctx.speaker_subject(verb, frozenset({"what"}))) is None:
             continue
         if child.i < verb.i:
             continue  # the quoted words are in the subject's side
@@ -865,15 +874,13 @@ def _partial_quotes(ctx: Context, article_id: str, taken: set[tuple[int, int]]):
         speaker = _speaker_from_subject(ctx, subj, lemma if lemma in CUES or lemma in ATTITUDE_CUES else None)
         if speaker.entity_id is None and lemma not in CUES and lemma not in ATTITUDE_CUES:
             continue  # "the company launched its “smart” fridge": no one is quoted
-        speaker.confidence = round(speaker.confidence * 0.7, 3)
         covered = ctx.quoted_in(a, b)[1]
         taken.add((a, b))
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, speaker, 0.7), covered
 
 
 def _attitudes(ctx: Context, article_id: str):
     """"X accused Y of ...", "X called the plan “a betrayal”": the verb's object side is what X said of it."""
-    text = ctx.text
     for tok in ctx.doc:
         if tok.lemma_.lower() not in ATTITUDE_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
@@ -898,17 +905,13 @@ def _attitudes(ctx: Context, article_id: str):
         inside, covered = ctx.quoted_in(a, b)
         if inside and not covered:
             continue
-        subj = _subject(tok, ctx)
-        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+        if (subj := ctx.speaker_subject(tok)) is None:
             continue
-        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
-        speaker.confidence = round(speaker.confidence * (0.75 if speaker.entity_id else 0.5), 3)
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, _speaker_from_subject(ctx, subj, tok.lemma_.lower()), 0.75, 0.5), covered
 
 
 def _according_to(ctx: Context, article_id: str):
     """"According to X, CLAUSE." and "CLAUSE, according to X.": the clause is reported, X its source."""
-    text = ctx.text
     for tok in ctx.doc:
         if tok.lower_ != "according" or tok.i + 2 >= len(ctx.doc) or ctx.doc[tok.i + 1].lower_ != "to" \
                 or ctx.in_quote(tok.idx):
@@ -925,13 +928,11 @@ def _according_to(ctx: Context, article_id: str):
         if len([t for t in side if not t.is_punct]) < 3 or (found := _clause_span(ctx, side)) is None:
             continue
         a, b = found
-        inside, covered = ctx.quoted_in(a, b)
-        if inside > 0.75 * (b - a) or (inside and not covered):
+        if (covered := ctx.reported(a, b)) is None:
             continue  # a direct quote (attributed by the same phrase) or a parse that crosses its marks
         src = list(head.subtree)
         speaker = _resolve(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head, "according to", "explicit")
-        speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, speaker, 0.85, 0.6), covered
 
 
 # verbs of intention and stance with an infinitive: "Trump declined to affirm ...", "voters want to limit
@@ -942,7 +943,6 @@ INTENT_CUES = {"want", "decline", "refuse", "expect", "plan", "intend", "vow", "
 
 def _intentions(ctx: Context, article_id: str):
     """What someone wants, refuses or vows to do: the infinitive after a verb of intention or stance."""
-    text = ctx.text
     for tok in ctx.doc:
         if tok.lemma_.lower() not in INTENT_CUES or tok.pos_ not in ("VERB", "AUX") or ctx.in_quote(tok.idx):
             continue
@@ -951,17 +951,11 @@ def _intentions(ctx: Context, article_id: str):
         if comp is None or (found := _clause_span(ctx, list(comp.subtree))) is None:
             continue
         a, b = found
-        inside, covered = ctx.quoted_in(a, b)
-        if inside > 0.75 * (b - a) or (inside and not covered):
-            continue
-        subj = _subject(tok, ctx)
-        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+        if (covered := ctx.reported(a, b)) is None or (subj := ctx.speaker_subject(tok)) is None:
             continue
         if subj.dep_ == "nsubjpass":
             continue  # "the bank is expected to ...": the writer's reading of someone, not their words
-        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
-        speaker.confidence = round(speaker.confidence * (0.7 if speaker.entity_id else 0.5), 3)
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, _speaker_from_subject(ctx, subj, tok.lemma_.lower()), 0.7, 0.5), covered
 
 
 # what someone talks about or calls for, as a phrase: "she talked about how her experiences shaped her",
@@ -983,7 +977,6 @@ TOPIC_NOUNS = {"about": {"question", "statement", "comment", "remark", "language
 
 def _topics(ctx: Context, article_id: str):
     """What someone talks about, calls for or attacks, as the phrase after the preposition."""
-    text = ctx.text
     for prep in ctx.doc:
         words = prep.lower_
         if words not in TOPIC_VERBS or prep.dep_ != "prep" or ctx.in_quote(prep.idx):
@@ -991,31 +984,27 @@ def _topics(ctx: Context, article_id: str):
         head = prep.head
         lemma = head.lemma_.lower()
         if head.pos_ == "VERB" and lemma in TOPIC_VERBS[words]:
-            subj = _subject(head, ctx)
+            subj = ctx.speaker_subject(head)
         elif head.pos_ == "NOUN" and lemma in TOPIC_NOUNS.get(words, ()):
             subj = next((c for c in head.children if c.dep_ == "poss"), None)
             if subj is None and head.dep_ in ("dobj", "pobj", "nsubj") and head.head.pos_ == "VERB":
                 subj = _subject(head.head, ctx)
+            if subj is not None and (subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx)):
+                subj = None
         else:
             continue
         obj = next((c for c in prep.children if c.dep_ in ("pobj", "pcomp")), None)
-        if obj is None or subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
-            continue
-        if (found := _clause_span(ctx, list(obj.subtree))) is None:
+        if obj is None or subj is None or (found := _clause_span(ctx, list(obj.subtree))) is None:
             continue
         a, b = found
-        inside, covered = ctx.quoted_in(a, b)
-        if inside > 0.75 * (b - a) or (inside and not covered):
+        if (covered := ctx.reported(a, b)) is None:
             continue
-        speaker = _speaker_from_subject(ctx, subj, lemma)
-        speaker.confidence = round(speaker.confidence * (0.6 if speaker.entity_id else 0.4), 3)
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, _speaker_from_subject(ctx, subj, lemma), 0.6, 0.4), covered
 
 
 def _as_clauses(ctx: Context, article_id: str):
     """"As Ryan has pointed out, that's the “textbook definition” of racism." and "CLAUSE, as Sanders'
     campaign manager suggested.": the rest of the sentence is reported, the "as" clause names its source."""
-    text = ctx.text
     for tok in ctx.doc:
         if tok.lower_ != "as" or tok.dep_ != "mark" or ctx.in_quote(tok.idx):
             continue
@@ -1024,8 +1013,7 @@ def _as_clauses(ctx: Context, article_id: str):
             continue
         if any(c.dep_ in ("ccomp", "dobj") for c in verb.children):
             continue  # "as he said that ...", "as she told reporters": not a frame of the rest
-        subj = _subject(verb, ctx)
-        if subj is None or subj.lower_ in NOT_SPEAKERS or ctx.in_quote(subj.idx):
+        if (subj := ctx.speaker_subject(verb)) is None:
             continue
         sent = tok.sent
         clause = sorted(t.i for t in verb.subtree)
@@ -1041,12 +1029,9 @@ def _as_clauses(ctx: Context, article_id: str):
         if (found := _clause_span(ctx, side)) is None:
             continue
         a, b = found
-        inside, covered = ctx.quoted_in(a, b)
-        if inside > 0.75 * (b - a) or (inside and not covered):
+        if (covered := ctx.reported(a, b)) is None:
             continue
-        speaker = _speaker_from_subject(ctx, subj, verb.lemma_.lower())
-        speaker.confidence = round(speaker.confidence * (0.85 if speaker.entity_id else 0.6), 3)
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, _speaker_from_subject(ctx, subj, verb.lemma_.lower()), 0.85, 0.6), covered
 
 
 # a line that opens with a name and a colon: a transcript ("Lopez: Well, no one is like ...") or a headline
@@ -1066,12 +1051,18 @@ def _colon_lines(ctx: Context, article_id: str):
         names = [x for x in ctx.mentions_in(m.start("name"), m.end("name") + 1) if x["label"] == "PERSON"]
         if not names:
             continue
-        inside, covered = ctx.quoted_in(a, b)
-        if inside > 0.75 * (b - a) or (inside and not covered):
+        if (covered := ctx.reported(a, b)) is None:
             continue
-        who = names[-1]
-        speaker = _named(who, None, 0.7)
-        yield _row(article_id, text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16)), covered
+        yield _indirect(ctx, article_id, a, b, _named(names[-1], None, 0.7), 1.0), covered
+
+
+def _indirect(ctx: Context, article_id: str, a: int, b: int, speaker: Speaker, resolved: float,
+              unresolved: float | None = None) -> dict:
+    """An indirect row; the speaker's confidence scaled by how sure the form is (``unresolved`` when the
+    speaker is not resolved to an entity, if that form says less then)."""
+    factor = resolved if speaker.entity_id or unresolved is None else unresolved
+    speaker.confidence = round(speaker.confidence * factor, 3)
+    return _row(article_id, ctx.text, a, b, "indirect", speaker, sha(article_id, "i", a, n=16))
 
 
 def _row(article_id: str, text: str, a: int, b: int, kind: str, sp: Speaker | None, uid: str) -> dict:
