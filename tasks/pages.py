@@ -11,6 +11,7 @@ child process that bounds each page's time, ``newsloom.isolation``) starts in a 
 """
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
 from urllib.parse import urlsplit
@@ -127,15 +128,23 @@ _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
 
 
+def _fragment_text(fragment: str) -> str:
+    """The text of a piece of markup: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(htmllib.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def _json_string(raw: str) -> str | None:
+    """A string as a JSON-LD block wrote it ("\u00e9", "\\\""), decoded; None when it does not decode."""
+    try:
+        return json.loads(f'"{raw}"')
+    except json.JSONDecodeError:
+        return None
+
+
 def first_h1(html: str) -> str | None:
     """The text of the page's first <h1>, if any (a cheap look, not a parse)."""
     m = _H1.search(html[:2_000_000])
-    if not m:
-        return None
-    import html as htmllib
-
-    text = " ".join(htmllib.unescape(_TAG.sub(" ", m.group(1))).split())
-    return text or None
+    return (_fragment_text(m.group(1)) or None) if m else None
 
 
 _TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
@@ -150,17 +159,12 @@ def agreed_headline(html: str, h1: str | None, site: str | None, url: str | None
     page itself says the same thing three times, that is its headline."""
     if not h1:
         return None
-    import html as htmllib
-
     head = html[:2_000_000]
     t, ld = _TITLE_TAG.search(head), _LD_HEADLINE.search(head)
-    if not t or not ld:
+    if not t or not ld or (headline := _json_string(ld.group(1))) is None:
         return None
-    try:
-        headline = htmllib.unescape(json.loads(f'"{ld.group(1)}"'))
-    except json.JSONDecodeError:
-        return None
-    tag = strip_site_suffix(" ".join(htmllib.unescape(_TAG.sub(" ", t.group(1))).split()), site, url)
+    headline = htmllib.unescape(headline)
+    tag = strip_site_suffix(_fragment_text(t.group(1)), site, url)
     key = _squash(h1)
     if key and _squash(headline) == key and _squash(tag or "") == key:
         return h1
@@ -215,11 +219,7 @@ def ld_author(html: str) -> str | None:
     m = _LD_AUTHOR.search(html[:400_000])
     if not m:
         return None
-    try:
-        name = json.loads(f'"{m.group(1)}"')
-    except json.JSONDecodeError:
-        name = m.group(1)
-    name = " ".join(name.split())
+    name = " ".join((_json_string(m.group(1)) or m.group(1)).split())
     return name if name and not name.startswith(("http://", "https://")) else None
 
 
