@@ -759,23 +759,27 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
 
 
 def _reported_tokens(head) -> list:
-    """The tokens of the clause under ``head``, up to where the next attribution begins.  The parser hangs
-    the speaker's next verb on the clause ("said the move was made by Bratton and said, “Who ...”": the
-    clause ends before "and said"), and a participle of speech after a comma is the next attribution
-    ("insisted that he has “expanded the party,” claiming that he is responsible ...")."""
-    toks = [t for t in head.subtree if not t.is_space]
+    """The tokens of the clause under ``head``, up to where the next attribution begins."""
+    return _until_next_attribution([t for t in head.subtree if not t.is_space], head.i)
+
+
+def _until_next_attribution(toks: list, after: int) -> list:
+    """``toks`` cut where the next attribution begins, past token ``after``.  The parser hangs the
+    speaker's next verb on the clause ("said the move was made by Bratton and said, “Who ...”": the
+    clause ends before "and said"), a participle of speech after a comma is the next attribution
+    ("insisted that he has “expanded the party,” claiming that he is responsible ..."), and so is a
+    relative clause with a speaker of its own (", which he declared “a total disaster”")."""
     for k, t in enumerate(toks):
-        if t.i > head.i and t.lemma_.lower() in CUES and t.pos_ == "VERB" and (
+        if t.i > after and t.lemma_.lower() in CUES and t.pos_ == "VERB" and (
                 t.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
                 or t.tag_ == "VBG" and t.dep_ == "advcl" and _after_comma(toks, k)):
             while k > 0 and (toks[k - 1].dep_ == "cc" or toks[k - 1].is_punct):
                 k -= 1
             return toks[:k]
-        # a relative clause with a speaker of its own: "..., which he declared “a total disaster”"
-        if t.i > head.i and t.dep_ == "relcl" and t.lemma_.lower() in CUES | ATTITUDE_CUES and any(
+        if t.i > after and t.dep_ == "relcl" and t.lemma_.lower() in CUES | ATTITUDE_CUES and any(
                 c.dep_ == "nsubj" and c.lower_ not in ("who", "which", "that") for c in t.children):
             first = min(x.i for x in t.subtree)
-            k = next(j for j, x in enumerate(toks) if x.i == first)
+            k = next((j for j, x in enumerate(toks) if x.i == first), 0)
             if k > 0 and toks[k - 1].text == ",":  # set off by a comma: not part of what is reported
                 return toks[:k - 1]
     return toks
@@ -892,10 +896,8 @@ def _attitudes(ctx: Context, article_id: str):
             continue
         toks = [t for c in right for t in c.subtree]
         toks = [t for t in ctx.doc[min(t.i for t in toks):max(t.i for t in toks) + 1]]
-        for k, t in enumerate(toks):  # "mocked Trump for calling himself the “king of debt,” noting that ..."
-            if t.tag_ == "VBG" and t.lemma_.lower() in CUES and t.dep_ == "advcl" and _after_comma(toks, k):
-                toks = toks[:k]
-                break
+        # "mocked Trump for calling himself the “king of debt,” noting that ..."
+        toks = _until_next_attribution(toks, tok.i)
         if len(toks) < 4 or not any(t.pos_ in ("VERB", "AUX") or t.text in MARKS for t in toks):
             continue  # "the union rejected the offer": an act, not words said about something
         span = _clause_span(ctx, toks)
