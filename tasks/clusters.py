@@ -245,6 +245,7 @@ def assign_clusters(q: Quotes, max_postings: int | None = MAX_POSTINGS) -> list[
                           & (speaker[a] == speaker[b]))
             good = (score >= MIN_OVERLAP) & (~either_short | same_short)
             a, b, score = a[good], b[good], score[good]
+        if len(a):  # the filters above can leave no pair at all (every candidate short or below the overlap)
             # one candidate per (quote, cluster): its best score.  A quote of this chunk has no cluster yet,
             # so it stands for itself (-1 - b) until the walk below reaches it.
             c = np.where(b < chunk[0], cluster[b], -1 - b)

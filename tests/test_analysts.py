@@ -179,3 +179,11 @@ def test_sql_command_formats(sample_run, tmp_path):
     bad = newsloom("sql", "SELECT * FROM no_such_table", "--out", str(out))
     assert bad.returncode == 1 and "no_such_table" in bad.stderr
     assert newsloom("sql", "SELECT 1", "--out", str(tmp_path / "nothing")).returncode == 2
+
+
+def test_a_short_line_said_twice_once_with_no_speaker_does_not_crash():
+    """Every candidate pair of a chunk can be filtered out (a short quote joins only the same known speaker);
+    clustering then has no pair to walk and each quote founds its own cluster (a crash on real newswire)."""
+    rows = cluster_quotes([{"quote_id": "q0", "text": "No comment.", "speaker_entity_id": None},
+                           {"quote_id": "q1", "text": "No comment.", "speaker_entity_id": "valen"}])
+    assert [r["quote_cluster_id"] for r in rows] == ["q0", "q1"]
