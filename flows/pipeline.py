@@ -1,31 +1,48 @@
-"""The news-pipeline flow: fetch -> clean -> deduplicate -> entity-extract -> aggregate.
+"""The news-pipeline flow: the list of stages, run in order over one output root.
 
-Tasks pass paths of staged Parquet parts, never DataFrames.  The run holds the output root's
-lock from start to end, commits its fact tables in one step after extraction, then recomputes
-the aggregates and records itself in ``runs.parquet``.
+    fetch -> clean -> deduplicate -> entity-extract -> resolve-surnames -> cluster-quotes -> (commit) -> aggregate
+
+Every stage is a ``newsloom.stage.Stage`` (see docs/architecture.md).  A stage's run phase runs in the flow
+process; its part phase runs as one generic task per staged part, submitted to the run's task runner: a
+Dask cluster (a LocalCluster of ``workers`` processes, by default one per core, or the cluster at
+``dask_address``), or, with ``workers=1``, one thread of the flow's own process.  Serial and parallel runs
+run the same tasks.  Tasks pass table names and part keys, never DataFrames.
+
+The run holds the output root's lock from start to end, commits its fact tables in one step after the
+last staging stage, then recomputes the aggregates and records itself in ``runs.parquet``.
 """
 from __future__ import annotations
 
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pyarrow.compute as pc
-from prefect import flow
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, Config, make_config
+from newsloom.stage import Stage, merge_counts, run_part, run_whole
 from newsloom.storage import Store, new_run_id
-from newsloom.util import get_logger, merge_part_results
-from tasks.aggregate import aggregate, write_runs
-from tasks.clean import clean, clean_part_task
-from tasks.clusters import cluster_quotes_task
-from tasks.dedup import deduplicate
-from tasks.extraction import extract, extract_part_task, resolve_surnames_task
-from tasks.fetch import fetch
+from newsloom.util import get_logger
+from tasks.aggregate import STAGE as AGGREGATE
+from tasks.aggregate import write_runs
+from tasks.clean import STAGE as CLEAN
+from tasks.clusters import STAGE as CLUSTER_QUOTES
+from tasks.dedup import STAGE as DEDUPLICATE
+from tasks.extract import STAGE as EXTRACT
+from tasks.fetch import STAGE as FETCH
+from tasks.surnames import STAGE as RESOLVE_SURNAMES
 
-PART_TASKS = {"clean": clean_part_task, "entity-extract": extract_part_task}
+# The stages before the commit, in order; aggregate runs after it, over everything committed.
+STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_SURNAMES, CLUSTER_QUOTES]
+
+
+@task(name="run-stage-part")
+def run_stage_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
+    """The one task of every stage: its part phase over the staged part ``key``."""
+    return run_part(stage, config, run_id, key)
 
 
 def prefect_api_url() -> str | None:
@@ -41,15 +58,22 @@ def prefect_api_url() -> str | None:
 
 
 class Cluster:
-    """The run's Dask cluster: the one at ``dask_address``, or a LocalCluster of ``workers``
-    single-threaded processes, started on first use and shared by every parallel stage of the run
-    (so worker processes import the code and load the model once per run, not once per stage).
+    """The run's task runner: a one-thread runner for a serial run; else a DaskTaskRunner on the cluster at
+    ``dask_address`` or on a LocalCluster of ``n_workers`` single-threaded processes, started on first use
+    and shared by every stage of the run (so worker processes import the code and load the model once).
 
     Local workers talk to the run's own Prefect API: without this, each worker process of an
     ephemeral-mode run starts a temporary Prefect server of its own (about 12 s of CPU each)."""
 
     def __init__(self, config: Config):
         self.config, self._local = config, None
+
+    def runner(self):
+        if self.config.serial:
+            return ThreadPoolTaskRunner(max_workers=1)
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=self.address())
 
     def address(self) -> str:
         if self.config.dask_address:
@@ -58,14 +82,12 @@ class Cluster:
             from distributed import LocalCluster
 
             env = {"PREFECT_API_URL": url} if (url := prefect_api_url()) else {}
-            self._local = LocalCluster(n_workers=self.config.workers, threads_per_worker=1, processes=True,
+            self._local = LocalCluster(n_workers=self.config.n_workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None, env=env)
         return self._local.scheduler_address
 
     def threads(self) -> int:
-        """Worker threads of the cluster: what the batches are sized to keep busy."""
-        if not self.config.dask_address:
-            return self.config.workers or 1
+        """Worker threads of the cluster at ``dask_address``: what the parts are sized to keep busy."""
         from distributed import Client
 
         with Client(self.config.dask_address, timeout=60) as client:
@@ -77,20 +99,31 @@ class Cluster:
             self._local = None
 
 
-@flow(name="news-pipeline-parts")
-def parallel_stage(stage: str, config: Config, run_id: str, parts: list[str]) -> dict:
-    """Run one stage's parts as concurrent tasks (on the Dask runner given with with_options)."""
-    futures = [PART_TASKS[stage].submit(config, run_id, p) for p in parts]
-    return merge_part_results(stage, [f.result() for f in futures])
+def run_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
+    """One stage over the run: its run phase here, then its parts on the task runner of the calling flow.
+    A stage whose parts table has no staged part has nothing to do and is skipped (None)."""
+    store = Store.of(config)
+    keys = store.staged_keys(run_id, stage.parts_of) if stage.part is not None else []
+    if stage.part is not None and not keys:
+        return None
+    results = [run_whole(stage, config, run_id)] if stage.run is not None else []
+    futures = [run_stage_part.submit(stage, config, run_id, k) for k in keys]
+    results += [f.result() for f in futures]
+    return merge_counts(stage.name, results)
 
 
-def run_stage(stage: str, config: Config, run_id: str, parts: list[str], cluster: Cluster) -> dict:
-    if config.parallel and parts:
-        from prefect_dask import DaskTaskRunner
-
-        runner = DaskTaskRunner(address=cluster.address())
-        return parallel_stage.with_options(task_runner=runner)(stage, config, run_id, parts)
-    return {"clean": clean, "entity-extract": extract}[stage](config, run_id, parts)
+@flow(name="news-pipeline-stages")
+def run_stages(config: Config, run_id: str) -> tuple[dict, dict]:
+    """Every stage of STAGES in order, on the task runner given with with_options: (counts by stage,
+    seconds by stage)."""
+    counts, seconds = {}, {}
+    for stage in STAGES:
+        t0 = time.perf_counter()
+        result = run_stage(stage, config, run_id)
+        seconds[stage.name] = round(time.perf_counter() - t0, 3)
+        if result is not None:
+            counts[stage.name] = result
+    return counts, seconds
 
 
 def _rejects_by_reason(store: Store, run_id: str) -> dict[str, int]:
@@ -127,44 +160,33 @@ def news_pipeline(
     store.acquire(run_id)
     cluster = Cluster(config)
     try:
-        if config.dask_address and not config.workers:  # size the batches for the cluster as it is now
+        if config.dask_address and not config.workers:  # size the parts for the cluster as it is now
             config = config.model_copy(update={"workers": cluster.threads()})
             log.info(f"Dask cluster at {config.dask_address}: {config.workers} worker threads")
         for action in store.recover():
             log.warning(action)
-        timings: dict[str, float] = {}
-
-        def timed(name, fn, *args):
-            t0 = time.perf_counter()
-            result = fn(*args)
-            timings[name] = round(time.perf_counter() - t0, 3)
-            return result
-
-        fetched = timed("fetch", fetch, config, run_id)
-        cleaned = timed("clean", run_stage, "clean", config, run_id, fetched["parts"], cluster)
-        deduped = timed("deduplicate", deduplicate, config, run_id, cleaned["parts"])
-        extracted = timed("entity-extract", run_stage, "entity-extract", config, run_id, deduped["parts"], cluster)
-        cluster.close()  # the workers' memory goes back before the single-process steps
-        if extracted["counts"]["rows_out"]:
-            timed("resolve-surnames", resolve_surnames_task, config, run_id)
-        if extracted["counts"].get("quotes"):
-            timed("cluster-quotes", cluster_quotes_task, config, run_id)
-        xc = extracted["counts"]
-        n_rejects = sum(sum(r["counts"]["rejects"].values()) for r in (fetched, cleaned, extracted))
+        counts, timings = run_stages.with_options(task_runner=cluster.runner())(config, run_id)
+        cluster.close()  # the workers' memory goes back before the commit and the aggregates
+        empty = {"rows_in": 0, "rows_out": 0, "rejects": {}}
+        fetched, deduped = counts.get("fetch", empty), counts.get("deduplicate", empty)
+        extracted = counts.get("entity-extract", empty)
         summary = {
             "started_at": started.isoformat(), "finished_at": None, "status": "committed",
             "sources": list(config.sources),
-            "n_documents": fetched["counts"]["rows_out"], "n_articles": deduped["counts"]["rows_out"],
-            "n_duplicates": deduped["counts"].get("duplicates", 0),
-            "n_mentions": xc.get("mentions", 0), "n_quotes": xc.get("quotes", 0), "n_rejects": n_rejects,
-            "already_seen": fetched["counts"].get("already_seen", 0),
-            "fetch": {k: v for k, v in fetched["counts"].items() if k not in ("stage", "rejects")},
+            "n_documents": fetched["rows_out"], "n_articles": deduped["rows_out"],
+            "n_duplicates": deduped.get("duplicates", 0),
+            "n_mentions": extracted["rows_out"], "n_quotes": extracted.get("quotes", 0),
+            "n_rejects": sum(sum(c["rejects"].values()) for c in counts.values()),
+            "already_seen": fetched.get("already_seen", 0),
+            "fetch": {k: v for k, v in fetched.items() if k not in ("stage", "rejects")},
             "stage_seconds": timings,
         }
         t0 = time.perf_counter()
         store.commit(run_id, summary)
         timings["commit"] = round(time.perf_counter() - t0, 3)
-        timed("aggregate", aggregate, config, run_id)
+        t0 = time.perf_counter()
+        run_stage(AGGREGATE, config, run_id)
+        timings["aggregate"] = round(time.perf_counter() - t0, 3)
         summary.update(finished_at=datetime.now(timezone.utc).isoformat(), status="completed", stage_seconds=timings)
         store.update_manifest(run_id, **summary)
         write_runs(store)
@@ -187,8 +209,6 @@ def news_pipeline(
 
 def table_rows(store: Store) -> dict[str, int]:
     """Rows in every table of the output root (fact tables in total, aggregates as written)."""
-    import pyarrow.parquet as pq
-
     rows = {}
     for name in ("documents", "articles", "mentions", "quotes", "rejects"):
         rows[name] = sum(store.num_rows(p) for p in store.committed_parts(name))
@@ -199,7 +219,6 @@ def table_rows(store: Store) -> dict[str, int]:
 
 def _publish_artifacts(store: Store, summary: dict) -> None:
     """A table artifact with the run's counts and a markdown artifact with top entities and speakers."""
-    import pyarrow.parquet as pq
 
     try:
         table = [{"what": f"rows in {k}", "value": v} for k, v in summary["table_rows"].items()]

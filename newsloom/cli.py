@@ -98,7 +98,6 @@ def sql(
 ) -> None:
     """Run a DuckDB query with one view per table (documents, articles, mentions, quotes, rejects,
     entities, entity_daily, cooccurrence, speakers, quote_clusters, speaker_mentions, runs, article_dates)."""
-    from pathlib import Path
 
     import duckdb
 

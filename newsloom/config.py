@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -68,8 +69,8 @@ class Config(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["en"])
     # extra alias table (CSV: alias,name,label) added to the shipped one
     aliases_file: str | None = None
-    # scale-out: clean and entity-extract run their parts on Dask, a LocalCluster of `workers`
-    # processes or the existing cluster at `dask_address` (tcp://host:port)
+    # the stages' parts run on Dask: a LocalCluster of `workers` processes (default: every core) or the
+    # existing cluster at `dask_address` (tcp://host:port); workers=1 runs them in the flow's own process
     workers: int | None = Field(None, ge=1, le=256)
     dask_address: str | None = None
     # object-store roots (s3://...): the endpoint of an S3-compatible store; credentials come from
@@ -91,8 +92,15 @@ class Config(BaseModel):
     max_urls_per_source: int = Field(50_000, ge=1)  # article URLs taken from one feed or sitemap
 
     @property
-    def parallel(self) -> bool:
-        return bool(self.workers or self.dask_address)
+    def n_workers(self) -> int:
+        """Worker processes (or, on a Dask cluster, worker threads) that run the stages' parts: ``workers``,
+        else every core of this machine."""
+        return self.workers or os.cpu_count() or 1
+
+    @property
+    def serial(self) -> bool:
+        """One worker and no cluster: the parts run one after the other in the flow's own process."""
+        return not self.dask_address and self.n_workers == 1
 
     @field_validator("sources")
     @classmethod

@@ -9,7 +9,7 @@ Why not multiprocessing (or pebble, built on it): Dask worker processes are daem
 daemonic process may not start multiprocessing children.  ``subprocess`` has no such rule, so this
 works the same in a laptop run, a Prefect worker and a Dask worker.
 
-The child imports only the target's module (``tasks.pages`` imports neither Prefect nor pandas,
+The child imports only the target's module (``tasks.clean.pages`` imports neither Prefect nor pandas,
 about 0.3 s and 50 MB), announces itself ready, then serves calls until its stdin closes; so it also
 ends when the parent dies.  Arguments, results and exceptions travel pickled, each message with an
 8-byte length in front.  Each thread has its own child (``for_thread``), kept for the life of the
@@ -67,7 +67,7 @@ def _read(stream):
 
 
 class Isolated:
-    """``Isolated("tasks.pages:clean_html_page", timeout=30)(html, url)`` runs the function in a child
+    """``Isolated("tasks.clean.pages:clean_html_page", timeout=30)(html, url)`` runs the function in a child
     process and returns its result or raises its exception (pickled back as it was); a call longer
     than ``timeout`` seconds raises ``CallTimedOut``, a child that dies ``WorkerDied``."""
 

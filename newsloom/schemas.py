@@ -133,6 +133,41 @@ FEEDS = _schema(
     _f("run_id", pa.string(), "the run that wrote the row", False),
 )
 
+# ---- scratch tables: between the stages of one run, under _staging/<run_id>/, never committed ----------
+# The clean stage's articles, before the deduplicate stage decides dup_of.
+CLEAN = _schema("_clean", *ARTICLES)
+
+MINHASH = _schema(
+    "_minhash",
+    _f("article_id", pa.string(), "the article", False),
+    _f("source", pa.string(), "as in articles: the last tie-break of which copy is the original", False),
+    _f("published_at", TS, "publication time: earlier copies are originals"),
+    _f("text_hash", pa.string(), "exact-duplicate key", False),
+    _f("signature", pa.binary(), "MinHash hash values, as in _signatures", False),
+    _f("run_id", pa.string(), "the run that wrote the row", False),
+)
+
+DUPS = _schema(
+    "_dups",
+    _f("article_id", pa.string(), "an article of this run", False),
+    _f("dup_of", pa.string(), "the earlier original it duplicates; null for an original"),
+    _f("dup_similarity", pa.float32(), "estimated Jaccard similarity to dup_of"),
+    _f("known", pa.bool_(), "already in articles from an earlier run: not written again", False),
+)
+
+PERSONS = _schema(
+    "_persons",
+    _f("surname", pa.string(), "folded surname (tasks.extract.entities.surname)", False),
+    _f("entity_id", pa.string(), "a person known by a full name with that surname", False),
+    _f("name", pa.string(), "that person's full name", False),
+)
+
+CLUSTERS = _schema(
+    "_clusters",
+    _f("quote_id", pa.string(), "a quote of this run", False),
+    _f("quote_cluster_id", pa.string(), "the cluster it joins", False),
+)
+
 ENTITIES = _schema(
     "entities",
     _f("entity_id", pa.string(), "entity id", False),
@@ -234,6 +269,17 @@ AGGREGATES: dict[str, pa.Schema] = {
 }
 
 
+SCRATCH_TABLES: dict[str, pa.Schema] = {
+    "_clean": CLEAN,
+    "_minhash": MINHASH,
+    "_dups": DUPS,
+    "_persons": PERSONS,
+    "_clusters": CLUSTERS,
+}
+
+ALL_TABLES: dict[str, pa.Schema] = {**FACT_TABLES, **SCRATCH_TABLES, **AGGREGATES}
+
+
 class SchemaError(ValueError):
     """A table does not fit its declared schema."""
 
@@ -267,13 +313,14 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def empty(schema: pa.Schema) -> pa.Table:
-    return schema.empty_table()
-
-
 def from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    """Build a conforming table from a list of dicts (missing keys are null)."""
+    """Build a conforming table from a list of dicts (missing keys are null; a key that is not a column of
+    the schema raises SchemaError, so a misspelled column never becomes a silent null)."""
     if not rows:
         return schema.empty_table()
+    names = set(schema.names)
+    unknown = {k for r in rows for k in r if k not in names}
+    if unknown:
+        raise SchemaError(f"{schema.metadata[b'newsloom.table'].decode()}: keys not in the schema: {sorted(unknown)}")
     cols = {f.name: [r.get(f.name) for r in rows] for f in schema}
     return conform(pa.table({f.name: pa.array(cols[f.name], type=f.type) for f in schema}), schema)

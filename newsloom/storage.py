@@ -56,7 +56,6 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from newsloom import schemas
-from newsloom.util import checkpoint
 
 
 class LockedError(RuntimeError):
@@ -319,25 +318,53 @@ class Store:
         return text or "unknown"
 
     # ---- fact tables -------------------------------------------------------------------------
-    def stage_part(self, run_id: str, table_name: str, table: pa.Table, part: str) -> str | None:
-        """Conform ``table`` to its schema and write it as a staged part of this run.
+    def _staged_path(self, run_id: str, table_name: str, key: str) -> str:
+        return self._join("_staging", run_id, table_name, f"part-{run_id}-{key}.parquet")
 
-        Returns the path, or None for an empty table (no empty files are written).
-        """
-        table = schemas.conform(table, schemas.FACT_TABLES[table_name])
+    def stage_part(self, run_id: str, table_name: str, table: pa.Table, key: str) -> str | None:
+        """Conform ``table`` to its declared schema and stage it as part ``key`` of this run (replacing a part
+        of the same key).  Fact tables are committed with the run; scratch tables (``_clean``, ...) go with
+        the staging.  Returns the path, or None for an empty table (no empty files are written)."""
+        schema = schemas.FACT_TABLES.get(table_name) or schemas.SCRATCH_TABLES[table_name]
+        table = schemas.conform(table, schema)
+        path = self._staged_path(run_id, table_name, key)
         if table.num_rows == 0:
+            self._remove(path)  # a part that a later stage emptied
             return None
-        return self.write_parquet(table, self._join("_staging", run_id, table_name, f"part-{run_id}-{part}.parquet"))
-
-    def stage_scratch(self, run_id: str, folder: str, table: pa.Table, name: str) -> str:
-        """Write an intermediate table of this run (never committed; goes with the staging)."""
-        return self.write_parquet(table, self._join("_staging", run_id, folder, f"{name}.parquet"))
+        return self.write_parquet(table, path)
 
     def staged_parts(self, run_id: str, table_name: str) -> list[str]:
         return self._list(self._join("_staging", run_id, table_name), "part-*.parquet")
 
+    def staged_keys(self, run_id: str, table_name: str) -> list[str]:
+        """The keys of this run's staged parts of a table, in order."""
+        prefix = f"part-{run_id}-"
+        return [posixpath.basename(self._strip(p))[len(prefix):-len(".parquet")]
+                for p in self.staged_parts(run_id, table_name)]
+
+    def read_staged(self, run_id: str, table_name: str, key: str | None = None,
+                    columns: list[str] | None = None) -> pa.Table:
+        """Part ``key`` of this run's staged table (every part, concatenated, for None); an empty table of
+        the declared schema where there is none."""
+        schema = schemas.FACT_TABLES.get(table_name) or schemas.SCRATCH_TABLES[table_name]
+        if key is not None:
+            path = self._staged_path(run_id, table_name, key)
+            paths = [self._show(path)] if self.fs.exists(path) else []
+        else:
+            paths = self.staged_parts(run_id, table_name)
+        if not paths:
+            empty = schema.empty_table()
+            return empty if columns is None else empty.select(columns)
+        return self.dataset(paths, schema).to_table(columns=columns)
+
     def committed_parts(self, table_name: str) -> list[str]:
         return self._list(self._join(table_name), "part-*.parquet")
+
+    def committed_dataset(self, table_name: str):
+        """Every committed row of a fact table as a lazy Arrow dataset (an empty table where there is none)."""
+        schema = schemas.FACT_TABLES[table_name]
+        parts = self.committed_parts(table_name)
+        return self.dataset(parts, schema) if parts else schema.empty_table()
 
     def read_table(self, table_name: str, columns: list[str] | None = None) -> pa.Table:
         """All committed rows of a fact table (only the given columns, if named)."""
@@ -366,12 +393,10 @@ class Store:
             os.replace(src, dst)
 
     def _roll_forward(self, run_id: str, intent: dict) -> dict:
-        for i, rel in enumerate(intent["files"]):
+        for rel in intent["files"]:
             src, dst = self._join("_staging", run_id, *rel.split("/")), self._join(*rel.split("/"))
             if self.fs.exists(src):
                 self._move(src, dst)
-            if i == 1:
-                checkpoint("commit")
             elif not self.fs.exists(dst):
                 raise RuntimeError(f"commit of run {run_id}: part {rel} is neither staged nor committed")
         manifest = {"run_id": run_id, "files": intent["files"], "summary": intent["summary"]}

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from prefect import task
 
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.storage import Store
-from newsloom.util import checkpoint, log_counts
+from newsloom.stage import Stage
 
 QUERIES = {
     "entities": """
@@ -130,16 +128,14 @@ QUERIES = {
 }
 
 
-def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with a view per fact table (over committed parts) and ``article_dates``;
-    with ``aggregates``, a view per aggregate file too (what ``newsloom sql`` queries)."""
+def connect_tables(tables: dict) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a view per given fact table (an Arrow dataset or table, by table name) and
+    ``article_dates``."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    for name, schema in schemas.FACT_TABLES.items():
-        parts = store.committed_parts(name)
+    for name, data in tables.items():
         view = name.lstrip("_")
-        # an Arrow dataset on the Store's filesystem: the same for local and object-store roots
-        con.register(f"{view}_data", store.dataset(parts, schema) if parts else schema.empty_table())
+        con.register(f"{view}_data", data)
         con.execute(f"CREATE VIEW {view} AS SELECT * FROM {view}_data")
     con.execute("""
         CREATE VIEW article_dates AS
@@ -147,6 +143,14 @@ def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection
         FROM articles a LEFT JOIN (SELECT DISTINCT doc_id, fetched_at FROM documents) d USING (doc_id)
         WHERE a.dup_of IS NULL
     """)
+    return con
+
+
+def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection:
+    """``connect_tables`` over every committed fact table of ``store`` (Arrow datasets on the store's
+    filesystem: the same for local and object-store roots); with ``aggregates``, a view per aggregate
+    file too (what ``newsloom sql`` queries)."""
+    con = connect_tables({name: store.committed_dataset(name) for name in schemas.FACT_TABLES})
     if aggregates:
         for name, schema in schemas.AGGREGATES.items():
             path = store.aggregate_path(name)
@@ -163,13 +167,11 @@ def query_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     return fetch()
 
 
-def compute_aggregates(store: Store) -> dict[str, pa.Table]:
-    con = connect(store)
+def compute_aggregates(tables: dict) -> dict[str, pa.Table]:
+    """Every aggregate but ``runs``, from the committed fact tables (Arrow datasets or tables by name)."""
+    con = connect_tables(tables)
     try:
-        out = {}
-        for name, sql in QUERIES.items():
-            out[name] = schemas.conform(query_arrow(con, sql), schemas.AGGREGATES[name])
-        return out
+        return {name: schemas.conform(query_arrow(con, sql), schemas.AGGREGATES[name]) for name, sql in QUERIES.items()}
     finally:
         con.close()
 
@@ -191,17 +193,16 @@ def runs_table(store: Store) -> pa.Table:
     return schemas.from_rows(rows, schemas.RUNS)
 
 
-@task(name="aggregate")
-def aggregate(config: Config, run_id: str) -> dict:
-    store = Store.of(config)
-    tables = compute_aggregates(store)
-    for i, (name, table) in enumerate(tables.items()):
-        store.replace_aggregate(name, table)
-        if i == 1:
-            checkpoint("aggregate")
-    counts = log_counts("aggregate", 0, sum(t.num_rows for t in tables.values()),
-                        **{name: t.num_rows for name, t in tables.items()})
-    return {"counts": counts}
+def _run(inputs: dict, config: Config, run_id: str) -> dict[str, pa.Table]:
+    return compute_aggregates({ref.removeprefix("dataset:"): data for ref, data in inputs.items()})
+
+
+STAGE = Stage(
+    name="aggregate",
+    run_reads={f"dataset:{name}": None for name in schemas.FACT_TABLES},
+    writes=tuple(QUERIES),
+    run=_run,
+)
 
 
 def write_runs(store: Store) -> pa.Table:

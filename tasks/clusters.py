@@ -1,8 +1,8 @@
-"""Quote clusters: one statement reported by many outlets, or shortened, gets one ``quote_cluster_id``.
+"""cluster-quotes: one statement reported by many outlets, or shortened, gets one ``quote_cluster_id``.
 
-Reads ``quotes``: quote_id, text, speaker_entity_id of this run's staged parts, and quote_cluster_id,
-text, speaker_entity_id of the committed quotes of earlier runs.
-Adds ``quotes.quote_cluster_id`` to this run's staged parts.
+Run phase: reads quote_id, text and speaker_entity_id of this run's ``quotes``, and quote_cluster_id, text
+and speaker_entity_id of the committed quotes of earlier runs; writes ``_clusters`` (quote_id ->
+quote_cluster_id).  Part phase: reads a ``quotes`` part and ``_clusters``; sets ``quote_cluster_id``.
 
 A quote joins a cluster when its speaker does not contradict the cluster's (the same entity_id,
 or one of them unknown) and their word 3-shingles overlap: |A ∩ B| / min(|A|, |B|) ≥ 0.8, so a
@@ -13,19 +13,16 @@ clusters of earlier runs keep their ids and new quotes join them.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from prefect import task
 from scipy import sparse
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.storage import Store
-from newsloom.util import get_logger
+from newsloom.stage import Stage
 
 MIN_OVERLAP = 0.8
 SHINGLE = 3
@@ -278,61 +275,53 @@ def assign_clusters(q: Quotes, max_postings: int | None = MAX_POSTINGS) -> list[
     return [c if c is not None else labels[cluster[i]] for i, c in enumerate(q.cluster)]
 
 
-def cluster_quotes(new: list[dict], earlier: list[dict] | None = None,
-                   max_postings: int | None = MAX_POSTINGS) -> list[dict]:
-    """Give every quote in ``new`` a quote_cluster_id (in place; also returned).  ``earlier`` are
-    committed quotes with their quote_cluster_id; ``new`` are taken in quote_id order."""
+def assign_quote_clusters(new: pa.Table, earlier: pa.Table, max_postings: int | None = MAX_POSTINGS) -> pa.Table:
+    """``_clusters`` for the quotes of ``new`` (quote_id, text, speaker_entity_id), taken in quote_id order
+    over the whole run (so the result does not depend on how the run was split into parts), against the
+    committed quotes ``earlier`` (quote_cluster_id, text, speaker_entity_id; rows without a cluster are
+    skipped).  Only shingle hashes are held while clustering, not the texts."""
     q = Quotes()
-    old = [e for e in earlier or [] if e.get("quote_cluster_id")]
-    q.add((e["text"] for e in old), (e.get("speaker_entity_id") for e in old), (None for _ in old),
-          (e["quote_cluster_id"] for e in old))
-    ordered = sorted(new, key=lambda x: x["quote_id"])
-    q.add((x["text"] for x in ordered), (x.get("speaker_entity_id") for x in ordered),
-          (x["quote_id"] for x in ordered), (None for _ in ordered))
-    for x, cl in zip(ordered, assign_clusters(q, max_postings)[len(old):]):
-        x["quote_cluster_id"] = cl
-    return new
+    earlier = earlier.filter(pc.is_valid(earlier.column("quote_cluster_id")))
+    q.add(earlier.column("text").to_pylist(), earlier.column("speaker_entity_id").to_pylist(),
+          [None] * earlier.num_rows, earlier.column("quote_cluster_id").to_pylist())
+    new = new.take(pc.sort_indices(new, sort_keys=[("quote_id", "ascending")]))
+    q.add(new.column("text").to_pylist(), new.column("speaker_entity_id").to_pylist(),
+          new.column("quote_id").to_pylist(), [None] * new.num_rows)
+    clusters = assign_clusters(q, max_postings)[earlier.num_rows:]
+    return schemas.conform(pa.table({"quote_id": new.column("quote_id"),
+                                     "quote_cluster_id": pa.array(clusters, pa.string())}), schemas.CLUSTERS)
 
 
-def cluster_run_quotes(store: Store, run_id: str) -> tuple[int, int]:
-    """Cluster this run's staged quotes against every committed quote; rewrite the staged parts.
-
-    Texts are read a batch (or part) at a time and only their shingle hashes are kept, with ids, speaker
-    codes and clusters (new quotes are taken in quote_id order over the whole run, so the result does not depend on
-    how the run was split into parts); each part is then rewritten on its own.
-    Returns (quotes clustered, quotes that joined a cluster with another member)."""
-    q = Quotes()
-    committed = store.committed_parts("quotes")
-    if committed:
-        data = store.dataset(committed, schemas.FACT_TABLES["quotes"])
-        for batch in data.to_batches(columns=["quote_cluster_id", "text", "speaker_entity_id"],
-                                     filter=pc.field("quote_cluster_id").is_valid()):
-            q.add(batch.column("text").to_pylist(), batch.column("speaker_entity_id").to_pylist(),
-                  [None] * batch.num_rows, batch.column("quote_cluster_id").to_pylist())
-    n_old = len(q)
-    parts = store.staged_parts(run_id, "quotes")
-    for path in parts:
-        t = store.read_parquet(path, columns=["quote_id", "text", "speaker_entity_id"])
-        q.add(t.column("text").to_pylist(), t.column("speaker_entity_id").to_pylist(),
-              t.column("quote_id").to_pylist(), [None] * t.num_rows)
-    q.reorder(n_old, np.argsort(np.asarray(q.ids[n_old:], dtype=object), kind="stable"))
-    keys = q.ids[n_old:]
-    clusters = assign_clusters(q)
-    cluster_of = dict(zip(keys, clusters[n_old:]))
-    sizes: dict[str, int] = {}
-    for cl in clusters:
-        sizes[cl] = sizes.get(cl, 0) + 1
-    del q, clusters
-    for path in parts:
-        t = store.read_parquet(path)
-        ids = pa.array([cluster_of[x] for x in t.column("quote_id").to_pylist()], pa.string())
-        t = t.set_column(t.schema.get_field_index("quote_cluster_id"), "quote_cluster_id", ids)
-        store.stage_part(run_id, "quotes", t, Path(path).stem.split(f"{run_id}-")[1])
-    return len(keys), sum(sizes[cluster_of[k]] > 1 for k in keys)
+def set_quote_clusters(quotes: pa.Table, clusters: pa.Table) -> pa.Table:
+    """The part phase: ``quotes`` with the quote_cluster_id that ``clusters`` gives each."""
+    cluster_of = dict(zip(clusters.column("quote_id").to_pylist(), clusters.column("quote_cluster_id").to_pylist()))
+    ids = pa.array([cluster_of[x] for x in quotes.column("quote_id").to_pylist()], pa.string())
+    return quotes.set_column(quotes.schema.get_field_index("quote_cluster_id"), "quote_cluster_id", ids)
 
 
-@task(name="cluster-quotes")
-def cluster_quotes_task(config: Config, run_id: str) -> dict:
-    n, joined = cluster_run_quotes(Store.of(config), run_id)
-    get_logger().info(f"cluster-quotes: {n} quotes in, {n} out; {joined} share a cluster with another quote")
-    return {"quotes": n, "clustered": joined}
+def _run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
+    return {"_clusters": assign_quote_clusters(inputs["quotes"], inputs["committed:quotes"])}
+
+
+def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
+    return {"quotes": set_quote_clusters(inputs["quotes"], inputs["_clusters"])}
+
+
+def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
+    if "_clusters" not in outputs:
+        return {}
+    c = outputs["_clusters"].column("quote_cluster_id")
+    return {"clustered": int(pc.sum(pc.not_equal(c, outputs["_clusters"].column("quote_id"))).as_py() or 0)}
+
+
+STAGE = Stage(
+    name="cluster-quotes",
+    run_reads={"quotes": ("quote_id", "text", "speaker_entity_id"),
+               "committed:quotes": ("quote_cluster_id", "text", "speaker_entity_id")},
+    run=_run,
+    reads={"quotes": None, "run:_clusters": None},
+    writes=("quotes", "_clusters"),
+    part=_part,
+    parts_of="quotes",
+    count=_count,
+)

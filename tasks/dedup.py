@@ -1,10 +1,12 @@
 """deduplicate: mark exact and near-duplicate articles, before anything is dropped.
 
-Reads the clean stage's articles (article_id, source, published_at, text, text_hash) and the
-signatures of earlier runs' original articles (``_signatures``).
-Adds ``dup_of`` (article_id of the earlier original) and ``dup_similarity`` (1.0 for an exact
-match by text_hash, else the MinHash estimate of the word-shingle Jaccard similarity).
-Writes ``articles`` and the new originals' signatures.
+Run phase: reads this run's ``_minhash`` (article_id, source, published_at, text_hash, signature: written
+by the clean stage, one per article), the committed ``_signatures`` of earlier originals and the committed
+``articles`` ids; writes ``_dups``, the decision for every article of the run.
+Part phase: reads a ``_clean`` part with its ``_minhash`` part and ``_dups``; writes ``articles`` (the
+clean rows plus ``dup_of``, the article_id of the earlier original, and ``dup_similarity``, 1.0 for an
+exact match by text_hash, else the MinHash estimate of the word-shingle Jaccard similarity; articles an
+earlier run already wrote are left out) and ``_signatures`` of the new originals.
 
 Order decides which copy is the original: earlier runs first, then publication time
 (unknown last), then source.  Candidate pairs come from LSH at a threshold below the target
@@ -15,19 +17,15 @@ Duplicates stay in the articles table; only the NLP stage skips them.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from datasketch import MinHash, MinHashLSH
-from prefect import task
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.storage import Store
-from newsloom.util import log_counts, progress
+from newsloom.stage import Stage
 
 WORDS = re.compile(r"\w+", re.UNICODE)
 # datasketch's 32-bit affine scheme; stored signatures are uint32 little-endian, so this must never change silently
@@ -42,21 +40,20 @@ def shingles(text: str, k: int) -> set[bytes]:
 
 
 def compute_signatures(articles: pa.Table, config: Config) -> pa.Table:
-    """MinHash signature of each article's word shingles (reads article_id, text_hash, text, run_id)."""
-    texts = articles.column("text").to_pylist()
+    """The ``_minhash`` rows of articles: MinHash of each text's word shingles, with the keys that decide
+    which copy is the original (reads article_id, source, published_at, text_hash, text, run_id)."""
     sigs = []
-    for text in texts:
+    for text in articles.column("text").to_pylist():
         m = MinHash(num_perm=config.num_perm, seed=1, scheme=SCHEME)
         sh = shingles(text, config.shingle_size)
         if sh:
             m.update_batch(list(sh))
         sigs.append(np.asarray(m.hashvalues, dtype="<u4").tobytes())
     return schemas.conform(pa.table({
-        "article_id": articles.column("article_id"),
-        "text_hash": articles.column("text_hash"),
+        **{c: articles.column(c) for c in ("article_id", "source", "published_at", "text_hash")},
         "signature": pa.array(sigs, type=pa.binary()),
         "run_id": articles.column("run_id"),
-    }), schemas.SIGNATURES)
+    }), schemas.MINHASH)
 
 
 def _minhash(sig: bytes, num_perm: int) -> MinHash:
@@ -122,62 +119,59 @@ def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: p
     })
 
 
-def deduplicate_articles(articles: pa.Table, prior_signatures: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
-    """articles (from clean) -> (articles with dup_of/dup_similarity, signatures of the new originals)."""
-    sigs = compute_signatures(articles, config)
-    decided = find_duplicates(articles, sigs, prior_signatures, config)
-    return _apply(articles, decided), _originals(sigs, decided)
+def decide_duplicates(signatures: pa.Table, prior_signatures: pa.Table, known_ids: pa.Table,
+                      config: Config) -> pa.Table:
+    """The run phase: ``_dups`` for every article of the run, from the run's ``_minhash`` rows, the committed
+    ``_signatures`` and the ids already in ``articles``."""
+    decided = find_duplicates(signatures, signatures, prior_signatures, config)
+    known = set(known_ids.column("article_id").to_pylist())
+    flags = pa.array([a in known for a in decided.column("article_id").to_pylist()], pa.bool_())
+    return schemas.conform(decided.append_column("known", flags), schemas.DUPS)
 
 
-def _apply(articles: pa.Table, decided: pa.Table) -> pa.Table:
-    lookup = {a: (d, s) for a, d, s in zip(decided.column("article_id").to_pylist(),
-                                          decided.column("dup_of").to_pylist(),
-                                          decided.column("dup_similarity").to_pylist())}
+def mark_duplicates(articles: pa.Table, signatures: pa.Table, dups: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The part phase: (articles with dup_of and dup_similarity, ``_signatures`` of the new originals).
+    Articles that an earlier run already wrote are left out of both."""
+    fresh_ids = dups.filter(pc.invert(dups.column("known"))).column("article_id")
+    articles = articles.filter(pc.is_in(articles.column("article_id"), value_set=fresh_ids))
+    mine = dups.filter(pc.is_in(dups.column("article_id"), value_set=articles.column("article_id")))
+    lookup = {a: (d, s) for a, d, s in zip(mine.column("article_id").to_pylist(), mine.column("dup_of").to_pylist(),
+                                          mine.column("dup_similarity").to_pylist())}
     ids = articles.column("article_id").to_pylist()
-    articles = articles.set_column(articles.schema.get_field_index("dup_of"), "dup_of",
-                                   pa.array([lookup[a][0] for a in ids], pa.string()))
-    articles = articles.set_column(articles.schema.get_field_index("dup_similarity"), "dup_similarity",
-                                   pa.array([lookup[a][1] for a in ids], pa.float32()))
-    return schemas.conform(articles, schemas.ARTICLES)
+    for name, i in (("dup_of", 0), ("dup_similarity", 1)):
+        articles = articles.set_column(articles.schema.get_field_index(name), name,
+                                       pa.array([lookup[a][i] for a in ids], schemas.ARTICLES.field(name).type))
+    originals = pa.array([a for a in ids if lookup[a][0] is None], pa.string())
+    sigs = signatures.filter(pc.is_in(signatures.column("article_id"), value_set=originals))
+    return (schemas.conform(articles, schemas.ARTICLES),
+            sigs.select(["article_id", "text_hash", "signature", "run_id"]))
 
 
-def _originals(sigs: pa.Table, decided: pa.Table) -> pa.Table:
-    originals = set(decided.filter(pc.is_null(decided.column("dup_of"))).column("article_id").to_pylist())
-    mask = pa.array([a in originals for a in sigs.column("article_id").to_pylist()])
-    return sigs.filter(mask)
+def _dedup_run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
+    return {"_dups": decide_duplicates(inputs["_minhash"], inputs["committed:_signatures"],
+                                        inputs["committed:articles"], config)}
 
 
-@task(name="deduplicate")
-def deduplicate(config: Config, run_id: str, clean_parts: list[str]) -> dict:
-    """Decide duplicates over the whole run, then write ``articles`` and ``_signatures`` part by part."""
-    store = Store.of(config)
-    prior = store.read_table("_signatures")
-    known = set(store.read_table("articles", columns=["article_id"]).column("article_id").to_pylist())
-    meta, sigs = [], []
-    for path in clean_parts:  # pass 1: signatures and ordering keys only; texts are not kept
-        part = store.read_parquet(path)
-        sigs.append(compute_signatures(part, config))
-        meta.append(part.select(["article_id", "source", "published_at", "text_hash"]))
-    if not meta:
-        return {"parts": [], "counts": log_counts("deduplicate", 0, 0)}
-    all_meta, all_sigs = pa.concat_tables(meta), pa.concat_tables(sigs)
-    decided = find_duplicates(all_meta, all_sigs, prior, config)
-    parts, n_in, n_out, n_dup, n_known = [], 0, 0, 0, 0
-    for path, part_sigs in zip(clean_parts, sigs):  # pass 2: write
-        part = store.read_parquet(path)
-        n_in += part.num_rows
-        fresh = pa.array([a not in known for a in part.column("article_id").to_pylist()], pa.bool_())
-        n_known += part.num_rows - pc.sum(fresh).as_py() if part.num_rows else 0
-        part = part.filter(fresh)
-        ids = pa.array(part.column("article_id"))
-        part_decided = decided.filter(pc.is_in(decided.column("article_id"), value_set=ids))
-        out = _apply(part, part_decided)
-        name = Path(path).stem.removeprefix("clean-")
-        p = store.stage_part(run_id, "articles", out, f"dedup-{name}")
-        store.stage_part(run_id, "_signatures", _originals(part_sigs.filter(fresh), part_decided), f"dedup-{name}")
-        if p:
-            parts.append(str(p))
-        n_out += out.num_rows
-        n_dup += pc.sum(pc.is_valid(out.column("dup_of"))).as_py() or 0
-        progress("deduplicate", part.num_rows)
-    return {"parts": parts, "counts": log_counts("deduplicate", n_in, n_out, duplicates=n_dup, already_known=n_known)}
+def _dedup_part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
+    articles, signatures = mark_duplicates(inputs["_clean"], inputs["_minhash"], inputs["_dups"])
+    return {"articles": articles, "_signatures": signatures}
+
+
+def _count_duplicates(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
+    if "articles" not in outputs:  # the run phase
+        return {"already_known": pc.sum(outputs["_dups"].column("known")).as_py() or 0}
+    return {"duplicates": len(outputs["articles"].column("dup_of").drop_null())}
+
+
+STAGE = Stage(
+    name="deduplicate",
+    run_reads={"_minhash": ("article_id", "source", "published_at", "text_hash", "signature"),
+               "committed:_signatures": ("article_id", "text_hash", "signature"),
+               "committed:articles": ("article_id",)},
+    run=_dedup_run,
+    reads={"_clean": None, "_minhash": None, "run:_dups": None},
+    writes=("articles", "_signatures", "_dups"),
+    part=_dedup_part,
+    parts_of="_clean",
+    count=_count_duplicates,
+)

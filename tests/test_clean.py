@@ -6,7 +6,7 @@ import pytest
 
 from newsloom import schemas
 from tasks.clean import clean_articles, clean_html_page, clean_text_page, decode_content, Rejected
-from tasks.dates import date_from_url, parse_dateline
+from tasks.clean.dates import date_from_url, parse_dateline
 from conftest import FIXTURES
 
 STORY = [
@@ -113,7 +113,7 @@ def test_clean_articles_rows_and_rejects(config):
 
 def test_recall_fallback_recovers_a_story_the_precise_pass_drops():
     # a story in bare <div>s: the precision-favouring pass finds nothing, the fallback finds every paragraph
-    from tasks.pages import _trafilatura
+    from tasks.clean.pages import _trafilatura
 
     para = ("The harbour board of Port Veldra met on Tuesday to discuss the new ferry timetable and the cost "
             "of dredging the northern channel before winter. Item {}.")

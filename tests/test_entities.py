@@ -1,7 +1,7 @@
 """Entity mentions on the real model, over small fictional texts written for each phenomenon."""
 import pytest
 
-from tasks.entities import entity_id_for, extract_mentions, fold, normalise_span, person_key
+from tasks.extract.entities import entity_id_for, extract_mentions, fold, normalise_span, person_key
 
 
 def mentions(nlp, aliases, text):
@@ -66,7 +66,7 @@ def test_title_fragments_are_not_entities(nlp, aliases):
 
 
 def test_user_alias_table_extends_the_shipped_one(tmp_path):
-    from tasks.entities import load_aliases
+    from tasks.extract.entities import load_aliases
 
     f = tmp_path / "aliases.csv"
     f.write_text("alias,name,label\nKPA,Kestrian Port Authority,ORG\n")
@@ -95,7 +95,7 @@ def test_org_tag_on_a_person_is_corrected_by_the_article(nlp, aliases):
 
 
 def test_surname_alone_resolves_to_the_one_known_person():
-    from tasks.entities import entity_id_for, known_persons, resolve_surnames
+    from tasks.extract.entities import entity_id_for, known_persons, resolve_surnames
 
     persons = known_persons([("Bashar al-Assad", "PERSON", "e-assad"), ("Rex Tillerson", "PERSON", "e-rex"),
                              ("Anna Berg", "PERSON", "e-anna"), ("Olof Berg", "PERSON", "e-olof")])
@@ -124,7 +124,7 @@ def test_parsing_a_part_does_not_grow_the_model_vocabulary(nlp, aliases):
     it is done (spaCy's memory zone), and the rows still carry their text."""
     import pyarrow as pa
 
-    from tasks.extraction import extract_mentions_and_quotes
+    from tasks.extract import extract_mentions_and_quotes
 
     before = len(nlp.vocab.strings)
     texts = [f"Velmora Quistandel{i} of the Brannock Ferryworks Trust{i} said the tender{i} was late." for i in range(20)]

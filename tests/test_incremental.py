@@ -54,5 +54,5 @@ def test_readers_handle_part_files_of_the_previous_schema_version(tmp_path):
     articles = schemas.from_rows([{"article_id": "a1", "doc_id": "d1", "source": "x.txt", "text": "x", "n_words": 1,
                                    "text_hash": "h", "run_id": "r0"}], schemas.ARTICLES)
     write_parquet_atomic(articles, tmp_path / "articles" / "part-r0-dedup-00000.parquet")
-    speakers = compute_aggregates(store)["speakers"].to_pylist()
+    speakers = compute_aggregates({n: store.committed_dataset(n) for n in schemas.FACT_TABLES})["speakers"].to_pylist()
     assert speakers[0]["entity_id"] == "e-dorn" and speakers[0]["n_quotes"] == 2

@@ -8,7 +8,7 @@ import pytest
 
 from newsloom import isolation, schemas
 from tasks.clean import clean_articles
-from tasks.pages import Rejected
+from tasks.clean.pages import Rejected
 
 
 def _alive(pid: int) -> bool:
@@ -36,7 +36,7 @@ def test_a_call_over_the_limit_kills_the_child_and_the_next_call_gets_a_fresh_on
 
 
 def test_errors_come_back_as_raised_and_a_crash_is_worker_died():
-    worker = isolation.Isolated("tasks.pages:clean_html_page", timeout=60)
+    worker = isolation.Isolated("tasks.clean.pages:clean_html_page", timeout=60)
     try:
         with pytest.raises(Rejected) as exc:
             worker("<html><body></body></html>", None)

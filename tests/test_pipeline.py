@@ -103,7 +103,7 @@ def test_rerun_adds_nothing_and_loads_no_model(sample_run, prefect_harness, monk
 
     def no_model(*a, **k):
         raise AssertionError("the model was loaded on a run with nothing new")
-    monkeypatch.setattr("tasks.extraction.load_nlp", no_model)
+    monkeypatch.setattr("tasks.extract.load_nlp", no_model)
     summary = news_pipeline(sources=[str(SAMPLE)], out=str(out))
     after = {t: len(pd.read_parquet(out / t)) for t in before}
     assert after == before

@@ -1,8 +1,8 @@
 """Quote extraction on the real model: each form a reporter uses, in fictional text written for it."""
 import pytest
 
-from tasks.entities import extract_mentions
-from tasks.quotes import extract_quotes, find_quote_segments
+from tasks.extract.entities import extract_mentions
+from tasks.extract.quotes import extract_quotes, find_quote_segments
 
 
 @pytest.fixture()

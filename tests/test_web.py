@@ -12,7 +12,7 @@ import pytest
 from newsloom.config import ConfigError, make_config
 from newsloom.sources import expand_sources
 from tasks.fetch import FetchState, fetch_documents, discover_inputs, iter_fetched, url_list
-from tasks.web import FetchError, Inflater, TooLarge, canonical_url, parse_feed, parse_sitemap, private_address
+from tasks.fetch.web import FetchError, Inflater, TooLarge, canonical_url, parse_feed, parse_sitemap, private_address
 from newsserver import STORIES, NewsServer, write_warc
 
 ARTICLES = ["harbour-dredging", "ferry-timetable", "library-roof", "market-hall", "tide-gauge"]

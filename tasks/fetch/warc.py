@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from newsloom.rejects import reject
 from newsloom.storage import open_input
 from newsloom.util import sha
-from tasks.web import HTML_TYPES, TEXT_TYPES, canonical_url, parse_content_type
+from tasks.fetch.web import HTML_TYPES, TEXT_TYPES, canonical_url, parse_content_type
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
@@ -41,9 +42,8 @@ def read_warc(path: Path, source_name: str, run_id: str, max_bytes: int,
 
     counts = counts if counts is not None else Counter()
 
-    def reject(source: str, reason: str, detail: str) -> tuple[str, dict]:
-        return "reject", {"source": source, "doc_id": None, "stage": "fetch", "reason": reason, "detail": detail,
-                          "run_id": run_id}
+    def rejected(source: str, reason: str, detail: str) -> tuple[str, dict]:
+        return "reject", reject("fetch", source, reason, detail, run_id)
 
     try:
         with open_input(path) as fh:
@@ -64,17 +64,17 @@ def read_warc(path: Path, source_name: str, run_id: str, max_bytes: int,
                 else:
                     media, charset = parse_content_type(record.rec_headers.get_header("Content-Type"))
                 if status is not None and not 200 <= status < 300:
-                    yield reject(source, "http_error", f"HTTP {status} archived in {source_name}")
+                    yield rejected(source, "http_error", f"HTTP {status} archived in {source_name}")
                     continue
                 if media not in HTML_TYPES and media not in TEXT_TYPES:
-                    yield reject(source, "unsupported_type", f"media type {media} archived in {source_name}")
+                    yield rejected(source, "unsupported_type", f"media type {media} archived in {source_name}")
                     continue
                 content = record.content_stream().read(max_bytes + 1)
                 if len(content) > max_bytes:
-                    yield reject(source, "too_large", f"payload of more than {max_bytes} bytes in {source_name}")
+                    yield rejected(source, "too_large", f"payload of more than {max_bytes} bytes in {source_name}")
                     continue
                 if getattr(record.raw_stream, "limit", 0):  # bytes the record declared but the file lacks
-                    yield reject(source, "decode_error", f"record truncated in {source_name}")
+                    yield rejected(source, "decode_error", f"record truncated in {source_name}")
                     continue
                 yield "doc", {
                     "doc_id": sha(content), "source": source,
@@ -84,11 +84,11 @@ def read_warc(path: Path, source_name: str, run_id: str, max_bytes: int,
                     "listed_at": None, "via": source_name,
                 }
     except Exception as exc:  # noqa: BLE001 - warcio raises many kinds on damaged input; the run goes on
-        yield reject(source_name, "decode_error", f"damaged WARC archive: {type(exc).__name__}: {exc}")
+        yield rejected(source_name, "decode_error", f"damaged WARC archive: {type(exc).__name__}: {exc}")
         return
     if str(path).lower().endswith(".gz") and (problem := gzip_problem(path)):
         # warcio stops quietly at a truncated gzip member: say so, or the records after it are lost unseen
-        yield reject(source_name, "decode_error", f"damaged WARC archive: {problem}; records after it are missing")
+        yield rejected(source_name, "decode_error", f"damaged WARC archive: {problem}; records after it are missing")
 
 
 def gzip_problem(path: Path) -> str | None:

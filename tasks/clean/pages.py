@@ -16,8 +16,8 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from tasks import boilerplate
-from tasks.dates import date_from_meta, parse_any
+from tasks.clean import boilerplate
+from tasks.clean.dates import date_from_meta, parse_any
 
 
 class Rejected(Exception):

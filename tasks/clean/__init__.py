@@ -5,10 +5,10 @@ Writes ``articles``: article_id, doc_id, url, source, site, title, author, publi
 date_source, language, text, n_words, text_hash, run_id (dup_of and dup_similarity are
 added by the deduplicate stage), and ``rejects`` rows (stage ``clean``).
 
-- HTML goes through ``tasks.pages.clean_html_page`` (trafilatura, a fallback pass, our chrome
+- HTML goes through ``tasks.clean.pages.clean_html_page`` (trafilatura, a fallback pass, our chrome
   filter and metadata checks), in a child process that bounds each page's time
   (``page_timeout``): a page that takes longer becomes a rejects row ``extraction_timeout``.
-- Plain text goes through the line classifier in ``tasks.boilerplate``; a title and a
+- Plain text goes through the line classifier in ``tasks.clean.boilerplate``; a title and a
   dateline date are taken from the text where it has them.
 - A JSONL line is an already extracted article: its text is kept verbatim, so offsets refer
   to the given text.
@@ -18,19 +18,19 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyarrow as pa
-from prefect import task
 
 from newsloom import isolation, schemas
 from newsloom.config import Config
-from newsloom.storage import Store
-from newsloom.util import merge_part_results, progress, reasons, sha
-from tasks import boilerplate
-from tasks.dates import date_from_url, parse_any, parse_dateline
-from tasks.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
+from newsloom.rejects import reject
+from newsloom.stage import Stage
+from newsloom.util import sha
+from tasks.clean import boilerplate
+from tasks.clean.dates import date_from_url, parse_any, parse_dateline
+from tasks.clean.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
+from tasks.dedup import compute_signatures
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 WESTERN = {"cp1252", "latin_1", "iso8859_15", "utf_8"}
@@ -133,12 +133,12 @@ def clean_text_page(raw: str) -> dict:
             "text": normalise_paragraphs(paragraphs)}
 
 
-# ---- HTML (tasks.pages, in a page worker) -------------------------------------------------------------
+# ---- HTML (tasks.clean.pages, in a page worker) -------------------------------------------------------------
 def extract_page(html: str, url: str | None, config: Config) -> dict:
     """``clean_html_page`` within ``config.page_timeout`` seconds, in this thread's page worker."""
     if not config.page_timeout:
         return clean_html_page(html, url, config.min_words)
-    worker = isolation.for_thread("tasks.pages:clean_html_page", config.page_timeout)
+    worker = isolation.for_thread("tasks.clean.pages:clean_html_page", config.page_timeout)
     try:
         return worker(html, url, config.min_words)
     except isolation.CallTimedOut:
@@ -166,7 +166,7 @@ def clean_jsonl_record(line: bytes) -> dict:
 
 # ---- the stage -------------------------------------------------------------------------------------------
 def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
-    """documents -> (articles without dup columns, rejects)."""
+    """documents -> (articles with dup_of and dup_similarity still null, rejects)."""
     rows, rejects = [], []
     documents = schemas.conform(documents, schemas.DOCUMENTS)  # parts of earlier versions lack the web columns
     cols = {name: documents.column(name).to_pylist() for name in
@@ -190,8 +190,7 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
             if words < config.min_words:
                 raise Rejected("too_short", f"{words} words < min_words {config.min_words}")
         except Rejected as exc:
-            rejects.append({"source": source, "doc_id": doc_id, "stage": "clean", "reason": exc.reason,
-                            "detail": exc.detail, "run_id": run_id})
+            rejects.append(reject("clean", source, exc.reason, exc.detail, run_id, doc_id))
             continue
         url = page.get("url") or doc_url
         published, date_source = page.get("published_at"), page.get("date_source")
@@ -211,23 +210,15 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
     return schemas.from_rows(rows, schemas.ARTICLES), schemas.from_rows(rejects, schemas.REJECTS)
 
 
-def clean_part(config: Config, run_id: str, path: str) -> dict:
-    """Clean one staged documents part into a staged ``_clean`` part (articles before dedup)."""
-    store = Store.of(config)
-    documents = store.read_parquet(path)
-    articles, rejects = clean_articles(documents, config)
-    name = Path(path).stem.split("-fetch-")[-1]
-    staged = store.stage_scratch(run_id, "_clean", articles, f"clean-{name}") if articles.num_rows else None
-    store.stage_part(run_id, "rejects", rejects, f"clean-{name}")
-    progress("clean", documents.num_rows)
-    return {"part": staged, "rows_in": documents.num_rows,
-            "rows_out": articles.num_rows, "rejects": reasons(rejects)}
+def _clean_part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
+    articles, rejects = clean_articles(inputs["documents"], config)
+    return {"_clean": articles, "_minhash": compute_signatures(articles, config), "rejects": rejects}
 
 
-clean_part_task = task(clean_part, name="clean-part")
-
-
-@task(name="clean")
-def clean(config: Config, run_id: str, document_parts: list[str]) -> dict:
-    """Clean every staged documents part, one after the other."""
-    return merge_part_results("clean", [clean_part(config, run_id, p) for p in document_parts])
+STAGE = Stage(
+    name="clean",
+    reads={"documents": None},
+    writes=("_clean", "_minhash", "rejects"),
+    part=_clean_part,
+    parts_of="documents",
+)

@@ -11,7 +11,7 @@ charset, listed_at, via; ``rejects`` rows (stage ``fetch``) for inputs that cann
 Local files: one document per file; for a ``.jsonl`` file, one document per line (an already
 extracted article), with source ``<file path>#<id>``; gzip (``.gz``) read through a
 decompression cap; a WARC archive gives one document per archived HTML or text response,
-with the archived URL as source.  Web: see ``tasks.web``; a document's source is the canonical
+with the archived URL as source.  Web: see ``tasks.fetch.web``; a document's source is the canonical
 URL it was listed under.
 
 Incremental: a file whose (source, doc_id) is already in ``documents`` is skipped, and a URL
@@ -34,15 +34,17 @@ from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
-from prefect import task
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.storage import Store, input_size, is_remote, list_inputs, open_input
+from newsloom.rejects import reject
+from newsloom.storage import input_size, is_remote, list_inputs, open_input
 from newsloom.sources import Source, expand_sources, is_http_url
-from newsloom.util import checkpoint, log_counts, progress, sha
-from tasks.warc import is_warc, read_warc
-from tasks.web import PERMANENT_REJECTS, Crawl, Target, canonical_url
+from newsloom.stage import Stage
+from newsloom.util import progress, sha
+from tasks.fetch.warc import is_warc, read_warc
+from tasks.fetch.crawl import PERMANENT_REJECTS, Crawl, Target
+from tasks.fetch.web import Inflater, TooLarge, canonical_url
 
 PARTS_PER_WORKER = 8
 URL_LINE = re.compile(r"https?://\S+", re.I)
@@ -100,33 +102,22 @@ def media_type_of(name: str) -> tuple[str | None, bool]:
     return MEDIA_TYPES.get(Path(lower).suffix), gz
 
 
-class TooLarge(Exception):
-    pass
-
-
 def read_capped(path: Path, gz: bool, max_bytes: int) -> bytes:
-    """Read a file, decompressing gzip, refusing more than max_bytes (after decompression too)."""
+    """Read a file, decompressing gzip, refusing more than max_bytes (after decompression too).
+    Raises TooLarge, OSError, or zlib.error for damaged gzip data."""
     if not gz:
         size = input_size(path)
         if size > max_bytes:
             raise TooLarge(f"{size} bytes > limit {max_bytes}")
         with open_input(path) as fh:
             return fh.read()
-    chunks, total = [], 0
-    with open_input(path) as raw, gzip.open(raw, "rb") as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > max_bytes:
-                raise TooLarge(f"more than {max_bytes} bytes after decompression")
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _reject(source: str, reason: str, detail: str | None, run_id: str, doc_id: str | None = None) -> dict:
-    return {"source": source, "doc_id": doc_id, "stage": "fetch", "reason": reason, "detail": detail, "run_id": run_id}
+    inflater = Inflater(max_bytes)
+    with open_input(path) as raw:
+        while chunk := raw.read(1 << 20):
+            inflater.feed(chunk)
+    if not inflater.d.eof:
+        raise EOFError("gzip data ends before the end of its stream")
+    return bytes(inflater.out)
 
 
 def _jsonl_documents(inp: Input, data: bytes, fetched_at, run_id: str) -> Iterator[tuple[str, dict]]:
@@ -137,10 +128,10 @@ def _jsonl_documents(inp: Input, data: bytes, fetched_at, run_id: str) -> Iterat
         try:
             obj = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield "reject", _reject(f"{inp.source}#L{lineno}", "invalid_json", f"line {lineno}: {exc}", run_id)
+            yield "reject", reject("fetch", f"{inp.source}#L{lineno}", "invalid_json", f"line {lineno}: {exc}", run_id)
             continue
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            yield "reject", _reject(f"{inp.source}#L{lineno}", "missing_text",
+            yield "reject", reject("fetch", f"{inp.source}#L{lineno}", "missing_text",
                                     f"line {lineno}: no string field 'text'", run_id)
             continue
         ident = obj.get("id")
@@ -184,21 +175,21 @@ class FetchState:
     feeds: dict[str, dict] = field(default_factory=dict)  # latest _feeds row per URL
 
     @classmethod
-    def load(cls, store: Store) -> "FetchState":
-        t = store.read_table("documents", columns=["source", "doc_id"])
-        sources, ids = t.column("source").to_pylist(), t.column("doc_id").to_pylist()
+    def from_tables(cls, documents: pa.Table, rejects: pa.Table, feeds_table: pa.Table) -> "FetchState":
+        """From the committed ``documents`` (source, doc_id), ``rejects`` (source, stage, reason, detail)
+        and ``_feeds`` rows of earlier runs."""
+        sources, ids = documents.column("source").to_pylist(), documents.column("doc_id").to_pylist()
         seen = set(zip(sources, ids))
         seen_urls = {s for s in sources if is_http_url(s)}
-        r = store.read_table("rejects", columns=["source", "stage", "reason", "detail"])
         known_bad, rejected = set(), set()
-        for src, stage, reason, detail in zip(*(r.column(c).to_pylist() for c in ("source", "stage", "reason", "detail"))):
+        for src, stage, reason, detail in zip(*(rejects.column(c).to_pylist()
+                                                for c in ("source", "stage", "reason", "detail"))):
             rejected.add((src, stage, reason))
             if stage == "fetch" and is_http_url(src) and (
                     reason in PERMANENT_REJECTS or reason == "http_error" and PERMANENT_STATUS.match(detail or "")):
                 known_bad.add(src)
         feeds: dict[str, dict] = {}
-        f = store.read_table("_feeds")
-        for row in sorted(f.to_pylist(), key=lambda x: x["fetched_at"]):
+        for row in sorted(feeds_table.to_pylist(), key=lambda x: x["fetched_at"]):
             prev = feeds.get(row["url"])
             if row["http_status"] == 304 and prev:  # not modified: keep the validators of the full response
                 row = {**row, "etag": prev["etag"], "last_modified": prev["last_modified"], "kind": prev["kind"]}
@@ -213,7 +204,7 @@ def url_adder(targets: list[Target], run_id: str):
     def add_url(url: str, kind: str = "auto", every: float | None = None, via: str | None = None):
         canon = canonical_url(url)
         if canon is None:
-            return "reject", _reject(url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
+            return "reject", reject("fetch", url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
         targets.append(Target(canon, kind, trusted=True, via=via, every=every))
         return None
 
@@ -260,24 +251,24 @@ def _local_events(inp: Input, src: Source, config: Config, run_id: str, state: F
     if src.kind == "urls":
         media_type = "text/plain"
     if media_type is None:
-        yield "reject", _reject(inp.source, "unsupported_type", f"file type of {inp.name!r} is not supported",
+        yield "reject", reject("fetch", inp.source, "unsupported_type", f"file type of {inp.name!r} is not supported",
                                 run_id)
         return
     fetched_at = datetime.now(timezone.utc)
     try:
         data = read_capped(inp.path, gz, config.max_bytes)
     except TooLarge as exc:
-        yield "reject", _reject(inp.source, "too_large", str(exc), run_id)
+        yield "reject", reject("fetch", inp.source, "too_large", str(exc), run_id)
         return
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         reason = "decode_error" if isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error)) else "read_error"
-        yield "reject", _reject(inp.source, reason, f"{type(exc).__name__}: {exc}", run_id)
+        yield "reject", reject("fetch", inp.source, reason, f"{type(exc).__name__}: {exc}", run_id)
         return
     if media_type == "text/plain" and (listed := url_list(data, forced=src.kind == "urls")) is not None:
         urls, others = listed
         counts["url_lists"] += 1
         for line in others:
-            yield "reject", _reject(f"{inp.source}: {line[:200]}", "unsupported_scheme",
+            yield "reject", reject("fetch", f"{inp.source}: {line[:200]}", "unsupported_scheme",
                                     "a URL list line that is not an http(s) URL", run_id)
         for url in urls:
             if (ev := add_url(url, via=inp.source)) is not None:
@@ -298,67 +289,33 @@ def _local_events(inp: Input, src: Source, config: Config, run_id: str, state: F
                   "content": data, "http_status": None, "run_id": run_id}
 
 
-def fetch_documents(inputs: list[Input], config: Config, run_id: str,
-                    seen: set[tuple[str, str]] | None = None) -> tuple[pa.Table, pa.Table, int]:
-    """Read local ``inputs`` (and the URLs of URL lists among them) into (documents, rejects, n_already_seen)."""
-    state = FetchState(seen=seen or set())
-    docs, rejects, n_seen = [], [], 0
-    counts: Counter = Counter()
-    targets: list[Target] = []
-    add_url = url_adder(targets, run_id)
-
-    events = [ev for inp in inputs for ev in _local_events(inp, Source(str(inp.path), "path"), config, run_id,
-                                                            state, counts, add_url)]
-    if targets:
-        events += list(Crawl(config, run_id).run(targets))
-    for kind, row in events:
-        if kind == "doc":
-            docs.append(row)
-        elif kind == "reject":
-            rejects.append(row)
-        elif kind == "seen":
-            n_seen += 1
-    return schemas.from_rows(docs, schemas.DOCUMENTS), schemas.from_rows(rejects, schemas.REJECTS), n_seen
+def batch_size(sources: list[Source], config: Config) -> int:
+    """Documents per part: ``batch_size``, or fewer so that every worker gets about PARTS_PER_WORKER parts
+    (the last ones then end close together)."""
+    if config.serial:
+        return config.batch_size
+    n_local = sum(len(discover_inputs([s.target])) for s in sources if not s.is_url)
+    return max(1, min(config.batch_size, math.ceil(max(n_local, 1) / (PARTS_PER_WORKER * config.n_workers))))
 
 
-def drop_known_rejects(rejects: pa.Table, known: set[tuple[str, str, str]]) -> pa.Table:
-    """Rejects already recorded by an earlier run for the same input and reason are not written again."""
-    keys = zip(rejects.column("source").to_pylist(), rejects.column("stage").to_pylist(),
-               rejects.column("reason").to_pylist())
-    return rejects.filter(pa.array([k not in known for k in keys], pa.bool_()))
-
-
-@task(name="fetch")
-def fetch(config: Config, run_id: str) -> dict:
-    """Read every input into staged ``documents`` parts; return their paths and counts."""
-    store = Store.of(config)
+def fetch_documents(config: Config, run_id: str, state: FetchState, counts: Counter) -> Iterator[tuple[str, dict]]:
+    """Read every SOURCE of ``config`` into parts: yields ``(key, {"documents", "rejects"})`` per batch of
+    documents, then ``("feeds", {"_feeds": ...})``.  ``counts`` gathers rows_in, bytes, already_seen,
+    HTTP requests and the like as the inputs are read."""
     sources = expand_sources(config.sources)
-    state = FetchState.load(store)
-    size = config.batch_size
-    if config.parallel:  # enough parts to keep every worker busy: 8 per worker, so the last ones end close together
-        n_local = sum(len(discover_inputs([s.target])) for s in sources if not s.is_url)
-        size = max(1, min(size, math.ceil(max(n_local, 1) / (PARTS_PER_WORKER * (config.workers or 4)))))
+    size = batch_size(sources, config)
     progress("fetch", 0, None, info="")
-    parts: list[str] = []
     docs: list[dict] = []
     rejects: list[dict] = []
     feeds: list[dict] = []
-    counts: Counter = Counter()
-    n_docs = n_bad = 0
-    all_rejects: list[pa.Table] = []
+    n_parts = n_docs = n_bad = 0
 
-    def flush() -> None:
-        nonlocal docs, rejects
-        i = len(all_rejects)
-        documents = schemas.from_rows(docs, schemas.DOCUMENTS)
+    def part() -> tuple[str, dict]:
+        nonlocal docs, rejects, n_parts
         bad = drop_known_rejects(schemas.from_rows(rejects, schemas.REJECTS), state.rejected)
-        path = store.stage_part(run_id, "documents", documents, f"fetch-{i:05d}")
-        store.stage_part(run_id, "rejects", bad, f"fetch-{i:05d}")
-        if path:
-            parts.append(str(path))
-            checkpoint("fetch")
-        all_rejects.append(bad)
-        docs, rejects = [], []
+        out = f"{n_parts:05d}", {"documents": schemas.from_rows(docs, schemas.DOCUMENTS), "rejects": bad}
+        docs, rejects, n_parts = [], [], n_parts + 1
+        return out
 
     for kind, row in iter_fetched(sources, config, run_id, state, counts):
         if kind == "doc":
@@ -377,13 +334,32 @@ def fetch(config: Config, run_id: str) -> dict:
             counts[{"seen": "already_seen"}.get(kind, kind)] += 1
         progress("fetch", 1, None, info=f"{n_docs} fetched, {n_bad} failed, {counts['bytes'] / 1e6:.1f} MB")
         if len(docs) >= size:
-            flush()
-    if docs or rejects or not all_rejects:
-        flush()
-    store.stage_part(run_id, "_feeds", schemas.from_rows(feeds, schemas.FEEDS), "fetch")
-    rejects_t = pa.concat_tables(all_rejects)
-    n_in = n_docs + n_bad + counts["already_seen"] + counts["known_reject"] + counts["not_due"]
-    extra = {k: v for k, v in counts.items() if v}
-    extra.setdefault("already_seen", 0)
-    log_counts_result = log_counts("fetch", n_in, n_docs, rejects_t, **extra)
-    return {"parts": parts, "counts": log_counts_result}
+            yield part()
+    if docs or rejects or not n_parts:
+        yield part()
+    yield "feeds", {"_feeds": schemas.from_rows(feeds, schemas.FEEDS)}
+    counts["rows_in"] = n_docs + n_bad + counts["already_seen"] + counts["known_reject"] + counts["not_due"]
+    counts.setdefault("already_seen", 0)
+
+
+def drop_known_rejects(rejects: pa.Table, known: set[tuple[str, str, str]]) -> pa.Table:
+    """Rejects already recorded by an earlier run for the same input and reason are not written again."""
+    keys = zip(rejects.column("source").to_pylist(), rejects.column("stage").to_pylist(),
+               rejects.column("reason").to_pylist())
+    return rejects.filter(pa.array([k not in known for k in keys], pa.bool_()))
+
+
+def _fetch_run(inputs: dict[str, pa.Table], config: Config, run_id: str, counts: Counter):
+    state = FetchState.from_tables(inputs["committed:documents"], inputs["committed:rejects"], inputs["committed:_feeds"])
+    return fetch_documents(config, run_id, state, counts)
+
+
+STAGE = Stage(
+    name="fetch",
+    run_reads={"committed:documents": ("source", "doc_id"),
+               "committed:rejects": ("source", "stage", "reason", "detail"),
+               "committed:_feeds": None},
+    writes=("documents", "rejects", "_feeds"),
+    run=_fetch_run,
+    produces_parts=True,
+)

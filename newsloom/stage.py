@@ -1,0 +1,181 @@
+"""One shape for every stage, and the one task that runs any of them.
+
+A stage declares the tables it reads (with the columns it needs) and the tables it writes, and holds up
+to two pure functions over Arrow tables:
+
+- ``run``: once per run, over small whole-run inputs (signatures, names, quote texts), before the parts.
+  Its outputs are run-level tables (key ``run``) that the part phase reads back by name.
+- ``part``: once per staged part of the table ``parts_of``.  Parts are independent, so they run
+  concurrently on the run's task runner (Dask, or one thread for ``--workers 1``).
+
+A table reference in ``reads`` says where rows come from:
+
+- ``"documents"``: this run's staged rows (in the part phase: the part with the same key; in the run
+  phase: every part of the run);
+- ``"run:_dups"``: the run-level table a run phase wrote;
+- ``"committed:articles"``: the committed rows of earlier runs;
+- ``"aggregate:entities"``: an aggregate file, or an empty table where none was written yet;
+- ``"dataset:mentions"``: the committed rows as a lazy Arrow dataset, for a stage that scans everything
+  with DuckDB (aggregate) and must not hold it in memory.
+
+Outputs that are aggregates replace their file; every other output is staged.
+
+The pure functions get their inputs keyed by table name for this run's tables (``documents``, ``_dups``)
+and by the whole reference for the others (``committed:quotes``), so a stage can read both.
+
+Everything between stages goes through the store by table name and part key, never by path: a part
+phase gets its inputs by name, its outputs are conformed to their declared schema (newsloom.schemas)
+and staged under the same key.  Rejects are staged under ``<stage>-<key>`` so each stage's rows stay
+apart.  The counts of every part (rows in, rows out, drops by reason, rows per written table) are
+summed and logged per stage.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import pyarrow as pa
+
+from newsloom import schemas
+from newsloom.config import Config
+from newsloom.storage import Store
+from newsloom.util import get_logger, progress, reasons
+
+RUN_KEY = "run"
+Tables = dict[str, pa.Table]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the pipeline: what it reads and writes, and its pure functions.
+
+    ``part(inputs, config) -> outputs`` and ``run(inputs, config, run_id) -> outputs`` take and return
+    ``{table name: pa.Table}`` keyed as in ``reads``/``writes``.  A run phase that yields
+    ``(key, outputs)`` pairs (``produces_parts``) creates the parts the next stages work on (fetch).
+    ``count(inputs, outputs)`` adds stage-specific counts (duplicates found, names resolved, ...)."""
+
+    name: str
+    writes: tuple[str, ...]
+    reads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # the part phase's inputs
+    part: Callable[[Tables, Config], Tables] | None = None
+    run: Callable[..., Tables | Iterator[tuple[str, Tables]]] | None = None
+    parts_of: str | None = None
+    produces_parts: bool = False
+    count: Callable[[Tables, Tables], dict[str, int]] | None = None
+    run_reads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # the run phase's inputs
+
+    def __post_init__(self) -> None:
+        for ref in [*self.reads, *self.run_reads]:
+            where, _, table = ref.rpartition(":")
+            if where not in ("", "run", "committed", "aggregate", "dataset"):
+                raise ValueError(f"stage {self.name}: unknown table reference {ref!r}")
+            if table not in schemas.ALL_TABLES:
+                raise ValueError(f"stage {self.name}: reads undeclared table {table!r}")
+        for table in self.writes:
+            if table not in schemas.ALL_TABLES:
+                raise ValueError(f"stage {self.name}: writes undeclared table {table!r}")
+        if self.part is not None and self.parts_of is None:
+            raise ValueError(f"stage {self.name}: a part phase needs parts_of")
+
+
+def _select(table: pa.Table, columns: tuple[str, ...] | None) -> pa.Table:
+    return table if columns is None else table.select(list(columns))
+
+
+def read_inputs(store: Store, stage: Stage, run_id: str, key: str | None) -> Tables:
+    """The stage's inputs: for a part phase (``key`` given) the staged part of each run table; for the run
+    phase every staged part of the run, concatenated.  Only the declared columns are read."""
+    out: Tables = {}
+    for ref, columns in (stage.reads if key is not None else stage.run_reads).items():
+        where, _, table = ref.rpartition(":")
+        cols = list(columns) if columns is not None else None
+        if where == "committed":
+            t = store.read_table(table, columns=cols)
+        elif where == "dataset":
+            t = store.committed_dataset(table)
+        elif where == "aggregate":
+            t = store.read_aggregate(table, columns=cols)
+            if t is None:
+                t = _select(schemas.ALL_TABLES[table].empty_table(), columns)
+        elif where == "run":
+            t = store.read_staged(run_id, table, RUN_KEY, cols)
+        else:
+            t = store.read_staged(run_id, table, key, cols)
+        out[table if where in ("", "run") else ref] = t
+    return out
+
+
+def write_outputs(store: Store, stage: Stage, run_id: str, key: str, outputs: Tables) -> None:
+    unknown = set(outputs) - set(stage.writes)
+    if unknown:
+        raise schemas.SchemaError(f"stage {stage.name} returned undeclared tables {sorted(unknown)}")
+    for table in stage.writes:
+        if table not in outputs:
+            continue
+        if table in schemas.AGGREGATES:
+            store.replace_aggregate(table, outputs[table])
+            continue
+        part_key = f"{stage.name}-{key}" if table == "rejects" else key
+        store.stage_part(run_id, table, outputs[table], part_key)
+
+
+def counts_of(stage: Stage, inputs: Tables, rows_in: int, outputs: Tables) -> dict:
+    """Rows in, rows out (of the first table in ``writes``), drops by reason, rows of every other public
+    table written, and the stage's own counts."""
+    main = stage.writes[0]
+    result = {"rows_in": rows_in, "rows_out": outputs[main].num_rows if main in outputs else 0,
+              "rejects": reasons(outputs["rejects"]) if "rejects" in outputs else {}}
+    for table, t in outputs.items():
+        if table not in (main, "rejects") and not table.startswith("_"):
+            result[table] = t.num_rows
+    if stage.count is not None:
+        result.update(stage.count(inputs, outputs))
+    return result
+
+
+def run_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
+    """The part phase of ``stage`` over one part: read its inputs by name, call the pure function, stage its
+    outputs under the same key; return the part's counts."""
+    store = Store.of(config)
+    inputs = read_inputs(store, stage, run_id, key)
+    rows_in = inputs[stage.parts_of].num_rows
+    outputs = stage.part(inputs, config)
+    write_outputs(store, stage, run_id, key, outputs)
+    progress(stage.name, rows_in)
+    return counts_of(stage, inputs, rows_in, outputs)
+
+
+def run_whole(stage: Stage, config: Config, run_id: str) -> dict:
+    """The run phase of ``stage``: its whole-run inputs in, its run-level outputs (or, for a stage that
+    produces parts, each part as it comes) staged; return the counts."""
+    store = Store.of(config)
+    inputs = read_inputs(store, stage, run_id, None)
+    if stage.produces_parts:
+        extra: Counter = Counter()
+        total: Counter = Counter()
+        by_reason: Counter = Counter()
+        for key, outputs in stage.run(inputs, config, run_id, extra):
+            write_outputs(store, stage, run_id, key, outputs)
+            c = counts_of(stage, inputs, 0, outputs)
+            by_reason.update(c.pop("rejects"))
+            total.update(c)
+        return {**total, **extra, "rejects": dict(by_reason)}
+    outputs = stage.run(inputs, config, run_id)
+    write_outputs(store, stage, run_id, RUN_KEY, outputs)
+    return {k: v for k, v in counts_of(stage, inputs, 0, outputs).items() if k not in ("rows_in", "rows_out")}
+
+
+def merge_counts(stage: str, results: list[dict]) -> dict:
+    """Sum the counts of a stage's parts (and its run phase) and log them in one line."""
+    total: Counter = Counter()
+    by_reason: Counter = Counter()
+    for r in results:
+        by_reason.update(r.get("rejects", {}))
+        total.update({k: v for k, v in r.items() if isinstance(v, int) and not isinstance(v, bool)})
+    extra = {k: v for k, v in total.items() if k not in ("rows_in", "rows_out")}
+    line = "".join(f", {k} {v}" for k, v in extra.items())
+    get_logger().info(f"{stage}: {total['rows_in']} in, {total['rows_out']} out{line}; "
+                      f"rejects {dict(by_reason) or 'none'}")
+    return {"stage": stage, "rows_in": total["rows_in"], "rows_out": total["rows_out"],
+            "rejects": dict(by_reason), **extra}

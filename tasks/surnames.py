@@ -1,0 +1,69 @@
+"""resolve-surnames: a person named by surname alone ("Okhotin") in an article that never gives the full
+name takes the one known person of that surname, across articles and runs.
+
+Run phase: reads the ``name``, ``label`` and ``entity_id`` of this run's ``mentions`` and of the
+``entities`` aggregate (earlier runs); writes ``_persons``: every full person name by folded surname.
+Part phase: reads a ``mentions`` part, the ``quotes`` part of the same key and ``_persons``; rewrites
+``entity_id`` and ``name`` of each surname-only person whose surname has exactly one known person, and
+the ``speaker_entity_id`` and ``speaker`` of that person's quotes.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+from newsloom import schemas
+from newsloom.config import Config
+from newsloom.stage import Stage
+from tasks.extract.entities import known_persons, resolve_surnames
+
+NAME_COLUMNS = ("name", "label", "entity_id")
+
+
+def persons_table(*tables: pa.Table) -> pa.Table:
+    """``_persons`` from tables with name, label and entity_id (earlier entities first, then this run)."""
+    rows = []
+    for t in tables:
+        rows.extend(zip(*(t.column(c).to_pylist() for c in NAME_COLUMNS)))
+    by_surname = known_persons(rows)
+    return schemas.from_rows([{"surname": s, "entity_id": eid, "name": name}
+                              for s, people in by_surname.items() for eid, name in people.items()], schemas.PERSONS)
+
+
+def resolve_part_surnames(mentions: pa.Table, quotes: pa.Table, persons: pa.Table) -> tuple[pa.Table, pa.Table, int]:
+    """(mentions, quotes, mentions resolved) for one part."""
+    by_surname: dict[str, dict[str, str]] = {}
+    for s, eid, name in zip(*(persons.column(c).to_pylist() for c in ("surname", "entity_id", "name"))):
+        by_surname.setdefault(s, {}).setdefault(eid, name)
+    m_rows, q_rows = mentions.to_pylist(), quotes.to_pylist()
+    n = resolve_surnames(m_rows, q_rows, by_surname)
+    if not n:
+        return mentions, quotes, 0
+    return schemas.from_rows(m_rows, schemas.MENTIONS), schemas.from_rows(q_rows, schemas.QUOTES), n
+
+
+def _run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
+    return {"_persons": persons_table(inputs["aggregate:entities"], inputs["mentions"])}
+
+
+def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
+    mentions, quotes, _ = resolve_part_surnames(inputs["mentions"], inputs["quotes"], inputs["_persons"])
+    return {"mentions": mentions, "quotes": quotes}
+
+
+def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
+    if "mentions" not in outputs:  # the run phase
+        return {}
+    before, after = inputs["mentions"].column("entity_id"), outputs["mentions"].column("entity_id")
+    return {"resolved": sum(a != b for a, b in zip(before.to_pylist(), after.to_pylist()))}
+
+
+STAGE = Stage(
+    name="resolve-surnames",
+    run_reads={"aggregate:entities": NAME_COLUMNS, "mentions": NAME_COLUMNS},
+    run=_run,
+    reads={"mentions": None, "quotes": None, "run:_persons": None},
+    writes=("mentions", "quotes", "_persons"),
+    part=_part,
+    parts_of="mentions",
+    count=_count,
+)
