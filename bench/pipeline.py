@@ -238,7 +238,7 @@ def show(r: dict) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", type=int, help="articles in the synthetic corpus")
-    ap.add_argument("--workers", type=int, help="Dask worker processes (default: none, one process)")
+    ap.add_argument("--workers", type=int, help="worker processes (default: as newsloom run, one per core)")
     ap.add_argument("--scaling", action="store_true", help="run with --workers 1 and --workers 2 and compare")
     ap.add_argument("--rerun", action="store_true", help="also time a no-op rerun")
     ap.add_argument("--no-bare", action="store_true", help="skip the bare spaCy comparison")

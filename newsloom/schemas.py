@@ -26,8 +26,10 @@ def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -
     return pa.field(name, type_, nullable=nullable, metadata={"description": description})
 
 
-def _schema(table: str, *fields: pa.Field) -> pa.Schema:
-    return pa.schema(list(fields), metadata={"newsloom.table": table, "newsloom.schema_version": SCHEMA_VERSION})
+def _schema(table: str, *fields: pa.Field, row: str = "") -> pa.Schema:
+    """A table's schema; ``row`` says what one row is (rendered in the README by newsloom.contract)."""
+    return pa.schema(list(fields), metadata={"newsloom.table": table, "newsloom.schema_version": SCHEMA_VERSION,
+                                             "newsloom.row": row})
 
 
 DOCUMENTS = _schema(
@@ -43,6 +45,7 @@ DOCUMENTS = _schema(
     _f("charset", pa.string(), "charset declared by the HTTP Content-Type header, where given"),
     _f("listed_at", TS, "publication time given by the feed or sitemap that listed the URL"),
     _f("via", pa.string(), "the feed, sitemap, URL list or WARC file the document was found through"),
+    row='input read (a file, a JSONL line, a URL, a WARC record)',
 )
 
 ARTICLES = _schema(
@@ -63,6 +66,7 @@ ARTICLES = _schema(
     _f("dup_of", pa.string(), "article_id of the earlier article this one duplicates; null for an original"),
     _f("dup_similarity", pa.float32(), "estimated Jaccard similarity to dup_of"),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    row='document that yielded an article',
 )
 
 MENTIONS = _schema(
@@ -76,6 +80,7 @@ MENTIONS = _schema(
     _f("end_char", pa.int32(), "end offset (exclusive)", False),
     _f("sentence", pa.int32(), "index of the sentence in the article", False),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    row='entity mention in an original article',
 )
 
 QUOTES = _schema(
@@ -99,6 +104,7 @@ QUOTES = _schema(
     _f("run_id", pa.string(), "the run that wrote the row", False),
     _f("quote_cluster_id", pa.string(), "the statement this quote reports, shared by every outlet's (possibly "
        "shortened) version of it; joins quote_clusters.cluster_id (null in rows written before schema 2)"),
+    row='quotation in an original article',
 )
 
 REJECTS = _schema(
@@ -109,6 +115,7 @@ REJECTS = _schema(
     _f("reason", pa.string(), "snake_case constant: http_error, empty_text, unsupported_type, ...", False),
     _f("detail", pa.string(), "the error message or figure behind the reason"),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    row='input or article dropped, with its stage and reason',
 )
 
 # Internal: MinHash signatures of every original article, so that later runs dedupe against earlier ones.
@@ -118,6 +125,7 @@ SIGNATURES = _schema(
     _f("text_hash", pa.string(), "exact-duplicate key", False),
     _f("signature", pa.binary(), "MinHash hash values (datasketch affine32 scheme, seed 1), uint32 little-endian", False),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    row="original article's MinHash signature (internal)",
 )
 
 # Internal: what each feed or sitemap returned, for conditional GET (ETag, Last-Modified) and schedule hints.
@@ -131,11 +139,12 @@ FEEDS = _schema(
     _f("last_modified", pa.string(), "Last-Modified of the last full response"),
     _f("n_items", pa.int64(), "article or sitemap URLs it listed (0 when not modified)", False),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    row='poll of a feed or sitemap (internal)',
 )
 
 # ---- scratch tables: between the stages of one run, under _staging/<run_id>/, never committed ----------
 # The clean stage's articles, before the deduplicate stage decides dup_of.
-CLEAN = _schema("_clean", *ARTICLES)
+CLEAN = _schema("_clean", *ARTICLES, row='article before deduplication (scratch)')
 
 MINHASH = _schema(
     "_minhash",
@@ -145,6 +154,7 @@ MINHASH = _schema(
     _f("text_hash", pa.string(), "exact-duplicate key", False),
     _f("signature", pa.binary(), "MinHash hash values, as in _signatures", False),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    row='article of the run with its signature (scratch)',
 )
 
 DUPS = _schema(
@@ -153,6 +163,7 @@ DUPS = _schema(
     _f("dup_of", pa.string(), "the earlier original it duplicates; null for an original"),
     _f("dup_similarity", pa.float32(), "estimated Jaccard similarity to dup_of"),
     _f("known", pa.bool_(), "already in articles from an earlier run: not written again", False),
+    row='deduplication decision for an article of the run (scratch)',
 )
 
 PERSONS = _schema(
@@ -160,12 +171,14 @@ PERSONS = _schema(
     _f("surname", pa.string(), "folded surname (tasks.extract.entities.surname)", False),
     _f("entity_id", pa.string(), "a person known by a full name with that surname", False),
     _f("name", pa.string(), "that person's full name", False),
+    row='known full person name by surname (scratch)',
 )
 
 CLUSTERS = _schema(
     "_clusters",
     _f("quote_id", pa.string(), "a quote of this run", False),
     _f("quote_cluster_id", pa.string(), "the cluster it joins", False),
+    row='quote of the run and its cluster (scratch)',
 )
 
 ENTITIES = _schema(
@@ -180,6 +193,7 @@ ENTITIES = _schema(
     _f("n_quotes", pa.int64(), "quotes it is the speaker of", False),
     _f("first_seen", TS, "earliest article date (published, else fetched)"),
     _f("last_seen", TS, "latest article date (published, else fetched)"),
+    row='entity',
 )
 
 ENTITY_DAILY = _schema(
@@ -188,6 +202,7 @@ ENTITY_DAILY = _schema(
     _f("entity_id", pa.string(), "entity id", False),
     _f("n_mentions", pa.int64(), "mentions that day", False),
     _f("n_articles", pa.int64(), "articles that day", False),
+    row='entity and day',
 )
 
 COOCCURRENCE = _schema(
@@ -195,6 +210,7 @@ COOCCURRENCE = _schema(
     _f("entity_a", pa.string(), "entity id, the smaller of the pair", False),
     _f("entity_b", pa.string(), "entity id, the larger of the pair", False),
     _f("n_articles", pa.int64(), "original articles that mention both", False),
+    row='pair of entities in one article',
 )
 
 SPEAKERS = _schema(
@@ -205,6 +221,7 @@ SPEAKERS = _schema(
     _f("n_articles", pa.int64(), "articles quoting them", False),
     _f("first_quoted", TS, "earliest article date with a quote"),
     _f("last_quoted", TS, "latest article date with a quote"),
+    row='quoted entity',
 )
 
 QUOTE_CLUSTERS = _schema(
@@ -219,6 +236,7 @@ QUOTE_CLUSTERS = _schema(
     _f("first_seen", TS, "earliest article date (published, else fetched)"),
     _f("first_site", pa.string(), "the site (else source) of the earliest article"),
     _f("last_seen", TS, "latest article date"),
+    row="quoted statement (every outlet's version of it)",
 )
 
 SPEAKER_MENTIONS = _schema(
@@ -230,6 +248,7 @@ SPEAKER_MENTIONS = _schema(
     _f("label", pa.string(), "that entity's label", False),
     _f("n_quotes", pa.int64(), "quotes of the speaker that mention it", False),
     _f("n_articles", pa.int64(), "articles with such a quote", False),
+    row='speaker and entity named inside their quotes',
 )
 
 RUNS = _schema(
@@ -246,6 +265,7 @@ RUNS = _schema(
     _f("n_rejects", pa.int64(), "rejects written by the run", False),
     _f("sources", pa.list_(pa.string()), "the sources the run was given"),
     _f("stage_seconds", pa.string(), "JSON object: seconds per stage"),
+    row='run',
 )
 
 FACT_TABLES: dict[str, pa.Schema] = {

@@ -119,3 +119,21 @@ def s3(tmp_path_factory):
             else:
                 os.environ[k] = v
         stop(proc)
+
+
+def fetch_all(config, run_id: str, seen: set | None = None):
+    """Every part that the fetch stage's production function yields for ``config.sources``, concatenated:
+    (documents, rejects, inputs already seen)."""
+    from collections import Counter
+
+    import pyarrow as pa
+
+    from newsloom import schemas
+    from tasks.fetch import FetchState, fetch_documents
+
+    counts: Counter = Counter()
+    docs, rejects = [schemas.DOCUMENTS.empty_table()], [schemas.REJECTS.empty_table()]
+    for _, tables in fetch_documents(config, run_id, FetchState(seen=seen or set()), counts):
+        docs.append(tables.get("documents", docs[0]))
+        rejects.append(tables.get("rejects", rejects[0]))
+    return pa.concat_tables(docs), pa.concat_tables(rejects), counts["already_seen"]

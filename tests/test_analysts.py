@@ -10,9 +10,27 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from tasks.clusters import cluster_quotes
+from newsloom import schemas
+from tasks.clusters import MAX_POSTINGS, assign_quote_clusters
 
 STATEMENT = "We did not win everything we asked for, but no worker at Dunmere will earn less than the cost of living again"
+
+
+def cluster_quotes(new, earlier=None, max_postings=MAX_POSTINGS):
+    """The cluster-quotes run phase (what production runs) on rows: each new row gains its quote_cluster_id."""
+    import pyarrow as pa
+
+    new_t = pa.table({"quote_id": pa.array([r["quote_id"] for r in new], pa.string()),
+                      "text": pa.array([r["text"] for r in new], pa.string()),
+                      "speaker_entity_id": pa.array([r["speaker_entity_id"] for r in new], pa.string())})
+    earlier_t = schemas.QUOTES.empty_table().select(["quote_cluster_id", "text", "speaker_entity_id"])
+    if earlier:
+        earlier_t = pa.Table.from_pylist(earlier, schema=earlier_t.schema)
+    got = assign_quote_clusters(new_t, earlier_t, max_postings)
+    cluster_of = dict(zip(got.column("quote_id").to_pylist(), got.column("quote_cluster_id").to_pylist()))
+    for r in new:
+        r["quote_cluster_id"] = cluster_of[r["quote_id"]]
+    return new
 
 
 def q(quote_id, text, speaker=None):

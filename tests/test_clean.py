@@ -1,7 +1,6 @@
 import json
 from datetime import datetime, timezone
 
-import pyarrow as pa
 import pytest
 
 from newsloom import schemas

@@ -22,9 +22,15 @@ KEYS = {
 }
 
 
+FAULTS = ROOT / "tests" / "faults"  # sitecustomize: the fault points, wrapped around the store from outside
+
+
 def cli(out, env=None, **kw):
+    env = {**os.environ, **(env or {})}
+    if "NEWSLOOM_FAULT_AT" in env:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
     return subprocess.Popen([sys.executable, "-m", "newsloom.cli", "run", str(SAMPLE), "--out", str(out)],
-                            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True, **kw)
 
 

@@ -1,9 +1,11 @@
 from datetime import datetime, timezone
 
+import pyarrow as pa
+
 from newsloom import schemas
 from newsloom.config import make_config
 from tasks.clean import text_hash
-from tasks.dedup import deduplicate_articles
+from tasks.dedup import compute_signatures, decide_duplicates, mark_duplicates
 
 BASE = ("The council of Brennick voted on Tuesday to close the old ferry terminal by the end of the year, "
         "ending more than a century of crossings to the island of Tarrow. Mayor Ilse Dorn said the decision "
@@ -19,10 +21,15 @@ def article(aid, text, day, source=None):
             "published_at": datetime(2026, 3, day, tzinfo=timezone.utc)}
 
 
-def run(rows, prior=None, **cfg):
+def run(rows, prior=None, known=(), **cfg):
+    """The deduplicate stage as production runs it: signatures (clean stage), the run's decisions, the part."""
     config = make_config(sources=["."], out="/tmp/newsloom-test-out-unused", **cfg)
     table = schemas.from_rows(rows, schemas.ARTICLES)
-    out, sigs = deduplicate_articles(table, prior if prior is not None else schemas.SIGNATURES.empty_table(), config)
+    signatures = compute_signatures(table, config)
+    known_ids = pa.table({"article_id": pa.array(list(known), pa.string())})
+    dups = decide_duplicates(signatures, prior if prior is not None else schemas.SIGNATURES.empty_table(),
+                             known_ids, config)
+    out, sigs = mark_duplicates(table, signatures, dups)
     return {r["article_id"]: (r["dup_of"], r["dup_similarity"]) for r in out.to_pylist()}, sigs
 
 
@@ -55,3 +62,10 @@ def test_later_run_points_at_earlier_run():
 def test_no_dedup_marks_nothing():
     marks, _ = run([article("a", BASE, 2), article("b", BASE, 3)], dedup=False)
     assert marks == {"a": (None, None), "b": (None, None)}
+
+
+def test_articles_an_earlier_run_wrote_are_not_written_again():
+    _, sigs = run([article("a", BASE, 2)])
+    marks, new_sigs = run([article("a", BASE, 2), article("b", BASE, 3)], prior=sigs, known=["a"])
+    assert marks == {"b": ("a", 1.0)}
+    assert new_sigs.num_rows == 0

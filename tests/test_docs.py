@@ -6,7 +6,6 @@ import io
 import re
 
 import duckdb
-import pandas as pd
 import pytest
 
 from conftest import ROOT

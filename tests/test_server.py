@@ -6,7 +6,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import ROOT
 from newsserver import write_warc
 from procs import PREFECT, stop
 

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import gzip
-import io
 from collections import Counter
 from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
 
+from conftest import fetch_all
 from newsloom.config import ConfigError, make_config
 from newsloom.sources import expand_sources
-from tasks.fetch import FetchState, fetch_documents, discover_inputs, iter_fetched, url_list
+from tasks.fetch import FetchState, iter_fetched, url_list
 from tasks.fetch.web import FetchError, Inflater, TooLarge, canonical_url, parse_feed, parse_sitemap, private_address
 from newsserver import STORIES, NewsServer, write_warc
 
@@ -218,7 +218,7 @@ def test_a_url_list_file_is_fetched(tmp_path, server):
     raw.mkdir()
     (raw / "urls.txt").write_text(f"# desk list\n{server.base}/news/market-hall.html\n{server.base}/feeds/atom.xml\n")
     config = web_config(tmp_path, [str(raw)])
-    docs, rejects, n_seen = fetch_documents(discover_inputs([str(raw)]), config, "r1")
+    docs, rejects, n_seen = fetch_all(config, "r1")
     assert sorted(docs.column("source").to_pylist()) == [f"{server.base}/news/library-roof.html",
                                                           f"{server.base}/news/market-hall.html"]
     assert rejects.num_rows == 0
@@ -230,7 +230,7 @@ def test_a_url_list_file_is_fetched(tmp_path, server):
 def test_a_warc_archive_gives_one_document_per_archived_page(tmp_path, name, config):
     raw = tmp_path / "in"
     write_warc(raw / name, gz=name.endswith(".gz"))
-    docs, rejects, _ = fetch_documents(discover_inputs([str(raw)]), config, "r1")
+    docs, rejects, _ = fetch_all(config, "r1")
     by_source = {r["source"]: r for r in docs.to_pylist()}
     page = by_source["https://harbor-ledger.example/news/ferry-timetable.html"]
     assert page["media_type"] == "text/html" and page["http_status"] == 200 and page["via"] == name
@@ -241,7 +241,7 @@ def test_a_warc_archive_gives_one_document_per_archived_page(tmp_path, name, con
                        "https://harbor-ledger.example/logo.png": "unsupported_type"}
     # a rerun with what was seen takes nothing twice
     seen = {(r["source"], r["doc_id"]) for r in docs.to_pylist()}
-    docs2, _, n_seen = fetch_documents(discover_inputs([str(raw)]), config, "r2", seen)
+    docs2, _, n_seen = fetch_all(config, "r2", seen)
     assert docs2.num_rows == 0 and n_seen == 2
 
 
@@ -252,7 +252,7 @@ def test_a_damaged_warc_is_a_reject_not_a_crash(tmp_path, config, name, cut):
     write_warc(raw / name, gz=name.endswith(".gz"))
     data = (raw / name).read_bytes()
     (raw / name).write_bytes(data[: int(len(data) * cut)] + b"\x00garbage" * 10)
-    docs, rejects, _ = fetch_documents(discover_inputs([str(raw)]), config, "r1")
+    docs, rejects, _ = fetch_all(config, "r1")
     assert "decode_error" in rejects.column("reason").to_pylist()
     # what was read before the damage is kept
     for row in docs.to_pylist():
