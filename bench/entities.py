@@ -30,8 +30,8 @@ def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
     from newsloom.config import make_config
     from newsloom.nlp import load_nlp
     from tasks.clean import clean_articles
-    from tasks.extract.entities import known_persons, load_aliases, resolve_surnames
     from tasks.extract import extract_mentions_and_quotes
+    from tasks.extract.entities import known_persons, load_aliases, resolve_surnames
     from tasks.fetch import discover_inputs, fetch_documents
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)

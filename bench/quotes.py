@@ -24,8 +24,8 @@ def predict(records: list[dict], model: str) -> tuple[list[dict], float]:
     import pyarrow as pa
 
     from newsloom.nlp import load_nlp
-    from tasks.extract.entities import load_aliases
     from tasks.extract import extract_mentions_and_quotes
+    from tasks.extract.entities import load_aliases
 
     nlp, aliases = load_nlp(model), load_aliases()
     table = pa.table({"article_id": [r["id"] for r in records], "text": [r["text"] for r in records]})

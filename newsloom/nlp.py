@@ -27,7 +27,6 @@ def _newline_sentences(doc):
 def load_nlp(model: str):
     """Load spaCy model ``model`` (see config.resolve_model), once per process."""
     import spacy
-
     from spacy.util import compile_infix_regex
 
     nlp = spacy.load(resolve_model(model), exclude=[c for c in UNUSED_COMPONENTS])

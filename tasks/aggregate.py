@@ -19,8 +19,8 @@ import pyarrow as pa
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.storage import Store
 from newsloom.stage import Stage
+from newsloom.storage import Store
 
 QUERIES = {
     "entities": """

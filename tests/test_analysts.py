@@ -8,8 +8,8 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
+
 from newsloom import schemas
 from tasks.clusters import MAX_POSTINGS, assign_quote_clusters
 

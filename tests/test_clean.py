@@ -2,11 +2,11 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from conftest import FIXTURES
 
 from newsloom import schemas
-from tasks.clean import clean_articles, clean_html_page, clean_text_page, decode_content, Rejected
+from tasks.clean import Rejected, clean_articles, clean_html_page, clean_text_page, decode_content
 from tasks.clean.dates import date_from_url, parse_dateline
-from conftest import FIXTURES
 
 STORY = [
     "The first tidal power station in Orvania began supplying electricity to the grid on Tuesday",

@@ -6,7 +6,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, SAMPLE
 from procs import start_dask, stop
 from test_dask import SORT, VOLATILE

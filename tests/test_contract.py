@@ -6,8 +6,8 @@ import re
 
 import pyarrow as pa
 import pytest
-
 from conftest import ROOT, shared_path
+
 from newsloom import contract, schemas
 from newsloom.rejects import REASONS, reject
 
@@ -70,3 +70,9 @@ def test_every_reason_in_the_code_is_documented_and_only_those_are_accepted():
     assert reject("clean", "a.html", "too_short", "9 words", "r")["reason"] == "too_short"
     with pytest.raises(ValueError, match="undocumented reject reason"):
         reject("clean", "a.html", "looks_odd", None, "r")
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if "install -e '.[test]'" in line)
+    assert "ruff check ." in command and command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -8,7 +8,6 @@ import time
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, SAMPLE
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,6 @@
 """Scale-out: the sample corpus on a 2-process Dask LocalCluster gives the tables of the local run."""
 import pandas as pd
 import pytest
-
 from conftest import SAMPLE
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,6 @@ import re
 
 import duckdb
 import pytest
-
 from conftest import ROOT
 
 DOC = ROOT / "docs" / "analysts.md"

@@ -2,6 +2,7 @@ import gzip
 import json
 
 from conftest import fetch_all
+
 from tasks.fetch import discover_inputs
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, SAMPLE
+
 from newsloom import schemas
 
 INTEGER_COUNTS = {"n_documents", "n_articles", "n_duplicates", "n_mentions", "n_quotes", "n_rejects"}
@@ -76,8 +76,8 @@ def test_sample_corpus_yields_what_the_issue_asks(sample_run):
 
 
 def test_rerun_adds_nothing_and_loads_no_model(sample_run, prefect_harness, monkeypatch):
-    from flows.pipeline import news_pipeline
     import newsloom.nlp
+    from flows.pipeline import news_pipeline
 
     out, first = sample_run
     before = {t: len(pd.read_parquet(out / t)) for t in ("documents", "articles", "mentions", "quotes", "rejects")}

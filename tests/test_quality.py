@@ -5,7 +5,6 @@ extraction or attribution worse fails CI.  Raise them when the bench numbers go 
 """
 import sys
 
-
 from conftest import ROOT, shared_path
 
 sys.path.insert(0, str(ROOT))

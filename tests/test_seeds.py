@@ -1,7 +1,6 @@
 """The five real seed articles in ../shared/seeds (skipped where absent): chrome gone, story kept, speakers found."""
 import pandas as pd
 import pytest
-
 from conftest import shared_path
 
 CHROME = ["Leave a Reply", "Powered by", "allowing cookies", "adrotate", "Subscribe to EIR Online", "Follow us on",

@@ -5,7 +5,6 @@ import subprocess
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
 from newsserver import write_warc
 from procs import PREFECT, stop

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
-
 from conftest import fetch_all
+from newsserver import STORIES, NewsServer, write_warc
+
 from newsloom.config import ConfigError, make_config
 from newsloom.sources import expand_sources
 from tasks.fetch import FetchState, iter_fetched, url_list
 from tasks.fetch.web import FetchError, Inflater, TooLarge, canonical_url, parse_feed, parse_sitemap, private_address
-from newsserver import STORIES, NewsServer, write_warc
 
 ARTICLES = ["harbour-dredging", "ferry-timetable", "library-roof", "market-hall", "tide-gauge"]
 

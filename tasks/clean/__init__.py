@@ -73,7 +73,10 @@ def decode_content(data: bytes, media_type: str, charset: str | None = None) -> 
     # short Western text fits several code pages equally well; then take the Western one
     western = next((m for m in matches if m.encoding in WESTERN and m.chaos <= best.chaos
                     and m.coherence >= best.coherence - 0.01), None)
-    return str(western or best)
+    try:
+        return str(western or best)
+    except UnicodeDecodeError as exc:  # the detector's guess does not hold for the whole input
+        raise Rejected("decode_error", f"no text encoding fits the bytes ({exc.encoding}: {exc.reason})") from None
 
 
 # ---- shared helpers ---------------------------------------------------------------------------------
@@ -150,7 +153,12 @@ def extract_page(html: str, url: str | None, config: Config) -> dict:
 
 # ---- JSONL --------------------------------------------------------------------------------------------
 def clean_jsonl_record(line: bytes) -> dict:
-    obj = json.loads(line)
+    try:
+        obj = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise Rejected("invalid_json", str(exc)) from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+        raise Rejected("missing_text", "a JSONL record without a text string")
     published = parse_any(obj.get("published_at"))
     url = obj.get("url") or None
     return {

@@ -10,7 +10,6 @@ from typing import Iterator
 from newsloom.config import Config
 from newsloom.rejects import reject
 from newsloom.util import sha
-
 from tasks.fetch.fetcher import Fetcher
 from tasks.fetch.web import (
     GZIP_TYPES,

@@ -9,8 +9,8 @@ import zlib
 from urllib.parse import urlsplit
 
 import httpx
-from newsloom.config import Config
 
+from newsloom.config import Config
 from tasks.fetch.web import (
     REDIRECT_STATUS,
     RETRY_STATUS,

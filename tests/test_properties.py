@@ -1,0 +1,169 @@
+"""Properties of every pure stage function, on generated input: empty input, one row, all duplicates,
+articles without quotes, one speaker saying everything, very long and very short texts.  Each function is
+the one production runs (see newsloom.stage); no Prefect, no store."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsloom import schemas
+from newsloom.config import make_config
+from tasks.aggregate import compute_aggregates
+from tasks.clean import clean_articles, text_hash
+from tasks.clusters import assign_quote_clusters, set_quote_clusters
+from tasks.dedup import compute_signatures, decide_duplicates, mark_duplicates
+from tasks.extract import extract_articles
+from tasks.surnames import persons_table, resolve_part_surnames
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SLOW = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+WORDS = ["harbour", "council", "Brennick", "ferry", "vote", "the", "said", "Dorn", "toll", "island", "“", "”", ".",
+         ",", "Mayor", "Ilse", "\n\n", "–", "5", "percent"]
+texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=400).map(" ".join)
+CONFIG = make_config(sources=["."], out="/tmp/newsloom-properties-unused", page_timeout=0)
+
+
+def articles_table(bodies: list[str], run_id: str = "r") -> pa.Table:
+    return schemas.from_rows([{
+        "article_id": f"a{i:03d}", "doc_id": f"d{i:03d}", "source": f"s{i:03d}.txt", "text": body,
+        "n_words": len(body.split()), "text_hash": text_hash(body), "language": "en", "run_id": run_id,
+        "published_at": datetime(2026, 3, 1 + i % 28, tzinfo=timezone.utc)} for i, body in enumerate(bodies)],
+        schemas.ARTICLES)
+
+
+# ---- clean ---------------------------------------------------------------------------------------------------
+documents = st.lists(st.tuples(st.sampled_from(["text/plain", "text/html", "application/x-ndjson"]),
+                               st.one_of(texts.map(str.encode), st.binary(max_size=200))), max_size=6)
+
+
+@FAST
+@given(documents)
+def test_clean_accounts_for_every_document(docs):
+    table = schemas.from_rows([{"doc_id": f"d{i}", "source": f"s{i}", "fetched_at": datetime.now(timezone.utc),
+                                "media_type": m, "content": c, "run_id": "r"} for i, (m, c) in enumerate(docs)],
+                              schemas.DOCUMENTS)
+    articles, rejects = clean_articles(table, CONFIG)
+    # every document is an article or a reject, never both, never lost
+    assert articles.num_rows + rejects.num_rows == len(docs)
+    assert not set(articles.column("doc_id").to_pylist()) & set(rejects.column("doc_id").to_pylist())
+    assert all(n >= CONFIG.min_words for n in articles.column("n_words").to_pylist())
+
+
+# ---- deduplicate -----------------------------------------------------------------------------------------------
+def deduplicate(bodies: list[str]):
+    table = articles_table(bodies)
+    signatures = compute_signatures(table, CONFIG)
+    dups = decide_duplicates(signatures, schemas.SIGNATURES.empty_table(), pa.table({"article_id": pa.array([], pa.string())}),
+                             CONFIG)
+    return mark_duplicates(table, signatures, dups)
+
+
+@FAST
+@given(st.lists(texts, max_size=8))
+def test_dedup_marks_each_article_once_and_points_only_at_originals(bodies):
+    out, originals = deduplicate(bodies)
+    assert out.num_rows == len(bodies)
+    rows = out.to_pylist()
+    orig_ids = {r["article_id"] for r in rows if r["dup_of"] is None}
+    assert {r["dup_of"] for r in rows if r["dup_of"]} <= orig_ids  # a duplicate's original is an original
+    assert set(originals.column("article_id").to_pylist()) == orig_ids
+    for r in rows:
+        assert (r["dup_of"] is None) == (r["dup_similarity"] is None)
+
+
+@FAST
+@given(texts, st.integers(min_value=2, max_value=6))
+def test_all_copies_of_one_text_point_at_the_earliest(body, n):
+    out, originals = deduplicate([body] * n)
+    marks = {r["article_id"]: r["dup_of"] for r in out.to_pylist()}
+    assert marks["a000"] is None and originals.num_rows == 1
+    assert all(marks[f"a{i:03d}"] == "a000" for i in range(1, n))
+
+
+# ---- entity-extract ---------------------------------------------------------------------------------------------
+@SLOW
+@given(st.lists(st.one_of(texts, st.just(""), st.just("Ferry. " * 3000)), min_size=0, max_size=3))
+def test_extract_keeps_offsets_inside_the_text_for_short_long_and_empty_articles(bodies):
+    table = articles_table(bodies)
+    mentions, quotes, rejects = extract_articles(table, CONFIG)
+    text_of = dict(zip(table.column("article_id").to_pylist(), table.column("text").to_pylist()))
+    for m in mentions.to_pylist():
+        assert text_of[m["article_id"]][m["start_char"]:m["end_char"]] == m["surface"]
+    for q in quotes.to_pylist():
+        assert 0 <= q["start_char"] < q["end_char"] <= len(text_of[q["article_id"]])
+        assert 0.0 <= q["confidence"] <= 1.0
+    assert rejects.num_rows == 0
+
+
+def test_extract_on_no_articles_and_on_articles_without_quotes():
+    mentions, quotes, rejects = extract_articles(articles_table([]), CONFIG)
+    assert mentions.num_rows == quotes.num_rows == rejects.num_rows == 0
+    _, quotes, _ = extract_articles(articles_table(["The harbour council met in Brennick on Monday. " * 5]), CONFIG)
+    assert quotes.num_rows == 0
+
+
+# ---- resolve-surnames ---------------------------------------------------------------------------------------------
+people = st.lists(st.tuples(st.sampled_from(["Ilse Dorn", "Dorn", "Piet Dorn", "Oskar Fell", "Fell", "Brennick"]),
+                            st.sampled_from(["PERSON", "ORG"])), max_size=12)
+
+
+@FAST
+@given(people)
+def test_surnames_resolve_only_to_a_unique_known_person(rows):
+    from tasks.extract.entities import entity_id_for
+
+    mentions = schemas.from_rows([{"article_id": "a", "entity_id": entity_id_for(n, lab), "name": n, "surface": n,
+                                   "label": lab, "start_char": 0, "end_char": len(n), "sentence": 0, "run_id": "r"}
+                                  for n, lab in rows], schemas.MENTIONS)
+    persons = persons_table(mentions)
+    out, quotes, n = resolve_part_surnames(mentions, schemas.QUOTES.empty_table(), persons)
+    assert out.num_rows == mentions.num_rows and quotes.num_rows == 0
+    full = {nm for nm, lab in rows if lab == "PERSON" and " " in nm}
+    for before, after in zip(mentions.to_pylist(), out.to_pylist()):
+        if after["name"] != before["name"]:  # only a bare surname changes, to the one full name that ends in it
+            assert " " not in before["name"] and before["label"] == "PERSON"
+            assert [f for f in full if f.endswith(before["name"])] == [after["name"]]
+    assert n == sum(a["name"] != b["name"] for a, b in zip(mentions.to_pylist(), out.to_pylist()))
+
+
+# ---- cluster-quotes -----------------------------------------------------------------------------------------------
+quote_rows = st.lists(st.tuples(st.sampled_from(["No comment.", "We will rebuild the harbour wall this year",
+                                                 "rebuild the harbour wall this year", "Fine", "", "x " * 500]),
+                                st.sampled_from([None, "dorn", "fell"])), max_size=12)
+
+
+@FAST
+@given(quote_rows, st.booleans())
+def test_every_quote_gets_a_cluster_of_a_quote_no_later_than_itself(rows, one_speaker):
+    new = pa.table({"quote_id": pa.array([f"q{i:03d}" for i in range(len(rows))], pa.string()),
+                    "text": pa.array([t for t, _ in rows], pa.string()),
+                    "speaker_entity_id": pa.array(["dorn" if one_speaker else s for _, s in rows], pa.string())})
+    earlier = schemas.QUOTES.empty_table().select(["quote_cluster_id", "text", "speaker_entity_id"])
+    clusters = assign_quote_clusters(new, earlier)
+    got = dict(zip(clusters.column("quote_id").to_pylist(), clusters.column("quote_cluster_id").to_pylist()))
+    assert set(got) == set(new.column("quote_id").to_pylist())
+    assert all(c <= q for q, c in got.items())  # a cluster is named by its first member
+    assert all(got[c] == c for c in got.values())  # and that member founds it
+    quotes = schemas.from_rows([{"quote_id": q, "article_id": "a", "text": t, "start_char": 0, "end_char": 1,
+                                 "kind": "direct", "attribution": "none", "confidence": 0.5, "run_id": "r"}
+                                for q, (t, _) in zip(got, rows)], schemas.QUOTES)
+    assert set_quote_clusters(quotes, clusters).column("quote_cluster_id").to_pylist() == list(got.values())
+
+
+# ---- aggregate ------------------------------------------------------------------------------------------------
+@FAST
+@given(st.integers(min_value=0, max_value=4))
+def test_aggregates_of_empty_and_small_tables(n):
+    articles = articles_table([f"Story {i} about the harbour." for i in range(n)])
+    mentions = schemas.from_rows([{"article_id": f"a{i:03d}", "entity_id": "e1", "name": "Brennick",
+                                   "surface": "Brennick", "label": "GPE", "start_char": 0, "end_char": 8,
+                                   "sentence": 0, "run_id": "r"} for i in range(n)], schemas.MENTIONS)
+    tables = {name: schemas.FACT_TABLES[name].empty_table() for name in schemas.FACT_TABLES}
+    tables.update(articles=articles, mentions=mentions)
+    out = compute_aggregates(tables)
+    assert set(out) == set(schemas.AGGREGATES) - {"runs"}
+    entities = out["entities"].to_pylist()
+    assert (entities == []) if n == 0 else (entities[0]["n_mentions"] == n and entities[0]["n_articles"] == n)
