@@ -27,21 +27,22 @@ LABELS = ("PERSON", "ORG", "GPE")
 
 def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
     """(text by source, mentions by source) from the stage functions."""
+    from collections import Counter
+
     from newsloom.config import make_config
-    from newsloom.nlp import load_nlp
     from tasks.clean import clean_articles
-    from tasks.extract import extract_mentions_and_quotes
-    from tasks.extract.entities import known_persons, load_aliases, resolve_surnames
-    from tasks.fetch import discover_inputs, fetch_documents
+    from tasks.extract import extract_articles
+    from tasks.fetch import FetchState, fetch_documents
+    from tasks.surnames import persons_table, resolve_part_surnames
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
-    docs, _, _ = fetch_documents(discover_inputs(config.sources), config, "bench")
-    articles, _ = clean_articles(docs, config)
+    parts = [t["documents"] for _, t in fetch_documents(config, "bench", FetchState(), Counter()) if "documents" in t]
+    articles, _ = clean_articles(pa.concat_tables(parts), config)
     keep = [i for i, s in enumerate(articles.column("source").to_pylist()) if s in sources]
     articles = articles.take(pa.array(keep, pa.int64()))
-    mentions, quotes = extract_mentions_and_quotes(articles, load_nlp(model), load_aliases(), "bench")
-    ms, qs = mentions.to_pylist(), quotes.to_pylist()
-    resolve_surnames(ms, qs, known_persons((m["name"], m["label"], m["entity_id"]) for m in ms))
+    mentions, quotes, _ = extract_articles(articles, config)
+    mentions, quotes, _ = resolve_part_surnames(mentions, quotes, persons_table(mentions))
+    ms = mentions.to_pylist()
     src = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
     texts = dict(zip(articles.column("source").to_pylist(), articles.column("text").to_pylist()))
     by_source = defaultdict(list)

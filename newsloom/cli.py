@@ -32,10 +32,11 @@ def run(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Documents per batch (default 200)."),
     aliases: Optional[str] = typer.Option(None, "--aliases",
                                           help="CSV alias table (alias,name,label) added to the shipped one."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Run clean and extract on a local Dask cluster "
-                                                                  "of N processes."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Run the stages' parts on a local Dask cluster "
+                                                                  "of N processes (default: one per core; 1: all "
+                                                                  "in this process)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address",
-                                               help="Run clean and extract on the Dask cluster at tcp://host:port."),
+                                               help="Run the stages' parts on the Dask cluster at tcp://host:port."),
     refetch: bool = typer.Option(False, "--refetch", help="Fetch URLs again even when documents has them."),
     setting: Optional[list[str]] = typer.Option(None, "--set", metavar="KEY=VALUE",
                                                 help="Any other setting, e.g. --set read_timeout=10 "
@@ -134,8 +135,9 @@ def report(
     """Write a static HTML report (charts embedded, no server or CDN needed) from the tables in --out."""
     from pathlib import Path
 
+    from newsloom.fs import is_remote
     from newsloom.report import write_report
-    from newsloom.storage import Store, is_remote
+    from newsloom.storage import Store
 
     store = Store(out)
     if not store.committed_parts("articles"):

@@ -1,7 +1,7 @@
 """The table contract as documents, generated from its one source: ``newsloom.schemas`` (tables, columns,
 types, descriptions) and ``newsloom.rejects`` (reasons).
 
-    python -m newsloom.contract          # rewrite the generated parts of README.md and docs/tables.md
+    python -m newsloom.contract          # rewrite the generated parts of README.md and the docs
     python -m newsloom.contract --check  # exit 1 where they differ from the schemas (tests/test_contract.py)
 
 A generated part of a Markdown file sits between ``<!-- generated: NAME -->`` and ``<!-- /generated -->``.
@@ -18,7 +18,7 @@ from newsloom import schemas
 from newsloom.rejects import REASONS
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = {"README.md": ("tables", "reasons"), "docs/tables.md": ("columns",)}
+FILES = {"README.md": ("tables", "reasons"), "docs/tables.md": ("columns",), "docs/architecture.md": ("stages",)}
 REGION = re.compile(r"(<!-- generated: (\w+) -->\n)(.*?)(<!-- /generated -->)", re.S)
 
 
@@ -68,7 +68,22 @@ def render_reasons() -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDER = {"tables": render_tables, "columns": render_columns, "reasons": render_reasons}
+def render_stages() -> str:
+    """Each stage of the flow with what its phases read and write (from the Stage declarations)."""
+    from flows.pipeline import AGGREGATE, STAGES
+
+    def refs(d: dict) -> str:
+        return ", ".join(f"`{r}`" + (f" ({', '.join(c)})" if c else "") for r, c in d.items()) or "the SOURCEs"
+
+    lines = ["| # | stage | run phase reads | part phase (one task per part of) reads | writes |", "|---|---|---|---|---|"]
+    for i, st in enumerate([*STAGES, AGGREGATE], start=1):
+        run = refs(st.run_reads) if st.run is not None else "–"
+        part = f"per `{st.parts_of}` part: {refs(st.reads)}" if st.part is not None else "–"
+        lines.append(f"| {i} | {st.name} | {run} | {part} | {', '.join(f'`{t}`' for t in st.writes)} |")
+    return "\n".join(lines) + "\n"
+
+
+RENDER = {"tables": render_tables, "columns": render_columns, "reasons": render_reasons, "stages": render_stages}
 
 
 def regenerate(text: str) -> str:

@@ -117,7 +117,7 @@ OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "gs://", "gcs://", "abfs://", "abfss:
 
 def object_store_source(url: str) -> str:
     """An object-store SOURCE (s3://bucket/prefix, gs://..., any installed fsspec scheme), checked."""
-    from newsloom.storage import filesystem
+    from newsloom.fs import filesystem
 
     if not url.lower().startswith(OBJECT_STORE_SCHEMES):
         raise SourcesError(f"only http(s) URLs and object-store URLs ({', '.join(OBJECT_STORE_SCHEMES)}) are read, "

@@ -58,11 +58,12 @@ def aliases():
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, prefect_harness):
-    """The flow run once over the sample corpus: (output root, summary)."""
+    """The flow run once over the sample corpus, serially (``workers=1``; tests/test_dask.py compares it with
+    a 2-process cluster): (output root, summary)."""
     from flows.pipeline import news_pipeline
 
     out = tmp_path_factory.mktemp("sample") / "processed"
-    summary = news_pipeline(sources=[str(SAMPLE)], out=str(out))
+    summary = news_pipeline(sources=[str(SAMPLE)], out=str(out), workers=1)
     return out, summary
 
 

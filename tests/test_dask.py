@@ -1,4 +1,5 @@
-"""Scale-out: the sample corpus on a 2-process Dask LocalCluster gives the tables of the local run."""
+"""One path of execution: the sample corpus on a 2-process Dask LocalCluster gives the tables of the serial run
+(the same tasks, one after the other in the flow's process)."""
 import pandas as pd
 import pytest
 from conftest import SAMPLE
@@ -20,7 +21,7 @@ def table(out, name):
     return df.sort_values(SORT[name]).reset_index(drop=True)
 
 
-def test_local_cluster_equals_local_run(sample_run, tmp_path, prefect_harness):
+def test_local_cluster_equals_serial_run(sample_run, tmp_path, prefect_harness):
     from flows.pipeline import news_pipeline
 
     local_out, _ = sample_run

@@ -4,7 +4,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsloom import schemas
-from newsloom.storage import Store, write_parquet_atomic
+from newsloom.fs import write_parquet_atomic
+from newsloom.storage import Store
 
 STORY = ("Brennick council voted on Tuesday to close the old ferry terminal by the end of the year, ending more "
          "than a century of crossings to the island of Tarrow. “The terminal has lost money for nine straight "

@@ -37,10 +37,10 @@ import pyarrow as pa
 
 from newsloom import schemas
 from newsloom.config import Config
+from newsloom.fs import input_size, is_remote, list_inputs, open_input
 from newsloom.rejects import reject
 from newsloom.sources import Source, expand_sources, is_http_url
 from newsloom.stage import Stage
-from newsloom.storage import input_size, is_remote, list_inputs, open_input
 from newsloom.util import progress, sha
 from tasks.fetch.crawl import PERMANENT_REJECTS, Crawl, Target
 from tasks.fetch.warc import is_warc, read_warc

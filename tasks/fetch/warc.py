@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from newsloom.fs import open_input
 from newsloom.rejects import reject
-from newsloom.storage import open_input
 from newsloom.util import sha
 from tasks.fetch.web import HTML_TYPES, TEXT_TYPES, canonical_url, parse_content_type
 
