@@ -1,7 +1,7 @@
 """End-to-end throughput and memory of ``newsloom run``, next to bare spaCy on the same texts.
 
     python -m bench.pipeline 2000                   # sequential run (no Dask), then bare nlp.pipe
-    python -m bench.pipeline 2000 --workers 2       # clean and entity-extract on 2 Dask worker processes
+    python -m bench.pipeline 2000 --workers 2       # every stage's parts on 2 Dask worker processes
     python -m bench.pipeline 2000 --scaling         # --workers 1 and --workers 2, and their ratio
     python -m bench.pipeline 20000 --rerun          # also time a no-op rerun on the same output
 

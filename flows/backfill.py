@@ -20,9 +20,11 @@ def news_backfill(
     model: str = DEFAULT_MODEL,
     workers: int | None = None,
     batch_size: int | None = None,
+    settings: dict | None = None,
 ) -> dict:
     """Run the pipeline over ``path``: a directory (walked recursively) or a ``.warc``/``.warc.gz`` file."""
     p = Path(path)
     if not (p.is_dir() or (p.is_file() and p.name.lower().endswith((".warc", ".warc.gz")))):
         raise ConfigError(f"backfill path must be a directory or a .warc/.warc.gz file: {path}")
-    return news_pipeline(sources=[str(p)], out=out, model=model, workers=workers, batch_size=batch_size)
+    return news_pipeline(sources=[str(p)], out=out, model=model, workers=workers, batch_size=batch_size,
+                         settings=settings)

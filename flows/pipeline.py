@@ -13,6 +13,7 @@ last staging stage, then recomputes the aggregates and records itself in ``runs.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, Config, make_config
+from newsloom.lease import LockedError
 from newsloom.stage import Stage, merge_counts, run_part, run_whole
 from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger
@@ -133,6 +135,24 @@ def run_stages(stages: list[Stage], config: Config, run_id: str) -> tuple[dict, 
     return counts, seconds
 
 
+def acquire_waiting(store: Store, run_id: str, wait: float, log) -> str | None:
+    """The output root's lock, waiting up to ``wait`` seconds for another run to release it (and saying so
+    in the log once a minute); LockedError after that."""
+    deadline = time.monotonic() + wait
+    said = -math.inf
+    while True:
+        try:
+            return store.acquire(run_id)
+        except LockedError as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            if time.monotonic() - said >= 60:
+                log.info(f"waiting up to {left:.0f} s more for the output root: {exc}")
+                said = time.monotonic()
+            time.sleep(min(5.0, left))
+
+
 def _rejects_by_reason(store: Store, run_id: str) -> dict[str, int]:
     t = store.read_table("rejects", columns=["reason", "run_id"])
     t = t.filter(pc.equal(t.column("run_id"), run_id))
@@ -164,7 +184,8 @@ def news_pipeline(
     store = Store.of(config)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
-    store.acquire(run_id)
+    if note := acquire_waiting(store, run_id, config.lock_wait, log):
+        log.warning(note)
     cluster = Cluster(config)
     try:
         if config.dask_address and not config.workers:  # size the parts for the cluster as it is now

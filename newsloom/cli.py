@@ -1,6 +1,7 @@
 """The ``newsloom`` command."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Optional
@@ -16,6 +17,19 @@ app = typer.Typer(help="newsloom: news into analytics-ready Parquet tables.", no
                   add_completion=False)
 console = Console(stderr=True)
 
+
+
+def quiet_local_server() -> None:
+    """Before Prefect is imported, for the temporary local API server that a run without PREFECT_API_URL
+    starts: no analytics or telemetry (with no internet they only print an ERROR that is not about the
+    user's data), and 120 s for it to start instead of 20 (a first run creates its database, 12-14 s on an
+    idle 2-core machine and more on a busy one).  A value the user set wins."""
+    if not os.environ.get("PREFECT_API_URL"):
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+        # at exit Prefect flushes the run's events to the temporary server and warns "Still processing
+        # items" while it does: a notice about its own shutdown, not about the user's data
+        logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
 @app.callback()
@@ -52,10 +66,11 @@ def run(
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2)
 
+    quiet_local_server()
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.pipeline import news_pipeline
-    from newsloom.storage import LockedError
+    from newsloom.lease import LockedError, LockLost
     from newsloom.util import set_progress_hook
 
     interactive = console.is_terminal and not os.environ.get("CI")
@@ -78,7 +93,7 @@ def run(
             summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
                                     aliases_file=aliases, workers=workers, dask_address=dask_address,
                                     refetch=refetch, settings=settings or None)
-    except LockedError as exc:
+    except (LockedError, LockLost) as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(3)
     except ConfigError as exc:
@@ -159,7 +174,8 @@ def unlock(
     Check first that the run named in the lock is really gone: two writers at once can corrupt
     nothing committed, but the second run's recovery would discard the first one's staging.
     A local root needs no unlocking (the OS frees its lock when the process dies)."""
-    from newsloom.storage import LockedError, Store
+    from newsloom.lease import LockedError
+    from newsloom.storage import Store
 
     try:
         held = Store(out).break_lock()

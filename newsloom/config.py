@@ -76,6 +76,12 @@ class Config(BaseModel):
     # object-store roots (s3://...): the endpoint of an S3-compatible store; credentials come from
     # the usual AWS_* variables.  Default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS itself.
     endpoint_url: str | None = None
+    # seconds of the writer lock's lease on S3: renewed every third of it while the run works; a lock whose
+    # holder died can be taken over once it is this old (a local root's lock dies with its process)
+    lock_lease: float = Field(120.0, ge=3, le=86_400)
+    # seconds a run waits for another run's lock on the output root before it gives up (0: at once, as the
+    # CLI does; the scheduled deployments wait, so a backfill and an hourly run on one root take turns)
+    lock_wait: float = Field(0.0, ge=0, le=86_400)
     # web fetching (URLs, feeds, sitemaps): politeness, limits and safety
     refetch: bool = False  # fetch URLs again even when documents already has them
     user_agent: str = USER_AGENT

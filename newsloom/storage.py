@@ -55,10 +55,7 @@ import pyarrow.parquet as pq
 
 from newsloom import schemas
 from newsloom.fs import _atomic_write_bytes, filesystem, is_remote, write_parquet_atomic
-
-
-class LockedError(RuntimeError):
-    """Another run holds the output root."""
+from newsloom.lease import LockedError, S3Lease
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -76,8 +73,10 @@ class Store:
 
     root: str | Path
     endpoint_url: str | None = None
+    lease_seconds: float = 120.0  # the writer lock's lease on S3 (newsloom.lease)
     _lock_fh: object = field(default=None, repr=False)
     _lock_owner: str | None = field(default=None, repr=False)
+    _lease: S3Lease | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.remote = is_remote(self.root)
@@ -90,7 +89,7 @@ class Store:
     @classmethod
     def of(cls, config) -> "Store":
         """The output root of a run's Config."""
-        return cls(config.out, getattr(config, "endpoint_url", None))
+        return cls(config.out, getattr(config, "endpoint_url", None), getattr(config, "lock_lease", 120.0))
 
     # ---- paths -----------------------------------------------------------------------------
     def _join(self, *parts: str) -> str:
@@ -172,8 +171,9 @@ class Store:
                           filesystem=self.arrow_fs)
 
     # ---- locking -------------------------------------------------------------------------
-    def acquire(self, run_id: str) -> None:
-        """Take the single-writer lock, or raise LockedError naming the holder."""
+    def acquire(self, run_id: str) -> str | None:
+        """Take the single-writer lock, or raise LockedError naming the holder.  Returns a note for the log
+        when the lock was taken over from a writer whose lease expired."""
         holder = (f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
                   f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
         if self.remote:
@@ -197,8 +197,15 @@ class Store:
         fh.flush()
         self._lock_fh = fh
 
-    def _acquire_remote(self, holder: str) -> None:
+    def _acquire_remote(self, holder: str) -> str | None:
         path = self._join("_lock")
+        if hasattr(self.fs, "call_s3"):  # S3: a lease, renewed while the run works, taken over once expired
+            self._lease = S3Lease(self.fs, path, self.url, holder, self.lease_seconds)
+            try:
+                return self._lease.acquire()
+            except LockedError:
+                self._lease = None
+                raise
         try:
             with self.fs.open(path, "xb") as fh:  # a conditional PUT: If-None-Match: *
                 fh.write((holder + "\n").encode())
@@ -214,6 +221,10 @@ class Store:
         self._lock_owner = holder
 
     def release(self) -> None:
+        if self._lease is not None:
+            lease, self._lease = self._lease, None
+            lease.release()
+            return
         if self.remote:
             if self._lock_owner is not None:
                 self._lock_owner = None
@@ -310,6 +321,8 @@ class Store:
             for p in self.staged_parts(run_id, table_name):
                 files.append(f"{table_name}/{posixpath.basename(self._strip(p))}")
         intent = {"run_id": run_id, "files": files, "summary": summary}
+        if self._lease is not None:  # fencing: a writer whose lease another writer took over never commits
+            self._lease.check()
         self.write_json(self._join("_staging", run_id, "_commit.json"), intent)
         return self._roll_forward(run_id, intent)
 

@@ -78,21 +78,31 @@ def config(tmp_path):
 
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory):
-    """A real Prefect server on 127.0.0.1 (its scheduler off): the environment for its clients."""
-    from procs import start_prefect_server, stop
+    """A production-shaped Prefect server on 127.0.0.1: PostgreSQL behind it, the scheduler on (looking every
+    5 s, so that a schedule due in the test fires in it).  Returns the environment for its clients."""
+    from procs import postgres_bin, start_postgres, start_prefect_server, stop, stop_postgres
 
+    if postgres_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    pg, db_url, pg_dir = start_postgres()
     home = tmp_path_factory.mktemp("prefect-server-home")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_UI_ENABLED="false",
-               # schedules are created and inspected, but the scheduler must not start hourly runs during the tests
-               PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
-    proc, url = start_prefect_server(home, env)
-    client_env = {**env, "PREFECT_API_URL": url}
-    client_env.pop("PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED")
+               PREFECT_API_DATABASE_CONNECTION_URL=db_url, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5")
+    try:
+        proc, url = start_prefect_server(home, env)
+    except BaseException:
+        stop_postgres(pg, pg_dir)
+        raise
+    client_env = {k: v for k, v in env.items() if k != "PREFECT_API_DATABASE_CONNECTION_URL"}
+    client_env["PREFECT_API_URL"] = url
     try:
         yield client_env
     finally:
         stop(proc)
+        stop_postgres(pg, pg_dir)
 
 
 @pytest.fixture(scope="session")

@@ -89,3 +89,57 @@ def start_dask(env: dict, n_workers: int, logs: Path, cwd: Path) -> tuple[list[s
                             "--name", f"w{i}", "--no-dashboard", "--host", "127.0.0.1"], env,
                            logs / f"worker-{i}.log", cwd))
     return procs, address
+
+
+def postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL server binaries (the newest installed), or None."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else None
+
+
+def start_postgres() -> tuple[subprocess.Popen, str, Path]:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 with a database ``prefect``: (process, SQLAlchemy URL for
+    Prefect, its folder).  As root, the server runs as the ``postgres`` user (it refuses root), through
+    setpriv, which execs, so the process is the postmaster itself."""
+    import shutil
+    import tempfile
+
+    bindir = postgres_bin()
+    base = Path(tempfile.mkdtemp(prefix="newsloom-pg-"))
+    data, sock, log = base / "data", base / "sock", base / "postgres.log"
+    sock.mkdir()
+    as_postgres = []
+    if os.geteuid() == 0:
+        as_postgres = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
+        for p in (base, sock):
+            shutil.chown(p, "postgres", "postgres")
+    r = subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "prefect", "--auth=trust",
+                        "-E", "UTF8", "--no-sync"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    port = free_port()
+    proc = start([*as_postgres, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
+                  "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"], dict(os.environ), log)
+
+    def ready() -> bool:
+        return subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                              capture_output=True).returncode == 0
+
+    wait_until(ready, proc, log, "PostgreSQL", timeout=60)
+    r = subprocess.run([str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "prefect", "-d", "postgres",
+                        "-c", "CREATE DATABASE prefect"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return proc, f"postgresql+asyncpg://prefect@127.0.0.1:{port}/prefect", base
+
+
+def stop_postgres(proc: subprocess.Popen, base: Path) -> None:
+    """Fast shutdown (SIGINT: end the sessions, then stop), SIGKILL after 15 s; then remove its folder."""
+    import shutil
+
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+    shutil.rmtree(base, ignore_errors=True)

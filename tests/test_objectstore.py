@@ -7,7 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from newsloom import schemas
-from newsloom.storage import LockedError, Store
+from newsloom.lease import LockedError, LockLost
+from newsloom.storage import Store
 
 
 def rejects(source, run_id):
@@ -80,11 +81,52 @@ def test_one_writer_at_a_time_with_a_conditional_put(s3):
     b.release()
 
 
+def dead(store):
+    """Stop a holder's lease renewal without releasing: what its process dying leaves behind."""
+    store._lease._stop.set()
+    store._lease._thread.join()
+
+
+def test_a_dead_writers_lease_expires_and_it_can_no_longer_commit(s3):
+    import time
+
+    a = Store("s3://news/leased", lease_seconds=3)
+    a.acquire("run-a")
+    a.stage_part("run-a", "rejects", rejects("a.pdf", "run-a"), "fetch-00000")
+    dead(a)
+    b = Store("s3://news/leased", lease_seconds=3)
+    with pytest.raises(LockedError, match="lease until"):
+        b.acquire("run-b")  # the lease still runs
+    time.sleep(3.5)
+    note = b.acquire("run-b")  # now it has expired: taken over, with a note for the log
+    assert "took over the lock" in note and "run-a" in note
+    with pytest.raises(LockLost):  # fencing: the writer that lost its lease cannot commit
+        a.commit("run-a", {"started_at": "2026-03-01T00:00:00+00:00"})
+    assert not fs_of(b).exists("news/leased/rejects")
+    for action in b.recover():  # the next writer discards what the dead one staged
+        assert "discarded" in action
+    b.release()
+    assert not fs_of(b).exists("news/leased/_lock") and not fs_of(b).exists("news/leased/_staging")
+
+
+def test_a_live_writer_renews_its_lease(s3):
+    import time
+
+    a = Store("s3://news/renewed", lease_seconds=3)
+    a.acquire("run-a")
+    time.sleep(4.5)  # longer than the lease: only the renewals keep it
+    with pytest.raises(LockedError, match="run-a"):
+        Store("s3://news/renewed", lease_seconds=3).acquire("run-b")
+    a._lease.check()
+    a.release()
+
+
 def test_unlock_removes_a_dead_writers_lock(s3):
     from newsloom.cli import app
 
-    dead = Store("s3://news/dead-writer")
-    dead.acquire("run-dead")  # and never released: the process "died"
+    gone = Store("s3://news/dead-writer")
+    gone.acquire("run-dead")  # and never released: the process "died"
+    dead(gone)
     with pytest.raises(LockedError):
         Store("s3://news/dead-writer").acquire("run-next")
     result = CliRunner().invoke(app, ["unlock", "s3://news/dead-writer"])

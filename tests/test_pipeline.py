@@ -122,3 +122,19 @@ def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
     assert "quotes" in r.stdout and "unsupported_type" in r.stdout
     q = pd.read_parquet(tmp_path / "out" / "quotes")
     assert q.speaker.tolist() == ["Jonas Feld"]
+
+
+def test_a_first_run_on_a_fresh_machine_prints_no_error(tmp_path):
+    """The README's first command as a newcomer meets it: a fresh Prefect home (its database is created on
+    the spot), Prefect's own defaults for analytics and start-up (not the test settings), no internet.  The
+    output holds no ERROR line, and a WARNING only where it is about the user's data."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "fresh-prefect-home")
+    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "run", str(SAMPLE), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = (r.stdout + r.stderr).splitlines()
+    assert not [line for line in lines if "ERROR" in line], r.stderr[-3000:]
+    assert not [line for line in lines if "| WARNING" in line], r.stderr[-3000:]

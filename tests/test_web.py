@@ -13,7 +13,16 @@ from newsserver import STORIES, NewsServer, write_warc
 from newsloom.config import ConfigError, make_config
 from newsloom.sources import expand_sources
 from tasks.fetch import FetchState, iter_fetched, url_list
-from tasks.fetch.web import FetchError, Inflater, TooLarge, canonical_url, parse_feed, parse_sitemap, private_address
+from tasks.fetch.web import (
+    FetchError,
+    Inflater,
+    TooLarge,
+    canonical_url,
+    non_public,
+    parse_feed,
+    parse_sitemap,
+    resolve,
+)
 
 ARTICLES = ["harbour-dredging", "ferry-timetable", "library-roof", "market-hall", "tide-gauge"]
 
@@ -54,9 +63,9 @@ def test_urls_are_canonicalised_before_the_seen_check():
 
 def test_private_loopback_and_link_local_addresses_are_recognised():
     for addr in ("127.0.0.1", "10.2.3.4", "192.168.1.9", "169.254.169.254", "::1", "0.0.0.0", "[fe80::1]"):
-        assert private_address(addr), addr
-    assert private_address("localhost")
-    assert private_address("93.184.215.14") is None
+        assert non_public(resolve(addr)), addr
+    assert non_public(resolve("localhost"))
+    assert non_public(resolve("93.184.215.14")) is None
 
 
 def test_a_text_file_of_urls_is_a_url_list_and_prose_is_not():
@@ -305,3 +314,64 @@ def test_cli_runs_on_a_feed_url(tmp_path, server):
     bad = subprocess.run([*cmd[:-4], "--set", "no_such_setting=1"], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)
     assert bad.returncode == 2 and "no_such_setting" in bad.stderr
+
+
+# ---- DNS rebinding -------------------------------------------------------------------------------------------
+def rebinding(first: str, then: str):
+    """A resolver that answers ``first`` for the first look-up of a name and ``then`` for every later one (the
+    way a hostile DNS server answers a public address to the check and 127.0.0.1 to the connection), and a
+    connect that records where it was asked to go; it connects only on loopback, so no traffic leaves."""
+    import httpcore
+
+    looked_up, connected = [], []
+
+    def resolver(host, port):
+        looked_up.append(host)
+        return [first] if len(looked_up) == 1 else [then]
+
+    def connect(address, port, timeout=None, local_address=None, socket_options=None):
+        connected.append(address)
+        if address != "127.0.0.1":
+            raise httpcore.ConnectError(f"test: no connection to {address} leaves this machine")
+        return httpcore.SyncBackend().connect_tcp(address, port, timeout, local_address, socket_options)
+
+    return resolver, connect, looked_up, connected
+
+
+def test_a_rebinding_name_is_connected_only_to_the_address_that_was_checked(tmp_path, server):
+    from tasks.fetch.fetcher import Fetcher
+
+    resolver, connect, looked_up, connected = rebinding("93.184.215.14", "127.0.0.1")
+    (tmp_path / "in").mkdir()
+    config = web_config(tmp_path, [str(tmp_path / "in")], allow_private=False, respect_robots=False, retries=0)
+    fetcher = Fetcher(config, resolver=resolver, connect=connect)
+    port = server.base.rsplit(":", 1)[1]
+    try:
+        with pytest.raises(FetchError) as err:  # an untrusted URL, as a feed would list it
+            fetcher.get(f"http://rebind.example:{port}/news/market-hall.html")
+    finally:
+        fetcher.close()
+    assert err.value.reason == "connect_error"
+    assert looked_up == ["rebind.example"]  # resolved once, by the check
+    assert connected == ["93.184.215.14"]  # and connected to what the check saw, never to 127.0.0.1
+    assert server.paths() == []
+
+
+def test_a_name_that_resolves_inward_is_refused_and_a_trusted_one_still_works(tmp_path, server):
+    from tasks.fetch.fetcher import Fetcher
+
+    resolver, connect, _, connected = rebinding("127.0.0.1", "127.0.0.1")
+    (tmp_path / "in").mkdir()
+    config = web_config(tmp_path, [str(tmp_path / "in")], allow_private=False, respect_robots=False, retries=0)
+    fetcher = Fetcher(config, resolver=resolver, connect=connect)
+    url = f"http://inward.example:{server.base.rsplit(':', 1)[1]}/news/market-hall.html"
+    try:
+        with pytest.raises(FetchError) as err:
+            fetcher.get(url)
+        assert err.value.reason == "private_address" and connected == []
+        r = fetcher.get(url, trusted=True)  # the user's own URL may be on their own network
+    finally:
+        fetcher.close()
+    assert r.status == 200 and connected == ["127.0.0.1"]
+    assert server.paths() == ["/news/market-hall.html"]
+    assert server.requests[0][1]["Host"].startswith("inward.example")  # the Host header keeps the name

@@ -8,6 +8,7 @@ import urllib.robotparser
 import zlib
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from newsloom.config import Config
@@ -20,23 +21,59 @@ from tasks.fetch.web import (
     TooLarge,
     _retry_after,
     canonical_url,
+    non_public,
     origin,
     parse_content_type,
-    private_address,
+    resolve,
 )
 
 
-class Fetcher:
-    """A thread-safe polite HTTP client (one per run)."""
+class PinnedBackend(httpcore.SyncBackend):
+    """httpcore's network backend, connecting a host only to the addresses the private-address check saw.
 
-    def __init__(self, config: Config):
+    The check (``Fetcher.checked``) resolves a host once and pins what it checked; the connection then goes
+    to a pinned address instead of resolving the name a second time, so a DNS answer that changes between
+    the two (rebinding: a public address for the check, 127.0.0.1 for the connection) cannot turn the
+    crawler inward.  Only the TCP connection is redirected: the URL, the Host header and the TLS server
+    name stay the host's name.  A host with no pin (a URL the user gave, or ``allow_private``) is resolved
+    here, once, with the same resolver."""
+
+    def __init__(self, pins: dict[str, list[str]], resolver=resolve, connect=None):
+        self.pins, self.resolver = pins, resolver
+        self._connect = connect or super().connect_tcp
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        addresses = self.pins.get(host) or self.resolver(host, port)
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} does not resolve")
+        error = None
+        for address in addresses:
+            try:
+                return self._connect(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+
+class Fetcher:
+    """A thread-safe polite HTTP client (one per run).  ``resolver`` and ``connect`` replace name resolution
+    and the TCP connect (tests)."""
+
+    def __init__(self, config: Config, resolver=resolve, connect=None):
         self.config = config
+        self.resolver = resolver
+        self._pins: dict[str, list[str]] = {}
+        transport = httpx.HTTPTransport(
+            limits=httpx.Limits(max_connections=config.concurrency * 2, max_keepalive_connections=config.concurrency))
+        # httpx takes no network backend of its own; its pool does (httpcore.ConnectionPool._network_backend)
+        if not hasattr(transport._pool, "_network_backend"):
+            raise RuntimeError("this httpx/httpcore version has no network backend to pin addresses with")
+        transport._pool._network_backend = PinnedBackend(self._pins, resolver, connect)
         self.client = httpx.Client(
             headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate",
                      "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"},
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=config.concurrency * 2, max_keepalive_connections=config.concurrency),
+            follow_redirects=False, transport=transport,
         )
         self._lock = threading.Lock()
         self._host_slots: dict[str, threading.Semaphore] = {}
@@ -48,6 +85,16 @@ class Fetcher:
 
     def close(self) -> None:
         self.client.close()
+
+    def checked(self, host: str) -> None:
+        """Resolve ``host`` once, refuse it if any address is not public, and pin the addresses checked, so
+        that the connection goes to one of them (PinnedBackend)."""
+        addresses = self.resolver(host, None)
+        if addr := non_public(addresses):
+            raise FetchError("private_address", f"{host} resolves to the non-public address {addr}")
+        if addresses:
+            with self._lock:
+                self._pins[host] = addresses
 
     # -- politeness
     def _slot(self, host: str) -> threading.Semaphore:
@@ -176,9 +223,7 @@ class Fetcher:
         while True:
             host = urlsplit(current).hostname or ""
             if not self.config.allow_private and urlsplit(current).netloc != trusted_host:
-                addr = private_address(host)
-                if addr:
-                    raise FetchError("private_address", f"{host} resolves to the non-public address {addr}")
+                self.checked(host)
             delay = self._check_robots(current)
             try:
                 r = self._request(current, headers=headers, delay=delay)

@@ -75,17 +75,23 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query, doseq=True), ""))
 
 
-def private_address(host: str) -> str | None:
-    """The first private, loopback, link-local or otherwise non-public address ``host`` resolves to."""
+def resolve(host: str, port: int | None = None) -> list[str]:
+    """The addresses ``host`` resolves to (an IP literal is its own address); [] when it does not resolve."""
     try:
-        addrs = [ipaddress.ip_address(host.strip("[]"))]
+        return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except (socket.gaierror, UnicodeError):
-            return None  # unresolvable: the request itself will fail with a clear error
-        addrs = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    for a in addrs:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+
+
+def non_public(addresses: list[str]) -> str | None:
+    """The first private, loopback, link-local or otherwise non-public address among ``addresses``."""
+    for text in addresses:
+        a = ipaddress.ip_address(text)
         if a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast or a.is_unspecified:
             return str(a)
     return None
