@@ -21,10 +21,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group of ``proc``, then SIGKILL it after 15 s."""
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """``sig`` (SIGTERM) to the process group of ``proc``, then SIGKILL after 15 s."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -132,14 +132,8 @@ def start_postgres() -> tuple[subprocess.Popen, str, Path]:
 
 
 def stop_postgres(proc: subprocess.Popen, base: Path) -> None:
-    """Fast shutdown (SIGINT: end the sessions, then stop), SIGKILL after 15 s; then remove its folder."""
+    """Fast shutdown (SIGINT: the postmaster ends its sessions, then stops); then remove its folder."""
     import shutil
 
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
+    stop(proc, signal.SIGINT)
     shutil.rmtree(base, ignore_errors=True)
