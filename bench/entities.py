@@ -1,6 +1,15 @@
-"""Entity mention quality on the sample corpus against hand-made gold (bench/gold/sample_entities.json).
+"""Entity mention quality on the sample corpus against hand-made gold (bench/gold/sample_entities.json), and
+on CoNLL-2003's English DEV split (../shared/eval/ner) beside the bare spaCy model.
 
     python bench/entities.py [--model en_core_web_sm] [--show]
+    python bench/entities.py --dev [--model en_core_web_sm]
+
+``--dev`` feeds each DEV document to the pipeline as a JSONL article (its text kept verbatim, so the
+offsets are the gold's) through the production stage functions (clean_articles, extract_articles, the
+cross-article surname pass), writes the mentions as PRED, does the same with bare ``nlp.pipe`` (every
+``doc.ents``), and scores both with ../shared/eval/score_ner.py: per type, micro, the right-span-wrong-type
+confusions, and documents rejected.  DEV is split by document number: 001-108 is where settings are chosen
+(TUNE), 109-216 is reported (REPORT); the full set is printed too.
 
 Runs the pipeline's own stage functions (fetch, clean, extract, the cross-article surname pass) on
 data/raw, then reports mention-level P/R/F1 for PERSON, ORG and GPE (LOC counts as GPE; exact span and
@@ -113,11 +122,100 @@ def score(model: str = "en_core_web_sm", show: bool = False) -> dict:
     return res
 
 
+# ---- CoNLL-2003 DEV ------------------------------------------------------------------------------------------
+DEV = ROOT.parent / "shared" / "eval" / "ner" / "dev.jsonl"
+SCORER = ROOT.parent / "shared" / "eval" / "score_ner.py"
+SPLITS = {"TUNE": range(1, 109), "REPORT": range(109, 217), "ALL": range(1, 217)}
+
+
+def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], list[dict]]:
+    """(mentions by document id, rejects) from the production stage functions."""
+    import json as _json
+    from datetime import datetime, timezone
+
+    from newsloom import schemas
+    from newsloom.config import make_config
+    from tasks.clean import clean_articles
+    from tasks.extract import extract_articles
+    from tasks.surnames import persons_table, resolve_part_surnames
+
+    config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
+    now = datetime.now(timezone.utc)
+    documents = schemas.from_rows([{
+        "doc_id": d["id"], "source": d["id"], "fetched_at": now, "media_type": "application/x-ndjson",
+        "content": _json.dumps({"id": d["id"], "text": d["text"]}).encode(), "run_id": "bench"} for d in docs],
+        schemas.DOCUMENTS)
+    articles, rejects = clean_articles(documents, config)
+    mentions, _, extract_rejects = extract_articles(articles, config)
+    mentions, _, _ = resolve_part_surnames(mentions, schemas.QUOTES.empty_table(), persons_table(mentions))
+    doc_of = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
+    by_doc: dict[str, list[dict]] = defaultdict(list)
+    for m in mentions.to_pylist():
+        by_doc[doc_of[m["article_id"]]].append({"start": m["start_char"], "end": m["end_char"], "label": m["label"]})
+    return by_doc, rejects.to_pylist() + extract_rejects.to_pylist()
+
+
+def bare_dev(docs: list[dict], model: str) -> dict[str, list[dict]]:
+    import spacy
+
+    from newsloom.config import resolve_model
+
+    nlp = spacy.load(resolve_model(model))
+    return {d["id"]: [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
+            for d, doc in zip(docs, nlp.pipe(d["text"] for d in docs))}
+
+
+def score_dev(docs: list[dict], preds: dict[str, list[dict]], tmp: Path) -> dict:
+    import subprocess
+
+    gold, pred = tmp / "gold.jsonl", tmp / "pred.jsonl"
+    gold.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    pred.write_text("".join(json.dumps({"id": d["id"], "mentions": preds.get(d["id"], [])}) + "\n" for d in docs),
+                    encoding="utf-8")
+    out = subprocess.run([sys.executable, str(SCORER), str(gold), str(pred), "--json"], capture_output=True,
+                         text=True, check=True).stdout
+    return json.loads(out)
+
+
+def dev_report(model: str) -> dict:
+    import tempfile
+
+    if not DEV.exists():
+        raise SystemExit(f"{DEV} is not here: the DEV set lives in ../shared")
+    docs = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ours, rejects = newsloom_dev(docs, model)
+    bare = bare_dev(docs, model)
+    result = {"rejected": [(r["source"], r["reason"]) for r in rejects]}
+    with tempfile.TemporaryDirectory() as tmp:
+        for split, numbers in SPLITS.items():
+            part = [d for d in docs if int(d["id"].rsplit("-", 1)[1]) in numbers]
+            result[split] = {"newsloom": score_dev(part, ours, Path(tmp)), "bare": score_dev(part, bare, Path(tmp))}
+    return result
+
+
+def print_dev(res: dict, model: str) -> None:
+    print(f"CoNLL-2003 English DEV, model {model}: exact span and type (score_ner.py)")
+    print(f"documents rejected by newsloom: {len(res['rejected'])} {res['rejected'][:10]}")
+    for split in SPLITS:
+        print(f"\n{split}")
+        print(f"{'':10}{'newsloom P/R/F1':>24}{'bare P/R/F1':>24}")
+        for t in ("PER", "ORG", "LOC", "micro"):
+            a, b = res[split]["newsloom"][t], res[split]["bare"][t]
+            print(f"{t:10}{a['p']:8.3f}{a['r']:8.3f}{a['f1']:8.3f}{b['p']:8.3f}{b['r']:8.3f}{b['f1']:8.3f}")
+        for who in ("newsloom", "bare"):
+            top = list(res[split][who]["confused"].items())[:6]
+            print(f"  confusions {who}: {top}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="en_core_web_sm")
     ap.add_argument("--show", action="store_true")
+    ap.add_argument("--dev", action="store_true", help="CoNLL-2003 DEV beside the bare model")
     args = ap.parse_args()
+    if args.dev:
+        print_dev(dev_report(args.model), args.model)
+        return
     res = score(args.model, args.show)
     print(f"Sample corpus gold ({GOLD.name}), model {args.model}: exact span and label")
     print(f"{'label':10}{'P':>8}{'R':>8}{'F1':>8}{'gold':>7}{'pred':>7}")

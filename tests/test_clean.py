@@ -136,3 +136,20 @@ def test_headline_that_h1_json_ld_and_title_agree_on_wins_over_og_title():
     assert clean_html_page(html)["title"] == "Ferry timetable cut as dredging costs climb"
     # two sources only: og:title stays (trafilatura's choice)
     assert clean_html_page(html.replace("<h1>Ferry timetable cut as dredging costs climb</h1>", ""))["title"] == "Ferries cut"
+
+
+def test_language_is_decided_on_prose_lines_not_on_tables():
+    """A results table in English is never another language; prose decides, in any script; too little
+    prose to tell gives None, which the NLP stage does not reject.  (Fictional text.)"""
+    from tasks.clean import detect_language
+
+    table = "\n".join(["HARBOUR LEAGUE STANDINGS", "Dunmere 12 8 3 1 27 9 27", "Tarrow 12 7 2 3 19 12 23",
+                       "Brennick Rovers 12 5 4 3 17 15 19", "Kessel Town 12 2 3 7 9 21 9"] * 4)
+    assert detect_language(table) is None
+    prose = ("The harbour council of Dunmere met on Monday to discuss the new ferry timetable.\n"
+             "Mayor Ilse Dorn said the first crossings would start in the spring.\n")
+    assert detect_language(table + "\n" + prose) == "en"
+    assert detect_language("Le conseil du port de Dunmere a adopté lundi le nouvel horaire des traversiers, "
+                           "a indiqué la mairesse dans un communiqué publié le soir même.") == "fr"
+    assert detect_language("港湾局は月曜日、新しいフェリーの運航を来月から始めると発表した。"
+                           "市長は、最初の便は春に出発すると述べた。") == "ja"

@@ -56,3 +56,23 @@ def test_entity_quality_floor_on_the_sample_gold():
     assert res["all"]["f1"] >= 0.82, res["all"]
     assert res["PERSON"]["recall"] >= 0.95, res["PERSON"]
     assert res["clustering_pairwise"]["f1"] >= 0.97, res["clustering_pairwise"]
+
+
+def test_entity_floor_on_a_conll_dev_slice(tmp_path):
+    """CoNLL-2003 DEV documents 109-168 (from the half we report on, not the half we tune on), through the
+    production stage functions, beside the bare model on the same texts.  Measured 2026-11-30: micro F1
+    0.601 (bare 0.563), ORG 0.201 (bare 0.158), no document rejected."""
+    import json
+
+    from bench.entities import DEV, bare_dev, newsloom_dev, score_dev
+
+    shared_path("eval", "ner", "dev.jsonl")
+    docs = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    part = [d for d in docs if 109 <= int(d["id"].rsplit("-", 1)[1]) <= 168]
+    ours, rejects = newsloom_dev(part, "en_core_web_sm")
+    assert rejects == []  # English tables and results are never rejected for their language
+    ours_score = score_dev(part, ours, tmp_path)
+    bare_score = score_dev(part, bare_dev(part, "en_core_web_sm"), tmp_path)
+    assert ours_score["micro"]["f1"] >= 0.58, ours_score["micro"]
+    assert ours_score["ORG"]["f1"] >= 0.18, ours_score["ORG"]
+    assert ours_score["micro"]["f1"] >= bare_score["micro"]["f1"] + 0.02

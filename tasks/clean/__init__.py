@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -87,13 +88,47 @@ def text_hash(text: str) -> str:
     return sha(NORM_TEXT.sub(" ", folded).strip())
 
 
-def detect_language(text: str) -> str | None:
-    import py3langid
+PROSE_MIN_WORDS = 8  # fewer words of prose than this: too little to tell the language (None)
 
-    sample = text[:5000]
-    if boilerplate.n_words(sample) < 3:
+
+def is_prose(line: str) -> bool:
+    """A line of running text, not a line of a table or a heading: at least four words, fewer than 30% of
+    them holding digits (results, standings, prices), and not set in capitals (headlines, datelines,
+    column headers).  A language identifier reads names, numbers and abbreviations as any language."""
+    words = line.split()
+    # scripts written without spaces (Chinese, Japanese): two of their characters count as a word
+    n = max(len(words), sum(1 for c in line if "\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff") // 2)
+    if n < 4 or sum(any(c.isdigit() for c in w) for w in words) >= 0.3 * len(words):
+        return False
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) < 0.8 * len(letters)
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    """py3langid's model, choosing only among languages with an ISO 639-1 code: ``articles.language`` is one
+    (CONTRACT.md), and the others it knows include English-lexified creoles such as Nigerian Pidgin (pcm),
+    which it prefers to English on a few lines of short sentences."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages([code for code in identifier.nb_classes if len(code) == 2])
+    return identifier
+
+
+def detect_language(text: str) -> str | None:
+    """The language of the text's prose lines (ISO 639-1), or None where there is too little prose to tell:
+    a table of English results is never another language because its names and figures look like one."""
+    sample, n = [], 0
+    for line in text.splitlines():
+        if is_prose(line):
+            sample.append(line)
+            n += max(len(line.split()), len(line) // 4)
+            if n >= 800:
+                break
+    if n < PROSE_MIN_WORDS:
         return None
-    lang, _ = py3langid.classify(sample)
+    lang, _ = _identifier().classify("\n".join(sample))
     return lang
 
 

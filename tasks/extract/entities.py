@@ -197,26 +197,39 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         if place and fold(place) != fold(m["surface"]):
             m["alias"] = (place, "NORP")
             m["label"] = "NORP"
-    # label vote per folded surface: short forms of a full person name and the subjects of speech
-    # verbs ("Calloway said") count as PERSON, unless the name looks like an organisation
+    # label vote per folded surface: a short form of a full person name counts as PERSON; a name with an
+    # organisation's word in it ("Meridian Shipping Group", "Harlow Ltd") as ORG.  The subject of a speech
+    # verb ("Calloway said", "Meridian said") is a speaker: a person or an organisation, never a place.  So
+    # speech moves a name the model took for a place towards PERSON, and leaves one it took for an
+    # organisation alone
     speakers = _speech_subject_surnames(doc, raw)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if m["alias"]:
             continue
         key = fold(m["surface"])
+        speaks = surname(m["surface"]) in speakers
         if len(name_tokens(m["surface"])) == 1 and surname(m["surface"]) in full_by_surname:
             votes[key]["PERSON"] += 2
-        if surname(m["surface"]) in speakers and not ORG_WORDS.search(m["surface"]):
+        if WHO_FOLLOWS.match(text, m["end"]):
+            votes[key]["PERSON"] += 2  # "Marta Ilves, who ...": English takes "who" for persons only
+        if ORG_WORDS.search(m["surface"]):
+            votes[key]["ORG"] += 2
+        elif speaks and m["label"] != "ORG":
             votes[key]["PERSON"] += 2
-        elif m["label"] == "PERSON" and _placed(doc, m):
+        elif m["label"] == "PERSON" and not speaks and _placed(doc, m):
             votes[key]["GPE"] += 2  # "the attack on Khan Sheikhun", "in Tarrow": a place, not a person
         votes[key][m["label"]] += 1
-    # full names that became PERSON by vote are full names too
+    # full names that became PERSON by vote are full names too, and their short forms count as theirs
     for m in raw:
         key = fold(m["surface"])
         if not m["alias"] and m["label"] != "PERSON" and votes[key].most_common(1)[0][0] == "PERSON" \
                 and len(name_tokens(m["surface"])) >= 2:
+            if surname(m["surface"]) not in full_by_surname:
+                for short in raw:
+                    if not short["alias"] and len(name_tokens(short["surface"])) == 1 \
+                            and surname(short["surface"]) == surname(m["surface"]):
+                        votes[fold(short["surface"])]["PERSON"] += 2
             full_by_surname[surname(m["surface"])].append((m["start"], m["surface"]))
     for v in full_by_surname.values():
         v.sort()
@@ -251,6 +264,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
     return rows
 
 
+WHO_FOLLOWS = re.compile(r"\s*,\s+who\b")  # a non-restrictive relative clause on a person: ", who ..."
 SPEECH_LEMMAS = {"say", "tell", "add", "stress", "note", "explain", "insist", "warn", "argue", "claim", "confirm"}
 ORG_WORDS = re.compile(r"\b(?:Company|Co|Corp|Inc|Ltd|Union|Authority|Institute|Ministry|Office|Department|Agency|"
                        r"Council|Party|Bank|Group|Service|Services|University|Association|Federation|Committee|"
