@@ -132,3 +132,29 @@ def test_parsing_a_part_does_not_grow_the_model_vocabulary(nlp, aliases):
                                               nlp, aliases, "run")
     assert len(nlp.vocab.strings) == before
     assert any("Quistandel" in n for n in mentions.column("name").to_pylist())
+
+
+def test_lines_in_capitals_are_read_title_cased_and_reported_as_written(nlp, aliases):
+    """The model reads a headline or dateline in capitals title-cased, character for character; the rows
+    keep the article's own words at the same offsets.  (Fictional text.)"""
+    import pyarrow as pa
+
+    from tasks.extract import extract_mentions_and_quotes, truecase_capitals
+
+    text = ("HARBOUR STRIKE ENDS AS DUNMERE DOCKERS RETURN TO WORK\n"
+            "DUNMERE 2026-03-08\n"
+            "The strike at the port of Dunmere ended on Sunday. “We go back with our heads high,” said Ines "
+            "Calloway, who led the union through the talks with the U.S. shipping firm Meridian Lines.")
+    shown = truecase_capitals(text)
+    # words of one or two letters stay as written: without a word list an abbreviation ("UN") and a short
+    # word ("AS") look alike
+    assert len(shown) == len(text) and shown.splitlines()[0] == "Harbour Strike Ends AS Dunmere Dockers Return TO Work"
+    assert shown.splitlines()[1] == "Dunmere 2026-03-08" and shown.splitlines()[2] == text.splitlines()[2]
+    assert truecase_capitals("UN AND U.S. TALKS") == "UN And U.S. Talks"  # abbreviations stay
+    mentions, quotes = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases, "r")
+    for m in mentions.to_pylist():
+        assert text[m["start_char"]:m["end_char"]] == m["surface"]
+    for q in quotes.to_pylist():
+        assert text[q["start_char"]:q["end_char"]] == q["text"]
+    dateline = [m for m in mentions.to_pylist() if m["start_char"] == text.index("DUNMERE 2026")]
+    assert dateline and dateline[0]["surface"] == "DUNMERE" and dateline[0]["label"] == "GPE"

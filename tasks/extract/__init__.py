@@ -8,6 +8,8 @@ reject: they are kept in ``articles`` and point at their original.
 """
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -40,17 +42,58 @@ def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
     return originals.take(pa.array(keep, pa.int64())), schemas.from_rows(rejects, schemas.REJECTS)
 
 
+CAPS_LINE_MIN_LETTERS = 4
+
+
+def _title_word(word: str) -> str:
+    """A word of a line in capitals as a headline writer would case it: "HARBOUR" -> "Harbour".  Words of
+    one or two letters and words with a full stop ("UN", "U.S.") stay as they are: they are mostly
+    abbreviations.  Characters whose lower case is longer (İ) stay too, so the length never changes."""
+    letters = sum(c.isalpha() for c in word)
+    if letters <= 2 or "." in word:
+        return word
+    out, first = [], True
+    for c in word:
+        if c.isalpha():
+            low = c.lower()
+            out.append(c if first or len(low) != 1 else low)
+            first = False
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def truecase_capitals(text: str) -> str:
+    """``text`` with every line set in capitals (a wire headline, a dateline, a results heading) in title
+    case, character for character, so that offsets into it are offsets into ``text``.  The model learned
+    names from mixed-case text: in capitals it finds few of them and mislabels what it finds."""
+    lines = text.split("\n")
+    changed = False
+    for i, line in enumerate(lines):
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) >= CAPS_LINE_MIN_LETTERS and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+            lines[i] = re.sub(r"\S+", lambda m: _title_word(m.group()), line)
+            changed = True
+    return "\n".join(lines) if changed else text
+
+
 def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
                                 batch_size: int = NLP_BATCH) -> tuple[pa.Table, pa.Table]:
-    """Parse each article once; return (mentions, quotes) for all of them."""
-    pairs = zip(articles.column("text").to_pylist(), articles.column("article_id").to_pylist())
+    """Parse each article once; return (mentions, quotes) for all of them.  The model reads the text with
+    its lines in capitals title-cased (``truecase_capitals``); every surface and quoted text in the rows is
+    the article's own, at the same offsets."""
+    texts = articles.column("text").to_pylist()
+    pairs = ((truecase_capitals(t), i) for i, t in enumerate(texts))
+    ids = articles.column("article_id").to_pylist()
     mentions, quotes = [], []
     # the strings the parse adds to the model's vocabulary (every new token of a real corpus) are freed when
     # the part is done, so a long-lived worker does not grow with the corpus; rows hold plain Python strings
     with nlp.memory_zone():
-        for doc, article_id in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-            ms = extract_mentions(doc, article_id, aliases)
-            qs = extract_quotes(doc, article_id, ms)
+        for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+            ms = extract_mentions(doc, ids[i], aliases)
+            qs = extract_quotes(doc, ids[i], ms)
+            if doc.text != texts[i]:
+                _as_written(texts[i], ms, qs)
             mentions.extend(ms)
             quotes.extend(qs)
     for r in mentions:
@@ -58,6 +101,16 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     for r in quotes:
         r["run_id"] = run_id
     return schemas.from_rows(mentions, schemas.MENTIONS), schemas.from_rows(quotes, schemas.QUOTES)
+
+
+def _as_written(text: str, mentions: list[dict], quotes: list[dict]) -> None:
+    """Surfaces and quoted words as the article writes them (the parse read some lines title-cased)."""
+    for m in mentions:
+        m["surface"] = text[m["start_char"]:m["end_char"]]
+    for q in quotes:
+        q["text"] = text[q["start_char"]:q["end_char"]]
+        if q.get("speaker_start") is not None:
+            q["speaker_surface"] = text[q["speaker_start"]:q["speaker_end"]]
 
 
 def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table, pa.Table]:

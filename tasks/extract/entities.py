@@ -215,7 +215,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
             votes[key]["PERSON"] += 2  # "Marta Ilves, who ...": English takes "who" for persons only
         if ORG_WORDS.search(m["surface"]):
             votes[key]["ORG"] += 2
-        elif speaks and m["label"] != "ORG":
+        elif speaks and (m["label"] != "ORG" or _person_of(m["surface"])):
             votes[key]["PERSON"] += 2
         elif m["label"] == "PERSON" and not speaks and _placed(doc, m):
             votes[key]["GPE"] += 2  # "the attack on Khan Sheikhun", "in Tarrow": a place, not a person
@@ -262,6 +262,15 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         })
     _settle_person_names(rows)
     return rows
+
+
+def _person_of(surface: str) -> bool:
+    """A span the model read as one organisation that opens with a person's name: "Ines Calloway of Meridian
+    Shipping", "Ana Ruiz, Harlow Ltd" (a name of two or more words, no organisation word, then " of " or a
+    comma).  Said of a speaker, it is that person."""
+    cut = PERSON_TAIL.search(surface)
+    head = surface[:cut.start()] if cut else ""
+    return len(name_tokens(head)) >= 2 and not ORG_WORDS.search(head)
 
 
 WHO_FOLLOWS = re.compile(r"\s*,\s+who\b")  # a non-restrictive relative clause on a person: ", who ..."
