@@ -95,7 +95,8 @@ def test_org_tag_on_a_person_is_corrected_by_the_article(nlp, aliases):
 
 
 def test_surname_alone_resolves_to_the_one_known_person():
-    from tasks.extract.entities import entity_id_for, known_persons, resolve_surnames
+    from tasks.extract.entities import entity_id_for
+    from tasks.surnames import known_persons, resolve_surnames
 
     persons = known_persons([("Bashar al-Assad", "PERSON", "e-assad"), ("Rex Tillerson", "PERSON", "e-rex"),
                              ("Anna Berg", "PERSON", "e-anna"), ("Olof Berg", "PERSON", "e-olof")])

@@ -371,38 +371,3 @@ def _settle_person_names(rows: list[dict]) -> None:
         if r["label"] == "PERSON":
             c = forms[r["entity_id"]]
             r["name"] = max(c, key=lambda n: (c[n], -first[(r["entity_id"], n)]))
-
-
-# ---- across articles ------------------------------------------------------------------------------------
-def is_surname_only(name: str) -> bool:
-    return len(name_tokens(name)) == 1
-
-
-def known_persons(names_and_ids) -> dict[str, dict[str, str]]:
-    """surname -> {entity_id: full name} over (name, label, entity_id) of full person names."""
-    by_surname: dict[str, dict[str, str]] = defaultdict(dict)
-    for name, label, eid in names_and_ids:
-        if label == "PERSON" and name and not is_surname_only(name):
-            by_surname[surname(name)].setdefault(eid, name)
-    return by_surname
-
-
-def resolve_surnames(mentions: list[dict], quotes: list[dict], persons: dict[str, dict[str, str]]) -> int:
-    """A surname-only person ("Assad") whose article names no full form resolves to the one known person
-    of that surname, where exactly one is known (in this run or earlier ones).  Rewrites entity_id and
-    name in place, in mentions and in quote speakers; returns the number of mentions resolved."""
-    remap: dict[str, tuple[str, str]] = {}
-    n = 0
-    for m in mentions:
-        if m["label"] != "PERSON" or not is_surname_only(m["name"]):
-            continue
-        candidates = persons.get(surname(m["name"]), {})
-        if len(candidates) == 1:
-            eid, full = next(iter(candidates.items()))
-            remap[m["entity_id"]] = (eid, full)
-            m["entity_id"], m["name"] = eid, full
-            n += 1
-    for q in quotes:
-        if q.get("speaker_entity_id") in remap:
-            q["speaker_entity_id"], q["speaker"] = remap[q["speaker_entity_id"]]
-    return n
