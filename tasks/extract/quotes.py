@@ -578,7 +578,7 @@ def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool, spoken: bool
         return True
     if _title_case(words) and (TITLE_AFTER.match(ctx.text, b) or ON_TITLE.search(before[-6:])):
         return True
-    # one item of a list of titles: “How the Grinch Stole Christmas,” “Apollo 13,” and “Austin Powers”
+    # one item of a list of titles: “The Harbour at Dawn,” “Tide Tables,” and “Salt”
     if content.rstrip().endswith(",") and LIST_NEXT.match(ctx.text, b + 1) or LIST_PREV.search(ctx.text[max(0, a - 12):a - 1]):
         return True
     if BYLINE_AFTER.match(ctx.text, b + 1) or BYLINE_BEFORE.search(before):
@@ -688,7 +688,7 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
     """Reported speech: a reporting verb with a clausal complement, before or after the verb.
 
     A clause wholly outside quotation marks is indirect speech.  A clause that holds quoted words
-    among its own ("Trump says voter fraud “would be one hell of a way to lose”") is reported
+    among its own ("Castell says the strike “will be over by Friday”") is reported
     speech too, with the quoted fragments inside it: it is returned with kind ``indirect`` and the
     fragments it covers are returned as absorbed, so that the quote is one row, not two.  A clause
     that is mostly the quotation itself is left to the direct quote.
@@ -718,8 +718,8 @@ def extract_indirect(ctx: Context, article_id: str) -> tuple[list[dict], list[tu
         inside, covered = ctx.quoted_in(a, b)
         if inside and not covered:
             # crosses a quotation's edge: the parse and the marks disagree.  Keep what comes before the
-            # comma ahead of the first quotation the clause runs into ("Carson said he saw no need to
-            # change anything, telling Stephanopolous that “we tell the truth, ...")
+            # comma ahead of the first quotation the clause runs into ("Feld said the quay needed no new
+            # rules, telling the Harbor Ledger that “we keep the old ones, ...")
             first = min((qs for qs, qe in ctx.quote_spans if qs < b and a < qe and not (qs >= a - 1 and qe <= b + 1)),
                         default=a)
             cut = text.rfind(",", a, max(a, first - 1))
@@ -794,7 +794,7 @@ def _after_comma(toks: list, k: int) -> bool:
 
 
 def _parentheticals(ctx: Context, article_id: str):
-    """"Acts of protest, Mr. Obama said, are acts of patriotism.": the speech clause sits inside the sentence
+    """"The ferry, the mayor said, will run again by May.": the speech clause sits inside the sentence
     between commas, and the reported words are the two sides of it (one utterance, two spans)."""
     doc, text = ctx.doc, ctx.text
     for tok in doc:
@@ -896,7 +896,7 @@ def _attitudes(ctx: Context, article_id: str):
             continue
         toks = [t for c in right for t in c.subtree]
         toks = [t for t in ctx.doc[min(t.i for t in toks):max(t.i for t in toks) + 1]]
-        # "mocked Trump for calling himself the “king of debt,” noting that ..."
+        # "mocked Feld for calling himself the “captain of the quay,” noting that ..."
         toks = _until_next_attribution(toks, tok.i)
         if len(toks) < 4 or not any(t.pos_ in ("VERB", "AUX") or t.text in MARKS for t in toks):
             continue  # "the union rejected the offer": an act, not words said about something
@@ -1036,8 +1036,8 @@ def _as_clauses(ctx: Context, article_id: str):
         yield _indirect(ctx, article_id, a, b, _speaker_from_subject(ctx, subj, verb.lemma_.lower()), 0.85, 0.6), covered
 
 
-# a line that opens with a name and a colon: a transcript ("Lopez: Well, no one is like ...") or a headline
-# ("De Blasio: Trust Bratton on security, not 'blowhard' Trump")
+# a line that opens with a name and a colon: a transcript ("Feld: Well, nobody saw that coming ...") or a
+# headline ("Dorn: Trust the harbour board on safety, not its critics")
 COLON_LINE = re.compile(r"(?m)^[ \t]*(?P<name>[A-Z][\w.'’-]*(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*:[ \t]+(?P<content>\S[^\n]*)$")
 
 
