@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
@@ -17,6 +17,7 @@ SCHEMA_HISTORY = {
          "runs: + sources, stage_seconds",
     "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table; "
          "quotes: + quote_cluster_id; aggregates quote_clusters and speaker_mentions (issue 10)",
+    "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -188,6 +189,9 @@ ENTITIES = _schema(
     _f("label", pa.string(), "most frequent label", False),
     _f("aliases", pa.list_(pa.string()), "surfaces seen, most frequent first"),
     _f("alias_counts", pa.list_(pa.int64()), "mentions per alias, in the order of aliases"),
+    _f("labels", pa.list_(pa.string()), "every label its mentions carry, most frequent first: label is the first; "
+       "the others are what the model or the vote said elsewhere (null in files written before schema 3)"),
+    _f("label_counts", pa.list_(pa.int64()), "mentions per label, in the order of labels"),
     _f("n_mentions", pa.int64(), "mentions in original articles", False),
     _f("n_articles", pa.int64(), "original articles that mention it", False),
     _f("n_quotes", pa.int64(), "quotes it is the speaker of", False),

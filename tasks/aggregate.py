@@ -45,6 +45,8 @@ QUERIES = {
                (SELECT list(label ORDER BY n DESC, label)[1] FROM labels WHERE labels.entity_id = e.entity_id) AS label,
                (SELECT list(surface ORDER BY n DESC, surface) FROM surfaces WHERE surfaces.entity_id = e.entity_id) AS aliases,
                (SELECT list(n ORDER BY n DESC, surface) FROM surfaces WHERE surfaces.entity_id = e.entity_id) AS alias_counts,
+               (SELECT list(label ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS labels,
+               (SELECT list(n ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS label_counts,
                e.n_mentions, e.n_articles, coalesce(q.n_quotes, 0) AS n_quotes, e.first_seen, e.last_seen
         FROM (
             SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) AS n_articles,

@@ -167,3 +167,23 @@ def test_aggregates_of_empty_and_small_tables(n):
     assert set(out) == set(schemas.AGGREGATES) - {"runs"}
     entities = out["entities"].to_pylist()
     assert (entities == []) if n == 0 else (entities[0]["n_mentions"] == n and entities[0]["n_articles"] == n)
+
+
+@FAST
+@given(st.lists(st.sampled_from(["GPE", "ORG", "PERSON"]), min_size=1, max_size=9))
+def test_entities_have_one_label_and_show_the_alternatives_with_counts(labels):
+    """One row per entity_id with one label, the most frequent; labels and label_counts list every label its
+    mentions carry, and the counts add up to its mentions."""
+    from collections import Counter
+
+    articles = articles_table(["A story about the harbour of Tarrow and its council."] * len(labels))
+    mentions = schemas.from_rows([{"article_id": f"a{i:03d}", "entity_id": "e1", "name": "Tarrow", "surface": "Tarrow",
+                                   "label": lab, "start_char": 0, "end_char": 6, "sentence": 0, "run_id": "r"}
+                                  for i, lab in enumerate(labels)], schemas.MENTIONS)
+    tables = {name: schemas.FACT_TABLES[name].empty_table() for name in schemas.FACT_TABLES}
+    tables.update(articles=articles, mentions=mentions)
+    [row] = compute_aggregates(tables)["entities"].to_pylist()
+    counts = Counter(labels)
+    assert row["label"] == row["labels"][0] == min(counts, key=lambda lab: (-counts[lab], lab))
+    assert dict(zip(row["labels"], row["label_counts"])) == counts
+    assert sum(row["label_counts"]) == row["n_mentions"] == len(labels)
