@@ -72,6 +72,9 @@ class Config(BaseModel):
     # the stages' parts run on Dask: a LocalCluster of `workers` processes (default: every core) or the
     # existing cluster at `dask_address` (tcp://host:port); workers=1 runs them in the flow's own process
     workers: int | None = Field(None, ge=1, le=256)
+    # a default run (no workers given) starts its local cluster only from this many local input files: below
+    # it, two workers cost more to start (about 10 s) than they save (measured in docs/benchmarks.md)
+    parallel_from: int = Field(200, ge=1)
     dask_address: str | None = None
     # object-store roots (s3://...): the endpoint of an S3-compatible store; credentials come from
     # the usual AWS_* variables.  Default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS itself.

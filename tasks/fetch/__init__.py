@@ -291,10 +291,14 @@ def _local_events(inp: Input, src: Source, config: Config, run_id: str, state: F
 
 def batch_size(sources: list[Source], config: Config) -> int:
     """Documents per part: ``batch_size``, or fewer so that every worker gets about PARTS_PER_WORKER parts
-    (the last ones then end close together)."""
+    (the last ones then end close together).  A default run (no ``workers``, no cluster) over fewer than
+    ``parallel_from`` local files keeps ``batch_size``: starting worker processes would cost more than they
+    save, and the flow runs a run of one part in its own process."""
     if config.serial:
         return config.batch_size
     n_local = sum(len(discover_inputs([s.target])) for s in sources if not s.is_url)
+    if config.workers is None and not config.dask_address and n_local < config.parallel_from:
+        return config.batch_size
     return max(1, min(config.batch_size, math.ceil(max(n_local, 1) / (PARTS_PER_WORKER * config.n_workers))))
 
 
