@@ -187,3 +187,37 @@ def test_entities_have_one_label_and_show_the_alternatives_with_counts(labels):
     assert row["label"] == row["labels"][0] == min(counts, key=lambda lab: (-counts[lab], lab))
     assert dict(zip(row["labels"], row["label_counts"])) == counts
     assert sum(row["label_counts"]) == row["n_mentions"] == len(labels)
+
+
+# ---- fetch ----------------------------------------------------------------------------------------------------
+files = st.lists(st.tuples(st.sampled_from([".txt", ".html", ".jsonl", ".pdf", ".txt.gz", ""]),
+                           st.one_of(texts.map(str.encode), st.binary(max_size=300))), max_size=6)
+
+
+@FAST
+@given(files)
+def test_fetch_accounts_for_every_file_and_a_rerun_takes_nothing_twice(entries):
+    """Whatever a folder holds, each file becomes documents or a reject (a JSONL file one per line), never
+    nothing; a rerun with what was seen fetches no document again."""
+    import gzip
+    import tempfile
+    from collections import Counter
+    from pathlib import Path
+
+    from conftest import fetch_all
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "in"
+        raw.mkdir()
+        for i, (ext, data) in enumerate(entries):
+            path = raw / f"f{i}{ext}"
+            path.write_bytes(gzip.compress(data) if ext.endswith(".gz") else data)
+        config = make_config(sources=[str(raw)], out=str(Path(tmp) / "out"))
+        docs, rejects, _ = fetch_all(config, "r1")
+        sources = Counter(s.split("#")[0] for s in docs.column("source").to_pylist() + rejects.column("source").to_pylist())
+        for i, (ext, data) in enumerate(entries):
+            if not (ext == ".jsonl" and not data.strip()):  # an empty JSONL file holds no line to take
+                assert sources[f"f{i}{ext}"] >= 1, (ext, data[:40])
+        seen = set(zip(docs.column("source").to_pylist(), docs.column("doc_id").to_pylist()))
+        again, _, n_seen = fetch_all(config, "r2", seen)
+        assert again.num_rows == 0 and n_seen == docs.num_rows
