@@ -159,3 +159,22 @@ def test_lines_in_capitals_are_read_title_cased_and_reported_as_written(nlp, ali
         assert text[q["start_char"]:q["end_char"]] == q["text"]
     dateline = [m for m in mentions.to_pylist() if m["start_char"] == text.index("DUNMERE 2026")]
     assert dateline and dateline[0]["surface"] == "DUNMERE" and dateline[0]["label"] == "GPE"
+
+
+def test_a_code_in_capitals_on_a_table_line_is_not_an_organisation():
+    """The rule itself, both ways (fictional text): a name in capitals tagged ORG on a line that is not prose
+    is a heading or a code; the same name in a sentence, or with another label, stays."""
+    from tasks.extract import _table_code
+
+    text = ("TEAM P W D L GF GA PTS\nHRF 12 8 3 1 27 9 27\n"
+            "The HRF board, which runs the Harbour Rowing Federation, met on Monday in Dunmere.")
+
+    def m(surface, label, nth=0):
+        start = [i for i in range(len(text)) if text.startswith(surface, i)][nth]
+        return {"surface": surface, "label": label, "start_char": start, "end_char": start + len(surface)}
+
+    assert _table_code(text, m("PTS", "ORG"))  # a column heading
+    assert _table_code(text, m("HRF", "ORG"))  # a code in a results row
+    assert not _table_code(text, m("HRF", "ORG", 1))  # the same letters in a sentence: an organisation
+    assert not _table_code(text, m("HRF", "GPE"))  # only what the model calls an organisation
+    assert not _table_code(text, m("Harbour Rowing Federation", "ORG"))

@@ -61,7 +61,7 @@ def test_entity_quality_floor_on_the_sample_gold():
 def test_entity_floor_on_a_conll_dev_slice(tmp_path):
     """CoNLL-2003 DEV documents 109-168 (from the half we report on, not the half we tune on), through the
     production stage functions, beside the bare model on the same texts.  Measured 2026-11-30: micro F1
-    0.611 (bare 0.563), ORG 0.197 (bare 0.158), no document rejected."""
+    0.620 (bare 0.563), ORG 0.196 (bare 0.158), no document rejected."""
     import json
 
     from bench.entities import DEV, bare_dev, newsloom_dev, score_dev
@@ -73,6 +73,6 @@ def test_entity_floor_on_a_conll_dev_slice(tmp_path):
     assert rejects == []  # English tables and results are never rejected for their language
     ours_score = score_dev(part, ours, tmp_path)
     bare_score = score_dev(part, bare_dev(part, "en_core_web_sm"), tmp_path)
-    assert ours_score["micro"]["f1"] >= 0.58, ours_score["micro"]
+    assert ours_score["micro"]["f1"] >= 0.59, ours_score["micro"]
     assert ours_score["ORG"]["f1"] >= 0.18, ours_score["ORG"]
-    assert ours_score["micro"]["f1"] >= bare_score["micro"]["f1"] + 0.02
+    assert ours_score["micro"]["f1"] >= bare_score["micro"]["f1"] + 0.03
