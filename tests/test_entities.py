@@ -178,3 +178,23 @@ def test_a_code_in_capitals_on_a_table_line_is_not_an_organisation():
     assert not _table_code(text, m("HRF", "ORG", 1))  # the same letters in a sentence: an organisation
     assert not _table_code(text, m("HRF", "GPE"))  # only what the model calls an organisation
     assert not _table_code(text, m("Harbour Rowing Federation", "ORG"))
+
+
+def test_what_is_said_only_of_a_company_votes_organisation(nlp, aliases):
+    """Shares, a chief executive, an apposition "the company": evidence of an organisation, whatever the
+    model read the name as.  (Fictional text.)"""
+    import pyarrow as pa
+
+    from tasks.extract.entities import ORG_CONTEXT_AFTER, ORG_CONTEXT_BEFORE
+
+    assert ORG_CONTEXT_BEFORE.search("traders sold shares of ")
+    assert ORG_CONTEXT_AFTER.match("'s shares fell")
+    assert ORG_CONTEXT_AFTER.match(", the shipping company said")
+    assert not ORG_CONTEXT_AFTER.match(", the harbour town")
+    from tasks.extract import extract_mentions_and_quotes
+
+    text = ("Shares of Brennick Meridian fell 4 percent on Monday. Brennick Meridian, the ferry company, said "
+            "fuel costs had doubled, and Brennick Meridian's chief executive Ines Calloway said prices would rise.")
+    mentions, _ = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases, "r")
+    labels = {m["label"] for m in mentions.to_pylist() if m["surface"] == "Brennick Meridian"}
+    assert labels == {"ORG"}, mentions.to_pylist()

@@ -199,9 +199,9 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
             m["label"] = "NORP"
     # label vote per folded surface: a short form of a full person name counts as PERSON; a name with an
     # organisation's word in it ("Meridian Shipping Group", "Harlow Ltd") as ORG.  The subject of a speech
-    # verb ("Calloway said", "Meridian said") is a speaker: a person or an organisation, never a place.  So
-    # speech moves a name the model took for a place towards PERSON, and leaves one it took for an
-    # organisation alone
+    # verb ("Calloway said", "Meridian said") is a speaker: a person or an organisation, never a place, a
+    # product or a work.  So speech moves a name the model gave such a label towards PERSON, and adds nothing
+    # where the model already said PERSON or ORG
     speakers = _speech_subject_surnames(doc, raw)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
@@ -211,11 +211,13 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         speaks = surname(m["surface"]) in speakers
         if len(name_tokens(m["surface"])) == 1 and surname(m["surface"]) in full_by_surname:
             votes[key]["PERSON"] += 2
+        if ORG_CONTEXT_BEFORE.search(text[max(0, m["start"] - 24):m["start"]]) or ORG_CONTEXT_AFTER.match(text, m["end"]):
+            votes[key]["ORG"] += 2  # "shares of Meridian", "Meridian's shares", "Meridian Inc": a company
         if WHO_FOLLOWS.match(text, m["end"]):
             votes[key]["PERSON"] += 2  # "Marta Ilves, who ...": English takes "who" for persons only
         if ORG_WORDS.search(m["surface"]):
             votes[key]["ORG"] += 2
-        elif speaks and (m["label"] != "ORG" or _person_of(m["surface"])):
+        elif speaks and (m["label"] not in ("PERSON", "ORG") or _person_of(m["surface"])):
             votes[key]["PERSON"] += 2
         elif m["label"] == "PERSON" and not speaks and _placed(doc, m):
             votes[key]["GPE"] += 2  # "the attack on Khan Sheikhun", "in Tarrow": a place, not a person
@@ -273,6 +275,11 @@ def _person_of(surface: str) -> bool:
     return len(name_tokens(head)) >= 2 and not ORG_WORDS.search(head)
 
 
+# what is said only of a company: its shares, its stock, its chief executive, its earnings
+ORG_CONTEXT_BEFORE = re.compile(r"\b(?:shares|stock|stake|bonds|units) (?:of|in) $", re.IGNORECASE)
+ORG_CONTEXT_AFTER = re.compile(r"(?:['’]s)? (?:shares|stock|subsidiary|chief executive|CEO|shareholders|"
+                               r"earnings|profits?|revenues?)\b|, (?:the|a|an) (?:[\w-]+ )?(?:company|firm|group|"
+                               r"bank|carrier|airline|insurer|retailer|manufacturer)\b")
 WHO_FOLLOWS = re.compile(r"\s*,\s+who\b")  # a non-restrictive relative clause on a person: ", who ..."
 SPEECH_LEMMAS = {"say", "tell", "add", "stress", "note", "explain", "insist", "warn", "argue", "claim", "confirm"}
 ORG_WORDS = re.compile(r"\b(?:Company|Co|Corp|Inc|Ltd|Union|Authority|Institute|Ministry|Office|Department|Agency|"
