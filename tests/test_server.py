@@ -95,11 +95,15 @@ def test_deploy_schedule_overlap_and_backfill(server, tmp_path):
         assert sum(r["auto"] and r["state"] == "COMPLETED" for r in runs) == 1
         assert len(pd.read_parquet(scheduled / "articles")) == 17
         assert pd.read_parquet(scheduled / "runs.parquet").status.tolist() == ["completed"]
-        # 2. two runs on one output root at once: the second waits for the first (concurrency limit 1)
+        # 2. two runs on one output root at once: the second waits for the first (concurrency limit 1).  Both
+        # are created while no worker polls, so that the next poll finds both due together
+        stop(worker)
         overlap = tmp_path / "overlap"
         params = json.dumps({"out": str(overlap)})
         for _ in range(2):
             run([*PREFECT, "deployment", "run", "news-pipeline/news-pipeline", "--params", params], env)
+        worker = subprocess.Popen([*PREFECT, "worker", "start", "--pool", "newsloom"], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         runs = wait_for(env, lambda rs: sum(r["out"] == str(overlap) and r["state"] == "COMPLETED" for r in rs) == 2,
                         "the two overlapping runs did not both complete", timeout=300)
         pair = sorted((r for r in runs if r["out"] == str(overlap)), key=lambda r: r["start"])
