@@ -70,8 +70,9 @@ class Cluster:
     def __init__(self, config: Config):
         self.config, self._local = config, None
 
-    def runner(self):
-        if self.config.serial:
+    def runner(self, serial: bool = False):
+        """The task runner for the stages' parts; ``serial`` (or a one-worker config): this process."""
+        if serial or self.config.serial:
             return ThreadPoolTaskRunner(max_workers=1)
         from prefect_dask import DaskTaskRunner
 
@@ -196,9 +197,8 @@ def news_pipeline(
         # fetch has no parts to spread; the parts it makes decide the runner of the others: one part (or none,
         # a rerun with nothing new) runs in this process, as starting workers would only cost time
         counts, timings = run_stages(STAGES[:1], config, run_id)
-        if len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address:
-            cluster = Cluster(config.model_copy(update={"workers": 1}))
-        more, seconds = run_stages.with_options(task_runner=cluster.runner())(STAGES[1:], config, run_id)
+        serial = len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address
+        more, seconds = run_stages.with_options(task_runner=cluster.runner(serial))(STAGES[1:], config, run_id)
         counts.update(more)
         timings.update(seconds)
         cluster.close()  # the workers' memory goes back before the commit and the aggregates

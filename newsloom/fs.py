@@ -70,7 +70,8 @@ def list_inputs(url: str, endpoint_url: str | None = None) -> list[tuple[str, st
     return found
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to the local ``path`` via a hidden temporary name, fsync and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "wb") as fh:

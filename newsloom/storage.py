@@ -54,7 +54,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from newsloom import schemas
-from newsloom.fs import _atomic_write_bytes, filesystem, is_remote, write_parquet_atomic
+from newsloom.fs import atomic_write_bytes, filesystem, is_remote, write_parquet_atomic
 from newsloom.lease import LockedError, S3Lease
 
 
@@ -123,7 +123,7 @@ class Store:
         if self.remote:
             self.fs.pipe_file(p, data)
         else:
-            _atomic_write_bytes(Path(p), data)
+            atomic_write_bytes(Path(p), data)
 
     def read_json(self, path: str | Path) -> dict:
         return json.loads(self.fs.cat_file(self._strip(path)))
