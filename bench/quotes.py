@@ -1,11 +1,17 @@
 """Quote and speaker quality on public gold: PolNeAR dev (../shared/eval/quotes), the shared scorer.
 
-    python bench/quotes.py [--limit N] [--model en_core_web_sm] [--errors]
+    python bench/quotes.py [--split TUNE|REPORT|ALL] [--limit N] [--model en_core_web_sm] [--quote-model PATH]
+    python bench/quotes.py --calibrate      # refit the confidence map on TUNE, draw REPORT's reliability curve
 
-Each gold article goes through the same code as a JSONL article in the pipeline (text verbatim,
-one spaCy parse, mentions then quotes).  Reports span P/R/F1 (exact and overlap), speaker accuracy
-and joint quote+speaker F1, for ``direct,mixed`` and for all kinds, and the time per article.
-``--errors`` adds a count of missed and spurious direct quotes by the form around them.
+DEV is split in two by file order: articles 1-101 choose every setting (TUNE: the tagger's
+regularisation and iterations, the calibration map), articles 102-202 are reported (REPORT) and chose
+nothing.  The training articles (train.jsonl) are never scored here.
+
+Each gold article goes through the same code as a JSONL article in the pipeline (text verbatim, one spaCy
+parse, mentions then quotes).  Predictions carry no ``kind``: the scorer infers it from the marks, so a
+``direct,mixed`` figure counts every prediction that could be one.  Reports span P/R/F1 (exact and
+overlap), speaker accuracy and joint quote+speaker F1, per finder (``method``), and the seconds per
+article of the whole extract stage (parse + mentions + quotes) and of the quote finders alone.
 """
 from __future__ import annotations
 
@@ -13,32 +19,43 @@ import argparse
 import json
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._shared import OUT, SHARED, need, scorer  # noqa: E402
 
+SPLITS = {"TUNE": slice(0, 101), "REPORT": slice(101, None), "ALL": slice(0, None)}
 
-def predict(records: list[dict], model: str) -> tuple[list[dict], float]:
-    import pyarrow as pa
 
+def predict(records: list[dict], model: str, quote_model: str | None = None) -> tuple[list[dict], dict]:
+    """(predictions, seconds) with every quote row's method and confidence kept for the analyses."""
     from newsloom.nlp import load_nlp
-    from tasks.extract import extract_mentions_and_quotes
-    from tasks.extract.entities import load_aliases
+    from tasks.extract import _as_written, _table_code, truecase_capitals
+    from tasks.extract.entities import extract_mentions, load_aliases
+    from tasks.quotes.extract import extract_quotes
+    from tasks.quotes.model import load_tagger
 
-    nlp, aliases = load_nlp(model), load_aliases()
-    table = pa.table({"article_id": [r["id"] for r in records], "text": [r["text"] for r in records]})
+    nlp, aliases, tagger = load_nlp(model), load_aliases(), load_tagger(quote_model)
+    texts = [r["text"] for r in records]
     t0 = time.perf_counter()
-    _, quotes = extract_mentions_and_quotes(table, nlp, aliases, run_id="bench")
-    seconds = time.perf_counter() - t0
-    by_doc: dict[str, list[dict]] = {r["id"]: [] for r in records}
-    for q in quotes.to_pylist():
-        spans = [[q["speaker_start"], q["speaker_end"]]] if q["speaker_start"] is not None else []
-        by_doc[q["article_id"]].append({"start": q["start_char"], "end": q["end_char"], "kind": q["kind"],
-                                        "speaker": q["speaker"], "speaker_surface": q["speaker_surface"],
-                                        "speaker_spans": spans})
-    return [{"id": k, "quotes": v} for k, v in by_doc.items()], seconds
+    quote_seconds = 0.0
+    out = []
+    for doc, i in nlp.pipe(((truecase_capitals(t), i) for i, t in enumerate(texts)), as_tuples=True, batch_size=8):
+        rid = records[i]["id"]
+        ms = [m for m in extract_mentions(doc, rid, aliases) if not _table_code(texts[i], m)]
+        t1 = time.perf_counter()
+        qs = extract_quotes(doc, rid, ms, tagger)
+        quote_seconds += time.perf_counter() - t1
+        if doc.text != texts[i]:
+            _as_written(texts[i], ms, qs)
+        out.append({"id": rid, "quotes": [
+            {"start": q["start_char"], "end": q["end_char"], "speaker": q["speaker"],
+             "speaker_surface": q["speaker_surface"], "method": q["method"], "confidence": q["confidence"],
+             "speaker_spans": [[q["speaker_start"], q["speaker_end"]]] if q["speaker_start"] is not None else []}
+            for q in qs]})
+    total = time.perf_counter() - t0
+    n = max(1, len(records))
+    return out, {"seconds_per_article": round(total / n, 4), "quote_seconds_per_article": round(quote_seconds / n, 4)}
 
 
 def summarise(res: dict) -> dict:
@@ -49,60 +66,119 @@ def summarise(res: dict) -> dict:
             "joint_f1_lenient": o["joint_lenient"]["f1"], "joint_f1_strict": o["joint_strict"]["f1"]}
 
 
-def run(limit: int | None = None, model: str = "en_core_web_sm") -> dict:
+def judged(sc, gold: list[dict], pred: list[dict]) -> list[tuple[dict, bool]]:
+    """Every predicted quote with whether it is right: it overlaps a gold quote (the scorer's overlap
+    match) and names that quote's speaker (lenient)."""
+    preds = {p["id"]: p["quotes"] for p in pred}
+    out = []
+    for g in gold:
+        ps = preds.get(g["id"], [])
+        right = {pi: sc.speaker_ok(g["quotes"][gis[0]], ps[pi], True)
+                 for pi, gis in sc.match_doc(g["text"], g["quotes"], ps, "overlap")}
+        out.extend((p, bool(right.get(pi, False))) for pi, p in enumerate(ps))
+    return out
+
+
+def by_method(sc, gold: list[dict], pred: list[dict]) -> dict:
+    counts: dict[str, dict] = {}
+    for p, ok in judged(sc, gold, pred):
+        c = counts.setdefault(p["method"], {"quotes": 0, "right": 0})
+        c["quotes"] += 1
+        c["right"] += ok
+    return {m: {**c, "precision_joint": round(c["right"] / c["quotes"], 3)} for m, c in sorted(counts.items())}
+
+
+def run(split: str = "ALL", limit: int | None = None, model: str = "en_core_web_sm",
+        quote_model: str | None = None) -> dict:
     sc = scorer("score_quotes")
-    gold = sc.load_jsonl(str(need(SHARED / "eval" / "quotes" / "dev.jsonl")))[:limit]
-    pred, seconds = predict(gold, model)
-    out = {"articles": len(gold), "seconds_per_article": round(seconds / max(1, len(gold)), 4)}
-    for name, kinds in (("direct,mixed", {"direct", "mixed"}), ("all", None)):
+    gold = sc.load_jsonl(str(need(SHARED / "eval" / "quotes" / "dev.jsonl")))[SPLITS[split]][:limit]
+    pred, seconds = predict(gold, model, quote_model)
+    out = {"split": split, "articles": len(gold), **seconds}
+    for name, kinds in (("direct", {"direct"}), ("direct,mixed", {"direct", "mixed"}), ("all", None)):
         out[name] = summarise(sc.score(gold, pred, kinds))
+    out["by_method"] = by_method(sc, gold, pred)
     out["_pred"], out["_gold"] = pred, gold
     return out
 
 
-def error_forms(gold: list[dict], pred: list[dict]) -> dict:
-    """Missed gold direct/mixed quotes and spurious predictions, by a rough description of the form."""
-    missed, spurious = Counter(), Counter()
-    preds = {p["id"]: p["quotes"] for p in pred}
-    for g in gold:
-        text, ps = g["text"], preds.get(g["id"], [])
-        for q in g["quotes"]:
-            if q["kind"] not in ("direct", "mixed"):
-                continue
-            hit = any(min(p["end"], q["end"]) - max(p["start"], q["start"]) > 0.5 * (q["end"] - q["start"]) for p in ps)
-            if not hit:
-                form = "no speaker" if not q.get("speaker") else ("pronoun speaker" if q.get("speaker_is_pronoun") else "named speaker")
-                words = len(q["text"].split())
-                missed[f"{q['kind']}, {form}, {'short (<=3 words)' if words <= 3 else 'long'}"] += 1
-        for p in ps:
-            if p["kind"] != "direct":
-                continue
-            hit = any(min(p["end"], q["end"]) - max(p["start"], q["start"]) > 0 for q in g["quotes"])
-            if not hit:
-                words = len(text[p["start"]:p["end"]].split())
-                spurious[f"{'attributed' if p['speaker'] else 'unattributed'}, {'short' if words <= 3 else 'long'}"] += 1
-    return {"missed_direct_mixed": dict(missed.most_common()), "spurious_direct": dict(spurious.most_common())}
+def calibrate(model: str, quote_model: str | None) -> dict:
+    """Fit the confidence map on TUNE, then the reliability of REPORT's confidences under that map."""
+    from tasks.quotes import calibration
+
+    sc = scorer("score_quotes")
+    gold = sc.load_jsonl(str(need(SHARED / "eval" / "quotes" / "dev.jsonl")))
+    path = calibration.calibration_path()
+    if path.exists():
+        path.unlink()  # raw certainties, not the old map's, are what the new map is fitted on
+    calibration._maps.cache_clear()
+    tune_pred, _ = predict(gold[SPLITS["TUNE"]], model, quote_model)
+    samples = [(p["method"], p["confidence"], p["speaker"] is not None, ok)
+               for p, ok in judged(sc, gold[SPLITS["TUNE"]], tune_pred)]
+    maps = calibration.fit_calibration(samples)
+    path.write_text(json.dumps(maps, indent=1) + "\n")
+    calibration._maps.cache_clear()
+    report_pred, _ = predict(gold[SPLITS["REPORT"]], model, quote_model)
+    pairs = [(p["confidence"], ok) for p, ok in judged(sc, gold[SPLITS["REPORT"]], report_pred)]
+    curve = calibration.reliability(pairs)
+    ece = sum(b["n"] * abs(b["confidence"] - b["right"]) for b in curve) / max(1, len(pairs))
+    plot_reliability(curve, OUT.parent.parent / "docs" / "img" / "quote_reliability.svg")
+    return {"groups": {k: v["n"] for k, v in maps.items()}, "report_reliability": curve,
+            "report_expected_calibration_error": round(ece, 4)}
+
+
+def plot_reliability(curve: list[dict], path: Path) -> None:
+    """The reliability curve as an SVG for the docs (needs matplotlib: pip install -e '.[bench]')."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot drawn")
+        return
+    matplotlib.rcParams["svg.hashsalt"] = "newsloom"  # the same curve gives the same file
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="perfect calibration")
+    ax.plot([b["confidence"] for b in curve], [b["right"] for b in curve], marker="o", label="newsloom quotes")
+    for b in curve:
+        ax.annotate(str(b["n"]), (b["confidence"], b["right"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("confidence (mean in bin)")
+    ax.set_ylabel("share right (span and speaker)")
+    ax.set_title("Quote confidence on PolNeAR DEV, REPORT half", fontsize=9)
+    ax.legend(loc="upper left", fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", choices=sorted(SPLITS), default="REPORT")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--model", default="en_core_web_sm")
-    ap.add_argument("--errors", action="store_true")
+    ap.add_argument("--quote-model", default=None, help="tagger weights (default: the shipped ones)")
+    ap.add_argument("--calibrate", action="store_true")
     args = ap.parse_args()
-    res = run(args.limit, args.model)
     OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "quotes_pred.jsonl", "w") as fh:
+    if args.calibrate:
+        res = calibrate(args.model, args.quote_model)
+        (OUT / "quotes_calibration.json").write_text(json.dumps(res, indent=1))
+        print(json.dumps(res, indent=1))
+        return
+    res = run(args.split, args.limit, args.model, args.quote_model)
+    with open(OUT / f"quotes_pred_{args.split}.jsonl", "w") as fh:
         for p in res["_pred"]:
             fh.write(json.dumps(p) + "\n")
-    print(f"PolNeAR dev, {res['articles']} articles, {res['seconds_per_article']} s/article (parse + mentions + quotes)")
+    print(f"PolNeAR dev {res['split']}, {res['articles']} articles, {res['seconds_per_article']} s/article "
+          f"(parse + mentions + quotes), {res['quote_seconds_per_article']} s/article in the quote finders")
     print(f"{'kinds':14}{'span F1 ovl':>12}{'P':>7}{'R':>7}{'exact F1':>10}{'spk acc':>9}{'joint F1':>10}{'joint strict':>13}")
-    for name in ("direct,mixed", "all"):
+    for name in ("direct", "direct,mixed", "all"):
         r = res[name]
         print(f"{name:14}{r['span_f1_overlap']:12.3f}{r['span_p_overlap']:7.3f}{r['span_r_overlap']:7.3f}"
               f"{r['span_f1_exact']:10.3f}{r['speaker_acc_lenient']:9.3f}{r['joint_f1_lenient']:10.3f}{r['joint_f1_strict']:13.3f}")
-    if args.errors:
-        print(json.dumps(error_forms(res["_gold"], res["_pred"]), indent=1))
+    print("by method (a quote is right when it overlaps a gold quote and names its speaker):")
+    for m, c in res["by_method"].items():
+        print(f"  {m:22}{c['quotes']:7} quotes{c['precision_joint']:8.3f} right")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class Config(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["en"])
     # extra alias table (CSV: alias,name,label) added to the shipped one
     aliases_file: str | None = None
+    # weights of the quote attribution tagger (python -m tasks.quotes.train --out PATH); default: the shipped ones
+    quote_model: str | None = None
     # the stages' parts run on Dask: a LocalCluster of `workers` processes (default: every core) or the
     # existing cluster at `dask_address` (tcp://host:port); workers=1 runs them in the flow's own process
     workers: int | None = Field(None, ge=1, le=256)
@@ -140,6 +142,13 @@ class Config(BaseModel):
     def _aliases_exist(cls, path: str | None) -> str | None:
         if path is not None and not Path(path).is_file():
             raise ValueError(f"aliases file not found: {path}")
+        return path
+
+    @field_validator("quote_model")
+    @classmethod
+    def _quote_model_exists(cls, path: str | None) -> str | None:
+        if path is not None and not Path(path).is_file():
+            raise ValueError(f"quote model not found: {path}")
         return path
 
     @field_validator("out")

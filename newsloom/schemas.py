@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
@@ -18,6 +18,7 @@ SCHEMA_HISTORY = {
     "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table; "
          "quotes: + quote_cluster_id; aggregates quote_clusters and speaker_mentions (issue 10)",
     "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
+    "4": "quotes: + method (issue 19)",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -91,7 +92,8 @@ QUOTES = _schema(
     _f("text", pa.string(), "the quoted words, without quotation marks", False),
     _f("start_char", pa.int32(), "offset of text in articles.text", False),
     _f("end_char", pa.int32(), "end offset (exclusive)", False),
-    _f("kind", pa.string(), "direct (inside quotation marks) or indirect (reported speech)", False),
+    _f("kind", pa.string(), "direct (inside quotation marks) or indirect (reported speech, which may hold quoted "
+       "words: Dorn said the plan was “dead in the water”)", False),
     _f("speaker", pa.string(), "canonical name of who said it; null when unknown"),
     _f("speaker_entity_id", pa.string(), "entity_id of the speaker, joinable to mentions and entities"),
     _f("speaker_surface", pa.string(), "the speaker as written where the quote is attributed"),
@@ -99,12 +101,15 @@ QUOTES = _schema(
     _f("speaker_end", pa.int32(), "end of speaker_surface"),
     _f("cue", pa.string(), "lemma of the reporting verb: say, tell, add, ..."),
     _f("attribution", pa.string(), "explicit, pronoun, continuation or none", False),
-    _f("confidence", pa.float32(), "0 to 1: how sure the extractor is of the quote and its speaker", False),
+    _f("confidence", pa.float32(), "0 to 1, calibrated: among quotes near confidence c, about c have the right "
+       "span and speaker (docs/quote-model.md)", False),
     _f("utterance_id", pa.string(), "shared by the spans of one interrupted or multi-paragraph quote "
        "(null in rows written before schema 1)"),
     _f("run_id", pa.string(), "the run that wrote the row", False),
     _f("quote_cluster_id", pa.string(), "the statement this quote reports, shared by every outlet's (possibly "
        "shortened) version of it; joins quote_clusters.cluster_id (null in rows written before schema 2)"),
+    _f("method", pa.string(), "what found the span: quotation_marks (the rule for quotation marks) or the "
+       "attribution model's name, e.g. crf_attribution_v1 (null in rows written before schema 4)"),
     row='quotation in an original article',
 )
 

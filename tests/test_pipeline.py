@@ -57,8 +57,8 @@ def test_sample_corpus_yields_what_the_issue_asks(sample_run):
     text = articles.set_index("article_id")["text"]
     for r in quotes.itertuples():
         assert text[r.article_id][r.start_char:r.end_char] == r.text
-        if r.speaker_surface is not None:
-            assert text[r.article_id][r.speaker_start:r.speaker_end] == r.speaker_surface
+        if pd.notna(r.speaker_surface):
+            assert text[r.article_id][int(r.speaker_start):int(r.speaker_end)] == r.speaker_surface
     for r in mentions.itertuples():
         assert text[r.article_id][r.start_char:r.end_char] == r.surface
     # the German article is kept and its extraction rejected with a reason

@@ -10,11 +10,13 @@ from conftest import ROOT, shared_path
 sys.path.insert(0, str(ROOT))
 
 EXTRACTION_F1_FLOOR = 0.972       # measured 0.977 on the 60 dev pages
-QUOTES_SLICE = 60                 # the first 60 PolNeAR dev articles
-QUOTES_FLOORS = {                 # measured on that slice: 0.914, 0.902, 0.825 and 0.692, 0.631
-    "direct,mixed": {"span_f1_overlap": 0.90, "speaker_acc_lenient": 0.88, "joint_f1_lenient": 0.80},
-    "all": {"span_f1_overlap": 0.67, "joint_f1_lenient": 0.60},
+QUOTES_SLICE = 60                 # the first 60 PolNeAR dev articles (inside the TUNE half)
+QUOTES_FLOORS = {                 # measured on that slice (2026-11-30): direct,mixed 0.904 span, 0.905 speaker,
+    # 0.819 joint; all kinds 0.750 span, 0.642 exact span, 0.676 joint (the predictions carry no kind)
+    "direct,mixed": {"span_f1_overlap": 0.89, "speaker_acc_lenient": 0.88, "joint_f1_lenient": 0.80},
+    "all": {"span_f1_overlap": 0.73, "span_f1_exact": 0.62, "joint_f1_lenient": 0.66},
 }
+
 
 def test_article_extraction_floor_and_never_below_plain_trafilatura():
     shared_path("eval", "extraction", "truth.jsonl")
@@ -42,7 +44,7 @@ def test_quote_quality_floor():
     shared_path("eval", "quotes", "dev.jsonl")
     from bench.quotes import run
 
-    res = run(limit=QUOTES_SLICE)
+    res = run("TUNE", limit=QUOTES_SLICE)
     for kinds, floors in QUOTES_FLOORS.items():
         for metric, floor in floors.items():
             assert res[kinds][metric] >= floor, (kinds, metric, res[kinds])

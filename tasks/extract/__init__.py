@@ -1,7 +1,7 @@
 """entity-extract: mentions and quotes from one spaCy parse per article.
 
 Reads ``articles``: article_id, source, doc_id, text, language, dup_of.
-Writes ``mentions`` (see tasks.extract.entities) and ``quotes`` (see tasks.extract.quotes) for original articles
+Writes ``mentions`` (see tasks.extract.entities) and ``quotes`` (see tasks.quotes) for original articles
 (dup_of null) in a language the model covers; ``rejects`` rows (stage ``extract``) with reason
 ``unsupported_language`` or ``too_large`` for the others.  Duplicates are skipped without a
 reject: they are kept in ``articles`` and point at their original.
@@ -20,7 +20,8 @@ from newsloom.prose import is_prose
 from newsloom.rejects import reject
 from newsloom.stage import Stage
 from tasks.extract.entities import extract_mentions, load_aliases
-from tasks.extract.quotes import extract_quotes
+from tasks.quotes.extract import extract_quotes
+from tasks.quotes.model import load_tagger
 
 NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
 
@@ -79,7 +80,7 @@ def truecase_capitals(text: str) -> str:
 
 
 def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
-                                batch_size: int = NLP_BATCH) -> tuple[pa.Table, pa.Table]:
+                                batch_size: int = NLP_BATCH, tagger=None) -> tuple[pa.Table, pa.Table]:
     """Parse each article once; return (mentions, quotes) for all of them.  The model reads the text with
     its lines in capitals title-cased (``truecase_capitals``); every surface and quoted text in the rows is
     the article's own, at the same offsets."""
@@ -92,7 +93,7 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     with nlp.memory_zone():
         for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
             ms = [m for m in extract_mentions(doc, ids[i], aliases) if not _table_code(texts[i], m)]
-            qs = extract_quotes(doc, ids[i], ms)
+            qs = extract_quotes(doc, ids[i], ms, tagger)
             if doc.text != texts[i]:
                 _as_written(texts[i], ms, qs)
             mentions.extend(ms)
@@ -134,7 +135,7 @@ def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.T
         return schemas.MENTIONS.empty_table(), schemas.QUOTES.empty_table(), rejects
     run_id = todo.column("run_id")[0].as_py()
     mentions, quotes = extract_mentions_and_quotes(todo, load_nlp(config.model), load_aliases(config.aliases_file),
-                                                   run_id)
+                                                   run_id, tagger=load_tagger(config.quote_model))
     return mentions, quotes, rejects
 
 

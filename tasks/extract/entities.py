@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from newsloom.lexicon import LEXICON
 from newsloom.util import sha
 
 KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
@@ -281,7 +282,7 @@ ORG_CONTEXT_AFTER = re.compile(r"(?:['’]s)? (?:shares|stock|subsidiary|chief e
                                r"earnings|profits?|revenues?)\b|, (?:the|a|an) (?:[\w-]+ )?(?:company|firm|group|"
                                r"bank|carrier|airline|insurer|retailer|manufacturer)\b")
 WHO_FOLLOWS = re.compile(r"\s*,\s+who\b")  # a non-restrictive relative clause on a person: ", who ..."
-SPEECH_LEMMAS = {"say", "tell", "add", "stress", "note", "explain", "insist", "warn", "argue", "claim", "confirm"}
+SPEECH_LEMMAS = LEXICON.speaker_subject_verbs
 ORG_WORDS = re.compile(r"\b(?:Company|Co|Corp|Inc|Ltd|Union|Authority|Institute|Ministry|Office|Department|Agency|"
                        r"Council|Party|Bank|Group|Service|Services|University|Association|Federation|Committee|"
                        r"Commission|Court|Police|Army|Times|News|Post|Gazette|Ledger|Radio|Television|TV)\b")

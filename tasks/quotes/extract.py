@@ -1,0 +1,176 @@
+"""Quotations and their speakers, from the same spaCy Doc as the mentions (never parsed twice).
+
+Reads: a parsed Doc of ``articles.text`` and that article's mentions.
+Produces ``quotes`` rows: quote_id, article_id, text, start_char, end_char, kind, speaker,
+speaker_entity_id, speaker_surface, speaker_start, speaker_end, cue, attribution, confidence,
+utterance_id, method.
+
+Two finders, one row per span:
+- ``quotation_marks`` (tasks.quotes.direct): what stands inside quotation marks and someone is reported
+  as saying, with the speaker from the reporting verb around it.
+- the attribution tagger (tasks.quotes.model): the content of every attribution, direct, mixed or
+  indirect ("Dorn said the harbour would reopen", "the survey found that ..."), with its cue and source;
+- four rules for forms of reported speech the tagger misses (tasks.quotes.rules), where neither finder
+  found a span.
+A tagged span that is mostly a quotation already found is that quotation; a tagged span that holds a
+quotation within more words of its own is a mixed quote and replaces the fragments it holds.  The
+speaker of a tagged span is its source span, else the subject of its cue, resolved to an entity like any
+other speaker.  ``confidence`` is calibrated (tasks.quotes.calibration).
+"""
+from __future__ import annotations
+
+from newsloom.util import sha
+from tasks.quotes.calibration import calibrate
+from tasks.quotes.direct import extract_direct
+from tasks.quotes.marks import MARKS, find_quote_segments
+from tasks.quotes.model import METHOD as MODEL_METHOD
+from tasks.quotes.model import Attribution, tag_attributions
+from tasks.quotes.rules import find_rule_spans, split_relative_attribution
+from tasks.quotes.speakers import Context, Found, Speaker, _resolve, _speaker_from_subject
+
+MOSTLY_QUOTED = 0.75  # a tagged span this much inside one quotation is that quotation
+
+
+def _cue_token(doc, att: Attribution):
+    span = doc.char_span(att.cue[0], att.cue[1], alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    verbs = [t for t in span if t.pos_ in ("VERB", "AUX")]
+    return verbs[-1] if verbs else span.root
+
+
+def model_speaker(ctx: Context, att: Attribution) -> Speaker | None:
+    """The speaker of a tagged attribution: its source span, else its cue's subject."""
+    cue = _cue_token(ctx.doc, att) if att.cue else None
+    lemma = cue.lemma_.lower() if cue is not None else None
+    if att.source is not None:
+        return _resolve(ctx, att.source[0], att.source[1], att.source_head, lemma, "explicit")
+    if cue is not None and (subj := ctx.speaker_subject(cue)) is not None and subj.dep_ != "nsubjpass":
+        # the passive subject of a verb of saying is what is said of someone, not who says it: "the board
+        # is expected to approve ...", "the mayor is said to favour ..."
+        return _speaker_from_subject(ctx, subj, lemma)
+    return None
+
+
+def _kind(ctx: Context, a: int, b: int) -> str:
+    """direct when the span is all but wholly inside quotation marks; otherwise indirect, as the contract
+    has it (a reported clause with quoted words in it, a mixed quote, is indirect)."""
+    inside, _ = ctx.quoted_in(a, b)
+    return "direct" if inside >= 0.9 * (b - a) else "indirect"
+
+
+def _after_colon(text: str, a: int, start: int) -> bool:
+    """The quotation at ``start`` follows a colon inside [a, start): only marks and spaces between them."""
+    k = start - 1
+    while k > a and (text[k] in MARKS or text[k].isspace()):
+        k -= 1
+    return k >= a and text[k] == ":"
+
+
+def _before_inner_frame(ctx: Context, a: int, b: int, held: list[Found]) -> int:
+    """Where a tagged span [a, b) must end so that it does not swallow a quotation whose own speaker is
+    named inside the span, ahead of it ("Feld said the port would build a quay, which the mayor called “a
+    waste”"):
+    the last comma or semicolon before that speaker; ``b`` when there is no such quotation, ``a`` when
+    there is no boundary to cut at."""
+    inner = [f.speaker.surface_start for f in held
+             if f.kind == "direct" and f.speaker is not None and a < f.speaker.surface_start < f.start < b
+             and f.speaker.attribution == "explicit"]
+    if not inner:
+        return b
+    cut = max(ctx.text.rfind(",", a, min(inner)), ctx.text.rfind(";", a, min(inner)))
+    return cut if cut - a >= 8 else a
+
+
+def _other_speaker(quoted: Speaker | None, tagged: Speaker | None) -> bool:
+    """The quotation's own frame names an entity, and the tagged span has no entity for its speaker."""
+    if quoted is None or quoted.attribution == "continuation" or quoted.entity_id is None:
+        return False
+    return tagged is None or tagged.entity_id is None
+
+
+def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> list[Found]:
+    """One span per quotation: the direct quotes, then each tagged attribution that is not one of them."""
+    out = list(direct)
+    for att in atts:
+        a, b = att.start, att.end
+        held = [f for f in out if f.start < b and a < f.end]
+        b = _before_inner_frame(ctx, a, b, held)
+        b, own = split_relative_attribution(ctx, a, b)
+        if own is not None and not any(f.start < own.end and own.start < f.end for f in out if f not in held):
+            out = [f for f in out if not (f.start < own.end and own.start < f.end)]
+            own.kind = _kind(ctx, own.start, own.end)
+            out.append(own)
+        if b <= a:
+            continue
+        held = [f for f in out if f.start < b and a < f.end]
+        shared = sum(min(b, f.end) - max(a, f.start) for f in held)
+        if held and any(f.kind == "direct" for f in held) and shared >= MOSTLY_QUOTED * (b - a):
+            continue  # the quotation itself, found by its marks
+        if not held and _kind(ctx, a, b) == "direct":
+            continue  # words in marks that the quotation rule judged a title, a name or a scare quote
+        if any(f.kind == "direct" and _after_colon(ctx.text, a, f.start) for f in held):
+            continue  # "X spoke about the delays: “...”": the colon ends the frame, the quotation is the content
+        if any(f.method == MODEL_METHOD for f in held):
+            continue  # tagged spans never overlap each other; a nested repeat would double a row
+        speaker = model_speaker(ctx, att)
+        other = [f for f in held if f.kind == "direct" and f.start > a and _other_speaker(f.speaker, speaker)]
+        if other:
+            # one span, one speaker: a quotation whose own frame names who said it, inside a tagged span
+            # whose source names nobody we know ("some claim ..., but “...” he said"), stays a quotation,
+            # and the tagged span ends at the last comma before it
+            cut = ctx.text.rfind(",", a, min(f.start for f in other))
+            if cut - a < 8:
+                continue
+            b = cut
+            held = [f for f in held if f.start < b]
+        if speaker is None:
+            speaker = next((f.speaker for f in held if f.speaker is not None), None)
+        out = [f for f in out if f not in held]
+        out.append(Found(a, b, _kind(ctx, a, b), speaker, a, MODEL_METHOD, att.score))
+    return sorted(out, key=lambda f: f.start)
+
+
+def add_rule_spans(found: list[Found], ruled: list[Found]) -> list[Found]:
+    """The rules' spans where no quotation and no tagged attribution is (tasks.quotes.rules).  A rule span
+    skipped for a span already found lends that span's utterance to the other parts of its utterance."""
+    taken = list(found)
+    same: dict[int, int] = {}
+    for r in ruled:
+        hit = next((f for f in taken if r.start < f.end and f.start < r.end), None)
+        if hit is not None:
+            same.setdefault(r.utterance, hit.utterance)
+            continue
+        r.utterance = same.get(r.utterance, r.utterance)
+        taken.append(r)
+    return sorted(taken, key=lambda f: f.start)
+
+
+def extract_quotes(doc, article_id: str, mentions: list[dict], tagger=None) -> list[dict]:
+    """Direct, mixed and indirect quotes of one parsed article, with speakers resolved to mentions."""
+    segments = find_quote_segments(doc.text)
+    ctx = Context(doc, doc.text, mentions, quote_spans=[(s.start, s.end) for s in segments])
+    found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, tagger))
+    found = add_rule_spans(found, find_rule_spans(ctx))
+    return [_row(article_id, ctx.text, f) for f in found]
+
+
+def _row(article_id: str, text: str, f: Found) -> dict:
+    sp = f.speaker
+    raw = f.score if f.method == MODEL_METHOD else (sp.confidence if sp else 0.3)
+    return {
+        "quote_id": sha(article_id, f.kind, f.start, f.end, n=16),
+        "article_id": article_id,
+        "text": text[f.start:f.end],
+        "start_char": f.start, "end_char": f.end, "kind": f.kind,
+        "speaker": sp.name if sp else None,
+        "speaker_entity_id": sp.entity_id if sp else None,
+        "speaker_surface": text[sp.surface_start:sp.surface_end] if sp else None,
+        "speaker_start": sp.surface_start if sp else None,
+        "speaker_end": sp.surface_end if sp else None,
+        "cue": sp.cue if sp else None,
+        "attribution": sp.attribution if sp else "none",
+        "confidence": calibrate(f.method, raw, sp is not None and sp.entity_id is not None),
+        "utterance_id": sha(article_id, "u", f.utterance, n=16),
+        "method": f.method,
+    }

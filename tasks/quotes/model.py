@@ -1,0 +1,154 @@
+"""The learned attribution tagger: content, source and cue spans from a parsed article.
+
+A linear-chain CRF (python-crfsuite) labels the tokens of each paragraph with the BIO labels of
+``tasks.quotes.features``; this module turns the labels into attributions: a content span, the cue that
+frames it and the source span that speaks.  The weights ship in ``tasks/quotes/model/``;
+``python -m tasks.quotes.train`` rebuilds them (docs/quote-model.md is the model card).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from tasks.quotes.features import MAX_CLIMB, doc_features
+from tasks.quotes.marks import MARKS
+
+MODEL_FILE = "attribution.crfsuite"
+METHOD = "crf_attribution_v1"
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("tasks.quotes") / "model" / MODEL_FILE))
+
+
+@lru_cache(maxsize=4)
+def load_tagger(path: str | None = None):
+    """The tagger at ``path`` (default: the shipped weights), opened once per process."""
+    import pycrfsuite
+
+    path = path or str(default_model_path())
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"quote model not found at {path}: run `python -m tasks.quotes.train`")
+    tagger = pycrfsuite.Tagger()
+    tagger.open(path)
+    return tagger
+
+
+@dataclass
+class Attribution:
+    start: int  # content, characters of the article text
+    end: int
+    score: float  # mean marginal probability of the content labels
+    source: tuple[int, int] | None = None
+    cue: tuple[int, int] | None = None
+    cue_lemma: str | None = None
+    source_head: object = None  # the source's syntactic head token, for speaker resolution
+
+
+def _runs(labels: list[str], kind: str) -> list[tuple[int, int]]:
+    """(first, last) positions of each run of ``kind`` labels; a B- label or a gap starts a new run."""
+    out, start = [], None
+    for k, lab in enumerate(labels + ["O"]):
+        if lab == "B-" + kind or (lab == "I-" + kind and start is None):
+            if start is not None:
+                out.append((start, k - 1))
+            start = k
+        elif lab != "I-" + kind and start is not None:
+            out.append((start, k - 1))
+            start = None
+    return out
+
+
+def _chars(doc, toks: list[int], text: str) -> tuple[int, int]:
+    a, b = doc[toks[0]].idx, doc[toks[-1]].idx + len(doc[toks[-1]].text)
+    while a < b and (text[a] in MARKS or text[a].isspace()):
+        a += 1
+    while b > a and (text[b - 1] in MARKS or text[b - 1].isspace()):
+        b -= 1
+    return a, b
+
+
+def _sentence_bounds(doc) -> list[tuple[int, int]]:
+    """(first, end) token index of each token's sentence (Token.sent walks the Doc on every call)."""
+    out = [(0, 0)] * len(doc)
+    for sent in doc.sents:
+        for i in range(sent.start, sent.end):
+            out[i] = (sent.start, sent.end)
+    return out
+
+
+def _linked_cue(doc, content: list[int], cues: list[list[int]], sents) -> int | None:
+    """The cue the content hangs on in the parse, else the nearest cue in the same sentence."""
+    where = {i: n for n, toks in enumerate(cues) for i in toks}
+    inside = set(content)
+    for i in content:
+        tok = doc[i]
+        if tok.head.i in inside:
+            continue
+        head, steps = tok.head, 0
+        while steps < MAX_CLIMB:
+            if head.i in where:
+                return where[head.i]
+            if head.head.i == head.i:
+                break
+            head, steps = head.head, steps + 1
+    lo, hi = sents[content[0]]
+    near = [(min(abs(t - content[0]), abs(t - content[-1])), n) for n, toks in enumerate(cues)
+            for t in toks[:1] if lo <= t < hi]
+    return min(near)[1] if near else None
+
+
+def _linked_source(anchor: int, sources: list[list[int]], taken_sent, sents) -> int | None:
+    """The source span nearest ``anchor`` (a cue or the content), in its sentence when one is there."""
+    if not sources:
+        return None
+    lo, hi = sents[anchor]
+    dist = [(0 if lo <= toks[0] < hi else 1, min(abs(t - anchor) for t in toks), n)
+            for n, toks in enumerate(sources)]
+    best = min(dist)
+    if best[0] == 1 and not taken_sent:
+        return None
+    return best[2]
+
+
+def tag_attributions(doc, tagger=None) -> list[Attribution]:
+    """Every attribution the tagger finds in ``doc``, content spans in text order."""
+    tagger = tagger or load_tagger()
+    paras, feats = doc_features(doc)
+    sents = None
+    text = doc.text  # Doc.text joins every token anew on each call
+    out: list[Attribution] = []
+    for para, seq in zip(paras, feats):
+        if not seq:
+            continue
+        tagger.set(seq)
+        labels = tagger.tag()
+        if all(lab == "O" for lab in labels):
+            continue
+        sents = sents or _sentence_bounds(doc)
+        contents = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "C")]
+        sources = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "S")]
+        cues = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "Q")]
+        pos = {i: k for k, i in enumerate(para)}
+        for toks in contents:
+            a, b = _chars(doc, toks, text)
+            if b <= a:
+                continue
+            score = sum(tagger.marginal(labels[pos[i]], pos[i]) for i in toks) / len(toks)
+            att = Attribution(a, b, round(score, 4))
+            c = _linked_cue(doc, toks, cues, sents)
+            if c is not None:
+                att.cue = _chars(doc, cues[c], text)
+                att.cue_lemma = doc[cues[c][-1]].lemma_.lower()
+                anchor, same = cues[c][0], True
+            else:
+                anchor, same = toks[0], False
+            s = _linked_source(anchor, [t for t in sources if not set(t) & set(toks)], same, sents)
+            if s is not None:
+                src = [t for t in sources if not set(t) & set(toks)][s]
+                att.source = _chars(doc, src, text)
+                att.source_head = doc[src[0]:src[-1] + 1].root
+            out.append(att)
+    return out
