@@ -38,10 +38,12 @@ def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
     """(text by source, mentions by source) from the stage functions."""
     from collections import Counter
 
+    from newsloom import schemas
     from newsloom.config import make_config
     from tasks.clean import clean_articles
     from tasks.extract import extract_articles
     from tasks.fetch import FetchState, fetch_documents
+    from tasks.labels import labels_table, relabel_part
     from tasks.surnames import persons_table, resolve_part_surnames
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
@@ -51,6 +53,7 @@ def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
     articles = articles.take(pa.array(keep, pa.int64()))
     mentions, quotes, _ = extract_articles(articles, config)
     mentions, quotes, _ = resolve_part_surnames(mentions, quotes, persons_table(mentions))
+    mentions, quotes, _ = relabel_part(mentions, quotes, labels_table(mentions, schemas.ENTITIES.empty_table()))
     ms = mentions.to_pylist()
     src = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
     texts = dict(zip(articles.column("source").to_pylist(), articles.column("text").to_pylist()))
@@ -137,6 +140,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     from newsloom.config import make_config
     from tasks.clean import clean_articles
     from tasks.extract import extract_articles
+    from tasks.labels import labels_table, relabel_part
     from tasks.surnames import persons_table, resolve_part_surnames
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
@@ -147,7 +151,9 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
         schemas.DOCUMENTS)
     articles, rejects = clean_articles(documents, config)
     mentions, _, extract_rejects = extract_articles(articles, config)
-    mentions, _, _ = resolve_part_surnames(mentions, schemas.QUOTES.empty_table(), persons_table(mentions))
+    no_quotes = schemas.QUOTES.empty_table()
+    mentions, _, _ = resolve_part_surnames(mentions, no_quotes, persons_table(mentions))
+    mentions, _, _ = relabel_part(mentions, no_quotes, labels_table(mentions, schemas.ENTITIES.empty_table()))
     doc_of = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for m in mentions.to_pylist():

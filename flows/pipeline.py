@@ -1,6 +1,7 @@
 """The news-pipeline flow: the list of stages, run in order over one output root.
 
-    fetch -> clean -> deduplicate -> entity-extract -> resolve-surnames -> cluster-quotes -> (commit) -> aggregate
+    fetch -> clean -> deduplicate -> entity-extract -> resolve-surnames -> vote-labels -> cluster-quotes -> (commit)
+    -> aggregate
 
 Every stage is a ``newsloom.stage.Stage`` (see docs/architecture.md).  A stage's run phase runs in the flow
 process; its part phase runs as one generic task per staged part, submitted to the run's task runner: a
@@ -35,10 +36,11 @@ from tasks.clusters import STAGE as CLUSTER_QUOTES
 from tasks.dedup import STAGE as DEDUPLICATE
 from tasks.extract import STAGE as EXTRACT
 from tasks.fetch import STAGE as FETCH
+from tasks.labels import STAGE as VOTE_LABELS
 from tasks.surnames import STAGE as RESOLVE_SURNAMES
 
 # The stages before the commit, in order; aggregate runs after it, over everything committed.
-STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_SURNAMES, CLUSTER_QUOTES]
+STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_SURNAMES, VOTE_LABELS, CLUSTER_QUOTES]
 
 
 @task(name="run-stage-part")

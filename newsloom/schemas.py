@@ -18,7 +18,7 @@ SCHEMA_HISTORY = {
     "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table; "
          "quotes: + quote_cluster_id; aggregates quote_clusters and speaker_mentions (issue 10)",
     "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
-    "4": "quotes: + method (issue 19)",
+    "4": "quotes: + method (issue 19); mentions: + label_score (issue 20)",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -82,6 +82,9 @@ MENTIONS = _schema(
     _f("end_char", pa.int32(), "end offset (exclusive)", False),
     _f("sentence", pa.int32(), "index of the sentence in the article", False),
     _f("run_id", pa.string(), "the run that wrote the row", False),
+    _f("label_score", pa.float32(), "0 to 1: the share of the article's evidence (the model's label, context cues) "
+       "that backs the label; 1 for names from the alias table; weighs the mention in the corpus-wide label vote "
+       "(null in rows written before schema 4)"),
     row='entity mention in an original article',
 )
 
@@ -170,6 +173,14 @@ DUPS = _schema(
     _f("dup_similarity", pa.float32(), "estimated Jaccard similarity to dup_of"),
     _f("known", pa.bool_(), "already in articles from an earlier run: not written again", False),
     row='deduplication decision for an article of the run (scratch)',
+)
+
+LABELS = _schema(
+    "_labels",
+    _f("key", pa.string(), "folded entity name (tasks.extract.entities.fold)", False),
+    _f("label", pa.string(), "the label the corpus-wide vote gives every PERSON/ORG/GPE/LOC mention of that name",
+       False),
+    row='name whose label the corpus-wide vote settles (scratch)',
 )
 
 PERSONS = _schema(
@@ -302,6 +313,7 @@ SCRATCH_TABLES: dict[str, pa.Schema] = {
     "_clean": CLEAN,
     "_minhash": MINHASH,
     "_dups": DUPS,
+    "_labels": LABELS,
     "_persons": PERSONS,
     "_clusters": CLUSTERS,
 }

@@ -238,6 +238,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         v.sort()
     rows = []
     for m in raw:
+        score = 1.0
         if m["alias"]:
             name, label = m["alias"]
             if label == "NORP":  # a demonym points at its country; the mention keeps its NORP label
@@ -248,6 +249,8 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         else:
             key = fold(m["surface"])
             label = votes[key].most_common(1)[0][0] if votes[key] else m["label"]
+            if votes[key]:
+                score = votes[key][label] / sum(votes[key].values())
             if label == "PERSON" and m["label"] != "PERSON":
                 cut = PERSON_TAIL.search(m["surface"])  # voted PERSON: "Ines Calloway of Meridian Shipping"
                 if cut:
@@ -261,7 +264,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         rows.append({
             "article_id": article_id, "entity_id": eid, "name": name, "surface": m["surface"], "label": label,
             "start_char": m["start"], "end_char": m["end"],
-            "sentence": max(0, bisect.bisect_right(sent_starts, m["start"]) - 1),
+            "sentence": max(0, bisect.bisect_right(sent_starts, m["start"]) - 1), "label_score": round(score, 3),
         })
     _settle_person_names(rows)
     return rows
