@@ -50,7 +50,7 @@ def test_offsets_and_marks(quotes_of):
     # one capitalised word is a term (“ISIS”) unless a frame follows it at once, as speech
     ("Jonas Feld runs the harbour. “Quiet,” Feld demanded as the inspector kept talking.", "Quiet", "Jonas Feld"),
     # an inverted cue the parser hangs on the quote's own verb
-    ("“The risk,” said Jonas Feld, an economist who is the director of the Dunmere Institute, “is that the ferries "
+    ("“The risk,” said Jonas Feld, an economist who runs the Dunmere Institute, “is that the ferries "
      "stop for good.”", "The risk", "Jonas Feld"),
     # an appositive between the name and the verb; verbs of where and how it was said
     ("“We were wrong to wait so long,” Marta Oksel, 58, told the Dunmere Ledger on Monday.", "wrong", "Marta Oksel"),
@@ -245,10 +245,10 @@ def test_the_passive_subject_of_a_verb_of_saying_is_not_the_speaker(quotes_of):
 
 
 def test_reported_clause_cut_before_a_quotation_the_parse_runs_into(quotes_of):
-    text = ("Jonas Feld said he saw no need to change the timetable, telling the Ledger that “we run the ferries, "
+    text = ("Jonas Feld said he saw no reason to alter the timetable, telling the Ledger that “we run the ferries, "
             "we keep them safe” and that passengers agreed.")
-    q = one(quotes_of(text), "no need")
-    assert q["kind"] == "indirect" and q["text"].startswith("he saw no need to change the timetable")
+    q = one(quotes_of(text), "no reason")
+    assert q["kind"] == "indirect" and q["text"].startswith("he saw no reason to alter the timetable")
     assert q["speaker"] == "Jonas Feld"
 
 
@@ -278,7 +278,7 @@ def test_a_participle_of_speech_starts_the_next_attribution(quotes_of):
 
 
 def test_what_someone_says_of_someone_ends_before_the_next_attribution(quotes_of):
-    qs = quotes_of("Mayor Ilse Dorn mocked Jonas Feld for calling himself the “king of ferries,” noting that his boats "
+    qs = quotes_of("Mayor Ilse Dorn mocked Jonas Feld for naming himself the “king of ferries,” noting that his boats "
                    "ran late all winter.")
     mocked = one(qs, "king of ferries")
     assert mocked["cue"] == "mock" and "noting" not in mocked["text"]

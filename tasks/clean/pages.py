@@ -154,8 +154,8 @@ _LD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.){2,400})"')
 def agreed_headline(html: str, h1: str | None, site: str | None, url: str | None) -> str | None:
     """The on-page headline when three sources agree on it: the <h1>, the JSON-LD ``headline`` and the
     <title> without its site suffix.  trafilatura prefers og:title, which many outlets write as a
-    second, social-media headline ("Labor on track to hit 2030 climate change target" above the
-    story "Climate change: Labor on track to hit 2030 target as Chris Bowen heralds ..."); when the
+    second, social-media headline ("Ferries back on Friday" above the story "Harbour strike: ferries
+    to sail again on Friday as Jonas Feld signs the deal"); when the
     page itself says the same thing three times, that is its headline."""
     if not h1:
         return None
@@ -173,8 +173,8 @@ def agreed_headline(html: str, h1: str | None, site: str | None, url: str | None
 
 def prefer_headline(title: str | None, h1: str | None) -> str | None:
     """The on-page headline when the metadata title is that headline wrapped in SEO extras: a section or
-    site after it ("... schools - National", "... | Bhopal News") or a topic before it ("Infant
-    Abandonment Cases In India: Newborns left ...")."""
+    site after it ("... reopens - Regional", "... | Dunmere News") or a topic before it ("Harbour
+    Strike In Dunmere: Crews walk out ...")."""
     if not title or not h1 or len(h1.split()) < 4:
         return title
     t, h = _squash(title), _squash(h1)

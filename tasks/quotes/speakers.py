@@ -139,7 +139,7 @@ def _subject(cue, ctx: Context | None = None) -> object | None:
                 return cue.head  # "Feld, who charged that ..."
             return child
     if cue.dep_ == "conj" and cue.head.dep_ == "ccomp" and cue.head.head.lemma_.lower() in CUES:
-        # "Dorn said the move was made by the board and said, “...”": the second "said" hangs on the
+        # "Dorn said the quay was closed by the board and said, “...”": the second "said" hangs on the
         # reported clause, but its subject is the first one's
         return _subject(cue.head.head, ctx)
     if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.pos_ in ("VERB", "AUX"):
@@ -287,7 +287,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     if sent_before is not None:
         a, b = sent_before
         same_para = frame_end > para_start
-        # a frame that introduces the quote: "Dorn confirmed she had been and said, “...”"
+        # a frame that introduces the quote: "Dorn confirmed the vote and said, “...”"
         introduces = same_para and text[frame_end - 1:frame_end] in (",", ":") and not content_ends_comma
         for t in _cue_tokens(doc, a, min(b, frame_end), ctx):
             near = seg_start - t.idx < 40
