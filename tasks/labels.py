@@ -32,6 +32,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import Stage
 from tasks.extract.entities import entity_id_for, fold
+from tasks.surnames import count_changed, rewrite_mentions
 
 VOTED = ("PERSON", "ORG", "GPE", "LOC")
 RATIO = 1.5
@@ -100,11 +101,7 @@ def relabel_part(mentions: pa.Table, quotes: pa.Table, labels: pa.Table) -> tupl
     voted = dict(zip(labels.column("key").to_pylist(), labels.column("label").to_pylist()))
     if not voted:
         return mentions, quotes, 0
-    m_rows, q_rows = mentions.to_pylist(), quotes.to_pylist()
-    n = relabel(m_rows, q_rows, voted)
-    if not n:
-        return mentions, quotes, 0
-    return schemas.from_rows(m_rows, schemas.MENTIONS), schemas.from_rows(q_rows, schemas.QUOTES), n
+    return rewrite_mentions(mentions, quotes, lambda ms, qs: relabel(ms, qs, voted))
 
 
 def _run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
@@ -116,13 +113,6 @@ def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
     return {"mentions": mentions, "quotes": quotes}
 
 
-def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
-    if "mentions" not in outputs:  # the run phase
-        return {}
-    before, after = inputs["mentions"].column("label"), outputs["mentions"].column("label")
-    return {"relabelled": sum(a != b for a, b in zip(before.to_pylist(), after.to_pylist()))}
-
-
 STAGE = Stage(
     name="vote-labels",
     run_reads={"aggregate:entities": ENTITY_COLUMNS, "mentions": MENTION_COLUMNS},
@@ -131,5 +121,5 @@ STAGE = Stage(
     writes=("mentions", "quotes", "_labels"),
     part=_part,
     parts_of="mentions",
-    count=_count,
+    count=count_changed("label", "relabelled"),
 )

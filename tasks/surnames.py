@@ -65,16 +65,33 @@ def persons_table(*tables: pa.Table) -> pa.Table:
                               for s, people in by_surname.items() for eid, name in people.items()], schemas.PERSONS)
 
 
+def rewrite_mentions(mentions: pa.Table, quotes: pa.Table, rewrite) -> tuple[pa.Table, pa.Table, int]:
+    """(mentions, quotes, n) after ``rewrite(mention_rows, quote_rows) -> n`` edits the rows of one part in
+    place; the tables come back untouched when it changed nothing.  Shared by the stages that rewrite
+    entity ids and labels after extraction (resolve-surnames, vote-labels)."""
+    m_rows, q_rows = mentions.to_pylist(), quotes.to_pylist()
+    n = rewrite(m_rows, q_rows)
+    if not n:
+        return mentions, quotes, 0
+    return schemas.from_rows(m_rows, schemas.MENTIONS), schemas.from_rows(q_rows, schemas.QUOTES), n
+
+
+def count_changed(column: str, key: str):
+    """A Stage ``count``: how many mentions the part phase changed in ``column``, logged as ``key``."""
+    def count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
+        if "mentions" not in outputs:  # the run phase
+            return {}
+        before, after = inputs["mentions"].column(column), outputs["mentions"].column(column)
+        return {key: sum(a != b for a, b in zip(before.to_pylist(), after.to_pylist()))}
+    return count
+
+
 def resolve_part_surnames(mentions: pa.Table, quotes: pa.Table, persons: pa.Table) -> tuple[pa.Table, pa.Table, int]:
     """(mentions, quotes, mentions resolved) for one part."""
     by_surname: dict[str, dict[str, str]] = {}
     for s, eid, name in zip(*(persons.column(c).to_pylist() for c in ("surname", "entity_id", "name"))):
         by_surname.setdefault(s, {}).setdefault(eid, name)
-    m_rows, q_rows = mentions.to_pylist(), quotes.to_pylist()
-    n = resolve_surnames(m_rows, q_rows, by_surname)
-    if not n:
-        return mentions, quotes, 0
-    return schemas.from_rows(m_rows, schemas.MENTIONS), schemas.from_rows(q_rows, schemas.QUOTES), n
+    return rewrite_mentions(mentions, quotes, lambda ms, qs: resolve_surnames(ms, qs, by_surname))
 
 
 def _run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
@@ -86,13 +103,6 @@ def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
     return {"mentions": mentions, "quotes": quotes}
 
 
-def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
-    if "mentions" not in outputs:  # the run phase
-        return {}
-    before, after = inputs["mentions"].column("entity_id"), outputs["mentions"].column("entity_id")
-    return {"resolved": sum(a != b for a, b in zip(before.to_pylist(), after.to_pylist()))}
-
-
 STAGE = Stage(
     name="resolve-surnames",
     run_reads={"aggregate:entities": NAME_COLUMNS, "mentions": NAME_COLUMNS},
@@ -101,5 +111,5 @@ STAGE = Stage(
     writes=("mentions", "quotes", "_persons"),
     part=_part,
     parts_of="mentions",
-    count=_count,
+    count=count_changed("entity_id", "resolved"),
 )
