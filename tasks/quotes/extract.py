@@ -70,9 +70,8 @@ def _after_colon(text: str, a: int, start: int) -> bool:
 def _before_inner_frame(ctx: Context, a: int, b: int, held: list[Found]) -> int:
     """Where a tagged span [a, b) must end so that it does not swallow a quotation whose own speaker is
     named inside the span, ahead of it ("Feld said the port would build a quay, which the mayor called “a
-    waste”"):
-    the last comma or semicolon before that speaker; ``b`` when there is no such quotation, ``a`` when
-    there is no boundary to cut at."""
+    waste”"): the last comma or semicolon before that speaker; ``b`` when there is no such quotation, ``a``
+    when there is no boundary to cut at."""
     inner = [f.speaker.surface_start for f in held
              if f.kind == "direct" and f.speaker is not None and a < f.speaker.surface_start < f.start < b
              and f.speaker.attribution == "explicit"]
