@@ -137,18 +137,11 @@ class Config(BaseModel):
             raise ValueError(f"dask address must look like tcp://host:port, got {address!r}")
         return address
 
-    @field_validator("aliases_file")
+    @field_validator("aliases_file", "quote_model")
     @classmethod
-    def _aliases_exist(cls, path: str | None) -> str | None:
+    def _file_exists(cls, path: str | None, info) -> str | None:
         if path is not None and not Path(path).is_file():
-            raise ValueError(f"aliases file not found: {path}")
-        return path
-
-    @field_validator("quote_model")
-    @classmethod
-    def _quote_model_exists(cls, path: str | None) -> str | None:
-        if path is not None and not Path(path).is_file():
-            raise ValueError(f"quote model not found: {path}")
+            raise ValueError(f"{info.field_name.replace('_', ' ')} not found: {path}")
         return path
 
     @field_validator("out")
