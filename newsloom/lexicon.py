@@ -1,8 +1,10 @@
-"""The words of a language that the quote and entity code reads, from one data file per language.
+"""The words of a language that the quote, entity and clean code reads, from one data file per language.
 
 ``newsloom/lang/<code>.json`` (ISO 639-1) holds the reporting verbs, the verbs of manner, belief,
-attitude and intention, pronouns, role nouns, the small words of titles and the quotation marks.  The
-code holds no word list of its own: adding a language's words means adding a file.
+attitude and intention, pronouns, role nouns, titles of persons, the small words of titles, the quotation
+marks, the page-chrome lines and the words of datelines.  The code holds no word list of its own: adding a
+language means adding a file (and a spaCy model that serves the language, newsloom.models).  A key the
+file leaves out is empty for that language; a key the code does not know is an error.
 """
 from __future__ import annotations
 
@@ -34,6 +36,19 @@ class Lexicon:
     sign_words: tuple
     open_close: dict
     symmetric: frozenset
+    source_prepositions: tuple = ()
+    complementizers: frozenset = frozenset()
+    leading_articles: tuple = ()
+    person_titles: tuple = ()
+    chrome_lines: tuple = ()
+    end_markers: tuple = ()
+    cookie_words: frozenset = frozenset()
+    consent_words: frozenset = frozenset()
+    months: tuple = ()
+    weekdays: tuple = ()
+    dateline_prefixes: tuple = ()
+    inverted_pronouns: frozenset = frozenset()
+    name_joiners: tuple = ()
 
     @property
     def cues(self) -> frozenset:
@@ -55,6 +70,16 @@ class Lexicon:
         return frozenset("".join(self.open_close) + "".join(self.open_close.values())) | self.symmetric
 
 
+def lexicon_exists(language: str) -> bool:
+    return (resources.files("newsloom") / "lang" / f"{language}.json").is_file()
+
+
+def languages() -> list[str]:
+    """The codes of every language that has a lexicon file."""
+    return sorted(p.name.removesuffix(".json") for p in (resources.files("newsloom") / "lang").iterdir()
+                  if p.name.endswith(".json"))
+
+
 @lru_cache(maxsize=None)
 def load_lexicon(language: str = "en") -> Lexicon:
     """The lexicon of ``language``; FileNotFoundError names the file a new language needs."""
@@ -62,20 +87,27 @@ def load_lexicon(language: str = "en") -> Lexicon:
     if not path.is_file():
         raise FileNotFoundError(f"no lexicon for language {language!r}: add newsloom/lang/{language}.json")
     data = json.loads(path.read_text(encoding="utf-8"))
-    marks = data["quote_marks"]
+    known = set(Lexicon.__annotations__) - {"open_close", "symmetric"} | {"quote_marks", "_about"}
+    if unknown := set(data) - known:
+        raise ValueError(f"newsloom/lang/{language}.json: unknown keys {sorted(unknown)}")
+    marks = data.get("quote_marks", {})
     kw = {}
     for name, typ in Lexicon.__annotations__.items():
         if name == "language":
             kw[name] = data["language"]
         elif name == "open_close":
-            kw[name] = dict(marks["open_close"])
+            kw[name] = dict(marks.get("open_close", {}))
         elif name == "symmetric":
-            kw[name] = frozenset(marks["symmetric"])
+            kw[name] = frozenset(marks.get("symmetric", ()))
         elif typ == "tuple":
-            kw[name] = tuple(data[name])
+            kw[name] = tuple(tuple(x) if isinstance(x, list) else x for x in data.get(name, ()))
         else:
-            kw[name] = frozenset(data[name])
+            kw[name] = frozenset(data.get(name, ()))
     return Lexicon(**kw)
+
+
+def all_lexicons() -> list[Lexicon]:
+    return [load_lexicon(code) for code in languages()]
 
 
 LEXICON = load_lexicon("en")

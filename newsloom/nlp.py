@@ -23,9 +23,10 @@ def _newline_sentences(doc):
     return doc
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def load_nlp(model: str):
-    """Load spaCy model ``model`` (see config.resolve_model), once per process."""
+    """Load spaCy model ``model`` (see config.resolve_model), once per process: a worker loads each language's
+    model the first time one of its articles needs it, and keeps it."""
     import spacy
     from spacy.util import compile_infix_regex
 

@@ -30,7 +30,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "too_short": ("clean", "fewer story words than min_words"),
     "extraction_timeout": ("clean", "the page took longer than page_timeout in the extractor"),
     "extraction_crashed": ("clean", "the extractor's child process died on the page"),
-    "unsupported_language": ("extract", "the article's language is not one the NLP stage covers"),
+    "unsupported_language": ("extract", "the article's language is not among the run's ``languages`` setting"),
+    "no_model_for_language": ("extract", "no spaCy model serves the article's language: no mentions, no quotes "
+                              "(the detail names the language and the package that would serve it)"),
+    "no_lexicon_for_language": ("extract", "a model serves the language but newsloom has no lexicon file for it: "
+                                "mentions are extracted, quotes are not (the detail names the file to add)"),
 }
 
 STAGES = ("fetch", "clean", "deduplicate", "extract")

@@ -124,8 +124,9 @@ def detect_language(text: str) -> str | None:
 TITLE_MAX_WORDS = 30
 
 
-def clean_text_page(raw: str) -> dict:
-    """A plain-text page dump into title, dateline date and story text."""
+def clean_text_page(raw: str, fetched_at=None) -> dict:
+    """A plain-text page dump into title, dateline date and story text.  ``fetched_at`` gives a dateline
+    without its year ("lundi 2 mars") its year."""
     raw = boilerplate.strip_residue(raw.replace("\r\n", "\n").replace("\r", "\n"))
     lines = raw.split("\n")
     title, published = None, None
@@ -136,7 +137,7 @@ def clean_text_page(raw: str) -> dict:
         s = line.strip()
         if not s:
             continue
-        d = parse_dateline(s)
+        d = parse_dateline(s, fetched_at)
         if d and d[1] >= len(s.rstrip()) - 1:
             published = published or d[0]
             continue
@@ -146,7 +147,7 @@ def clean_text_page(raw: str) -> dict:
     paragraphs = []
     for i in sorted(keep):
         s = lines[i].strip()
-        d = parse_dateline(s)
+        d = parse_dateline(s, fetched_at)
         if d:
             published = published or d[0]
             s = s[d[1]:].strip()
@@ -201,9 +202,9 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
     rows, rejects = [], []
     documents = schemas.conform(documents, schemas.DOCUMENTS)  # parts of earlier versions lack the web columns
     cols = {name: documents.column(name).to_pylist() for name in
-            ("doc_id", "source", "media_type", "content", "run_id", "url", "charset", "listed_at")}
+            ("doc_id", "source", "media_type", "content", "run_id", "url", "charset", "listed_at", "fetched_at")}
     for i in range(documents.num_rows):
-        doc_id, source, media_type, content, run_id, doc_url, charset, listed_at = (cols[c][i] for c in cols)
+        doc_id, source, media_type, content, run_id, doc_url, charset, listed_at, fetched_at = (cols[c][i] for c in cols)
         doc_url = doc_url or (source if source.startswith(("http://", "https://")) else None)
         try:
             if media_type == "application/x-ndjson":
@@ -213,7 +214,7 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
                 if media_type == "text/html":
                     page = extract_page(decoded, doc_url, config)
                 else:
-                    page = clean_text_page(decoded)
+                    page = clean_text_page(decoded, fetched_at)
             text = page["text"]
             words = count_words(text)
             if words == 0:

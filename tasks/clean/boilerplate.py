@@ -8,35 +8,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsloom.lexicon import all_lexicons
+
 # [shortcode] and [shortcode key="value" ...] residue from CMS templates; not editorial brackets like [US President]
 SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s+[a-z0-9_-]+\s*=\s*[^\]\n]*?)*\s*/?\]")
 
-# a line that is page chrome wherever it appears
-CHROME = re.compile(
-    r"""^(?:
-        leave\ a\ (?:reply|comment) | post\ a\ comment | add\ (?:a\ )?comment | \d*\s*comments?$ | no\ comments
-      | your\ email\ address\ will\ not\ be\ published | required\ fields\ are\ marked
-      | .*\bcaptcha\b | anti-?spam\b | time\ limit\ is\ exhausted
-      | .*\bpowered\ by\b | .*\ball\ rights\ reserved | copyright\b | ©
-      | .*\bprivacy\ policy\b.*\|? | terms\ of\ (?:use|service)\b
-      | (?:follow|like|find)\ us\ on\b | subscribe\b | sign\ up\ for | newsletter\b | share\ (?:this|on)\b | share:?$
-      | tweet$ | email$ | print$ | whatsapp$ | facebook$ | twitter$ | linkedin$ | reddit$
-      | %d\ bloggers\ like\ this | back\ to\ top | skip\ to\ (?:main\ )?content | jump\ to\b
-      | read\ (?:more|next|also)\b | see\ also\b | related\b | more\ (?:from|stories|news)\b | recommended\b
-      | you\ (?:may|might)\ (?:also\ )?like | ähnliche\ beiträge | trending\b | most\ (?:read|popular)\b
-      | real\ time\ web\ analytics | heat\ map\ tracking | advertisement$ | sponsored\b
-      | (?:photo|image|picture|credit|source|sources)s?\s*: | file\ photo
-      | .*\bwith\ inputs\ from\b | tags?\s*: | categor(?:y|ies)\s*: | filed\ under\b | posted\ in\b
-      | click\ here\b | loading\.{0,3}$ | log\ ?in$ | sign\ in$ | search$ | menu$ | home$
-      | get\ the\ latest\b.*\binbox | have\ a\ (?:news\ )?tip\b | .*\b(?:may|can)\ be\ reached\ at\b
-      | tell\ us\ what\ you\ think | .*\bdelivered\ (?:to|through)\ your\ (?:letterbox|door|inbox|mailbox)
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
 
-# cookie / consent notices, whatever their first words
-COOKIE = re.compile(r"\bcookies?\b.*\b(?:allow|accept|agree|consent|use|using|improve|polic|settings)|"
-                    r"\b(?:allow|accept|agree|consent|use|using|improve)\w*\b.*\bcookies?\b", re.IGNORECASE)
+def _chrome_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(chrome line, end marker, cookie notice) over every language's lexicon file (newsloom/lang/*.json):
+    a page's chrome need not be in its story's language, and the language is known only after cleaning."""
+    lexicons = all_lexicons()
+    chrome = [p for lex in lexicons for p in lex.chrome_lines]
+    ends = [p for lex in lexicons for p in lex.end_markers]
+    cookie = "|".join(sorted({re.escape(w) for lex in lexicons for w in lex.cookie_words}))
+    consent = "|".join(sorted({re.escape(w) for lex in lexicons for w in lex.consent_words}))
+    return (re.compile("^(?:" + "|".join(chrome) + ")", re.IGNORECASE),
+            re.compile("^(?:" + "|".join(ends) + ")", re.IGNORECASE),
+            re.compile(rf"\b(?:{cookie})\b.*\b(?:{consent})|\b(?:{consent})\w*\b.*\b(?:{cookie})\b", re.IGNORECASE))
+
+
+# a line that is page chrome wherever it appears; a strong end marker (once the story has started, everything
+# after one is chrome); a cookie or consent notice, whatever its first words
+CHROME, END_MARKERS, COOKIE = _chrome_patterns()
 
 # a menu line: several short items separated by | or •
 MENU = re.compile(r"^\s*[|•·]?\s*(?:[^|•·]{1,30}\s*[|•·]\s*){2,}[^|•·]{0,30}[|•·]?\s*$")
@@ -46,15 +39,6 @@ END_PUNCT = re.compile(r"[.!?:;,…\"”’»)\]]\s*$")
 WORD = re.compile(r"\w+", re.UNICODE)
 # tags glued after a closing quote: ...respected.”lavrov, kerry
 GLUED_TAGS = re.compile(r"([.!?][\"”’])\s*[a-z][a-z ]*(?:,\s*[a-z][a-z ]*)+\s*$")
-
-# strong markers: once the story has started, everything after one of these is chrome
-END_MARKERS = re.compile(
-    r"^(?:leave\ a\ (?:reply|comment)|related(?:\ (?:posts|stories|articles|news))?:?$|you\ (?:may|might)\ also\ like|"
-    r"ähnliche\ beiträge|more\ (?:from|stories)|recommended(?:\ for\ you)?:?$|%d\ bloggers|comments?:?$|"
-    r"\d+\ comments?|share\ this:?$|about\ (?:the\ )?author:?$)",
-    re.IGNORECASE | re.VERBOSE,
-)
-
 
 def n_words(s: str) -> int:
     return len(WORD.findall(s))

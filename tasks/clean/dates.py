@@ -24,6 +24,61 @@ DATELINE = re.compile(
     re.VERBOSE,
 )
 
+
+
+def _day_first_datelines() -> tuple[re.Pattern, dict[str, int]]:
+    """A dateline in a language that writes the day before the month, from every lexicon's months,
+    weekdays and prefixes (newsloom/lang/*.json): "Lundi 2 mars 2026", "le 3 mars 2026", "Publié le 9 mars
+    2026 à 14h05", "lundi 2 mars".  English keeps DATELINE above (its month-first forms and abbreviations)."""
+    from newsloom.lexicon import all_lexicons
+
+    months: dict[str, int] = {}
+    weekdays, prefixes = set(), set()
+    for lex in all_lexicons():
+        if lex.language == "en":
+            continue
+        for i, names in enumerate(lex.months, start=1):
+            months.update({n.lower(): i for n in names})
+        weekdays.update(lex.weekdays)
+        prefixes.update(lex.dateline_prefixes)
+    alt = lambda words: "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))  # noqa: E731
+    pattern = re.compile(
+        rf"""^\s*(?:(?:{alt(prefixes)})\s+)?(?:(?:{alt(weekdays)}),?\s+)?
+        (?P<day>\d{{1,2}})(?:er)?\.?\s+(?P<month>{alt(months)})\.?(?:\s+(?P<year>\d{{4}}))?
+        (?:,?\s+(?:à\s+)?\d{{1,2}}\s*[h:]\s*\d{{2}})?
+        (?P<tail>\s*(?:\([^)]{{1,30}}\))?\s*(?:[—–-]+|\||:)?\s*)""",
+        re.VERBOSE | re.IGNORECASE,
+    )
+    return pattern, months
+
+
+DAY_FIRST, MONTH_NUMBERS = _day_first_datelines()
+
+
+def parse_day_first(line: str, reference: datetime | None = None) -> tuple[datetime, int] | None:
+    """(date, length of the dateline prefix) for a day-first dateline in any lexicon's language.  A date
+    without its year takes the year of ``reference`` (when the page was fetched), or the year before when
+    that would put it more than two days after the reference; without a reference it is not read."""
+    m = DAY_FIRST.match(line)
+    if not m or not (m["tail"].strip() or m.end() >= len(line.rstrip())):
+        return None  # "le 12 mai dernier, ..." opens a sentence; a dateline stands alone or ends in a dash
+    month, day = MONTH_NUMBERS[m["month"].lower()], int(m["day"])
+    try:
+        if m["year"]:
+            dt = datetime(int(m["year"]), month, day, tzinfo=timezone.utc)
+        elif reference is not None:
+            dt = datetime(reference.year, month, day, tzinfo=timezone.utc)
+            if (dt - reference).days > 2:
+                dt = dt.replace(year=reference.year - 1)
+        else:
+            return None
+    except ValueError:
+        return None
+    if not (1990 <= dt.year <= 2100):
+        return None
+    return dt, m.end()
+
+
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|-|$)")
 
 
@@ -31,11 +86,12 @@ def _utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
-def parse_dateline(line: str) -> tuple[datetime, int] | None:
-    """(date, length of the dateline prefix) when ``line`` starts with a dateline, else None."""
+def parse_dateline(line: str, reference: datetime | None = None) -> tuple[datetime, int] | None:
+    """(date, length of the dateline prefix) when ``line`` starts with a dateline, else None.  English
+    forms first, then the day-first forms of the other lexicons (``parse_day_first``)."""
     m = DATELINE.match(line)
     if not m:
-        return None
+        return parse_day_first(line, reference)
     full = m.group(0)
     try:
         dt = dateparser.parse(full.strip(" |:—–-").replace("(", " ").split("(")[0], fuzzy=True, dayfirst=False)

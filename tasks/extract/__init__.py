@@ -2,9 +2,13 @@
 
 Reads ``articles``: article_id, source, doc_id, text, language, dup_of.
 Writes ``mentions`` (see tasks.extract.entities) and ``quotes`` (see tasks.quotes) for original articles
-(dup_of null) in a language the model covers; ``rejects`` rows (stage ``extract``) with reason
-``unsupported_language`` or ``too_large`` for the others.  Duplicates are skipped without a
-reject: they are kept in ``articles`` and point at their original.
+(dup_of null) in a language a model serves (newsloom.models: one spaCy model per language, each loaded by
+a worker the first time one of its articles needs it); ``rejects`` rows (stage ``extract``) with reason
+``no_model_for_language``, ``unsupported_language`` (outside the ``languages`` setting) or ``too_large``
+for the others, and ``no_lexicon_for_language`` where a model serves a language that has no
+``newsloom/lang/<code>.json`` (its mentions are kept, it has no quotes).  Duplicates are skipped without a
+reject: they are kept in ``articles`` and point at their original.  Quotes in English are found with the
+trained attribution tagger; in other languages with the lexicon's rules (tasks.quotes.lexical).
 """
 from __future__ import annotations
 
@@ -15,25 +19,32 @@ import pyarrow.compute as pc
 
 from newsloom import schemas
 from newsloom.config import Config
+from newsloom.lexicon import lexicon_exists, load_lexicon
+from newsloom.models import model_for, suggested_package
 from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
 from newsloom.prose import is_prose
 from newsloom.rejects import reject
 from newsloom.stage import Stage
 from tasks.extract.entities import extract_mentions, load_aliases
 from tasks.quotes.extract import extract_quotes
+from tasks.quotes.lexical import extract_lexical_quotes
 from tasks.quotes.model import load_tagger
 
 NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
 
 
 def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
-    """(original articles the model can read, rejects for the originals it cannot)."""
+    """(original articles a model can read, rejects for the originals none can)."""
     originals = articles.filter(pc.is_null(articles.column("dup_of")))
+    registry = config.models
     keep, rejects = [], []
     for i, (lang, text) in enumerate(zip(originals.column("language").to_pylist(), originals.column("text").to_pylist())):
         reason = None
-        if lang is not None and lang not in config.languages:
+        if lang is not None and config.languages is not None and lang not in config.languages:
             reason, detail = "unsupported_language", f"language {lang!r} not in {config.languages}"
+        elif model_for(registry, lang) is None:
+            reason = "no_model_for_language"
+            detail = f"language {lang!r}: no spaCy model serves it; install {suggested_package(lang or 'en')}"
         elif len(text) > MAX_CHARS:
             reason, detail = "too_large", f"{len(text)} characters > {MAX_CHARS}"
         if reason is None:
@@ -80,7 +91,8 @@ def truecase_capitals(text: str) -> str:
 
 
 def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
-                                batch_size: int = NLP_BATCH, tagger=None) -> tuple[pa.Table, pa.Table]:
+                                batch_size: int = NLP_BATCH, tagger=None, language: str = "en",
+                                quotes_too: bool = True) -> tuple[pa.Table, pa.Table]:
     """Parse each article once; return (mentions, quotes) for all of them.  The model reads the text with
     its lines in capitals title-cased (``truecase_capitals``); every surface and quoted text in the rows is
     the article's own, at the same offsets."""
@@ -92,8 +104,13 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     # the part is done, so a long-lived worker does not grow with the corpus; rows hold plain Python strings
     with nlp.memory_zone():
         for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-            ms = [m for m in extract_mentions(doc, ids[i], aliases) if not _table_code(texts[i], m)]
-            qs = extract_quotes(doc, ids[i], ms, tagger)
+            ms = [m for m in extract_mentions(doc, ids[i], aliases, language) if not _table_code(texts[i], m)]
+            if not quotes_too:
+                qs = []
+            elif language == "en":
+                qs = extract_quotes(doc, ids[i], ms, tagger)
+            else:
+                qs = extract_lexical_quotes(doc, ids[i], ms, load_lexicon(language))
             if doc.text != texts[i]:
                 _as_written(texts[i], ms, qs)
             mentions.extend(ms)
@@ -129,14 +146,31 @@ def _as_written(text: str, mentions: list[dict], quotes: list[dict]) -> None:
 
 
 def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """articles -> (mentions, quotes, rejects).  The model loads only if there is work, and once per process."""
+    """articles -> (mentions, quotes, rejects).  A language's model loads only if there is work for it, and
+    once per process; the articles of each language are parsed by their own model, in one pass."""
     todo, rejects = select_articles(articles, config)
     if not todo.num_rows:
         return schemas.MENTIONS.empty_table(), schemas.QUOTES.empty_table(), rejects
     run_id = todo.column("run_id")[0].as_py()
-    mentions, quotes = extract_mentions_and_quotes(todo, load_nlp(config.model), load_aliases(config.aliases_file),
-                                                   run_id, tagger=load_tagger(config.quote_model))
-    return mentions, quotes, rejects
+    registry = config.models
+    langs = [lang or "en" for lang in todo.column("language").to_pylist()]
+    mentions, quotes, more = [], [], []
+    for lang in sorted(set(langs)):
+        part = todo.take(pa.array([i for i, x in enumerate(langs) if x == lang], pa.int64()))
+        has_lexicon = lexicon_exists(lang)
+        if not has_lexicon:
+            more += [reject("extract", src, "no_lexicon_for_language",
+                            f"language {lang!r}: mentions only; add newsloom/lang/{lang}.json for quotes", run_id, doc)
+                     for src, doc in zip(part.column("source").to_pylist(), part.column("doc_id").to_pylist())]
+        tagger = load_tagger(config.quote_model) if lang == "en" else None
+        ms, qs = extract_mentions_and_quotes(part, load_nlp(model_for(registry, lang)),
+                                             load_aliases(config.aliases_file), run_id, tagger=tagger,
+                                             language=lang, quotes_too=has_lexicon)
+        mentions.append(ms)
+        quotes.append(qs)
+    if more:
+        rejects = pa.concat_tables([rejects, schemas.from_rows(more, schemas.REJECTS)])
+    return pa.concat_tables(mentions), pa.concat_tables(quotes), rejects
 
 
 def _extract_part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:

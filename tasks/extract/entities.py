@@ -25,20 +25,26 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from newsloom.lexicon import LEXICON
+from newsloom.lexicon import LEXICON, lexicon_exists, load_lexicon
 from newsloom.util import sha
 
-KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "MISC"}
+# the labels of models trained on other schemes (WikiNER: the French, German, Spanish ... pipelines tag PER,
+# ORG, LOC and MISC) as the contract's: PER is PERSON; LOC stays LOC (in those models it covers countries
+# and cities as well as places: the alias table gives known countries and cities GPE); MISC stays MISC
+LABEL_MAP = {"PER": "PERSON"}
 
-TITLE_WORDS = (
-    r"President|Vice[- ]President|Presidents|Prime\ Minister|Foreign\ Minister|Defen[cs]e\ Minister|Minister|"
-    r"Secretary\ of\ State|Secretary\ of\ Defen[cs]e|Secretary-General|Secretary\ General|Secretary|"
-    r"Defen[cs]e\ Secretary|State\ Secretary|Ambassador|Chancellor|Senator|Sen\.|Rep\.|Representative|Gov\.|"
-    r"Governor|Mayor|Dr\.|Mr\.|Mrs\.|Ms\.|Prof\.|Professor|General|Gen\.|Col\.|Colonel|Lt\.|Sgt\.|Capt\.|"
-    r"Admiral|Adm\.|Judge|Justice|Sir|Dame|Lord|Lady|King|Queen|Prince|Princess|Pope|Sheikh|Emir|Chairman|"
-    r"Chairwoman|Chief|CEO|Spokesman|Spokeswoman|Spokesperson|Speaker|Deputy|Acting|Former|former|the\ late"
-)
-LEADING_TITLES = re.compile(rf"(?:(?:{TITLE_WORDS})\s+)+", re.VERBOSE)  # used with .match(text, pos)
+
+@lru_cache(maxsize=None)
+def language_patterns(language: str) -> tuple[re.Pattern | None, tuple[str, ...]]:
+    """(the titles that may open a person's name, the articles that may open another name) in ``language``,
+    from its lexicon file; ``titles.match(text, pos)`` finds a run of titles."""
+    if not lexicon_exists(language):
+        return None, ()
+    lex = load_lexicon(language)
+    titles = re.compile(rf"(?:(?:{'|'.join(lex.person_titles)})\s+)+") if lex.person_titles else None
+    return titles, tuple(a.lower() for a in lex.leading_articles)
+
 # ORG/GPE fragments cut out of a title: "State" in "Secretary of State"
 TITLE_TAILS = re.compile(r"(?:Secretary|Minister|Ministry|Department|Secretary-General)\s+(?:of\s+)?(?:the\s+)?$")
 TITLE_HEADS = re.compile(r"^\s+(?:Secretary|Minister|Ministry|Department|Secretary-General)\b")
@@ -126,8 +132,10 @@ def load_aliases(extra: str | None = None) -> dict[str, tuple[str, str]]:
 
 
 # ---- span normalisation -----------------------------------------------------------------------------------
-def normalise_span(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
-    """Clean sub-spans of an entity span: split at residue, trimmed of titles, possessives and punctuation."""
+def normalise_span(text: str, start: int, end: int, label: str, language: str = "en") -> list[tuple[int, int]]:
+    """Clean sub-spans of an entity span: split at residue, trimmed of titles, possessives, a leading article
+    and punctuation (the titles and articles of ``language``'s lexicon)."""
+    leading_titles, articles = language_patterns(language)
     pieces, pos = [], start
     for m in SPLIT_AT.finditer(text, start, end):
         pieces.append((pos, m.start()))
@@ -144,14 +152,15 @@ def normalise_span(text: str, start: int, end: int, label: str) -> list[tuple[in
             e = m.start()
             while e > s and text[e - 1] in EDGE:
                 e -= 1
-        if label != "PERSON" and text[s:e].lower().startswith("the "):
-            s += 4
+        if label != "PERSON":
+            head = text[s:e].lower()
+            s += next((len(a) for a in articles if head.startswith(a) and len(head) > len(a)), 0)
         if label == "PERSON":
             m = PERSON_TAIL.search(text, s, e)  # "Ines Calloway of Meridian Shipping"
             if m:
                 e = m.start()
-        if label == "PERSON" or label in ("ORG", "GPE"):
-            m = LEADING_TITLES.match(text, s, e)
+        if leading_titles is not None and label in ("PERSON", "ORG", "GPE"):
+            m = leading_titles.match(text, s, e)
             if m and m.end() < e:
                 s = m.end()
         span = text[s:e]
@@ -166,20 +175,25 @@ def _is_abbrev(s: str) -> bool:
 
 
 # ---- mentions ----------------------------------------------------------------------------------------------------
-def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) -> list[dict]:
-    """Mentions of one parsed article, resolved within the article."""
+def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], language: str = "en") -> list[dict]:
+    """Mentions of one parsed article in ``language``, resolved within the article."""
     text = doc.text
     sent_starts = [s.start_char for s in doc.sents]
     raw = []
     for ent in doc.ents:
-        if ent.label_ not in KEEP_LABELS:
+        label = LABEL_MAP.get(ent.label_, ent.label_)
+        if label not in KEEP_LABELS:
             continue
-        for s, e in normalise_span(text, ent.start_char, ent.end_char, ent.label_):
+        for s, e in normalise_span(text, ent.start_char, ent.end_char, label, language):
             surface = text[s:e]
-            if ent.label_ in ("ORG", "GPE") and len(surface.split()) == 1 and (
-                    TITLE_TAILS.search(text[max(0, s - 30):s]) or (ent.label_ == "ORG" and TITLE_HEADS.match(text[e:e + 20]))):
+            if label in ("ORG", "GPE") and len(surface.split()) == 1 and (
+                    TITLE_TAILS.search(text[max(0, s - 30):s]) or (label == "ORG" and TITLE_HEADS.match(text[e:e + 20]))):
                 continue  # "State" cut out of "Secretary of State", "Defense" out of "Defense Secretary"
-            raw.append({"start": s, "end": e, "surface": surface, "label": ent.label_})
+            raw.append({"start": s, "end": e, "surface": surface, "label": label})
+    if language != "en" and lexicon_exists(language):
+        raw = _join_names(text, raw, load_lexicon(language))
+        raw += _role_named_persons(text, raw, load_lexicon(language))
+        raw.sort(key=lambda m: m["start"])
     # known names from the alias table
     for m in raw:
         hit = aliases.get(fold(m["surface"]))
@@ -203,7 +217,8 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
     # verb ("Calloway said", "Meridian said") is a speaker: a person or an organisation, never a place, a
     # product or a work.  So speech moves a name the model gave such a label towards PERSON, and adds nothing
     # where the model already said PERSON or ORG
-    speakers = _speech_subject_surnames(doc, raw)
+    speakers = _speech_subject_surnames(doc, raw, language)
+    org_noun_before = _org_noun_before(language)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if m["alias"]:
@@ -212,6 +227,8 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         speaks = surname(m["surface"]) in speakers
         if len(name_tokens(m["surface"])) == 1 and surname(m["surface"]) in full_by_surname:
             votes[key]["PERSON"] += 2
+        if org_noun_before is not None and org_noun_before.search(text, max(0, m["start"] - 30), m["start"]):
+            votes[key]["ORG"] += 2  # "l'association Lac Vivant", "la société Harlow": the noun says what it is
         if ORG_CONTEXT_BEFORE.search(text[max(0, m["start"] - 24):m["start"]]) or ORG_CONTEXT_AFTER.match(text, m["end"]):
             votes[key]["ORG"] += 2  # "shares of Meridian", "Meridian's shares", "Meridian Inc": a company
         if WHO_FOLLOWS.match(text, m["end"]):
@@ -268,6 +285,55 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]]) 
         })
     _settle_person_names(rows)
     return rows
+
+
+@lru_cache(maxsize=None)
+def _org_noun_before(language: str) -> re.Pattern | None:
+    """An organisation's noun right before a name, in languages other than English (whose own cues are
+    ORG_CONTEXT_BEFORE and ORG_CONTEXT_AFTER): "l'association ", "la société "."""
+    if language == "en" or not lexicon_exists(language) or not load_lexicon(language).org_role_nouns:
+        return None
+    nouns = "|".join(sorted((re.escape(n) for n in load_lexicon(language).org_role_nouns), key=len, reverse=True))
+    return re.compile(rf"\b(?:{nouns})\s+$", re.IGNORECASE)
+
+
+def _join_names(text: str, raw: list[dict], lex) -> list[dict]:
+    """An organisation's name the model cut in two at its lowercase words: "Compagnie" + "portuaire du" +
+    "Lac" is "Compagnie portuaire du Lac".  Languages that put adjectives and "de" phrases after the noun
+    name organisations so (the lexicon's name_joiners); the pieces must be adjacent, the first an ORG."""
+    if not lex.name_joiners:
+        return raw
+    joiners = "|".join(sorted((re.escape(j) for j in lex.name_joiners), key=len, reverse=True))
+    glue = re.compile(rf"(?:\s+[^\W\d_A-Z][\w-]*){{0,2}}\s+(?:{joiners})\s*$")
+    raw = sorted(raw, key=lambda m: m["start"])
+    out: list[dict] = []
+    for m in raw:
+        prev = out[-1] if out else None
+        if prev is not None and prev["label"] == "ORG" and m["label"] in ("ORG", "LOC", "GPE", "MISC") \
+                and 0 < m["start"] - prev["end"] <= 40 and "\n" not in text[prev["end"]:m["start"]] \
+                and glue.fullmatch(text[prev["end"]:m["start"]]) and not text[prev["end"]:m["start"]].strip().istitle():
+            prev["end"] = m["end"]
+            prev["surface"] = text[prev["start"]:m["end"]]
+            continue
+        out.append(dict(m))
+    return out
+
+
+def _role_named_persons(text: str, raw: list[dict], lex) -> list[dict]:
+    """Persons the model missed right after a role noun: "l'économiste Amélie Roussel", "la maire Claire
+    Vasseur" (two or three capitalised words after one of the lexicon's role nouns, not inside a mention)."""
+    roles = "|".join(sorted((re.escape(r) for r in lex.role_nouns), key=len, reverse=True))
+    pattern = re.compile(rf"\b(?:{roles})\s+(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){{1,2}})", re.IGNORECASE)
+    taken = [(m["start"], m["end"]) for m in raw]
+    out = []
+    for hit in pattern.finditer(text):
+        s, e = hit.span("name")
+        if not all(w[0].isupper() for w in hit["name"].split()):
+            continue  # IGNORECASE is for the role noun only
+        if any(a < e and s < b for a, b in taken):
+            continue
+        out.append({"start": s, "end": e, "surface": text[s:e], "label": "PERSON"})
+    return out
 
 
 def _person_of(surface: str) -> bool:
@@ -350,13 +416,21 @@ def _placed(doc, m: dict) -> bool:
     return prep.lower_ in ALWAYS_PLACE_PREPS or prep.head.lemma_.lower() in EVENT_NOUNS
 
 
-def _speech_subject_surnames(doc, raw: list[dict]) -> set[str]:
-    """Surnames of entity mentions that are the subject of a speech verb in this article."""
+def _speech_subject_surnames(doc, raw: list[dict], language: str = "en") -> set[str]:
+    """Surnames of entity mentions that are the subject of a speech verb in this article (or a name in
+    apposition to that subject: "the coach, Marta Oksel, said", "l'entraîneuse Marta Oksel a regretté")."""
+    lemmas = load_lexicon(language).speaker_subject_verbs if lexicon_exists(language) else SPEECH_LEMMAS
     out = set()
     for m in raw:
         span = doc.char_span(m["start"], m["end"], alignment_mode="expand")
-        if span is not None and any(t.dep_ == "nsubj" and t.head.lemma_ in SPEECH_LEMMAS for t in span):
-            out.add(surname(m["surface"]))
+        if span is None:
+            continue
+        for t in span:
+            if t.dep_ in ("appos", "flat:name") and t.head.dep_ == "nsubj" and not (span.start <= t.head.i < span.end):
+                t = t.head
+            if t.dep_ == "nsubj" and t.head.lemma_ in lemmas:
+                out.add(surname(m["surface"]))
+                break
     return out
 
 

@@ -151,10 +151,10 @@ def extract_quotes(doc, article_id: str, mentions: list[dict], tagger=None) -> l
     ctx = Context(doc, doc.text, mentions, quote_spans=[(s.start, s.end) for s in segments])
     found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, tagger))
     found = add_rule_spans(found, find_rule_spans(ctx))
-    return [_row(article_id, ctx.text, f) for f in found]
+    return [quote_row(article_id, ctx.text, f) for f in found]
 
 
-def _row(article_id: str, text: str, f: Found) -> dict:
+def quote_row(article_id: str, text: str, f: Found) -> dict:
     sp = f.speaker
     raw = f.score if f.method == MODEL_METHOD else (sp.confidence if sp else 0.3)
     return {
