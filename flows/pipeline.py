@@ -218,6 +218,7 @@ def news_pipeline(
             "fetch": {k: v for k, v in fetched.items() if k not in ("stage", "rejects")},
             "stage_seconds": timings,
         }
+        summary["languages"] = language_summary(store, config, run_id)
         t0 = time.perf_counter()
         store.commit(run_id, summary)
         timings["commit"] = round(time.perf_counter() - t0, 3)
@@ -241,7 +242,25 @@ def news_pipeline(
     log.info(f"run {run_id} completed: {summary['n_documents']} documents, {summary['n_articles']} articles, "
              f"{summary['n_duplicates']} duplicates, {summary['n_mentions']} mentions, {summary['n_quotes']} quotes, "
              f"rejects {summary['rejects_by_reason'] or 'none'}")
+    if summary["languages"]:
+        log.info("languages: " + ", ".join(f"{k} {v['articles']} articles ({v['model'] or 'no model'})"
+                                           for k, v in summary["languages"].items()))
     return summary
+
+
+def language_summary(store: Store, config: Config, run_id: str) -> dict:
+    """Per language of the run's original articles (staged, before the commit): how many, and which spaCy model
+    served them (``name version``; null where none did)."""
+    from newsloom.models import model_for, model_version
+
+    t = store.read_staged(run_id, "articles", None, columns=["language", "dup_of"])
+    counts = Counter(lang for lang, dup in zip(t.column("language").to_pylist(), t.column("dup_of").to_pylist())
+                     if dup is None)
+    out = {}
+    for lang, n in sorted(counts.items(), key=lambda x: (-x[1], x[0] or "")):
+        model = model_for(config.models, lang)
+        out[lang or "unknown"] = {"articles": n, "model": model_version(model) if model else None}
+    return out
 
 
 def table_rows(store: Store) -> dict[str, int]:
@@ -249,7 +268,8 @@ def table_rows(store: Store) -> dict[str, int]:
     rows = {}
     for name in ("documents", "articles", "mentions", "quotes", "rejects"):
         rows[name] = sum(store.num_rows(p) for p in store.committed_parts(name))
-    for name in ("entities", "entity_daily", "cooccurrence", "speakers", "quote_clusters", "speaker_mentions", "runs"):
+    for name in ("entities", "entity_daily", "cooccurrence", "speakers", "quote_clusters", "speaker_mentions", "languages",
+                 "runs"):
         rows[name] = store.num_rows(store.aggregate_path(name)) if store.has_aggregate(name) else 0
     return rows
 
@@ -264,6 +284,8 @@ def _publish_artifacts(store: Store, summary: dict) -> None:
         table += [{"what": f"fetch: {k}", "value": v} for k, v in summary.get("fetch", {}).items()]
         table += [{"what": f"rejects: {k}", "value": v} for k, v in summary["rejects_by_reason"].items()]
         table += [{"what": f"seconds: {k}", "value": v} for k, v in summary["stage_seconds"].items()]
+        table += [{"what": f"language {k}: articles, model", "value": f"{v['articles']}, {v['model'] or 'none'}"}
+                  for k, v in summary.get("languages", {}).items()]
         create_table_artifact(key="newsloom-run-summary", table=table,
                               description=f"newsloom run {summary['run_id']} into {summary['out']}")
         lines = [f"# newsloom run {summary['run_id']}", ""]

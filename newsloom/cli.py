@@ -114,7 +114,8 @@ def sql(
     max_rows: int = typer.Option(50, "--max-rows", help="Rows shown by --format table."),
 ) -> None:
     """Run a DuckDB query with one view per table (documents, articles, mentions, quotes, rejects,
-    entities, entity_daily, cooccurrence, speakers, quote_clusters, speaker_mentions, runs, article_dates)."""
+    entities, entity_daily, cooccurrence, speakers, quote_clusters, speaker_mentions, languages, runs,
+    article_dates)."""
 
     import duckdb
 
@@ -250,6 +251,9 @@ def print_summary(summary: dict) -> None:
         t.add_row(name, str(rows), str(added.get(name, "")))
     out.print(t)
     out.print(f"duplicates marked: {summary['n_duplicates']}; inputs already ingested: {summary.get('already_seen', 0)}")
+    if summary.get("languages"):
+        out.print("languages: " + ", ".join(f"{k} {v['articles']} articles ({v['model'] or 'no model'})"
+                                            for k, v in summary["languages"].items()))
     f = summary.get("fetch", {})
     if f.get("http_requests"):
         out.print(f"web: {f['http_requests']} requests, {f.get('http_bytes', 0) / 1e6:.1f} MB, "

@@ -144,6 +144,8 @@ def build_report(out: str | Path, top: int = 10) -> str:
             FROM quote_clusters WHERE n_articles > 1 ORDER BY n_sites DESC, n_articles DESC, cluster_id LIMIT {top}
         """)
         runs = _df(con, "SELECT * FROM runs ORDER BY started_at")
+        languages = _df(con, "SELECT coalesce(language, 'unknown') AS language, n_articles, n_mentions, n_quotes, "
+                             "n_entities, n_not_read FROM languages ORDER BY n_articles DESC, language")
     finally:
         con.close()
 
@@ -154,6 +156,9 @@ def build_report(out: str | Path, top: int = 10) -> str:
                f"{totals['mentions']} mentions of {totals['entities']} entities, {totals['quotes']} quotes, "
                f"{totals['rejects']} rejects; articles dated {span or 'n/a'}.")
     sections = [
+        ("Coverage by language", _table(languages, {"language": "language", "n_articles": "articles",
+                                                    "n_mentions": "mentions", "n_quotes": "quotes",
+                                                    "n_entities": "entities", "n_not_read": "not read (no model)"})),
         ("Entities over time", _figure_html(ent_fig, "chart-entities") if n_points else "<p class='empty'>No mentions yet.</p>"),
         ("Top speakers", _table(speakers, {"name": "speaker", "n_quotes": "quotes", "n_articles": "articles",
                                            "about": "talks most about", "sample_quote": "sample quote"})),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
@@ -19,6 +19,7 @@ SCHEMA_HISTORY = {
          "quotes: + quote_cluster_id; aggregates quote_clusters and speaker_mentions (issue 10)",
     "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
     "4": "quotes: + method (issue 19); mentions: + label_score (issue 20)",
+    "5": "entities: + languages; runs: + languages; aggregate languages (issue 23)",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -208,6 +209,8 @@ ENTITIES = _schema(
     _f("labels", pa.list_(pa.string()), "every label its mentions carry, most frequent first: label is the first; "
        "the others are what the model or the vote said elsewhere (null in files written before schema 3)"),
     _f("label_counts", pa.list_(pa.int64()), "mentions per label, in the order of labels"),
+    _f("languages", pa.list_(pa.string()), "languages of the articles that mention it, most mentions first (an "
+       "entity spans languages only where its name is written alike, or through the alias table: Russie, Russia)"),
     _f("n_mentions", pa.int64(), "mentions in original articles", False),
     _f("n_articles", pa.int64(), "original articles that mention it", False),
     _f("n_quotes", pa.int64(), "quotes it is the speaker of", False),
@@ -285,7 +288,23 @@ RUNS = _schema(
     _f("n_rejects", pa.int64(), "rejects written by the run", False),
     _f("sources", pa.list_(pa.string()), "the sources the run was given"),
     _f("stage_seconds", pa.string(), "JSON object: seconds per stage"),
+    _f("languages", pa.string(), "JSON object: per language of the run's original articles, the articles and the "
+       "spaCy model that served it (null: none did, see rejects no_model_for_language)"),
     row='run',
+)
+
+LANGUAGES = _schema(
+    "languages",
+    _f("language", pa.string(), "ISO 639-1 code of the articles (null: too little prose to tell)"),
+    _f("n_articles", pa.int64(), "original articles", False),
+    _f("n_duplicates", pa.int64(), "articles marked as duplicates", False),
+    _f("n_with_mentions", pa.int64(), "original articles with at least one mention", False),
+    _f("n_mentions", pa.int64(), "mentions", False),
+    _f("n_quotes", pa.int64(), "quotes", False),
+    _f("n_entities", pa.int64(), "distinct entities mentioned", False),
+    _f("n_not_read", pa.int64(), "original articles the NLP stage did not read (no model, not in the languages "
+       "setting, too large)", False),
+    row='language of the corpus',
 )
 
 FACT_TABLES: dict[str, pa.Schema] = {
@@ -305,6 +324,7 @@ AGGREGATES: dict[str, pa.Schema] = {
     "speakers": SPEAKERS,
     "quote_clusters": QUOTE_CLUSTERS,
     "speaker_mentions": SPEAKER_MENTIONS,
+    "languages": LANGUAGES,
     "runs": RUNS,
 }
 

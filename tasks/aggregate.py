@@ -36,6 +36,10 @@ QUERIES = {
         surfaces AS (
             SELECT entity_id, surface, count(*) AS n FROM m GROUP BY ALL
         ),
+        langs AS (
+            SELECT m.entity_id, a.language, count(*) AS n FROM m JOIN articles a USING (article_id)
+            WHERE a.language IS NOT NULL GROUP BY ALL
+        ),
         q AS (
             SELECT speaker_entity_id AS entity_id, count(*) AS n_quotes FROM quotes
             WHERE speaker_entity_id IS NOT NULL GROUP BY ALL
@@ -47,6 +51,7 @@ QUERIES = {
                (SELECT list(n ORDER BY n DESC, surface) FROM surfaces WHERE surfaces.entity_id = e.entity_id) AS alias_counts,
                (SELECT list(label ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS labels,
                (SELECT list(n ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS label_counts,
+               (SELECT list(language ORDER BY n DESC, language) FROM langs WHERE langs.entity_id = e.entity_id) AS languages,
                e.n_mentions, e.n_articles, coalesce(q.n_quotes, 0) AS n_quotes, e.first_seen, e.last_seen
         FROM (
             SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) AS n_articles,
@@ -106,6 +111,26 @@ QUERIES = {
                    arg_min(site, day_ts) AS first_site, max(day_ts) AS last_seen
             FROM q GROUP BY ALL
         ) c ORDER BY c.n_articles DESC, c.n_quotes DESC, cluster_id
+    """,
+    "languages": """
+        WITH a AS (SELECT article_id, language, dup_of, doc_id, source FROM articles),
+        m AS (SELECT a.language, count(*) AS n_mentions, count(DISTINCT m.article_id) AS n_with_mentions,
+                     count(DISTINCT m.entity_id) AS n_entities
+              FROM mentions m JOIN a USING (article_id) GROUP BY ALL),
+        q AS (SELECT a.language, count(*) AS n_quotes FROM quotes q JOIN a USING (article_id) GROUP BY ALL),
+        r AS (SELECT a.language, count(DISTINCT a.article_id) AS n_not_read FROM rejects r
+              JOIN a ON r.doc_id = a.doc_id AND r.source = a.source
+              WHERE r.stage = 'extract' AND r.reason IN ('no_model_for_language', 'unsupported_language', 'too_large')
+              AND a.dup_of IS NULL GROUP BY ALL)
+        SELECT a.language, count(*) FILTER (WHERE dup_of IS NULL) AS n_articles,
+               count(*) FILTER (WHERE dup_of IS NOT NULL) AS n_duplicates,
+               coalesce(any_value(m.n_with_mentions), 0) AS n_with_mentions, coalesce(any_value(m.n_mentions), 0) AS n_mentions,
+               coalesce(any_value(q.n_quotes), 0) AS n_quotes, coalesce(any_value(m.n_entities), 0) AS n_entities,
+               coalesce(any_value(r.n_not_read), 0) AS n_not_read
+        FROM a LEFT JOIN m ON a.language IS NOT DISTINCT FROM m.language
+        LEFT JOIN q ON a.language IS NOT DISTINCT FROM q.language
+        LEFT JOIN r ON a.language IS NOT DISTINCT FROM r.language
+        GROUP BY a.language ORDER BY n_articles DESC, a.language
     """,
     "speaker_mentions": """
         WITH pairs AS (
@@ -191,6 +216,7 @@ def runs_table(store: Store) -> pa.Table:
                                              "n_quotes", "n_rejects")},
             "sources": s.get("sources"),
             "stage_seconds": json.dumps(s.get("stage_seconds", {})),
+            "languages": json.dumps(s["languages"]) if s.get("languages") is not None else None,
         })
     return schemas.from_rows(rows, schemas.RUNS)
 
