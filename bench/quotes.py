@@ -2,6 +2,9 @@
 
     python bench/quotes.py [--split TUNE|REPORT|ALL] [--limit N] [--model en_core_web_sm] [--quote-model PATH]
     python bench/quotes.py --calibrate      # refit the confidence map on TUNE, draw REPORT's reliability curve
+    python bench/quotes.py --lang fr        # the French sample gold only (bench/languages.py), with its errors
+
+By default the French sample gold's figures are printed after PolNeAR's (``--lang en`` leaves them out).
 
 DEV is split in two by file order: articles 1-101 choose every setting (TUNE: the tagger's
 regularisation and iterations, the calibration map), articles 102-202 are reported (REPORT) and chose
@@ -158,8 +161,15 @@ def main() -> None:
     ap.add_argument("--model", default="en_core_web_sm")
     ap.add_argument("--quote-model", default=None, help="tagger weights (default: the shipped ones)")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--lang", choices=("all", "en", "fr"), default="all",
+                    help="en: PolNeAR only; fr: the French sample gold only; all: both, English first")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.lang == "fr":
+        from bench.languages import french_quotes, print_quotes
+
+        print_quotes(french_quotes(show=True))
+        return
     if args.calibrate:
         res = calibrate(args.model, args.quote_model)
         (OUT / "quotes_calibration.json").write_text(json.dumps(res, indent=1))
@@ -179,6 +189,11 @@ def main() -> None:
     print("by method (a quote is right when it overlaps a gold quote and names its speaker):")
     for m, c in res["by_method"].items():
         print(f"  {m:22}{c['quotes']:7} quotes{c['precision_joint']:8.3f} right")
+    if args.lang == "all":
+        from bench.languages import french_quotes, print_quotes
+
+        print()
+        print_quotes(french_quotes())
 
 
 if __name__ == "__main__":

@@ -144,6 +144,14 @@ class Config(BaseModel):
                              "or pass --model with a model directory")
         return model
 
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages_list(cls, value):
+        """``--set languages=en,fr`` gives a string: the codes, comma-separated."""
+        if isinstance(value, str):
+            return [code.strip() for code in value.split(",") if code.strip()]
+        return value
+
     @field_validator("dask_address")
     @classmethod
     def _dask_address(cls, address: str | None) -> str | None:

@@ -77,13 +77,15 @@ def parse_model_setting(setting: str | None) -> dict[str, str]:
     that is not installed, a malformed mapping or a model whose language is not the one it is mapped to."""
     if not setting or not setting.strip():
         return {}
-    if "=" not in setting:
+    if "=" not in setting and "," not in setting:
         return {model_language(setting.strip()): setting.strip()}
     out: dict[str, str] = {}
     for item in setting.split(","):
         if not item.strip():
             continue
         lang, sep, model = (x.strip() for x in item.partition("="))
+        if not sep:
+            raise ConfigError(f"model mapping must look like en=en_core_web_sm,fr=fr_core_news_sm; got {item!r}")
         if not sep or not re.fullmatch(r"[a-z]{2,3}", lang) or not model:
             raise ConfigError(f"model mapping must look like en=en_core_web_sm,fr=fr_core_news_sm; got {item!r}")
         if lang in out:

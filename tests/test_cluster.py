@@ -65,9 +65,11 @@ def test_cluster_run_on_s3_equals_local_run(cluster, sample_run):
     from distributed import Client
 
     with Client(address, timeout=60) as client:
-        # both workers did NLP work, and each loaded the model exactly once for all its parts
-        loads = client.run(lambda: __import__("newsloom.nlp", fromlist=["x"]).load_nlp.cache_info().misses)
-    assert sorted(loads.values()) == [1, 1], loads
+        # both workers did NLP work, and each loaded a language's model (English, French) at most once for all
+        # its parts: no load was ever evicted and repeated
+        infos = client.run(lambda: tuple(__import__("newsloom.nlp", fromlist=["x"]).load_nlp.cache_info()))
+    loads = {w: (info[1], info[3]) for w, info in infos.items()}  # (misses, currsize)
+    assert all(1 <= misses <= 2 and misses == size for misses, size in loads.values()), loads
     # the parts were written by the workers straight to S3, several per table
     assert len(fs.glob("news/cluster-out/articles/part-*.parquet")) >= 2
     assert not fs.exists("news/cluster-out/_staging") and not fs.exists("news/cluster-out/_lock")

@@ -61,10 +61,17 @@ def test_sample_corpus_yields_what_the_issue_asks(sample_run):
             assert text[r.article_id][int(r.speaker_start):int(r.speaker_end)] == r.speaker_surface
     for r in mentions.itertuples():
         assert text[r.article_id][r.start_char:r.end_char] == r.surface
-    # the German article is kept and its extraction rejected with a reason
+    # the German article is kept and its extraction rejected with a reason that names what to install
     rejects = pd.read_parquet(out / "rejects")
-    assert rejects.reason.tolist() == ["unsupported_language"]
+    assert rejects.reason.tolist() == ["no_model_for_language"]
+    assert "de_core_news_sm" in rejects.detail.iloc[0]
     assert (articles.language == "de").sum() == 1
+    # the French articles have mentions and quotes with speakers, by the French model
+    french = set(articles.loc[articles.language == "fr", "article_id"])
+    assert len(french) == 8 and french <= set(mentions.article_id)
+    fr_quotes = quotes[quotes.article_id.isin(french)]
+    assert len(fr_quotes) >= 40 and fr_quotes.speaker.notna().mean() >= 0.9
+    assert summary["languages"]["fr"] == {"articles": 8, "model": "fr_core_news_sm 3.8.0"}
     # quotes join speakers and entities
     speakers = pd.read_parquet(out / "speakers.parquet")
     entities = pd.read_parquet(out / "entities.parquet")

@@ -25,12 +25,12 @@ def report(sample_run, tmp_path_factory):
 
 def test_report_has_every_section_and_needs_no_network(report):
     page = report.read_text(encoding="utf-8")
-    for title in ("Entities over time", "Top speakers", "Co-occurrence network", "Quotes carried by several articles",
+    for title in ("Coverage by language", "Entities over time", "Top speakers", "Co-occurrence network", "Quotes carried by several articles",
                   "Rejects", "Run history"):
         assert f"<h2>{title}</h2>" in page
     assert not re.search(r"<script[^>]+src=", page)  # plotly.js is inline: no CDN, works offline
     assert "Priya Castell" in page and "cost of living again" in page  # a speaker and a quote cluster
-    assert "unsupported_language" in page  # the sample's one reject
+    assert "no_model_for_language" in page  # the sample's one reject: its German article
 
 
 def test_report_without_tables_is_a_clear_error(tmp_path):

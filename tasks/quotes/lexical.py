@@ -416,10 +416,28 @@ def _by_source(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None
     return None
 
 
+def continue_unframed(text: str, found: list[Found]) -> list[Found]:
+    """A quotation with no speaker that opens the paragraph right after reported speech ("Selon X, ..." then
+    « ... ») continues that speech: the speaker of the last attributed quote of any kind before it."""
+    last: Found | None = None
+    for f in found:
+        if f.speaker is None and f.kind == "direct" and last is not None and f.utterance == f.start \
+                and _continues(text, last.end, f.start):
+            sp = last.speaker
+            speaker = Speaker(sp.surface_start, sp.surface_end, sp.name, sp.entity_id, sp.cue, "continuation",
+                              min(sp.confidence, 0.6))
+            for g in found:
+                if g.utterance == f.utterance:
+                    g.speaker = speaker
+        if f.speaker is not None:
+            last = f
+    return found
+
+
 def extract_lexical_quotes(doc, article_id: str, mentions: list[dict], lex: Lexicon) -> list[dict]:
     """Direct and indirect quotes of one parsed article, with speakers resolved to its mentions."""
     segments = find_quote_segments(doc.text)
     ctx = Context(doc, doc.text, mentions, quote_spans=[(s.start, s.end) for s in segments])
     direct = find_direct(ctx, lex, segments)
-    found = merge_mixed(direct, find_indirect(ctx, lex, direct))
+    found = continue_unframed(ctx.text, merge_mixed(direct, find_indirect(ctx, lex, direct)))
     return [quote_row(article_id, ctx.text, f) for f in found]
