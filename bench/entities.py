@@ -34,8 +34,9 @@ GOLD = ROOT / "bench" / "gold" / "sample_entities.json"
 LABELS = ("PERSON", "ORG", "GPE")
 
 
-def predict(model: str | None, sources: set[str], with_quotes: bool = False) -> tuple:
-    """(text by source, mentions by source[, quotes by source]) from the stage functions."""
+def predict(model: str | None, sources: set[str], with_quotes: bool = False, root: Path | None = None) -> tuple:
+    """(text by source, mentions by source[, quotes by source]) from the stage functions, over ``root``
+    (default: data/raw)."""
     from collections import Counter
 
     from newsloom import schemas
@@ -46,7 +47,7 @@ def predict(model: str | None, sources: set[str], with_quotes: bool = False) -> 
     from tasks.labels import labels_table, relabel_part
     from tasks.surnames import persons_table, resolve_part_surnames
 
-    config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
+    config = make_config(sources=[str(root or ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
     parts = [t["documents"] for _, t in fetch_documents(config, "bench", FetchState(), Counter()) if "documents" in t]
     articles, _ = clean_articles(pa.concat_tables(parts), config)
     keep = [i for i, s in enumerate(articles.column("source").to_pylist()) if s in sources]
@@ -152,7 +153,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     from tasks.labels import labels_table, relabel_part
     from tasks.surnames import persons_table, resolve_part_surnames
 
-    config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
+    config = make_config(sources=[str(root or ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
     now = datetime.now(timezone.utc)
     documents = schemas.from_rows([{
         "doc_id": d["id"], "source": d["id"], "fetched_at": now, "media_type": "application/x-ndjson",

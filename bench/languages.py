@@ -3,6 +3,7 @@ with the right speaker, and chrome left in the text.  Used by bench/entities.py 
 print it beside their English figures.
 
     python bench/languages.py [--show]
+    python bench/languages.py --heldout [--show]   # bench/gold/fr_heldout.json: scored once, never tuned on
 
 The French articles of data/raw/ and their gold were written by the newsloom developers, and the French
 rules (newsloom/lang/fr.json, tasks/quotes/lexical.py) were developed while reading them: these figures
@@ -24,22 +25,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 ROOT = Path(__file__).resolve().parent.parent
 FR_GOLD = ROOT / "bench" / "gold" / "fr_sample.json"
+HELDOUT = ROOT / "bench" / "gold" / "fr_heldout.json"
+SETS = {FR_GOLD: ROOT / "data" / "raw", HELDOUT: ROOT / "bench" / "gold" / "fr_heldout"}
 MATCH = 0.5
 
 
-@lru_cache(maxsize=1)
-def _french_predictions():
+@lru_cache(maxsize=2)
+def _french_predictions(gold_path: Path = FR_GOLD):
     from bench.entities import predict
 
-    gold = json.loads(FR_GOLD.read_text())
-    return predict(None, set(gold["entities"]) | set(gold["quotes"]), with_quotes=True)
+    gold = json.loads(gold_path.read_text())
+    return predict(None, set(gold["entities"]) | set(gold["quotes"]), with_quotes=True, root=SETS[gold_path])
 
 
-def french_entities(show: bool = False) -> dict:
+def french_entities(show: bool = False, gold_path: Path = FR_GOLD) -> dict:
     from bench.entities import score
 
-    gold = json.loads(FR_GOLD.read_text())
-    texts, mentions, _ = _french_predictions()
+    gold = json.loads(gold_path.read_text())
+    texts, mentions, _ = _french_predictions(gold_path)
     return score(None, show, gold_all=gold["entities"], predicted=(texts, mentions))
 
 
@@ -53,9 +56,9 @@ def _jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
     return inter / (max(a[1], b[1]) - min(a[0], b[0]))
 
 
-def french_quotes(show: bool = False) -> dict:
-    gold = json.loads(FR_GOLD.read_text())
-    texts, _, quotes = _french_predictions()
+def french_quotes(show: bool = False, gold_path: Path = FR_GOLD) -> dict:
+    gold = json.loads(gold_path.read_text())
+    texts, _, quotes = _french_predictions(gold_path)
     n_gold = n_pred = span_ok = right = 0
     errors, missing = [], []
     for source, items in gold["quotes"].items():
@@ -95,16 +98,16 @@ def french_quotes(show: bool = False) -> dict:
     return res
 
 
-def french_chrome() -> dict:
+def french_chrome(gold_path: Path = FR_GOLD) -> dict:
     """Chrome phrases of the gold's list that are left in the cleaned French articles."""
-    gold = json.loads(FR_GOLD.read_text())
-    texts, _, _ = _french_predictions()
+    gold = json.loads(gold_path.read_text())
+    texts, _, _ = _french_predictions(gold_path)
     left = [(src, phrase) for src in gold["quotes"] for phrase in gold["chrome"] if phrase.lower() in texts[src].lower()]
     return {"articles": len(gold["quotes"]), "phrases": len(gold["chrome"]), "left": left}
 
 
-def print_quotes(res: dict) -> None:
-    print(f"French sample corpus gold ({FR_GOLD.name}): {res['gold']} gold quotes, {res['pred']} predicted")
+def print_quotes(res: dict, gold_path: Path = FR_GOLD) -> None:
+    print(f"French gold ({gold_path.name}): {res['gold']} gold quotes, {res['pred']} predicted")
     for what in ("span", "span_and_speaker"):
         r = res[what]
         print(f"  {what:18} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}")
@@ -117,13 +120,15 @@ def print_quotes(res: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--show", action="store_true")
+    ap.add_argument("--heldout", action="store_true", help="the held-out French gold instead of the sample's")
     args = ap.parse_args()
     from bench.entities import print_sample
 
-    print_sample(french_entities(args.show), "French entities (exact span and label)", args.show)
+    gold = HELDOUT if args.heldout else FR_GOLD
+    print_sample(french_entities(args.show, gold), f"French entities, {gold.name} (exact span and label)", args.show)
     print()
-    print_quotes(french_quotes(args.show))
-    chrome = french_chrome()
+    print_quotes(french_quotes(args.show, gold), gold)
+    chrome = french_chrome(gold)
     print(f"\nchrome phrases left in {chrome['articles']} French articles: {len(chrome['left'])} {chrome['left']}")
 
 
