@@ -153,7 +153,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     from tasks.labels import labels_table, relabel_part
     from tasks.surnames import persons_table, resolve_part_surnames
 
-    config = make_config(sources=[str(root or ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
+    config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
     now = datetime.now(timezone.utc)
     documents = schemas.from_rows([{
         "doc_id": d["id"], "source": d["id"], "fetched_at": now, "media_type": "application/x-ndjson",

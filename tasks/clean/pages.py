@@ -57,46 +57,115 @@ def _trafilatura(html: str, url: str | None, fast: bool = True, **options):
     )
 
 
-# elements a reader never sees in the article: the hover card of a linked name (a photo, the name again and
-# that person's latest headlines, shown on mouse-over), and the pop-up part of tooltips and popovers.  Only the
-# card itself goes ("rollover-people-block", "tooltiptext"), never its wrapper, which holds the linked name.
-_HIDDEN_CUE = re.compile(r"""class=["'][^"']*(?:rollover|tooltip|popover|hovercard)""", re.I)
-_HIDDEN_CLASS = re.compile(r"(?:rollover|tooltip|popover|hovercard)[\w-]*?[-_]?(?:block|card|content|body|box|popup|text)$",
-                           re.I)
+# ---- guards against extracting the wrong block ------------------------------------------------------------
+TEASER_MIN_LINES = 4  # a list of teasers has at least this many lines
+TEASER_SHARE = 0.6  # ... and this share of them are headline-like (short, no closing punctuation) or link texts
+HEADLINE_MAX_WORDS = 14
+OWN_OVERLAP = 0.5  # a story shares at least this share of its page's headline-and-description words
+SMALL_SHARE = 0.2  # the precise pass kept less than this share of the words of the page's main block
+SMALL_MIN_WORDS = 150  # ... of a page whose main block has at least this many words
+_P = re.compile(r"<p\b", re.I)
+_A = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.I | re.S)
+_CLOSING = re.compile(r"[.!?:;…\"”’»)]\s*$")
+_META_TEXT = re.compile(r"""<meta\s[^>]*?(?:property|name)\s*=\s*["'](?:og:title|og:description|description|"""
+                        r"""twitter:title|twitter:description)["'][^>]*?content\s*=\s*["']([^"']*)["']""", re.I)
 
 
-def drop_hidden(html: str) -> str:
-    """The page without its hover cards and tooltip pop-ups (their tail text stays); unchanged, and not
-    parsed, when it has none."""
-    if not _HIDDEN_CUE.search(html):
-        return html
+def _words(s: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", s.lower()) if len(w) > 3}
+
+
+def looks_like_teasers(text: str, html: str) -> bool:
+    """The text is a list of other stories, not a story: most of its lines are headline-like (short, with
+    no closing punctuation) or the text of a link on the page, and it shares little with the page's own
+    headline and description (og:title, og:description, description).  A page that declares no headline
+    or description is judged on its lines alone."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) < TEASER_MIN_LINES:
+        return False
+    head = html[:2_000_000]
+    links = {" ".join(_fragment_text(a).split()).lower() for a in _A.findall(head)}
+    teaser = sum(1 for ln in lines if ln.lower() in links
+                 or len(ln.split()) <= HEADLINE_MAX_WORDS and not _CLOSING.search(ln))
+    if teaser < TEASER_SHARE * len(lines):
+        return False
+    own = _words(" ".join(htmllib.unescape(m) for m in _META_TEXT.findall(head)))
+    return not own or len(own & _words(text)) < OWN_OVERLAP * len(own)
+
+
+_P_TEXT = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.I | re.S)
+
+
+def paragraph_words(html: str) -> int:
+    """Words in all the page's <p> elements (a cheap upper bound of main_block_words)."""
+    return sum(count_words(_TAG.sub(" ", p)) for p in _P_TEXT.findall(html[:2_000_000]))
+
+
+def main_block_words(html: str) -> int:
+    """Words of the page's main block of prose: the element whose <p> descendants, at most three levels
+    down, hold the most words (the story's container on an article page, the feed of a page of short
+    posts; <html> and <body> are not blocks)."""
     import lxml.html
 
+    if not _P.search(html[:2_000_000]):
+        return 0
     try:
         root = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
-        return html
-    found = [el for el in root.iter() if isinstance(el.tag, str)
-             and any(_HIDDEN_CLASS.search(c) for c in (el.get("class") or "").split())]
-    if not found:
-        return html
-    for el in found:
-        if el.getparent() is not None and el.tag not in ("html", "body"):
-            el.drop_tree()
-    return lxml.html.tostring(root, encoding="unicode")
+        return 0
+    by_block: dict = {}
+    for p in root.iter("p"):
+        n, el = count_words(p.text_content()), p.getparent()
+        for _ in range(3):
+            if el is None or el.tag in ("body", "html"):
+                break
+            by_block[el] = by_block.get(el, 0) + n
+            el = el.getparent()
+    return max(by_block.values(), default=0)
+
+
+def guard_reason(text: str, html: str) -> str | None:
+    """Why the precise pass's text may be the wrong block, or None: ``teasers`` (it looks like a list of
+    other stories) or ``small_share`` (it holds under SMALL_SHARE of the words of the page's paragraphs)."""
+    if looks_like_teasers(text, html):
+        return "teasers"
+    words = count_words(text)
+    # every <p>'s words bound the main block's from above: most pages are cleared by a regex, unparsed
+    if words >= SMALL_SHARE * paragraph_words(html):
+        return None
+    block = main_block_words(html)
+    if block >= SMALL_MIN_WORDS and words < SMALL_SHARE * block:
+        return "small_share"
+    return None
+
+
+def better_of(first, second, html: str, reason: str):
+    """The other pass's result where the guard's doubt about the first holds up: for teasers, when the
+    other text does not look like teasers itself; for a small share, when it holds more words, holds
+    nine tenths of the first pass's words (it extends the same story) and does not look like teasers."""
+    if second is None or not (second.text or "").strip() or looks_like_teasers(second.text, html):
+        return first
+    if reason == "small_share":
+        kept = _words(first.text or "")
+        # the other pass must extend the story the first pass found, not replace it with another block
+        if count_words(second.text) <= count_words(first.text or "") or len(kept & _words(second.text)) < 0.9 * len(kept):
+            return first
+    return second
 
 
 def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> dict:
-    """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little, our filter)."""
+    """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little or when the
+    guards doubt the first pass, our filter)."""
     try:
-        shown = drop_hidden(html)
-        doc = _trafilatura(shown, url, favor_precision=True)
+        doc = _trafilatura(html, url, favor_precision=True)
         if doc is None or count_words(doc.text or "") < max(min_words, 50):
             # the fallback: recall favoured, and trafilatura compares its result with readability-lxml's and
             # jusText's and keeps the better one
-            second = _trafilatura(shown, url, fast=False, favor_recall=True)
+            second = _trafilatura(html, url, fast=False, favor_recall=True)
             if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
                 doc = second
+        elif (reason := guard_reason(doc.text, html)) is not None:
+            doc = better_of(doc, _trafilatura(html, url, fast=False, favor_recall=True), html, reason)
     except (ValueError, RecursionError, MemoryError) as exc:
         raise Rejected("parse_error", f"{type(exc).__name__}: {exc}") from None
     if doc is None or not (doc.text or "").strip():

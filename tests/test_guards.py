@@ -1,0 +1,72 @@
+"""The clean stage's guards against extracting the wrong block (issue 22), on pages we wrote ourselves.
+
+- teasers: the text is a list of other stories (short headline-like lines or link texts) that shares
+  little with the page's own headline and description;
+- small_share: the precise pass kept under a fifth of the words of the page's main block of prose.
+In both cases the other pass's text is taken, when it does not look like teasers itself (and, for a small
+share, when it extends the story the first pass found).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from tasks.clean.pages import (better_of, clean_html_page, count_words, guard_reason, looks_like_teasers,
+                               main_block_words)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TEASER_PAGE = (FIXTURES / "teaser_page.html").read_text(encoding="utf-8")
+POSTS_PAGE = (FIXTURES / "posts_page.html").read_text(encoding="utf-8")
+
+TEASERS = "\n".join([
+    "Dunmere council approves new harbour wall",
+    "Councillors voted eight to three in favour of the plan after a long debate",
+    "Fishing quotas cut again for Valdora fleet",
+    "Boat owners warn that the smaller boats will not survive another season",
+    "Lighthouse keeper retires after forty years",
+    "Storm season: what the forecasters expect",
+])
+STORY = ("The Tarrow ferry will sail again on Monday after three weeks of repairs to the pier that the February "
+         "storm tore apart, the Dunmere harbour office said on Friday.\n"
+         "Engineers replaced eleven of the pier's wooden piles and the steel ramp that carries cars onto the deck.\n"
+         "The first crossing leaves Dunmere at seven in the morning.\n"
+         "Tarrow's shopkeepers said the closure had emptied their shelves.")
+
+
+def test_a_list_of_other_stories_is_teasers_and_the_story_is_not():
+    assert looks_like_teasers(TEASERS, TEASER_PAGE)
+    assert guard_reason(TEASERS, TEASER_PAGE) == "teasers"
+    assert not looks_like_teasers(STORY, TEASER_PAGE)
+    assert guard_reason(STORY, TEASER_PAGE) is None
+
+
+def test_short_headline_lines_that_share_the_page_headline_are_not_teasers():
+    # a story told in short lines (a list of results, a timeline) that is about the page's own subject
+    lines = "\n".join(["Ferry service to Tarrow resumes", "Storm repairs to the pier finished", "Monday: first sailing",
+                       "Harbour office confirms the timetable", "Tickets honoured until April"])
+    assert not looks_like_teasers(lines, TEASER_PAGE)
+
+
+def test_a_pass_that_keeps_one_post_of_a_page_of_posts_has_a_small_share():
+    assert main_block_words(POSTS_PAGE) >= 150  # the feed, not one post: its posts sit in their own elements
+    first_post = ("The first boats are out on the water. Wind is light from the west, about eight knots, and the "
+                  "race committee has delayed the start by fifteen minutes.")
+    assert guard_reason(first_post, POSTS_PAGE) == "small_share"
+    page = clean_html_page(POSTS_PAGE)
+    assert count_words(page["text"]) >= 0.9 * main_block_words(POSTS_PAGE)
+    assert guard_reason(page["text"], POSTS_PAGE) is None
+
+
+def test_the_other_pass_is_taken_only_where_it_is_better():
+    teasers, story = SimpleNamespace(text=TEASERS), SimpleNamespace(text=STORY)
+    assert better_of(teasers, story, TEASER_PAGE, "teasers") is story
+    assert better_of(teasers, SimpleNamespace(text=TEASERS + "\nNew café opens on the quay"), TEASER_PAGE,
+                     "teasers") is teasers  # the other pass found teasers too: keep the first
+    assert better_of(teasers, None, TEASER_PAGE, "teasers") is teasers
+    one_post = SimpleNamespace(text="The first boats are out on the water. Wind is light from the west.")
+    feed = SimpleNamespace(text="The first boats are out on the water. Wind is light from the west.\n"
+                                "Harbour master Ilse Dorn has opened the north quay to spectators.")
+    other_block = SimpleNamespace(text="Comments are closed. Sign in to read more about the regatta season.\n"
+                                       "Harbour Notes is published by the Dunmere Sailing Trust.")
+    assert better_of(one_post, feed, POSTS_PAGE, "small_share") is feed
+    assert better_of(one_post, other_block, POSTS_PAGE, "small_share") is one_post  # another block, not more story
