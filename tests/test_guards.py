@@ -11,8 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from tasks.clean.pages import (better_of, clean_html_page, count_words, guard_reason, looks_like_teasers,
-                               main_block_words)
+from tasks.clean.pages import (
+    better_of,
+    clean_html_page,
+    count_words,
+    guard_reason,
+    looks_like_teasers,
+    main_block_words,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEASER_PAGE = (FIXTURES / "teaser_page.html").read_text(encoding="utf-8")

@@ -144,7 +144,7 @@ class Resolver:
         for subj in subjects:
             lo, hi = subj.left_edge.idx, subj.right_edge.idx + len(subj.right_edge)
             if (sp := self.named(lo, hi, lemma)) is not None:
-                return sp
+                return self.person_of(sp, lo) or sp
             word = subj.lower_.lstrip("-").removeprefix("t-")
             if word in self.lex.pronouns:
                 return self.pronoun(subj.idx, subj.idx + len(subj), lemma)
@@ -175,8 +175,41 @@ class Resolver:
             tail = cue.idx + len(cue)
             tail_end = self._phrase_end(tail, b)
             return (self.named(tail, tail_end, lemma) or self.named(tail, b, lemma) or self.role(tail, tail_end, lemma)
-                    or self.named(a, cue.idx, lemma) or self.subject(cue, a, b))
-        return self.subject(cue, a, b) or self.named(a, cue.idx, lemma) or self.role(a, cue.idx, lemma)
+                    or self.named(a, cue.idx, lemma) or self.subject(cue, a, b) or self.unnamed(tail, tail_end, lemma))
+        return (self.subject(cue, a, b) or self.named(a, cue.idx, lemma) or self.role(a, cue.idx, lemma)
+                or self.name_before(cue, a, lemma))
+
+    def person_of(self, org: Speaker, start: int) -> Speaker | None:
+        """The person an organisation is said of, when the parse took the organisation for the subject:
+        "Amélie Roussel, de l'Institut Deschamps, estime que" (a name, a comma and de/du/d' before it)."""
+        if org.entity_id is None or any(m["label"] == "PERSON" for m in self.ctx.mentions_in(org.surface_start,
+                                                                                             org.surface_end)):
+            return None
+        gap = re.compile(r",\s*(?:de|du|des|d['’])\s*(?:la\s+|l['’]\s*|le\s+|les\s+)?$", re.I)
+        before = [m for m in self.ctx.mentions_in(max(0, start - 120), start) if m["label"] == "PERSON"]
+        if before and gap.search(self.ctx.text, before[-1]["end_char"], org.surface_start):
+            m = before[-1]
+            return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], org.cue, "explicit", 0.8)
+        return None
+
+    def name_before(self, cue, a: int, cue_lemma: str) -> Speaker | None:
+        """Two or three capitalised words right before the verb (or its auxiliary), from ``a`` on: the
+        subject's name where the model tagged no entity ("Luc Besnard a salué « ... »")."""
+        m = re.search(r"(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})\s+(?:(?:a|ont|avait|avaient)\s+)?$",
+                      self.ctx.text[a:cue.idx])
+        if m is None or m.start("name") > 0 and not self.ctx.text[a:a + m.start("name")].strip(" ,;:—–-") == "":
+            return None
+        s, e = a + m.start("name"), a + m.end("name")
+        return Speaker(s, e, m["name"], None, cue_lemma, "explicit", 0.5)
+
+    def unnamed(self, a: int, b: int, cue: str | None) -> Speaker | None:
+        """A source the frame names with a common noun and no entity (», a promis le cabinet du maire): the
+        quote is attributed, to nobody we can name, rather than taken for a continuation."""
+        span = self.ctx.doc.char_span(a, b, alignment_mode="contract")
+        noun = next((t for t in span or [] if t.pos_ == "NOUN"), None)
+        if noun is None:
+            return None
+        return Speaker(noun.idx, noun.idx + len(noun), None, None, cue, "explicit", 0.3)
 
     def source(self, a: int, b: int) -> Speaker | None:
         """The source a preposition names in [a, b): selon Ilse Dorn, d'après la mairie, selon lui."""
@@ -274,9 +307,11 @@ def find_direct(ctx: Context, lex: Lexicon, segments) -> list[Found]:
             while open_at > 0 and (text[open_at - 1] in OPENERS or text[open_at - 1] in " \u00a0\u202f") \
                     and first.start - open_at < 3:
                 open_at -= 1
-            sent_start, _ = _sentence_bounds(ctx.doc, max(0, open_at - 1))
+            # the frame starts after the last full stop of its paragraph (the parser's sentence may start later,
+            # inside the speaker's name, where it misreads a line)
             para = text.rfind("\n", 0, open_at) + 1
-            start = max(sent_start, para, open_at - FRAME_CHARS)
+            stop = max(text.rfind(c, para, open_at) for c in ".!?")
+            start = max(stop + 1, para, open_at - FRAME_CHARS)
             prev_close = max(text.rfind(c, start, open_at) for c in CLOSERS)
             start = max(start, prev_close + 1)
             if text[start:open_at].strip():
@@ -347,6 +382,8 @@ def find_indirect(ctx: Context, lex: Lexicon, taken: list[Found]) -> list[Found]
         if found is None:
             found = _by_source(res, a, b)
         if found is None:
+            found = _by_trailing_frame(res, a, b)
+        if found is None:
             continue
         s, e, speaker = found
         while s < e and text[s].isspace():
@@ -359,6 +396,33 @@ def find_indirect(ctx: Context, lex: Lexicon, taken: list[Found]) -> list[Found]
             continue  # the quotation itself, found by its marks
         out.append(Found(s, e, "indirect", speaker, s, METHOD, speaker.confidence * 0.9))
     return out
+
+
+def _by_trailing_frame(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None:
+    """Content, then its frame as the sentence's last clause: "Le port rouvrira lundi, a annoncé la
+    mairie." / "..., indique Ilse Dorn." / "..., ont précisé les enquêteurs."  The frame opens with a
+    reporting verb (after an auxiliary) and names who said it; the content before it needs a verb of its
+    own, so that "Feld, a dit le maire" is not a quote."""
+    text, doc = res.ctx.text, res.ctx.doc
+    comma = text.rfind(",", a, b)
+    if comma < 0 or comma - a < 20:
+        return None
+    span = doc.char_span(comma + 1, b, alignment_mode="contract")
+    if span is None or not 2 <= len(span) <= 14:
+        return None
+    toks = [t for t in span if not t.is_punct]
+    first = next((t for t in toks if t.pos_ != "AUX" and t.lower_ not in ("a", "ont", "avait", "avaient")), None)
+    if first is None or first.i - toks[0].i > 1 or not _cue_tokens(doc, first.idx, first.idx + len(first), res.lex):
+        return None
+    if res.inverted.match(text, first.idx):
+        return None  # an inverted incise (», a-t-il dit) belongs to a quotation, not to reported speech
+    content = doc.char_span(a, comma, alignment_mode="contract")
+    if content is None or not any(t.pos_ in ("VERB", "AUX") for t in content):
+        return None
+    speaker = res.frame(comma + 1, b, after=True)
+    if speaker is None:
+        return None
+    return a, comma, speaker
 
 
 def merge_mixed(direct: list[Found], indirect: list[Found]) -> list[Found]:
