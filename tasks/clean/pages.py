@@ -2,8 +2,10 @@
 
 trafilatura (comments off, precision favoured, metadata kept, and ``fast``: its own extractor without
 the readability/jusText comparison, which on the benchmark's dev pages is both more precise, 0.980
-vs 0.968, and 40% quicker); when that gives too little, a second pass that favours recall and falls
-back to readability-lxml and jusText; then our chrome filter.  The title, author and date get our
+vs 0.968, and 40% quicker); when that gives too little, trafilatura's full pass (with that comparison)
+favouring precision and favouring recall, the longer kept; when the guards doubt the first pass (a list
+of teasers, a small share of the main block), the other pass; then our chrome filter.  docs/cleaning.md
+lists every rule and the pattern it handles.  The title, author and date get our
 own checks on top of trafilatura's metadata.
 
 This module imports neither Prefect nor the storage layer, so the clean stage's page worker (a
@@ -159,11 +161,12 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
     try:
         doc = _trafilatura(html, url, favor_precision=True)
         if doc is None or count_words(doc.text or "") < max(min_words, 50):
-            # the fallback: recall favoured, and trafilatura compares its result with readability-lxml's and
-            # jusText's and keeps the better one
-            second = _trafilatura(html, url, fast=False, favor_recall=True)
-            if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
-                doc = second
+            # the fallback: trafilatura's full pass, which compares its result with readability-lxml's and
+            # jusText's, once favouring precision and once recall; the longer text wins
+            for second in (_trafilatura(html, url, fast=False, favor_precision=True),
+                           _trafilatura(html, url, fast=False, favor_recall=True)):
+                if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
+                    doc = second
         elif (reason := guard_reason(doc.text, html)) is not None:
             doc = better_of(doc, _trafilatura(html, url, fast=False, favor_recall=True), html, reason)
     except (ValueError, RecursionError, MemoryError) as exc:
