@@ -152,3 +152,25 @@ def test_language_is_decided_on_prose_lines_not_on_tables():
                            "a indiqué la mairesse dans un communiqué publié le soir même.") == "fr"
     assert detect_language("港湾局は月曜日、新しいフェリーの運航を来月から始めると発表した。"
                            "市長は、最初の便は春に出発すると述べた。") == "ja"
+
+
+@pytest.mark.parametrize("line, expected, rest", [
+    ("Lundi 2 mars 2026 — Au premier jour de la grève", datetime(2026, 3, 2, tzinfo=timezone.utc),
+     "Au premier jour de la grève"),
+    ("Publié le 9 mars 2026", datetime(2026, 3, 9, tzinfo=timezone.utc), ""),
+    ("le 1er février 2026, à 14h05 | Port-Laurier", datetime(2026, 2, 1, tzinfo=timezone.utc), "Port-Laurier"),
+    ("lundi 2 mars — Les dockers", datetime(2026, 3, 2, tzinfo=timezone.utc), "Les dockers"),  # the fetch's year
+    ("samedi 27 décembre", datetime(2025, 12, 27, tzinfo=timezone.utc), ""),  # after the fetch date: the year before
+])
+def test_french_datelines(line, expected, rest):
+    dt, n = parse_dateline(line, datetime(2026, 3, 4, tzinfo=timezone.utc))
+    assert dt == expected
+    assert line[n:].strip() == rest
+
+
+@pytest.mark.parametrize("line", ["le 12 mai dernier, le maire a signé", "Le 10 mars 2026, le ministre a dit",
+                                  "lundi 2 mars"])
+def test_story_sentences_that_open_with_a_date_are_not_datelines(line):
+    """A date that opens a sentence is part of the story: without a dash or a line of its own it stays.  A
+    date with no year and no fetch time to give it one is not read."""
+    assert parse_dateline(line, None if line == "lundi 2 mars" else datetime(2026, 3, 4, tzinfo=timezone.utc)) is None
