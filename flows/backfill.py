@@ -17,7 +17,7 @@ from newsloom.config import DEFAULT_OUT, ConfigError
 def news_backfill(
     path: str,
     out: str = DEFAULT_OUT,
-    model: str | None = None,
+    model: str | dict[str, str] | None = None,
     workers: int | None = None,
     batch_size: int | None = None,
     settings: dict | None = None,

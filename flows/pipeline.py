@@ -166,7 +166,7 @@ def _rejects_by_reason(store: Store, run_id: str) -> dict[str, int]:
 def news_pipeline(
     sources: list[str] | None = None,
     out: str = DEFAULT_OUT,
-    model: str | None = None,
+    model: str | dict[str, str] | None = None,
     dedup: bool = True,
     batch_size: int | None = None,
     aliases_file: str | None = None,

@@ -144,6 +144,15 @@ class Config(BaseModel):
                              "or pass --model with a model directory")
         return model
 
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_mapping(cls, value):
+        """The flow's ``model`` parameter may be a mapping ({"en": "en_core_web_sm", "fr": "fr_core_news_md"}):
+        it is kept in the setting's text form, ``en=en_core_web_sm,fr=fr_core_news_md``."""
+        if isinstance(value, dict):
+            return ",".join(f"{lang}={name}" for lang, name in value.items())
+        return value
+
     @field_validator("languages", mode="before")
     @classmethod
     def _languages_list(cls, value):

@@ -219,3 +219,46 @@ def test_flow_uses_a_model_given_for_another_language_and_rejects_languages_with
     assert langs.loc["pt", "n_not_read"] == 1 and langs.loc["pt", "n_mentions"] == 0
     runs = pd.read_parquet(out / "runs.parquet")
     assert json.loads(runs["languages"].iloc[0])["pt"]["model"] is None
+
+
+def test_an_installed_pipeline_serves_its_language_without_a_setting(tmp_path, monkeypatch, tiny_german_model):
+    """A spaCy model package installed in the environment (here: a package written in the test and
+    registered the way an installed one is) serves its language with no --model at all."""
+    import shutil
+
+    import spacy
+
+    from newsloom.models import model_version
+
+    pkg = tmp_path / "site" / "de_tiny_news_sm"
+    shutil.copytree(tiny_german_model, pkg / "data")
+    shutil.copy(tiny_german_model / "meta.json", pkg / "meta.json")
+    (pkg / "__init__.py").write_text("from pathlib import Path\nimport spacy\n\n\ndef load(**overrides):\n"
+                                     "    return spacy.load(Path(__file__).parent / 'data', **overrides)\n")
+    dist = tmp_path / "site" / "de_tiny_news_sm-0.0.1.dist-info"  # what pip writes beside a package
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: de_tiny_news_sm\nVersion: 0.0.1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    spacy.util.registry.models.register("de_tiny_news_sm", func=lambda **kw: spacy.load(pkg / "data", **kw))
+    model_registry.cache_clear()
+    try:
+        assert discover_models()["de"] == "de_tiny_news_sm"
+        config = make_config(sources=[str(tmp_path / "site")], out=str(tmp_path / "out"))
+        assert model_for(config.models, "de") == "de_tiny_news_sm"
+        assert model_for(config.models, "fr") == "fr_core_news_sm"
+        assert model_version("de_tiny_news_sm").startswith("de_tiny_news_sm ")
+        from newsloom.nlp import load_nlp
+
+        doc = load_nlp("de_tiny_news_sm")("Greta Holm kam nach Varnhelm.")
+        assert [e.text for e in doc.ents] == ["Greta Holm", "Varnhelm"]
+    finally:
+        spacy.util.registry.models.get_all().pop("de_tiny_news_sm", None)
+        model_registry.cache_clear()
+
+
+def test_the_flow_parameter_takes_a_mapping(tmp_path):
+    (tmp_path / "in").mkdir()
+    config = make_config(sources=[str(tmp_path / "in")], out=str(tmp_path / "out"),
+                         model={"en": "en_core_web_sm", "fr": "fr_core_news_sm"})
+    assert config.model == "en=en_core_web_sm,fr=fr_core_news_sm"
+    assert config.models["fr"] == "fr_core_news_sm"
