@@ -163,9 +163,11 @@ class Resolver:
             return self.source(p, self._phrase_end(p, b))
         if after and (inv := self.inverted.match(text, a + len(text[a:b]) - len(text[a:b].lstrip(" ,;—–-\u00a0\u202f")))):
             # », a-t-il ajouté / », précise-t-elle: an inverted subject pronoun right after the quotation
-            verb = inv["participle"] if inv["verb"].lower() in ("a", "ont", "avait", "avaient") and inv["participle"] \
-                else inv["verb"]
-            return self.pronoun(inv.start("pron"), inv.end("pron"), verb.lower())
+            group = "participle" if inv["verb"].lower() in ("a", "ont", "avait", "avaient") and inv["participle"] \
+                else "verb"
+            span = doc.char_span(inv.start(group), inv.end(group), alignment_mode="expand")
+            verb = span[0].lemma_.lower() if span is not None and len(span) else inv[group].lower()
+            return self.pronoun(inv.start("pron"), inv.end("pron"), verb)
         cues = _cue_tokens(doc, a, b, self.lex, None if after else self.lex.attribution_verbs)
         if not cues:
             return None
