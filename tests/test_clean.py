@@ -174,3 +174,14 @@ def test_story_sentences_that_open_with_a_date_are_not_datelines(line):
     """A date that opens a sentence is part of the story: without a dash or a line of its own it stays.  A
     date with no year and no fetch time to give it one is not read."""
     assert parse_dateline(line, None if line == "lundi 2 mars" else datetime(2026, 3, 4, tzinfo=timezone.utc)) is None
+
+
+def test_chrome_words_inside_a_long_story_paragraph_do_not_drop_it():
+    from tasks.clean.boilerplate import is_chrome
+
+    story = ("The new Tarrow ferry, powered by a hybrid engine that the Dunmere yard fitted over the winter, made "
+             "its first crossing on Monday with forty passengers and six cars aboard, and the harbour office said "
+             "the timetable would return to four sailings a day from the first week of April.")
+    assert not is_chrome(story)
+    assert is_chrome("Harbor Watch © 2026 · Powered by Quillpress")
+    assert is_chrome("Copyright 2026 The Dunmere Ledger. All rights reserved.")

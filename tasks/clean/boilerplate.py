@@ -18,18 +18,26 @@ def _chrome_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """(chrome line, end marker, cookie notice) over every language's lexicon file (newsloom/lang/*.json):
     a page's chrome need not be in its story's language, and the language is known only after cleaning."""
     lexicons = all_lexicons()
-    chrome = [p for lex in lexicons for p in lex.chrome_lines]
+    chrome = [p for lex in lexicons for p in lex.chrome_lines if not p.startswith(".*")]
     ends = [p for lex in lexicons for p in lex.end_markers]
     cookie = "|".join(sorted({re.escape(w) for lex in lexicons for w in lex.cookie_words}))
     consent = "|".join(sorted({re.escape(w) for lex in lexicons for w in lex.consent_words}))
+    anywhere = [p for lex in lexicons for p in lex.chrome_lines if p.startswith(".*")]
     return (re.compile("^(?:" + "|".join(chrome) + ")", re.IGNORECASE),
+            re.compile("^(?:" + "|".join(anywhere) + ")", re.IGNORECASE),
             re.compile("^(?:" + "|".join(ends) + ")", re.IGNORECASE),
             re.compile(rf"\b(?:{cookie})\b.*\b(?:{consent})|\b(?:{consent})\w*\b.*\b(?:{cookie})\b", re.IGNORECASE))
 
 
-# a line that is page chrome wherever it appears; a strong end marker (once the story has started, everything
-# after one is chrome); a cookie or consent notice, whatever its first words
-CHROME, END_MARKERS, COOKIE = _chrome_patterns()
+# a line that opens as page chrome; a line with chrome words anywhere in it ("... | Powered by Quillpress",
+# "... All rights reserved"), which counts only on a short line (CHROME_MAX_WORDS); a strong end
+# marker (once the story has started, everything after one is chrome); a cookie or consent notice, whatever
+# its first words
+CHROME, CHROME_ANYWHERE, END_MARKERS, COOKIE = _chrome_patterns()
+# a line of page chrome is short: a paragraph of 40 words or more that merely says "powered by" ("the new
+# ferry, powered by a hybrid engine, ...") is story.  40 is the bound cookie notices have had all along; at 30,
+# a 32-word footer of a DEV page came back as story
+CHROME_MAX_WORDS = 40
 
 # a menu line: several short items separated by | or •
 MENU = re.compile(r"^\s*[|•·]?\s*(?:[^|•·]{1,30}\s*[|•·]\s*){2,}[^|•·]{0,30}[|•·]?\s*$")
@@ -51,7 +59,9 @@ def is_chrome(line: str) -> bool:
         return False
     if CHROME.match(s) or MENU.match(s):
         return True
-    if COOKIE.search(s) and n_words(s) <= 40:
+    if CHROME_ANYWHERE.match(s) and n_words(s) < CHROME_MAX_WORDS:
+        return True
+    if COOKIE.search(s) and n_words(s) <= CHROME_MAX_WORDS:
         return True
     return False
 
