@@ -26,10 +26,16 @@ texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=400).map(" ".join)
 CONFIG = make_config(sources=["."], out="/tmp/newsloom-properties-unused", page_timeout=0)
 
 
-def articles_table(bodies: list[str], run_id: str = "r") -> pa.Table:
+FRENCH_WORDS = ["Ilse", "Dorn", "a", "déclaré", "a-t-elle", "ajouté", "que", "le", "port", "selon", "la", "mairie",
+                "«", "»", "\u202f", "\u00a0", "“", "”", "\"", ",", ".", "\n\n", "Pour", "il", "estime", "qu'",
+                "Compagnie", "portuaire", "du", "Lac", "—", "Lundi", "2", "mars", "2026"]
+french_texts = st.lists(st.sampled_from(FRENCH_WORDS), min_size=0, max_size=300).map(" ".join)
+
+
+def articles_table(bodies: list[str], run_id: str = "r", language: str = "en") -> pa.Table:
     return schemas.from_rows([{
         "article_id": f"a{i:03d}", "doc_id": f"d{i:03d}", "source": f"s{i:03d}.txt", "text": body,
-        "n_words": len(body.split()), "text_hash": text_hash(body), "language": "en", "run_id": run_id,
+        "n_words": len(body.split()), "text_hash": text_hash(body), "language": language, "run_id": run_id,
         "published_at": datetime(2026, 3, 1 + i % 28, tzinfo=timezone.utc)} for i, body in enumerate(bodies)],
         schemas.ARTICLES)
 
@@ -95,6 +101,25 @@ def test_extract_keeps_offsets_inside_the_text_for_short_long_and_empty_articles
     for q in quotes.to_pylist():
         assert 0 <= q["start_char"] < q["end_char"] <= len(text_of[q["article_id"]])
         assert 0.0 <= q["confidence"] <= 1.0
+    assert rejects.num_rows == 0
+
+
+@SLOW
+@given(st.lists(french_texts, min_size=1, max_size=3))
+def test_french_extract_keeps_offsets_inside_the_text_whatever_the_marks(bodies):
+    """The French model and the lexicon's quote rules on scrambled French: unbalanced « », incises with
+    nothing around them, frames with no speaker.  Nothing crashes and every offset holds."""
+    table = articles_table(bodies, language="fr")
+    mentions, quotes, rejects = extract_articles(table, CONFIG)
+    text_of = dict(zip(table.column("article_id").to_pylist(), table.column("text").to_pylist()))
+    for m in mentions.to_pylist():
+        assert text_of[m["article_id"]][m["start_char"]:m["end_char"]] == m["surface"]
+    for q in quotes.to_pylist():
+        text = text_of[q["article_id"]]
+        assert 0 <= q["start_char"] < q["end_char"] <= len(text) and text[q["start_char"]:q["end_char"]] == q["text"]
+        if q["speaker_start"] is not None:
+            assert text[q["speaker_start"]:q["speaker_end"]] == q["speaker_surface"]
+        assert q["method"] == "lexicon_rules" and 0.0 <= q["confidence"] <= 1.0
     assert rejects.num_rows == 0
 
 
