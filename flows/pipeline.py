@@ -243,9 +243,14 @@ def news_pipeline(
              f"{summary['n_duplicates']} duplicates, {summary['n_mentions']} mentions, {summary['n_quotes']} quotes, "
              f"rejects {summary['rejects_by_reason'] or 'none'}")
     if summary["languages"]:
-        log.info("languages: " + ", ".join(f"{k} {v['articles']} articles ({v['model'] or 'no model'})"
-                                           for k, v in summary["languages"].items()))
+        log.info(describe_languages(summary["languages"]))
     return summary
+
+
+def describe_languages(languages: dict) -> str:
+    """One line for the log and the CLI: each language, its articles and the model that served it."""
+    return "languages: " + ", ".join(f"{k} {v['articles']} articles ({v['model'] or 'no model'})"
+                                     for k, v in languages.items())
 
 
 def language_summary(store: Store, config: Config, run_id: str) -> dict:

@@ -252,8 +252,9 @@ def print_summary(summary: dict) -> None:
     out.print(t)
     out.print(f"duplicates marked: {summary['n_duplicates']}; inputs already ingested: {summary.get('already_seen', 0)}")
     if summary.get("languages"):
-        out.print("languages: " + ", ".join(f"{k} {v['articles']} articles ({v['model'] or 'no model'})"
-                                            for k, v in summary["languages"].items()))
+        from flows.pipeline import describe_languages
+
+        out.print(describe_languages(summary["languages"]))
     f = summary.get("fetch", {})
     if f.get("http_requests"):
         out.print(f"web: {f['http_requests']} requests, {f.get('http_bytes', 0) / 1e6:.1f} MB, "

@@ -32,25 +32,26 @@ def suggested_package(language: str) -> str:
             f"(--model {language}=xx_ent_wiki_sm)")
 
 
-def model_language(model: str) -> str:
-    """The language code in a model's meta.json (read without loading the model)."""
+def _meta(model: str) -> dict:
+    """A model's meta.json (package or directory), read without loading the model."""
     import spacy.util
 
     target = resolve_model(model)
     path = Path(target) if Path(target).is_dir() else spacy.util.get_package_path(target)
-    meta = spacy.util.get_model_meta(path)
-    if not meta.get("lang"):
+    return spacy.util.get_model_meta(path)
+
+
+def model_language(model: str) -> str:
+    """The language code in a model's meta.json."""
+    lang = _meta(model).get("lang")
+    if not lang:
         raise ConfigError(f"spaCy model {model!r} has no language in its meta.json")
-    return meta["lang"]
+    return lang
 
 
 def model_version(model: str) -> str:
     """``name version`` of a model, for the run summary."""
-    import spacy.util
-
-    target = resolve_model(model)
-    path = Path(target) if Path(target).is_dir() else spacy.util.get_package_path(target)
-    return f"{model} {spacy.util.get_model_meta(path).get('version', '?')}"
+    return f"{model} {_meta(model).get('version', '?')}"
 
 
 def _size_rank(package: str) -> tuple:

@@ -252,8 +252,11 @@ def test_an_installed_pipeline_serves_its_language_without_a_setting(tmp_path, m
         doc = load_nlp("de_tiny_news_sm")("Greta Holm kam nach Varnhelm.")
         assert [e.text for e in doc.ents] == ["Greta Holm", "Varnhelm"]
     finally:
-        spacy.util.registry.models.get_all().pop("de_tiny_news_sm", None)
+        import catalogue
+
+        catalogue.REGISTRY.pop(("spacy", "models", "de_tiny_news_sm"), None)  # uninstalled again for later tests
         model_registry.cache_clear()
+        assert "de" not in discover_models()
 
 
 def test_the_flow_parameter_takes_a_mapping(tmp_path):

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from newsloom.lexicon import LEXICON, lexicon_exists, load_lexicon
 from newsloom.util import sha
@@ -35,15 +36,37 @@ KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
 LABEL_MAP = {"PER": "PERSON"}
 
 
+def _alternatives(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+class LanguagePatterns(NamedTuple):
+    """What the mention code matches in one language, built once from its lexicon file."""
+    titles: re.Pattern | None  # a run of titles that may open a person's name: titles.match(text, pos)
+    articles: tuple[str, ...]  # the articles that may open another name ("the ", "la ", "l'")
+    org_noun_before: re.Pattern | None  # an organisation's noun right before a name ("l'association ")
+    name_glue: re.Pattern | None  # lowercase words and a joiner between two pieces of one name ("portuaire du")
+    role_name: re.Pattern | None  # a role noun and the capitalised name after it ("l'économiste Amélie Roussel")
+
+
 @lru_cache(maxsize=None)
-def language_patterns(language: str) -> tuple[re.Pattern | None, tuple[str, ...]]:
-    """(the titles that may open a person's name, the articles that may open another name) in ``language``,
-    from its lexicon file; ``titles.match(text, pos)`` finds a run of titles."""
+def language_patterns(language: str) -> LanguagePatterns:
+    """The patterns of ``language`` (empty where it has no lexicon file).  English keeps its own cues for
+    organisations (ORG_CONTEXT_BEFORE, ORG_CONTEXT_AFTER) and needs no name joining or role names: its
+    model finds those names whole."""
     if not lexicon_exists(language):
-        return None, ()
+        return LanguagePatterns(None, (), None, None, None)
     lex = load_lexicon(language)
     titles = re.compile(rf"(?:(?:{'|'.join(lex.person_titles)})\s+)+") if lex.person_titles else None
-    return titles, tuple(a.lower() for a in lex.leading_articles)
+    if language == "en":
+        return LanguagePatterns(titles, tuple(a.lower() for a in lex.leading_articles), None, None, None)
+    org = re.compile(rf"\b(?:{_alternatives(lex.org_role_nouns)})\s+$", re.IGNORECASE) if lex.org_role_nouns else None
+    glue = re.compile(rf"(?:\s+[^\W\d_A-Z][\w-]*){{0,2}}\s+(?:{_alternatives(lex.name_joiners)})\s*$") \
+        if lex.name_joiners else None
+    role = re.compile(rf"\b(?:{_alternatives(lex.role_nouns)})\s+(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){{1,2}})",
+                      re.IGNORECASE) if lex.role_nouns else None
+    return LanguagePatterns(titles, tuple(a.lower() for a in lex.leading_articles), org, glue, role)
+
 
 # ORG/GPE fragments cut out of a title: "State" in "Secretary of State"
 TITLE_TAILS = re.compile(r"(?:Secretary|Minister|Ministry|Department|Secretary-General)\s+(?:of\s+)?(?:the\s+)?$")
@@ -135,7 +158,8 @@ def load_aliases(extra: str | None = None) -> dict[str, tuple[str, str]]:
 def normalise_span(text: str, start: int, end: int, label: str, language: str = "en") -> list[tuple[int, int]]:
     """Clean sub-spans of an entity span: split at residue, trimmed of titles, possessives, a leading article
     and punctuation (the titles and articles of ``language``'s lexicon)."""
-    leading_titles, articles = language_patterns(language)
+    patterns = language_patterns(language)
+    leading_titles, articles = patterns.titles, patterns.articles
     pieces, pos = [], start
     for m in SPLIT_AT.finditer(text, start, end):
         pieces.append((pos, m.start()))
@@ -190,10 +214,12 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
                     TITLE_TAILS.search(text[max(0, s - 30):s]) or (label == "ORG" and TITLE_HEADS.match(text[e:e + 20]))):
                 continue  # "State" cut out of "Secretary of State", "Defense" out of "Defense Secretary"
             raw.append({"start": s, "end": e, "surface": surface, "label": label})
-    if language != "en" and lexicon_exists(language):
-        raw = _join_names(text, raw, load_lexicon(language))
-        raw += _role_named_persons(text, raw, load_lexicon(language))
-        raw.sort(key=lambda m: m["start"])
+    patterns = language_patterns(language)
+    if patterns.name_glue is not None:
+        raw = _join_names(text, raw, patterns.name_glue)
+    if patterns.role_name is not None:
+        raw += _role_named_persons(text, raw, patterns.role_name)
+    raw.sort(key=lambda m: m["start"])
     # known names from the alias table
     for m in raw:
         hit = aliases.get(fold(m["surface"]))
@@ -218,7 +244,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     # product or a work.  So speech moves a name the model gave such a label towards PERSON, and adds nothing
     # where the model already said PERSON or ORG
     speakers = _speech_subject_surnames(doc, raw, language)
-    org_noun_before = _org_noun_before(language)
+    org_noun_before = patterns.org_noun_before
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if m["alias"]:
@@ -287,24 +313,10 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     return rows
 
 
-@lru_cache(maxsize=None)
-def _org_noun_before(language: str) -> re.Pattern | None:
-    """An organisation's noun right before a name, in languages other than English (whose own cues are
-    ORG_CONTEXT_BEFORE and ORG_CONTEXT_AFTER): "l'association ", "la société "."""
-    if language == "en" or not lexicon_exists(language) or not load_lexicon(language).org_role_nouns:
-        return None
-    nouns = "|".join(sorted((re.escape(n) for n in load_lexicon(language).org_role_nouns), key=len, reverse=True))
-    return re.compile(rf"\b(?:{nouns})\s+$", re.IGNORECASE)
-
-
-def _join_names(text: str, raw: list[dict], lex) -> list[dict]:
+def _join_names(text: str, raw: list[dict], glue: re.Pattern) -> list[dict]:
     """An organisation's name the model cut in two at its lowercase words: "Compagnie" + "portuaire du" +
     "Lac" is "Compagnie portuaire du Lac".  Languages that put adjectives and "de" phrases after the noun
     name organisations so (the lexicon's name_joiners); the pieces must be adjacent, the first an ORG."""
-    if not lex.name_joiners:
-        return raw
-    joiners = "|".join(sorted((re.escape(j) for j in lex.name_joiners), key=len, reverse=True))
-    glue = re.compile(rf"(?:\s+[^\W\d_A-Z][\w-]*){{0,2}}\s+(?:{joiners})\s*$")
     raw = sorted(raw, key=lambda m: m["start"])
     out: list[dict] = []
     for m in raw:
@@ -319,11 +331,9 @@ def _join_names(text: str, raw: list[dict], lex) -> list[dict]:
     return out
 
 
-def _role_named_persons(text: str, raw: list[dict], lex) -> list[dict]:
+def _role_named_persons(text: str, raw: list[dict], pattern: re.Pattern) -> list[dict]:
     """Persons the model missed right after a role noun: "l'économiste Amélie Roussel", "la maire Claire
     Vasseur" (two or three capitalised words after one of the lexicon's role nouns, not inside a mention)."""
-    roles = "|".join(sorted((re.escape(r) for r in lex.role_nouns), key=len, reverse=True))
-    pattern = re.compile(rf"\b(?:{roles})\s+(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){{1,2}})", re.IGNORECASE)
     taken = [(m["start"], m["end"]) for m in raw]
     out = []
     for hit in pattern.finditer(text):

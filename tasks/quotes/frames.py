@@ -21,12 +21,15 @@ from tasks.quotes.speakers import Context, Speaker
 WORD = re.compile(r"\w+")
 CLOSERS = "»”\"’›"
 OPENERS = "«“\"‘‹„"
+_PHRASE_END = re.compile(rf"[,.;:!?\n{re.escape(OPENERS + CLOSERS)}]")  # where a noun phrase in a frame ends
+_OF_GAP = re.compile(r",\s*(?:de|du|des|d['’])\s*(?:la\s+|l['’]\s*|le\s+|les\s+)?$", re.I)  # "X, de l'Institut Y"
 
 
-def _inverted(lex: Lexicon) -> re.Pattern:
+@lru_cache(maxsize=None)
+def _inverted(inverted_pronouns: frozenset) -> re.Pattern:
     """A verb with its subject pronoun after it (a-t-il ajouté, précise-t-elle, dit-il): in a frame next to
     a quotation, that is a speech frame whatever the verb."""
-    pronouns = "|".join(sorted(lex.inverted_pronouns, key=len, reverse=True))
+    pronouns = "|".join(sorted(inverted_pronouns, key=len, reverse=True))
     return re.compile(rf"(?P<verb>\w+)-(?:t-)?(?P<pron>{pronouns})\b(?:\s+(?P<participle>\w+))?", re.I)
 
 
@@ -70,7 +73,7 @@ class Resolver:
 
     def __init__(self, ctx: Context, lex: Lexicon):
         self.ctx, self.lex = ctx, lex
-        self.inverted = _inverted(lex)
+        self.inverted = _inverted(lex.inverted_pronouns)
 
     def named(self, a: int, b: int, cue: str | None) -> Speaker | None:
         """A person or organisation the text [a, b) names (persons first, the nearest first)."""
@@ -172,9 +175,8 @@ class Resolver:
         if org.entity_id is None or any(m["label"] == "PERSON" for m in self.ctx.mentions_in(org.surface_start,
                                                                                              org.surface_end)):
             return None
-        gap = re.compile(r",\s*(?:de|du|des|d['’])\s*(?:la\s+|l['’]\s*|le\s+|les\s+)?$", re.I)
         before = [m for m in self.ctx.mentions_in(max(0, start - 120), start) if m["label"] == "PERSON"]
-        if before and gap.search(self.ctx.text, before[-1]["end_char"], org.surface_start):
+        if before and _OF_GAP.search(self.ctx.text, before[-1]["end_char"], org.surface_start):
             m = before[-1]
             return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], org.cue, "explicit", 0.8)
         return None
@@ -208,7 +210,7 @@ class Resolver:
 
     def _phrase_end(self, start: int, limit: int) -> int:
         """Where the noun phrase after a verb or preposition ends: the next comma, full stop, colon or mark."""
-        m = re.compile(rf"[,.;:!?\n{re.escape(OPENERS + CLOSERS)}]").search(self.ctx.text, start, limit)
+        m = _PHRASE_END.search(self.ctx.text, start, limit)
         return m.start() if m else limit
 
 

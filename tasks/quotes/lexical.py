@@ -24,6 +24,7 @@ What a frame is and how its speaker resolves to the article's mentions: tasks.qu
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from newsloom.lexicon import Lexicon
 from tasks.quotes.extract import quote_row
@@ -34,6 +35,8 @@ from tasks.quotes.speakers import Context, Found, Speaker
 METHOD = "lexicon_rules"
 FRAME_CHARS = 160  # how far a frame reaches from its quotation mark
 MIN_UNFRAMED_WORDS = 5  # a quotation with no frame and fewer words is a term or a title in marks
+_FRAME_END = re.compile(rf"[.!?\n{re.escape(OPENERS)}]")  # where a frame after a quotation ends
+_INCISE_END = re.compile(r"[,—–.!?]")
 
 
 def _incise(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None:
@@ -42,7 +45,7 @@ def _incise(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None:
     text = res.ctx.text
     for m in re.finditer(r"[,—–]\s*", text[a:b]):
         s = a + m.end()
-        nxt = re.compile(r"[,—–.!?]").search(text, s, b)
+        nxt = _INCISE_END.search(text, s, b)
         e = nxt.start() if nxt else b
         if e - s > 70 or e <= s:
             continue
@@ -57,16 +60,16 @@ def _incise(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None:
     return None
 
 
-def find_direct(ctx: Context, lex: Lexicon, segments) -> list[Found]:
-    res = Resolver(ctx, lex)
+def find_direct(res: Resolver, segments) -> list[Found]:
+    """The quotations in marks, each utterance with the speaker its frame names (None where it names
+    nobody: continue_unframed and drop_unframed_terms decide those)."""
+    ctx = res.ctx
     text = ctx.text
     out: list[Found] = []
     groups: dict[int, list] = {}
     for seg in segments:
         groups.setdefault(seg.utterance, []).append(seg)
-    last: tuple[Speaker, int] | None = None  # the last attributed quote: speaker, end
-    work_title = re.compile(rf"(?:{'|'.join(re.escape(w) for w in lex.work_title_words)})\s*$", re.I) \
-        if lex.work_title_words else None
+    work_title = _work_title(res.lex.work_title_words)
     for utt in sorted(groups):
         segs = groups[utt]
         parts: list[tuple[int, int]] = []
@@ -87,7 +90,7 @@ def find_direct(ctx: Context, lex: Lexicon, segments) -> list[Found]:
         while close < len(text) and (text[close] in CLOSERS or text[close] in " \u00a0\u202f") and close - final.end < 4:
             close += 1
         if speaker is None:  # the frame after the closing mark, up to the sentence's end
-            stop = re.compile(rf"[.!?\n{re.escape(OPENERS)}]").search(text, close, close + FRAME_CHARS)
+            stop = _FRAME_END.search(text, close, close + FRAME_CHARS)
             end = stop.start() if stop else min(len(text), close + FRAME_CHARS)
             if re.match(r"[\s,—–-]*\S", text[close:end] or " ") and end > close:
                 speaker = res.frame(close, end, after=True)
@@ -108,18 +111,15 @@ def find_direct(ctx: Context, lex: Lexicon, segments) -> list[Found]:
         before = text[max(0, first.start - 40):first.start - 1]
         if speaker is None and work_title is not None and work_title.search(before):
             continue  # a title: le livre « ... »
-        if speaker is None and last is not None and _continues(text, last[1], first.start):
-            sp = last[0]
-            speaker = Speaker(sp.surface_start, sp.surface_end, sp.name, sp.entity_id, sp.cue, "continuation",
-                              min(sp.confidence, 0.6))
-        words = sum(len(WORD.findall(text[s:e])) for s, e in parts)
-        if speaker is None and words < MIN_UNFRAMED_WORDS:
-            continue
         for s, e in parts:
             out.append(Found(s, e, "direct", speaker, parts[0][0], METHOD, speaker.confidence if speaker else 0.3))
-        if speaker is not None:
-            last = (speaker, final.end)
     return out
+
+
+@lru_cache(maxsize=None)
+def _work_title(words: tuple) -> re.Pattern | None:
+    """The words that announce a title in marks (le livre « ... »), as one pattern per lexicon."""
+    return re.compile(rf"(?:{'|'.join(re.escape(w) for w in sorted(words))})\s*$", re.I) if words else None
 
 
 def _strip(text: str, a: int, b: int) -> tuple[int, int]:
@@ -141,10 +141,10 @@ def _continues(text: str, prev_end: int, start: int) -> bool:
     return opens and between.count("\n\n") <= 1 and len(between) < 600
 
 
-def find_indirect(ctx: Context, lex: Lexicon, taken: list[Found]) -> list[Found]:
+def find_indirect(res: Resolver, taken: list[Found]) -> list[Found]:
     """Reported speech: a reporting or belief verb and its complementizer (X a estimé que ...), and a
     sentence framed by a source preposition (Selon X, ... / ..., selon X.)."""
-    res = Resolver(ctx, lex)
+    ctx, lex = res.ctx, res.lex
     doc, text = ctx.doc, ctx.text
     indirect = lex.indirect_cues
     forms = verb_forms(frozenset(), indirect)
@@ -270,8 +270,9 @@ def _by_source(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None
 
 
 def continue_unframed(text: str, found: list[Found]) -> list[Found]:
-    """A quotation with no speaker that opens the paragraph right after reported speech ("Selon X, ..." then
-    « ... ») continues that speech: the speaker of the last attributed quote of any kind before it."""
+    """A quotation with no frame of its own that follows an attributed quote of any kind in its paragraph
+    (« A », a-t-il dit. « B »), or opens the next one (a quote over two paragraphs, or « ... » after "Selon
+    X, ..."), continues it: the speaker of the last attributed quote before it."""
     last: Found | None = None
     for f in found:
         if f.speaker is None and f.kind == "direct" and last is not None and f.utterance == f.start \
@@ -287,10 +288,20 @@ def continue_unframed(text: str, found: list[Found]) -> list[Found]:
     return found
 
 
+def drop_unframed_terms(text: str, found: list[Found]) -> list[Found]:
+    """Without a speaker, a quotation of fewer than MIN_UNFRAMED_WORDS words is a term or a title in marks."""
+    words: dict[int, int] = {}
+    for f in found:
+        if f.kind == "direct" and f.speaker is None:
+            words[f.utterance] = words.get(f.utterance, 0) + len(WORD.findall(text[f.start:f.end]))
+    return [f for f in found if f.utterance not in words or words[f.utterance] >= MIN_UNFRAMED_WORDS]
+
+
 def extract_lexical_quotes(doc, article_id: str, mentions: list[dict], lex: Lexicon) -> list[dict]:
     """Direct and indirect quotes of one parsed article, with speakers resolved to its mentions."""
     segments = find_quote_segments(doc.text)
     ctx = Context(doc, doc.text, mentions, quote_spans=[(s.start, s.end) for s in segments])
-    direct = find_direct(ctx, lex, segments)
-    found = continue_unframed(ctx.text, merge_mixed(direct, find_indirect(ctx, lex, direct)))
-    return [quote_row(article_id, ctx.text, f) for f in found]
+    res = Resolver(ctx, lex)
+    direct = find_direct(res, segments)
+    found = continue_unframed(ctx.text, merge_mixed(direct, find_indirect(res, direct)))
+    return [quote_row(article_id, ctx.text, f) for f in drop_unframed_terms(ctx.text, found)]
