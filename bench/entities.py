@@ -6,12 +6,12 @@ on CoNLL-2003's English DEV split (../shared/eval/ner) beside the bare spaCy mod
 
 ``--dev`` feeds each DEV document to the pipeline as a JSONL article (its text kept verbatim, so the
 offsets are the gold's) through the production stage functions (clean_articles, extract_articles, the
-cross-article surname pass), writes the mentions as PRED, does the same with bare ``nlp.pipe`` (every
+identity stage: surnames and the label vote), writes the mentions as PRED, does the same with bare ``nlp.pipe`` (every
 ``doc.ents``), and scores both with ../shared/eval/score_ner.py: per type, micro, the right-span-wrong-type
 confusions, and documents rejected.  DEV is split by document number: 001-108 is where settings are chosen
 (TUNE), 109-216 is reported (REPORT); the full set is printed too.
 
-Runs the pipeline's own stage functions (fetch, clean, extract, the cross-article surname pass) on
+Runs the pipeline's own stage functions (fetch, clean, extract, the identity stage) on
 data/raw, then reports mention-level P/R/F1 for PERSON, ORG and GPE (LOC counts as GPE; exact span and
 label), and the clustering quality over correctly found mentions: pairwise P/R/F1 of "same entity_id"
 against "same gold entity", across articles.  ``--show`` lists the misses and the spurious mentions.
@@ -39,13 +39,11 @@ def predict(model: str | None, sources: set[str], with_quotes: bool = False, roo
     (default: data/raw)."""
     from collections import Counter
 
-    from newsloom import schemas
     from newsloom.config import make_config
     from tasks.clean import clean_articles
     from tasks.extract import extract_articles
     from tasks.fetch import FetchState, fetch_documents
-    from tasks.labels import labels_table, relabel_part
-    from tasks.surnames import persons_table, resolve_part_surnames
+    from tasks.identity import resolve_identities
 
     config = make_config(sources=[str(root or ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
     parts = [t["documents"] for _, t in fetch_documents(config, "bench", FetchState(), Counter()) if "documents" in t]
@@ -53,8 +51,7 @@ def predict(model: str | None, sources: set[str], with_quotes: bool = False, roo
     keep = [i for i, s in enumerate(articles.column("source").to_pylist()) if s in sources]
     articles = articles.take(pa.array(keep, pa.int64()))
     mentions, quotes, _ = extract_articles(articles, config)
-    mentions, quotes, _ = resolve_part_surnames(mentions, quotes, persons_table(mentions))
-    mentions, quotes, _ = relabel_part(mentions, quotes, labels_table(mentions, schemas.ENTITIES.empty_table()))
+    mentions, quotes = resolve_identities(mentions, quotes)
     ms = mentions.to_pylist()
     src = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
     texts = dict(zip(articles.column("source").to_pylist(), articles.column("text").to_pylist()))
@@ -150,8 +147,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     from newsloom.config import make_config
     from tasks.clean import clean_articles
     from tasks.extract import extract_articles
-    from tasks.labels import labels_table, relabel_part
-    from tasks.surnames import persons_table, resolve_part_surnames
+    from tasks.identity import resolve_identities
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
     now = datetime.now(timezone.utc)
@@ -162,8 +158,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     articles, rejects = clean_articles(documents, config)
     mentions, _, extract_rejects = extract_articles(articles, config)
     no_quotes = schemas.QUOTES.empty_table()
-    mentions, _, _ = resolve_part_surnames(mentions, no_quotes, persons_table(mentions))
-    mentions, _, _ = relabel_part(mentions, no_quotes, labels_table(mentions, schemas.ENTITIES.empty_table()))
+    mentions, _ = resolve_identities(mentions, no_quotes)
     doc_of = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for m in mentions.to_pylist():

@@ -34,7 +34,8 @@ def predict(records: list[dict], model: str, quote_model: str | None = None) -> 
     """(predictions, seconds) with every quote row's method and confidence kept for the analyses."""
     from newsloom.nlp import load_nlp
     from tasks.extract import _as_written, _table_code, truecase_capitals
-    from tasks.extract.entities import extract_mentions, load_aliases
+    from tasks.extract.entities import extract_mentions
+    from tasks.identity.keys import load_aliases
     from tasks.quotes.extract import extract_quotes
     from tasks.quotes.model import load_tagger
 

@@ -1,6 +1,6 @@
 """The news-pipeline flow: the list of stages, run in order over one output root.
 
-    fetch -> clean -> deduplicate -> entity-extract -> resolve-surnames -> vote-labels -> cluster-quotes -> (commit)
+    fetch -> clean -> deduplicate -> entity-extract -> resolve-identity -> cluster-quotes -> (commit)
     -> aggregate
 
 Every stage is a ``newsloom.stage.Stage`` (see docs/architecture.md).  A stage's run phase runs in the flow
@@ -26,7 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from newsloom.config import DEFAULT_OUT, Config, make_config
 from newsloom.lease import LockedError
-from newsloom.stage import Stage, merge_counts, run_part, run_whole
+from newsloom.stage import Stage, merge_counts, revise_part, run_part, run_whole, stale_parts
 from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger
 from tasks.aggregate import STAGE as AGGREGATE
@@ -36,17 +36,17 @@ from tasks.clusters import STAGE as CLUSTER_QUOTES
 from tasks.dedup import STAGE as DEDUPLICATE
 from tasks.extract import STAGE as EXTRACT
 from tasks.fetch import STAGE as FETCH
-from tasks.labels import STAGE as VOTE_LABELS
-from tasks.surnames import STAGE as RESOLVE_SURNAMES
+from tasks.identity import STAGE as RESOLVE_IDENTITY
 
 # The stages before the commit, in order; aggregate runs after it, over everything committed.
-STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_SURNAMES, VOTE_LABELS, CLUSTER_QUOTES]
+STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_IDENTITY, CLUSTER_QUOTES]
 
 
 @task(name="run-stage-part")
-def run_stage_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
-    """The one task of every stage: its part phase over the staged part ``key``."""
-    return run_part(stage, config, run_id, key)
+def run_stage_part(stage: Stage, config: Config, run_id: str, key: str, committed: bool = False) -> dict:
+    """The one task of every stage: its part phase over the staged part ``key`` (or, ``committed``, over the
+    committed part of that file name, which the commit then replaces: Stage.revises)."""
+    return revise_part(stage, config, run_id, key) if committed else run_part(stage, config, run_id, key)
 
 
 def prefect_api_url() -> str | None:
@@ -121,6 +121,7 @@ def run_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
     # the largest parts first, so that the workers finish close together (longest processing time first)
     keys.sort(key=lambda k: -store.staged_size(run_id, stage.parts_of, k))
     futures = [run_stage_part.submit(stage, config, run_id, k) for k in keys]
+    futures += [run_stage_part.submit(stage, config, run_id, p, committed=True) for p in stale_parts(store, stage, run_id)]
     results += [f.result() for f in futures]
     return merge_counts(stage.name, results)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
@@ -20,6 +20,9 @@ SCHEMA_HISTORY = {
     "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
     "4": "quotes: + method (issue 19); mentions: + label_score (issue 20)",
     "5": "entities: + languages; runs: + languages; aggregate languages (issue 23)",
+    "6": "mentions: + article_entity_id, article_name, article_label; quotes: + speaker_article_entity_id: what "
+         "the article alone says, from which the identity stage re-derives entity_id, name and label on every run "
+         "(issue 28); scratch _identity and _stale replace _persons and _labels",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -86,6 +89,12 @@ MENTIONS = _schema(
     _f("label_score", pa.float32(), "0 to 1: the share of the article's evidence (the model's label, context cues) "
        "that backs the label; 1 for names from the alias table; weighs the mention in the corpus-wide label vote "
        "(null in rows written before schema 4)"),
+    _f("article_entity_id", pa.string(), "the entity_id the article's own evidence gives the mention, before the "
+       "corpus-wide identity stage (null in rows written before schema 6)"),
+    _f("article_name", pa.string(), "the canonical name the article's own evidence gives (a surname alone where the "
+       "article never names the full name; null before schema 6)"),
+    _f("article_label", pa.string(), "the label the article's own evidence settles, before the corpus-wide vote "
+       "(null before schema 6)"),
     row='entity mention in an original article',
 )
 
@@ -114,6 +123,8 @@ QUOTES = _schema(
        "shortened) version of it; joins quote_clusters.cluster_id (null in rows written before schema 2)"),
     _f("method", pa.string(), "what found the span: quotation_marks (the rule for quotation marks) or the "
        "attribution model's name, e.g. crf_attribution_v1 (null in rows written before schema 4)"),
+    _f("speaker_article_entity_id", pa.string(), "the speaker's article_entity_id in mentions: the id the article "
+       "alone gives, from which the identity stage re-derives speaker_entity_id (null before schema 6)"),
     row='quotation in an original article',
 )
 
@@ -176,20 +187,22 @@ DUPS = _schema(
     row='deduplication decision for an article of the run (scratch)',
 )
 
-LABELS = _schema(
-    "_labels",
-    _f("key", pa.string(), "folded entity name (tasks.extract.entities.fold)", False),
-    _f("label", pa.string(), "the label the corpus-wide vote gives every PERSON/ORG/GPE/LOC mention of that name",
-       False),
-    row='name whose label the corpus-wide vote settles (scratch)',
+IDENTITY = _schema(
+    "_identity",
+    _f("article_entity_id", pa.string(), "the id the article alone gives (mentions.article_entity_id)", False),
+    _f("article_name", pa.string(), "the name the article alone gives (mentions.article_name)", False),
+    _f("article_label", pa.string(), "the label the article alone settles (mentions.article_label)", False),
+    _f("entity_id", pa.string(), "the entity the corpus says it is", False),
+    _f("name", pa.string(), "that entity's canonical name", False),
+    _f("label", pa.string(), "that entity's label after the corpus-wide vote", False),
+    row='identity decision for one name an article gives, over the whole corpus (scratch)',
 )
 
-PERSONS = _schema(
-    "_persons",
-    _f("surname", pa.string(), "folded surname (tasks.extract.entities.surname)", False),
-    _f("entity_id", pa.string(), "a person known by a full name with that surname", False),
-    _f("name", pa.string(), "that person's full name", False),
-    row='known full person name by surname (scratch)',
+STALE = _schema(
+    "_stale",
+    _f("part", pa.string(), "file name of a committed mentions part that an identity decision of this run revises",
+       False),
+    row='committed part the identity stage rewrites (scratch)',
 )
 
 CLUSTERS = _schema(
@@ -333,8 +346,8 @@ SCRATCH_TABLES: dict[str, pa.Schema] = {
     "_clean": CLEAN,
     "_minhash": MINHASH,
     "_dups": DUPS,
-    "_labels": LABELS,
-    "_persons": PERSONS,
+    "_identity": IDENTITY,
+    "_stale": STALE,
     "_clusters": CLUSTERS,
 }
 

@@ -13,7 +13,8 @@ A table reference in ``reads`` says where rows come from:
 - ``"documents"``: this run's staged rows (in the part phase: the part with the same key; in the run
   phase: every part of the run);
 - ``"run:_dups"``: the run-level table a run phase wrote;
-- ``"committed:articles"``: the committed rows of earlier runs;
+- ``"committed:articles"``: the committed rows of earlier runs (with ``_part`` among the columns, each row
+  also says which committed part holds it);
 - ``"aggregate:entities"``: an aggregate file, or an empty table where none was written yet;
 - ``"dataset:mentions"``: the committed rows as a lazy Arrow dataset, for a stage that scans everything
   with DuckDB (aggregate) and must not hold it in memory.
@@ -43,6 +44,7 @@ from newsloom.storage import Store
 from newsloom.util import get_logger, progress, reasons
 
 RUN_KEY = "run"
+PART_COLUMN = "_part"  # asked of a committed table: the file name of the part that holds each row
 Tables = dict[str, pa.Table]
 
 
@@ -64,6 +66,9 @@ class Stage:
     produces_parts: bool = False
     count: Callable[[Tables, Tables], dict[str, int]] | None = None
     run_reads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # the run phase's inputs
+    # a run-level table (one column ``part``) naming committed parts of ``parts_of`` that the run phase found
+    # stale: the part phase runs over each of them too, and the commit replaces them with what it returns
+    revises: str | None = None
 
     def __post_init__(self) -> None:
         for ref in [*self.reads, *self.run_reads]:
@@ -77,6 +82,8 @@ class Stage:
                 raise ValueError(f"stage {self.name}: writes undeclared table {table!r}")
         if self.part is not None and self.parts_of is None:
             raise ValueError(f"stage {self.name}: a part phase needs parts_of")
+        if self.revises is not None and (self.revises not in self.writes or self.part is None):
+            raise ValueError(f"stage {self.name}: revises names a table its run phase writes, for its part phase")
 
 
 def _select(table: pa.Table, columns: tuple[str, ...] | None) -> pa.Table:
@@ -90,7 +97,9 @@ def read_inputs(store: Store, stage: Stage, run_id: str, key: str | None) -> Tab
     for ref, columns in (stage.reads if key is not None else stage.run_reads).items():
         where, _, table = ref.rpartition(":")
         cols = list(columns) if columns is not None else None
-        if where == "committed":
+        if where == "committed" and cols is not None and PART_COLUMN in cols:
+            t = store.read_table_by_part(table, [c for c in cols if c != PART_COLUMN])
+        elif where == "committed":
             t = store.read_table(table, columns=cols)
         elif where == "dataset":
             t = store.committed_dataset(table)
@@ -144,6 +153,31 @@ def run_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
     write_outputs(store, stage, run_id, key, outputs)
     progress(stage.name, rows_in)
     return counts_of(stage, inputs, rows_in, outputs)
+
+
+def stale_parts(store: Store, stage: Stage, run_id: str) -> list[str]:
+    """The committed parts the run phase of ``stage`` found stale (none for a stage that revises nothing)."""
+    if stage.revises is None:
+        return []
+    return store.read_staged(run_id, stage.revises, RUN_KEY, ["part"]).column("part").to_pylist()
+
+
+def revise_part(stage: Stage, config: Config, run_id: str, part: str) -> dict:
+    """The part phase of ``stage`` over the committed part ``part`` (file name) of each table it reads, with
+    this run's run-level tables; its fact outputs are staged as revisions that the commit puts in place."""
+    store = Store.of(config)
+    inputs: Tables = {}
+    for ref, columns in stage.reads.items():
+        where, _, table = ref.rpartition(":")
+        if where == "run":
+            inputs[table] = store.read_staged(run_id, table, RUN_KEY, list(columns) if columns else None)
+        elif where == "":
+            inputs[table] = _select(store.read_committed_part(table, part), columns)
+    outputs = stage.part(inputs, config)
+    for table, t in outputs.items():
+        if table in schemas.FACT_TABLES and t.num_rows:
+            store.stage_revision(run_id, table, part, t)
+    return {"revised_parts": 1}
 
 
 def run_whole(stage: Stage, config: Config, run_id: str) -> dict:

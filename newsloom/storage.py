@@ -314,13 +314,48 @@ class Store:
             return schema.empty_table() if columns is None else schema.empty_table().select(columns)
         return self.dataset(parts, schema).to_table(columns=columns)
 
+    def read_table_by_part(self, table_name: str, columns: list[str]) -> pa.Table:
+        """The given columns of every committed row, with ``_part``: the file name of the part that holds it
+        (for a stage that revises committed parts, newsloom.stage.Stage.revises)."""
+        schema = schemas.FACT_TABLES[table_name]
+        pieces = []
+        for fragment in self.dataset(self.committed_parts(table_name), schema).get_fragments():
+            t = fragment.to_table(columns=columns, schema=schema)
+            pieces.append(t.append_column("_part", pa.array([posixpath.basename(fragment.path)] * t.num_rows,
+                                                            pa.string())))
+        if not pieces:
+            t = schema.empty_table().select(columns)
+            return t.append_column("_part", pa.array([], pa.string()))
+        return pa.concat_tables(pieces)
+
+    def read_committed_part(self, table_name: str, part: str) -> pa.Table:
+        """One committed part by file name (an empty table of the schema where the table has no such part)."""
+        schema = schemas.FACT_TABLES[table_name]
+        path = self._join(table_name, part)
+        return self.dataset([path], schema).to_table() if self.fs.exists(path) else schema.empty_table()
+
+    def stage_revision(self, run_id: str, table_name: str, part: str, table: pa.Table) -> str:
+        """Stage a revised version of the committed part ``part`` of a fact table: the commit replaces the
+        committed file with it, in the same step as the run's own parts (so a reader sees the old version or
+        the new one, never both)."""
+        table = schemas.conform(table, schemas.FACT_TABLES[table_name])
+        return self.write_parquet(table, self._join("_staging", run_id, "_revised", table_name, part))
+
+    def staged_revisions(self, run_id: str) -> list[str]:
+        """``<table>/<part>`` of every revision this run staged."""
+        out = []
+        for table_name in schemas.FACT_TABLES:
+            for p in self._list(self._join("_staging", run_id, "_revised", table_name), "part-*.parquet"):
+                out.append(f"{table_name}/{posixpath.basename(self._strip(p))}")
+        return out
+
     def commit(self, run_id: str, summary: dict) -> dict:
         """Make every staged part of ``run_id`` visible, then write its manifest."""
         files = []
         for table_name in schemas.FACT_TABLES:
             for p in self.staged_parts(run_id, table_name):
                 files.append(f"{table_name}/{posixpath.basename(self._strip(p))}")
-        intent = {"run_id": run_id, "files": files, "summary": summary}
+        intent = {"run_id": run_id, "files": files, "revised": self.staged_revisions(run_id), "summary": summary}
         if self._lease is not None:  # fencing: a writer whose lease another writer took over never commits
             self._lease.check()
         self.write_json(self._join("_staging", run_id, "_commit.json"), intent)
@@ -341,7 +376,12 @@ class Store:
                 self._move(src, dst)
             elif not self.fs.exists(dst):
                 raise RuntimeError(f"commit of run {run_id}: part {rel} is neither staged nor committed")
-        manifest = {"run_id": run_id, "files": intent["files"], "summary": intent["summary"]}
+        for rel in intent.get("revised", []):  # an earlier run's part, rewritten: the move replaces it
+            src, dst = self._join("_staging", run_id, "_revised", *rel.split("/")), self._join(*rel.split("/"))
+            if self.fs.exists(src):
+                self._move(src, dst)
+        manifest = {"run_id": run_id, "files": intent["files"], "revised": intent.get("revised", []),
+                    "summary": intent["summary"]}
         self.write_json(self.manifest_path(run_id), manifest)
         self.discard(run_id)
         return manifest

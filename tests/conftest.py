@@ -51,7 +51,7 @@ def nlp():
 
 @pytest.fixture(scope="session")
 def aliases():
-    from tasks.extract.entities import load_aliases
+    from tasks.identity.keys import load_aliases
 
     return load_aliases()
 

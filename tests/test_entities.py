@@ -1,7 +1,8 @@
 """Entity mentions on the real model, over small fictional texts written for each phenomenon."""
 import pytest
 
-from tasks.extract.entities import entity_id_for, extract_mentions, fold, normalise_span, person_key
+from tasks.extract.entities import extract_mentions, normalise_span
+from tasks.identity.keys import entity_id_for, fold, person_key
 
 
 def mentions(nlp, aliases, text):
@@ -66,7 +67,7 @@ def test_title_fragments_are_not_entities(nlp, aliases):
 
 
 def test_user_alias_table_extends_the_shipped_one(tmp_path):
-    from tasks.extract.entities import load_aliases
+    from tasks.identity.keys import load_aliases
 
     f = tmp_path / "aliases.csv"
     f.write_text("alias,name,label\nKPA,Kestrian Port Authority,ORG\n")
@@ -92,24 +93,6 @@ def test_org_tag_on_a_person_is_corrected_by_the_article(nlp, aliases):
     ms = mentions(nlp, aliases, text)
     lav = [m for m in ms if "Lavrov" in m["surface"]]
     assert len(lav) == 3 and {m["label"] for m in lav} == {"PERSON"} and len({m["entity_id"] for m in lav}) == 1
-
-
-def test_surname_alone_resolves_to_the_one_known_person():
-    from tasks.extract.entities import entity_id_for
-    from tasks.surnames import known_persons, resolve_surnames
-
-    persons = known_persons([("Bashar al-Assad", "PERSON", "e-assad"), ("Rex Tillerson", "PERSON", "e-rex"),
-                             ("Anna Berg", "PERSON", "e-anna"), ("Olof Berg", "PERSON", "e-olof")])
-    mentions = [
-        {"label": "PERSON", "name": "Assad", "entity_id": entity_id_for("Assad", "PERSON")},
-        {"label": "PERSON", "name": "Berg", "entity_id": entity_id_for("Berg", "PERSON")},  # two Bergs: unresolved
-        {"label": "PERSON", "name": "Rex Tillerson", "entity_id": "e-rex"},
-    ]
-    quotes = [{"speaker_entity_id": mentions[0]["entity_id"], "speaker": "Assad"}]
-    assert resolve_surnames(mentions, quotes, persons) == 1
-    assert mentions[0]["entity_id"] == "e-assad" and mentions[0]["name"] == "Bashar al-Assad"
-    assert mentions[1]["name"] == "Berg"
-    assert quotes[0] == {"speaker_entity_id": "e-assad", "speaker": "Bashar al-Assad"}
 
 
 def test_name_glued_to_a_bracket_is_found(nlp, aliases):

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from newsloom.config import ConfigError, make_config
-from newsloom.lexicon import load_lexicon
+from newsloom.lang.lexicon import load_lexicon
 from newsloom.models import discover_models, model_for, model_registry, parse_model_setting, suggested_package
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ (the French gold's scorer)

@@ -16,7 +16,6 @@ from tasks.clean import clean_articles, text_hash
 from tasks.clusters import assign_quote_clusters, set_quote_clusters
 from tasks.dedup import compute_signatures, decide_duplicates, mark_duplicates
 from tasks.extract import extract_articles
-from tasks.surnames import persons_table, resolve_part_surnames
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SLOW = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -130,28 +129,31 @@ def test_extract_on_no_articles_and_on_articles_without_quotes():
     assert quotes.num_rows == 0
 
 
-# ---- resolve-surnames ---------------------------------------------------------------------------------------------
+# ---- resolve-identity ---------------------------------------------------------------------------------------------
 people = st.lists(st.tuples(st.sampled_from(["Ilse Dorn", "Dorn", "Piet Dorn", "Oskar Fell", "Fell", "Brennick"]),
-                            st.sampled_from(["PERSON", "ORG"])), max_size=12)
+                            st.sampled_from(["PERSON", "ORG"])), min_size=1, max_size=12)
 
 
 @FAST
 @given(people)
-def test_surnames_resolve_only_to_a_unique_known_person(rows):
-    from tasks.extract.entities import entity_id_for
+def test_identity_moves_a_surname_only_to_a_unique_known_person(rows):
+    from tasks.identity import resolve_identities
+    from tasks.identity.keys import entity_id_for
 
     mentions = schemas.from_rows([{"article_id": "a", "entity_id": entity_id_for(n, lab), "name": n, "surface": n,
                                    "label": lab, "start_char": 0, "end_char": len(n), "sentence": 0, "run_id": "r"}
                                   for n, lab in rows], schemas.MENTIONS)
-    persons = persons_table(mentions)
-    out, quotes, n = resolve_part_surnames(mentions, schemas.QUOTES.empty_table(), persons)
-    assert out.num_rows == mentions.num_rows and quotes.num_rows == 0
+    out, quotes = resolve_identities(mentions, schemas.QUOTES.empty_table())
+    assert out.num_rows == mentions.num_rows > 0 and quotes.num_rows == 0
     full = {nm for nm, lab in rows if lab == "PERSON" and " " in nm}
     for before, after in zip(mentions.to_pylist(), out.to_pylist()):
+        assert after["article_name"] == before["name"]  # what the article said is kept beside the decision
         if after["name"] != before["name"]:  # only a bare surname changes, to the one full name that ends in it
             assert " " not in before["name"] and before["label"] == "PERSON"
             assert [f for f in full if f.endswith(before["name"])] == [after["name"]]
-    assert n == sum(a["name"] != b["name"] for a, b in zip(mentions.to_pylist(), out.to_pylist()))
+    lone_with_one_bearer = [n for n, lab in rows if lab == "PERSON" and " " not in n
+                            and len({f for f in full if f.endswith(n)}) == 1]
+    assert sum(r["name"] != r["article_name"] for r in out.to_pylist()) == len(lone_with_one_bearer)
 
 
 # ---- cluster-quotes -----------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import os
 import pytest
 from conftest import shared_path
 
-from newsloom.lexicon import LEXICON, load_lexicon
+from newsloom.lang.lexicon import LEXICON, load_lexicon
 from tasks.extract.entities import extract_mentions
 from tasks.quotes import calibration
 from tasks.quotes.extract import extract_quotes

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsloom.lexicon import all_lexicons
+from newsloom.lang.lexicon import all_lexicons
 
 # [shortcode] and [shortcode key="value" ...] residue from CMS templates; not editorial brackets like [US President]
 SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s+[a-z0-9_-]+\s*=\s*[^\]\n]*?)*\s*/?\]")

@@ -30,7 +30,7 @@ def _day_first_datelines() -> tuple[re.Pattern, dict[str, int]]:
     """A dateline in a language that writes the day before the month, from every lexicon's months,
     weekdays and prefixes (newsloom/lang/*.json): "Lundi 2 mars 2026", "le 3 mars 2026", "Publié le 9 mars
     2026 à 14h05", "lundi 2 mars".  English keeps DATELINE above (its month-first forms and abbreviations)."""
-    from newsloom.lexicon import all_lexicons
+    from newsloom.lang.lexicon import all_lexicons
 
     months: dict[str, int] = {}
     weekdays, prefixes = set(), set()

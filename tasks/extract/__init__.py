@@ -19,13 +19,14 @@ import pyarrow.compute as pc
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.lexicon import lexicon_exists, load_lexicon
+from newsloom.lang.lexicon import lexicon_exists, load_lexicon
 from newsloom.models import model_for, suggested_package
 from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
 from newsloom.prose import is_prose
 from newsloom.rejects import reject
 from newsloom.stage import Stage
-from tasks.extract.entities import extract_mentions, load_aliases
+from tasks.extract.entities import extract_mentions
+from tasks.identity.keys import load_aliases
 from tasks.quotes.extract import extract_quotes
 from tasks.quotes.lexical import extract_lexical_quotes
 from tasks.quotes.model import load_tagger
@@ -119,6 +120,7 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
         r["run_id"] = run_id
     for r in quotes:
         r["run_id"] = run_id
+        r["speaker_article_entity_id"] = r.get("speaker_entity_id")
     return schemas.from_rows(mentions, schemas.MENTIONS), schemas.from_rows(quotes, schemas.QUOTES)
 
 

@@ -17,17 +17,14 @@ Produces ``mentions`` rows: article_id, entity_id, name, surface, label, start_c
 from __future__ import annotations
 
 import bisect
-import csv
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import NamedTuple
 
-from newsloom.lexicon import LEXICON, lexicon_exists, load_lexicon
-from newsloom.util import sha
+from newsloom.lang import name_particles
+from newsloom.lang.lexicon import LEXICON, lexicon_exists, load_lexicon
+from tasks.identity.keys import entity_id_for, fold, name_tokens, surname
 
 KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "MISC"}
 # the labels of models trained on other schemes (WikiNER: the French, German, Spanish ... pipelines tag PER,
@@ -75,83 +72,6 @@ SPLIT_AT = re.compile(r"[\[\]()\n{}|<>=]|[—–]|\s-\s")
 EDGE = "\"'“”‘’„«»‹›″′`,.;:!?*_/\\-–— \t\u00a0"
 PERSON_TAIL = re.compile(r"\s+(?:of|from|at|for|in|with)\s+|,\s+")
 POSSESSIVE = re.compile(r"(?:['’]s|s['’]|['’])$")
-PERSON_PARTICLES = {"al", "el", "ad", "as", "ash", "at", "bin", "ibn", "van", "von", "der", "de", "la", "le", "du", "da", "di"}
-
-
-# ---- folding and keys ------------------------------------------------------------------------------
-@lru_cache(maxsize=65536)
-def fold(s: str) -> str:
-    """Lowercase, accents removed, punctuation dropped, a leading 'the' removed, spaces collapsed.
-    (Cached: the same names come back in every article.)"""
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("’", "'")
-    s = re.sub(r"['.]", "", s)
-    s = re.sub(r"[^\w]+", " ", s).strip()
-    return re.sub(r"^the ", "", s)
-
-
-def _soft(token: str) -> str:
-    """Soft transliteration fold for a surname: kh->h, y->i, ou->u, doubled letters once."""
-    t = token.replace("kh", "h").replace("ou", "u").replace("y", "i").replace("ck", "k").replace("ph", "f")
-    return re.sub(r"(.)\1+", r"\1", t)
-
-
-def _skeleton(token: str) -> str:
-    """Consonant skeleton of a given name: first letter kept, vowels and y dropped, doubles collapsed."""
-    t = _soft(token)
-    if not t:
-        return t
-    rest = re.sub(r"[aeiouyhw]", "", t[1:])
-    return re.sub(r"(.)\1+", r"\1", t[0] + rest)
-
-
-def surname(name: str) -> str:
-    """The folded surname of a person name, particles (al-, van, ...) dropped: 'Bashar al-Assad' -> 'asad'."""
-    toks = fold(name).replace("-", " ").split()
-    while len(toks) > 1 and toks[-1] in {"jr", "sr", "ii", "iii"}:
-        toks.pop()
-    return _soft(toks[-1]) if toks else ""
-
-
-def name_tokens(name: str) -> list[str]:
-    """Folded name tokens without particles: 'Bashar al-Assad' -> ['bashar', 'assad']."""
-    return [t for t in fold(name).replace("-", " ").split() if t not in PERSON_PARTICLES]
-
-
-def person_key(name: str) -> str:
-    toks = name_tokens(name)
-    if not toks:
-        return ""
-    if len(toks) == 1:
-        return "~" + _soft(toks[0])  # a surname alone: not yet tied to a full name
-    return _skeleton(toks[0]) + " " + _soft(toks[-1])
-
-
-def entity_id_for(name: str, label: str) -> str:
-    if label == "PERSON":
-        return sha("PERSON", person_key(name), n=16)
-    return sha("ENTITY", fold(name), n=16)
-
-
-# ---- aliases -----------------------------------------------------------------------------------------
-@lru_cache(maxsize=8)
-def load_aliases(extra: str | None = None) -> dict[str, tuple[str, str]]:
-    """folded alias -> (canonical name, label), from the shipped table plus an optional user CSV."""
-    table: dict[str, tuple[str, str]] = {}
-    sources = [resources.files("newsloom").joinpath("data/aliases.csv").read_text(encoding="utf-8")]
-    if extra:
-        sources.append(Path(extra).read_text(encoding="utf-8"))
-    for text in sources:
-        rows = csv.reader(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-        header = next(rows, None)
-        if header is None or [h.strip().lower() for h in header[:3]] != ["alias", "name", "label"]:
-            raise ValueError("an alias table needs the header: alias,name,label")
-        for row in rows:
-            if len(row) < 3:
-                raise ValueError(f"alias row needs 3 fields: {row}")
-            alias, name, label = (x.strip() for x in row[:3])
-            table[fold(alias)] = (name, label.upper())
-    return table
 
 
 # ---- span normalisation -----------------------------------------------------------------------------------
@@ -189,7 +109,7 @@ def normalise_span(text: str, start: int, end: int, label: str, language: str = 
                 s = m.end()
         span = text[s:e]
         if e - s >= 2 and (span[0].isupper() or span[0].isdigit() or
-                           (span.split("-")[0].split(" ")[0].lower() in PERSON_PARTICLES and any(c.isupper() for c in span))):
+                           (span.split("-")[0].split(" ")[0].lower() in name_particles() and any(c.isupper() for c in span))):
             out.append((s, e))
     return out
 
@@ -310,6 +230,8 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
             "sentence": max(0, bisect.bisect_right(sent_starts, m["start"]) - 1), "label_score": round(score, 3),
         })
     _settle_person_names(rows)
+    for r in rows:  # what the article alone says: the identity stage re-derives the final values from these
+        r["article_entity_id"], r["article_name"], r["article_label"] = r["entity_id"], r["name"], r["label"]
     return rows
 
 
@@ -374,7 +296,7 @@ def _propagate_names(text: str, raw: list[dict], full_by_surname: dict) -> None:
     targets: dict[str, str] = {}
     for fulls in full_by_surname.values():
         last = fulls[0][1].split()[-1]
-        bare = last.split("-")[-1] if "-" in last and last.split("-")[0].lower() in PERSON_PARTICLES else last
+        bare = last.split("-")[-1] if "-" in last and last.split("-")[0].lower() in name_particles() else last
         targets.setdefault(bare, "PERSON")
     for m in raw:
         if m["label"] in ("GPE", "LOC", "ORG", "FAC") and not m["alias"] and not ORG_WORDS.search(m["surface"]):

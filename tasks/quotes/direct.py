@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from newsloom.lexicon import LEXICON
+from newsloom.lang.lexicon import LEXICON
 from tasks.quotes.marks import MARKS, WORD, Segment
 from tasks.quotes.speakers import Context, Found, Speaker, attribute
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 
-from newsloom.lexicon import LEXICON
+from newsloom.lang.lexicon import LEXICON
 from tasks.quotes.marks import MARKS, find_quote_segments
 
 LABELS = ("O", "B-C", "I-C", "B-S", "I-S", "B-Q", "I-Q")

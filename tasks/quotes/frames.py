@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from newsloom.lexicon import Lexicon
+from newsloom.lang.lexicon import Lexicon
 from tasks.quotes.speakers import Context, Speaker
 
 WORD = re.compile(r"\w+")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from newsloom.lexicon import Lexicon
+from newsloom.lang.lexicon import Lexicon
 from tasks.quotes.extract import quote_row
 from tasks.quotes.frames import CLOSERS, OPENERS, WORD, Resolver, cue_tokens, source_prep, verb_forms
 from tasks.quotes.marks import find_quote_segments

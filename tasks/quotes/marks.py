@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsloom.lexicon import LEXICON
+from newsloom.lang.lexicon import LEXICON
 
 OPEN_CLOSE = LEXICON.open_close
 SYMMETRIC = LEXICON.symmetric

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from newsloom.lexicon import LEXICON
+from newsloom.lang.lexicon import LEXICON
 from tasks.quotes.marks import MARKS, WORD
 from tasks.quotes.speakers import (
     NOT_SPEAKERS,

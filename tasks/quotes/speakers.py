@@ -11,7 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from newsloom.lexicon import LEXICON
+from newsloom.lang.lexicon import LEXICON
 from tasks.quotes.marks import MARKS
 
 CUES = LEXICON.cues

@@ -49,6 +49,7 @@ class Lexicon:
     dateline_prefixes: tuple = ()
     inverted_pronouns: frozenset = frozenset()
     name_joiners: tuple = ()
+    name_particles: frozenset = frozenset()
 
     @property
     def cues(self) -> frozenset:

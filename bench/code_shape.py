@@ -1,0 +1,153 @@
+"""The shape of the code, as docs/architecture.md promises it: layers that import downward only, small
+modules and small functions, no language code compared outside the language packs.
+
+    python bench/code_shape.py            # print every breach; exit 1 if there is one
+
+Layers, bottom up (a module may import its own layer and the ones below it, never one above):
+
+    core        newsloom/ (config, schemas, store, stage, lang, ...)
+    stages      tasks/
+    flows       flows/
+    interfaces  newsloom/interfaces/ (CLI, report, SQL, generated docs)
+
+Every import counts, including those inside functions.  tests/test_code_shape.py runs the same checks.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("newsloom", "tasks", "flows")
+LAYERS = ("core", "stages", "flows", "interfaces")
+MAX_MODULE_LINES = 400  # a module a maintainer can read in one sitting
+MAX_FUNCTION_LINES = 60  # a function that fits on one screen, docstring included
+# the codes of the shipped packs and of the languages a user is likeliest to add next
+LANGUAGE_CODES = ("en", "fr", "de", "es", "pt", "nl")
+_CODE = "|".join(LANGUAGE_CODES)
+LANGUAGE_CODE_COMPARISON = re.compile(rf"""[=!]=\s*["'](?:{_CODE})["']|["'](?:{_CODE})["']\s*[=!]=""")
+
+
+@dataclass(frozen=True)
+class Breach:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+def layer_of(module: str) -> str | None:
+    """The layer of a dotted module name of ours (None for a third-party or standard module)."""
+    top = module.split(".")[0]
+    if module == "newsloom.interfaces" or module.startswith("newsloom.interfaces."):
+        return "interfaces"
+    return {"newsloom": "core", "tasks": "stages", "flows": "flows"}.get(top)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def source_files() -> list[Path]:
+    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
+def imported_modules(tree: ast.AST, module: str) -> list[tuple[int, str]]:
+    """(line, dotted module) of every import in the tree, relative ones made absolute."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                pkg = module.split(".")[: -node.level] if not module.endswith("__init__") else module.split(".")
+                base = ".".join([*pkg, base]) if base else ".".join(pkg)
+            out.append((node.lineno, base))
+    return out
+
+
+def layer_breaches(path: Path, tree: ast.AST) -> list[Breach]:
+    module = module_name(path)
+    own = layer_of(module)
+    out = []
+    for line, target in imported_modules(tree, module):
+        other = layer_of(target)
+        if own and other and LAYERS.index(other) > LAYERS.index(own):
+            out.append(Breach(f"{path.relative_to(ROOT)}:{line}", f"{own} imports {other} ({target})"))
+    return out
+
+
+def private_breaches(path: Path, tree: ast.AST) -> list[Breach]:
+    """A stage module that takes a private name (``_x``) from another stage package."""
+    module = module_name(path)
+    if layer_of(module) != "stages":
+        return []
+    own_stage = module.split(".")[1] if module.count(".") else module
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tasks."):
+            other_stage = node.module.split(".")[1]
+            for alias in node.names:
+                if alias.name.startswith("_") and other_stage != own_stage:
+                    out.append(Breach(f"{path.relative_to(ROOT)}:{node.lineno}",
+                                      f"takes the private name {alias.name} of {node.module}"))
+    return out
+
+
+def size_breaches(path: Path, text: str, tree: ast.AST) -> list[Breach]:
+    rel = path.relative_to(ROOT)
+    out = []
+    lines = text.count("\n") + 1
+    if lines > MAX_MODULE_LINES:
+        out.append(Breach(str(rel), f"module of {lines} lines (at most {MAX_MODULE_LINES})"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n = node.end_lineno - node.lineno + 1
+            if n > MAX_FUNCTION_LINES:
+                out.append(Breach(f"{rel}:{node.lineno}", f"function {node.name} of {n} lines "
+                                                          f"(at most {MAX_FUNCTION_LINES})"))
+    return out
+
+
+def language_breaches(path: Path, text: str) -> list[Breach]:
+    """A comparison with a two-letter code outside the language packs: stages ask the pack instead."""
+    if path.is_relative_to(ROOT / "newsloom" / "lang"):
+        return []
+    return [Breach(f"{path.relative_to(ROOT)}:{i}", f"compares a language code: {line.strip()}")
+            for i, line in enumerate(text.splitlines(), start=1) if LANGUAGE_CODE_COMPARISON.search(line)]
+
+
+def breaches(kinds: tuple[str, ...] = ("layers", "private", "size", "language")) -> list[Breach]:
+    out = []
+    for path in source_files():
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        if "layers" in kinds:
+            out += layer_breaches(path, tree)
+        if "private" in kinds:
+            out += private_breaches(path, tree)
+        if "size" in kinds:
+            out += size_breaches(path, text, tree)
+        if "language" in kinds:
+            out += language_breaches(path, text)
+    return out
+
+
+def main() -> int:
+    found = breaches()
+    for b in found:
+        print(b)
+    print(f"{len(found)} breaches in {len(source_files())} modules")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Who each name is, decided over the whole corpus: surnames alone, and one label per name.
+
+The input is what each article alone says of each mention: ``article_entity_id``, ``article_name``,
+``article_label`` and ``label_score`` (the extract stage writes them and nothing ever changes them).  The
+output is one decision per distinct (article_entity_id, article_name, article_label): the entity_id, name
+and label the corpus gives it.  The decisions are a function of the multiset of that evidence alone, so the
+same corpus gives the same ids whatever the order and grouping of the runs that brought it in.
+
+1. **Surnames.** A person named by surname alone ("Okhotin") in an article that never gives the full name
+   takes the one person the corpus knows by a full name with that surname, where exactly one is known;
+   its name is that person's most frequent spelling.
+2. **Labels.** Each name (folded, after step 1) votes across the corpus: each mention adds its
+   ``label_score`` to its label.  A mention takes the corpus's label when that label has at least
+   ``VOTE_RATIO`` times the weight of every other label and comes from at least ``VOTE_MIN_ARTICLES``
+   articles.  Only ``VOTED_LABELS`` take part: names from the alias table, nationalities and other labels
+   keep theirs.
+3. **Ids.** A mention whose name or person-ness changed takes the id of its new (name, label)
+   (tasks.identity.keys.entity_id_for); every other mention keeps the id its article gave it.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tasks.identity.keys import entity_id_for, fold, is_surname_only, person_key, surname
+
+VOTED_LABELS = ("PERSON", "ORG", "GPE", "LOC")  # the labels the small model confuses with each other
+# chosen on the TUNE half of CoNLL-2003 DEV (docs/benchmarks.md): a ratio of 2 or 3, three articles, or one
+# vote per mention gave the same or less
+VOTE_RATIO = 1.5  # the winner needs this much more weight than any other label: a clear majority, not a tie
+VOTE_MIN_ARTICLES = 2  # ... from two articles at least: one article's own mistakes never outvote another's
+UNSCORED_WEIGHT = 1.0  # a mention written before label_score existed counts as one sure vote
+
+EVIDENCE_COLUMNS = ("article_id", "article_entity_id", "article_name", "article_label", "label_score")
+NAME_KEY = ("article_entity_id", "article_name", "article_label")
+
+
+class Name(NamedTuple):
+    """What the articles say of one name: its article-level id, name and label."""
+    entity_id: str
+    name: str
+    label: str
+
+
+def with_article_columns(mentions: pa.Table) -> pa.Table:
+    """``mentions`` with article_entity_id, article_name and article_label filled from entity_id, name and
+    label where they are null (rows written before schema 6 kept only the final values)."""
+    for article, final in (("article_entity_id", "entity_id"), ("article_name", "name"), ("article_label", "label")):
+        i = mentions.schema.get_field_index(article)
+        filled = pc.coalesce(mentions.column(article), mentions.column(final))
+        mentions = mentions.set_column(i, article, filled)
+    return mentions
+
+
+def name_weights(evidence: pa.Table) -> dict[Name, dict[str, float]]:
+    """Each distinct name -> {article_id: summed label_score of its mentions there}."""
+    evidence = evidence.set_column(evidence.schema.get_field_index("label_score"), "label_score",
+                                   pc.fill_null(evidence.column("label_score").cast(pa.float64()), UNSCORED_WEIGHT))
+    grouped = evidence.group_by([*NAME_KEY, "article_id"]).aggregate([("label_score", "sum")])
+    out: dict[Name, dict[str, float]] = defaultdict(dict)
+    cols = [grouped.column(c).to_pylist() for c in (*NAME_KEY, "article_id", "label_score_sum")]
+    for eid, name, label, article, weight in zip(*cols):
+        out[Name(eid, name, label)][article] = weight
+    return out
+
+
+def full_name_spellings(names: dict[Name, dict[str, float]]) -> dict[str, dict[str, Counter]]:
+    """surname -> {person key -> Counter(spelling -> weight)} of every person named by a full name."""
+    out: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for n, by_article in names.items():
+        if n.label == "PERSON" and n.name and not is_surname_only(n.name):
+            out[surname(n.name)][person_key(n.name)][n.name] += len(by_article)
+    return out
+
+
+def resolved_name(n: Name, persons: dict[str, dict[str, Counter]]) -> str:
+    """A surname alone becomes the full name of the one known person of that surname (most frequent
+    spelling, then the first in order); every other name stays."""
+    if n.label != "PERSON" or not is_surname_only(n.name):
+        return n.name
+    bearers = persons.get(surname(n.name), {})
+    if len(bearers) != 1:
+        return n.name
+    spellings = next(iter(bearers.values()))
+    return min(spellings, key=lambda s: (-spellings[s], s))
+
+
+def corpus_labels(weights: dict[str, dict[str, dict[str, float]]]) -> dict[str, str]:
+    """folded name -> the label the corpus gives it, from {folded name: {label: {article_id: weight}}}, for
+    the names where the vote overrules an article."""
+    out = {}
+    for key, by_label in weights.items():
+        if len(by_label) < 2:
+            continue
+        total = {label: sum(articles.values()) for label, articles in by_label.items()}
+        label = max(total, key=lambda lab: (total[lab], lab))
+        if len(by_label[label]) >= VOTE_MIN_ARTICLES and all(
+                total[label] >= VOTE_RATIO * w for lab, w in total.items() if lab != label):
+            out[key] = label
+    return out
+
+
+def decide(evidence: pa.Table) -> dict[Name, Name]:
+    """Every distinct article-level name of ``evidence`` (EVIDENCE_COLUMNS) -> the name the corpus says it is."""
+    names = name_weights(evidence)
+    persons = full_name_spellings(names)
+    resolved = {n: resolved_name(n, persons) for n in names}
+    votes: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for n, by_article in names.items():
+        if n.label in VOTED_LABELS:
+            ballot = votes[fold(resolved[n])][n.label]
+            for article, w in by_article.items():
+                ballot[article] = ballot.get(article, 0.0) + w
+    voted = corpus_labels(votes)
+    out = {}
+    for n in names:
+        name = resolved[n]
+        label = voted.get(fold(name), n.label) if n.label in VOTED_LABELS else n.label
+        changed = name != n.name or (label == "PERSON") != (n.label == "PERSON")
+        out[n] = Name(entity_id_for(name, label) if changed else n.entity_id, name, label)
+    return out
