@@ -86,17 +86,13 @@ def layer_breaches(path: Path, tree: ast.AST) -> list[Breach]:
 
 
 def private_breaches(path: Path, tree: ast.AST) -> list[Breach]:
-    """A stage module that takes a private name (``_x``) from another stage package."""
-    module = module_name(path)
-    if layer_of(module) != "stages":
-        return []
-    own_stage = module.split(".")[1] if module.count(".") else module
+    """An import of a private name (``_x``) from another module of ours: modules share helpers through
+    public names, so a private one can change without breaking another module."""
     out = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tasks."):
-            other_stage = node.module.split(".")[1]
+        if isinstance(node, ast.ImportFrom) and node.module and layer_of(node.module):
             for alias in node.names:
-                if alias.name.startswith("_") and other_stage != own_stage:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
                     out.append(Breach(f"{path.relative_to(ROOT)}:{node.lineno}",
                                       f"takes the private name {alias.name} of {node.module}"))
     return out

@@ -73,7 +73,7 @@ def describe(pid: int) -> str:
     except OSError:
         return "?"
     text = " ".join(a.decode(errors="replace") for a in argv if a)
-    for key, name in (("newsloom.cli", "newsloom"), ("uvicorn", "prefect-server"), ("prefect", "prefect-server"),
+    for key, name in (("newsloom.interfaces.cli", "newsloom"), ("uvicorn", "prefect-server"), ("prefect", "prefect-server"),
                       ("spawn_main", "worker-process"), ("forkserver", "dask-forkserver"), ("-c", "bare-spacy")):
         if key in text:
             return name
@@ -141,7 +141,7 @@ def measured(cmd: list[str], env: dict, log: Path) -> dict:
 
 
 def newsloom_cmd(corpus: Path, out: Path, workers: int | None, model: str) -> list[str]:
-    cmd = [sys.executable, "-m", "newsloom.cli", "run", str(corpus), "--out", str(out), "--model", model]
+    cmd = [sys.executable, "-m", "newsloom.interfaces.cli", "run", str(corpus), "--out", str(out), "--model", model]
     return cmd + (["--workers", str(workers)] if workers else [])
 
 

@@ -1,7 +1,7 @@
 """Every reason a row can be dropped, and the one constructor of a ``rejects`` row.
 
 A stage never drops an input silently: it makes a rejects row with ``reject(...)``.  The reason must be
-one of ``REASONS``, so the list below (rendered in the README by ``newsloom.contract``) is complete.
+one of ``REASONS``, so the list below (rendered in the README by ``newsloom.interfaces.contract``) is complete.
 """
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def _f(name: str, type_: pa.DataType, description: str, nullable: bool = True) -
 
 
 def _schema(table: str, *fields: pa.Field, row: str = "") -> pa.Schema:
-    """A table's schema; ``row`` says what one row is (rendered in the README by newsloom.contract)."""
+    """A table's schema; ``row`` says what one row is (rendered in the README by newsloom.interfaces.contract)."""
     return pa.schema(list(fields), metadata={"newsloom.table": table, "newsloom.schema_version": SCHEMA_VERSION,
                                              "newsloom.row": row})
 

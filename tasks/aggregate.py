@@ -173,20 +173,6 @@ def connect_tables(tables: dict) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def connect(store: Store, aggregates: bool = False) -> duckdb.DuckDBPyConnection:
-    """``connect_tables`` over every committed fact table of ``store`` (Arrow datasets on the store's
-    filesystem: the same for local and object-store roots); with ``aggregates``, a view per aggregate
-    file too (what ``newsloom sql`` queries)."""
-    con = connect_tables({name: store.committed_dataset(name) for name in schemas.FACT_TABLES})
-    if aggregates:
-        for name, schema in schemas.AGGREGATES.items():
-            path = store.aggregate_path(name)
-            data = store.dataset([path], schema) if store.exists(path) else schema.empty_table()
-            con.register(f"{name}_data", data)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {name}_data")
-    return con
-
-
 def query_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     """Run ``sql`` and return an Arrow table (DuckDB 2 names it to_arrow_table, 1.x arrow)."""
     rel = con.sql(sql)

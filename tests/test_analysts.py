@@ -173,7 +173,7 @@ def test_speaker_mentions_count_entities_inside_the_quoted_words(sample_run):
 
 
 def newsloom(*args):
-    return subprocess.run([sys.executable, "-m", "newsloom.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "newsloom.interfaces.cli", *args], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
 
 

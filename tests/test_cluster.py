@@ -50,7 +50,7 @@ def test_cluster_run_on_s3_equals_local_run(cluster, sample_run):
     fs = s3fs.S3FileSystem()
     fs.put(str(SAMPLE), "news/cluster-raw", recursive=True)
     out = "s3://news/cluster-out"
-    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "run", "s3://news/cluster-raw", "--out", out,
+    r = subprocess.run([sys.executable, "-m", "newsloom.interfaces.cli", "run", "s3://news/cluster-raw", "--out", out,
                         "--dask-address", address], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "2 worker threads" in r.stdout + r.stderr  # the batches were sized for the cluster it found

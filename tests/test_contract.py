@@ -8,7 +8,8 @@ import pyarrow as pa
 import pytest
 from conftest import ROOT, shared_path
 
-from newsloom import contract, schemas
+from newsloom import schemas
+from newsloom.interfaces import contract
 from newsloom.rejects import REASONS, reject
 
 TYPES = {"string": pa.string(), "binary": pa.binary(), "int16": pa.int16(), "int32": pa.int32(),

@@ -28,7 +28,7 @@ def cli(out, env=None, **kw):
     env = {**os.environ, **(env or {})}
     if "NEWSLOOM_FAULT_AT" in env:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
-    return subprocess.Popen([sys.executable, "-m", "newsloom.cli", "run", str(SAMPLE), "--out", str(out)],
+    return subprocess.Popen([sys.executable, "-m", "newsloom.interfaces.cli", "run", str(SAMPLE), "--out", str(out)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True, **kw)
 
@@ -116,7 +116,7 @@ def test_a_killed_writer_on_s3_holds_its_lock_only_for_its_lease(s3, tmp_path, r
         env = {**os.environ, **(env or {})}
         if "NEWSLOOM_FAULT_AT" in env:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
-        return subprocess.Popen([sys.executable, "-m", "newsloom.cli", "run", str(SAMPLE), "--out", url, *lease,
+        return subprocess.Popen([sys.executable, "-m", "newsloom.interfaces.cli", "run", str(SAMPLE), "--out", url, *lease,
                                  *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
 

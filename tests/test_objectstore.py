@@ -122,7 +122,7 @@ def test_a_live_writer_renews_its_lease(s3):
 
 
 def test_unlock_removes_a_dead_writers_lock(s3):
-    from newsloom.cli import app
+    from newsloom.interfaces.cli import app
 
     gone = Store("s3://news/dead-writer")
     gone.acquire("run-dead")  # and never released: the process "died"
@@ -138,7 +138,7 @@ def test_unlock_removes_a_dead_writers_lock(s3):
 
 
 def test_unlock_refuses_a_live_local_lock(tmp_path):
-    from newsloom.cli import app
+    from newsloom.interfaces.cli import app
 
     live = Store(tmp_path)
     live.acquire("run-live")

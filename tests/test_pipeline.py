@@ -101,7 +101,7 @@ def test_rerun_adds_nothing_and_loads_no_model(sample_run, prefect_harness, monk
 
 
 def test_cli_refuses_bad_settings_before_any_work(tmp_path):
-    newsloom = [sys.executable, "-m", "newsloom.cli"]
+    newsloom = [sys.executable, "-m", "newsloom.interfaces.cli"]
     r = subprocess.run([*newsloom, "run", str(tmp_path / "missing"), "--out", str(tmp_path / "o")],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 2 and "source not found" in r.stderr
@@ -123,7 +123,7 @@ def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
         "harbour chief Jonas Feld said at the quay. Crews worked through the night to clear the backlog.\n\n"
         "Leave a Reply\n\nYour email address will not be published.\n")
     (src / "notes.docx").write_bytes(b"PK\x03\x04")
-    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "run", str(src), "--out", str(tmp_path / "out")],
+    r = subprocess.run([sys.executable, "-m", "newsloom.interfaces.cli", "run", str(src), "--out", str(tmp_path / "out")],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "quotes" in r.stdout and "unsupported_type" in r.stdout
@@ -139,7 +139,7 @@ def test_a_first_run_on_a_fresh_machine_prints_no_error(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "fresh-prefect-home")
-    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "run", str(SAMPLE), "--out", str(tmp_path / "out")],
+    r = subprocess.run([sys.executable, "-m", "newsloom.interfaces.cli", "run", str(SAMPLE), "--out", str(tmp_path / "out")],
                        capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     lines = (r.stdout + r.stderr).splitlines()

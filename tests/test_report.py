@@ -17,7 +17,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=1
 def report(sample_run, tmp_path_factory):
     out, _ = sample_run
     path = tmp_path_factory.mktemp("report") / "report.html"
-    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "report", "--out", str(out), "-o", str(path)],
+    r = subprocess.run([sys.executable, "-m", "newsloom.interfaces.cli", "report", "--out", str(out), "-o", str(path)],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr
     return path
@@ -34,7 +34,7 @@ def test_report_has_every_section_and_needs_no_network(report):
 
 
 def test_report_without_tables_is_a_clear_error(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "newsloom.cli", "report", "--out", str(tmp_path)],
+    r = subprocess.run([sys.executable, "-m", "newsloom.interfaces.cli", "report", "--out", str(tmp_path)],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 2 and "no tables" in r.stderr
 

@@ -305,7 +305,7 @@ def test_cli_runs_on_a_feed_url(tmp_path, server):
     from conftest import ROOT
 
     out = tmp_path / "tables"
-    cmd = [sys.executable, "-m", "newsloom.cli", "run", f"{server.base}/feeds/rss.xml", "--out", str(out),
+    cmd = [sys.executable, "-m", "newsloom.interfaces.cli", "run", f"{server.base}/feeds/rss.xml", "--out", str(out),
            "--set", "allow_private=true", "--set", "per_host=1"]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]

@@ -19,12 +19,12 @@ from tasks.fetch.web import (
     Inflater,
     Response,
     TooLarge,
-    _retry_after,
     canonical_url,
     non_public,
     origin,
     parse_content_type,
     resolve,
+    retry_after,
 )
 
 
@@ -164,7 +164,7 @@ class Fetcher:
                         self.n_requests += 1
                     with self.client.stream("GET", url, headers=headers) as r:
                         if r.status_code in RETRY_STATUS and attempt < self.config.retries:
-                            wait_s = _retry_after(r.headers.get("retry-after"))
+                            wait_s = retry_after(r.headers.get("retry-after"))
                             if wait_s is not None and wait_s > self.config.max_retry_after:
                                 raise FetchError("http_error", f"HTTP {r.status_code}; Retry-After {wait_s:.0f}s is "
                                                                f"beyond max_retry_after", r.status_code)

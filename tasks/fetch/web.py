@@ -245,7 +245,7 @@ def parse_content_type(raw: str | None) -> tuple[str | None, str | None]:
     return media.strip().lower() or None, charset
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:

@@ -26,7 +26,7 @@ from tasks.quotes.marks import MARKS, find_quote_segments
 from tasks.quotes.model import METHOD as MODEL_METHOD
 from tasks.quotes.model import Attribution, tag_attributions
 from tasks.quotes.rules import find_rule_spans, split_relative_attribution
-from tasks.quotes.speakers import Context, Found, Speaker, _resolve, _speaker_from_subject
+from tasks.quotes.speakers import Context, Found, Speaker, resolve_speaker, speaker_from_subject
 
 MOSTLY_QUOTED = 0.75  # a tagged span this much inside one quotation is that quotation
 
@@ -44,11 +44,11 @@ def model_speaker(ctx: Context, att: Attribution) -> Speaker | None:
     cue = _cue_token(ctx.doc, att) if att.cue else None
     lemma = cue.lemma_.lower() if cue is not None else None
     if att.source is not None:
-        return _resolve(ctx, att.source[0], att.source[1], att.source_head, lemma, "explicit")
+        return resolve_speaker(ctx, att.source[0], att.source[1], att.source_head, lemma, "explicit")
     if cue is not None and (subj := ctx.speaker_subject(cue)) is not None and subj.dep_ != "nsubjpass":
         # the passive subject of a verb of saying is what is said of someone, not who says it: "the board
         # is expected to approve ...", "the mayor is said to favour ..."
-        return _speaker_from_subject(ctx, subj, lemma)
+        return speaker_from_subject(ctx, subj, lemma)
     return None
 
 

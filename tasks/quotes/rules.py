@@ -30,10 +30,10 @@ from tasks.quotes.speakers import (
     Context,
     Found,
     Speaker,
-    _named,
-    _resolve,
-    _speaker_from_subject,
-    _subject,
+    named_speaker,
+    resolve_speaker,
+    speaker_from_subject,
+    subject_of,
 )
 
 INDIRECT_CUES = LEXICON.indirect_cues
@@ -64,7 +64,7 @@ def split_relative_attribution(ctx: Context, a: int, b: int) -> tuple[int, Found
         found = _clause_span(ctx, sorted(said, key=lambda t: t.i)) if said else None
         own = None
         if found is not None:
-            speaker = _speaker_from_subject(ctx, subj, verb.lemma_.lower())
+            speaker = speaker_from_subject(ctx, subj, verb.lemma_.lower())
             own = Found(found[0], found[1], "indirect", speaker, found[0], "rule_relative_clause", speaker.confidence)
         return cut, own
     return b, None
@@ -121,7 +121,7 @@ def _reported_clauses(ctx: Context):
                 continue
         if inside > 0.75 * (b - a) or (subj := ctx.speaker_subject(tok)) is None or subj.dep_ == "nsubjpass":
             continue
-        yield _indirect(ctx, a, b, _speaker_from_subject(ctx, subj, tok.lemma_.lower()), 0.85, 0.6)
+        yield _indirect(ctx, a, b, speaker_from_subject(ctx, subj, tok.lemma_.lower()), 0.85, 0.6)
 
 
 def _until_next_attribution(toks: list, after: int) -> list:
@@ -160,7 +160,7 @@ def _parentheticals(ctx: Context):
     for tok in doc:
         if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
-        subj = _subject(tok, ctx)
+        subj = subject_of(tok, ctx)
         if subj is None or subj.i > tok.i or subj.lower_ in NOT_SPEAKERS:
             continue
         first = subj.left_edge.i
@@ -174,7 +174,7 @@ def _parentheticals(ctx: Context):
         right = _clause_span(ctx, after)
         if right is None:
             continue
-        speaker = _speaker_from_subject(ctx, subj, tok.lemma_.lower())
+        speaker = speaker_from_subject(ctx, subj, tok.lemma_.lower())
         speaker.confidence = round(speaker.confidence * (0.8 if speaker.entity_id else 0.55), 3)
         a, b = before[0].idx, before[-1].idx + len(before[-1].text)
         if len([t for t in before if not t.is_punct]) >= 2 and "\n" not in text[a:b]:
@@ -223,7 +223,7 @@ def _according_to(ctx: Context):
         if ctx.reported(a, b) is None:
             continue  # a direct quote (attributed by the same phrase) or a parse that crosses its marks
         src = list(head.subtree)
-        speaker = _resolve(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head, "according to", "explicit")
+        speaker = resolve_speaker(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head, "according to", "explicit")
         yield _indirect(ctx, a, b, speaker, 0.85, 0.6)
 
 
@@ -256,7 +256,7 @@ def _as_clauses(ctx: Context):
         a, b = found
         if ctx.reported(a, b) is None:
             continue
-        yield _indirect(ctx, a, b, _speaker_from_subject(ctx, subj, verb.lemma_.lower()), 0.85, 0.6)
+        yield _indirect(ctx, a, b, speaker_from_subject(ctx, subj, verb.lemma_.lower()), 0.85, 0.6)
 
 
 # a line that opens with a name and a colon: a transcript ("Feld: Well, nobody saw that coming ...") or a
@@ -278,7 +278,7 @@ def _colon_lines(ctx: Context):
             continue
         if ctx.reported(a, b) is None:
             continue
-        yield _indirect(ctx, a, b, _named(names[-1], None, 0.7), 1.0)
+        yield _indirect(ctx, a, b, named_speaker(names[-1], None, 0.7), 1.0)
 
 
 def _indirect(ctx: Context, a: int, b: int, speaker: Speaker, resolved: float,

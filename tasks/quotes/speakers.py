@@ -80,7 +80,7 @@ class Context:
 
     def speaker_subject(self, verb, also_not: frozenset = frozenset()):
         """The verb's subject when it can name a speaker: not "it"/"there"/"which", not inside a quote."""
-        subj = _subject(verb, self)
+        subj = subject_of(verb, self)
         if subj is None or subj.lower_ in NOT_SPEAKERS or subj.lower_ in also_not or self.in_quote(subj.idx):
             return None
         return subj
@@ -130,7 +130,7 @@ class Context:
         return None
 
 
-def _subject(cue, ctx: Context | None = None) -> object | None:
+def subject_of(cue, ctx: Context | None = None) -> object | None:
     """The cue's subject; with ``ctx``, never one inside quotation marks (the parser sometimes hangs a
     name in the quote on the frame's verb: “[Dorn] can be very stubborn,” Feld said)."""
     for child in cue.children:
@@ -141,7 +141,7 @@ def _subject(cue, ctx: Context | None = None) -> object | None:
     if cue.dep_ == "conj" and cue.head.dep_ == "ccomp" and cue.head.head.lemma_.lower() in CUES:
         # "Dorn said the quay was closed by the board and said, “...”": the second "said" hangs on the
         # reported clause, but its subject is the first one's
-        return _subject(cue.head.head, ctx)
+        return subject_of(cue.head.head, ctx)
     if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.pos_ in ("VERB", "AUX"):
         for child in cue.head.children:
             if child.dep_ in ("nsubj", "nsubjpass") and not (ctx is not None and ctx.in_quote(child.idx)):
@@ -156,7 +156,7 @@ def _subject(cue, ctx: Context | None = None) -> object | None:
     return None
 
 
-def _speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution: str = "explicit") -> Speaker:
+def speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution: str = "explicit") -> Speaker:
     # "Castell's deputy, Owen Tarrant, told ...": the appositive names the speaker
     for child in subj.children:
         if child.dep_ == "appos":
@@ -178,10 +178,10 @@ def _speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution
         end -= 1
     while start < end and ctx.text[start].isspace():
         start += 1
-    return _resolve(ctx, start, end, subj, cue_lemma, attribution)
+    return resolve_speaker(ctx, start, end, subj, cue_lemma, attribution)
 
 
-def _resolve(ctx: Context, start: int, end: int, head, cue_lemma: str | None, attribution: str) -> Speaker:
+def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | None, attribution: str) -> Speaker:
     sp = Speaker(start, end, cue=cue_lemma, attribution=attribution)
     inside = ctx.mentions_in(start, end)
     persons = [m for m in inside if m["label"] == "PERSON"]
@@ -242,7 +242,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         a = m.start("owner") if m.group("owner") else m.start("of")
         span = doc.char_span(a, a + len(who), alignment_mode="expand")
         if span is not None and len(span):
-            return _resolve(ctx, a, a + len(who), span.root, None, "explicit")
+            return resolve_speaker(ctx, a, a + len(who), span.root, None, "explicit")
     # "X: “...”" with a name right before the colon
     before = text[max(0, seg_start - 4):seg_start]
     if ":" in before:
@@ -250,7 +250,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
         ms = [m for m in ctx.mentions_in(max(0, colon - 80), colon) if m["end_char"] >= colon - 1]
         if ms and ms[-1]["label"] == "PERSON":
             m = ms[-1]
-            return _named(m, None, 0.8)
+            return named_speaker(m, None, 0.8)
     # the sentence after the quote's end and the one holding its start
     sent_after = _sentence_at(doc, min(close, len(text) - 1), forward=True) if close < para_end else None
     para_start = text.rfind("\n\n", 0, seg_start)
@@ -303,12 +303,12 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     for tier, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
         if cue.lemma_.lower() == "accord":
             continue
-        subj = _subject(cue, ctx)
+        subj = subject_of(cue, ctx)
         if (subj is None or ctx.in_quote(subj.idx)) and tier == 0 \
                 and (named := _name_before_cue(ctx, close, cue) or _name_after_cue(ctx, cue)) is not None:
             return named
         if subj is not None and not ctx.in_quote(subj.idx):
-            sp = _speaker_from_subject(ctx, subj, cue.lemma_.lower())
+            sp = speaker_from_subject(ctx, subj, cue.lemma_.lower())
             sp.tier = "next" if tier == 1.5 else ("prev" if tier in (2, 2.5) else "same")
             sp.adjacent = tier == 0 and cue.idx > seg_end
             return sp
@@ -320,10 +320,10 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             tok = span[0]
             while tok.head.i != tok.i and not ctx.in_quote(tok.head.idx) and tok.head.idx < colon_at:
                 tok = tok.head  # climb to the frame's own verb, never into the quote
-            subj = _subject(tok, ctx)
+            subj = subject_of(tok, ctx)
             if subj is not None and not ctx.in_quote(subj.idx):
                 lemma = tok.lemma_.lower()
-                sp = _speaker_from_subject(ctx, subj, lemma if lemma in CUES else None)
+                sp = speaker_from_subject(ctx, subj, lemma if lemma in CUES else None)
                 sp.tier = "colon"
                 return sp
     # "according to X"
@@ -336,11 +336,11 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
                 head = next((c for c in doc[t.i + 1].children if c.dep_ == "pobj"), None)
                 if head is not None:
                     toks = list(head.subtree)
-                    return _resolve(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head, "according to", "explicit")
+                    return resolve_speaker(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head, "according to", "explicit")
     return None
 
 
-def _named(m: dict, cue_lemma: str | None, confidence: float | None = None) -> Speaker:
+def named_speaker(m: dict, cue_lemma: str | None, confidence: float | None = None) -> Speaker:
     """The speaker a mention names, found by its place next to the frame rather than by the parse."""
     if confidence is None:
         confidence = 0.85 if m["label"] == "PERSON" else 0.7
@@ -359,7 +359,7 @@ def _name_before_cue(ctx: Context, close: int, cue) -> Speaker | None:
     m = ms[0]
     if not _APPOSITIVE_GAP.match(ctx.text[m["end_char"]:cue.idx]):
         return None
-    return _named(m, cue.lemma_.lower())
+    return named_speaker(m, cue.lemma_.lower())
 
 
 _TITLE_GAP = re.compile(r"\s+(?:[\w.'’-]+\s+){0,4}$")
@@ -373,7 +373,7 @@ def _name_after_cue(ctx: Context, cue) -> Speaker | None:
     if not ms or not _TITLE_GAP.match(ctx.text[end:ms[0]["start_char"]] or " "):
         return None
     m = ms[0]
-    return _named(m, cue.lemma_.lower())
+    return named_speaker(m, cue.lemma_.lower())
 
 
 def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:

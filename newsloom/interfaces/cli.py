@@ -119,8 +119,8 @@ def sql(
 
     import duckdb
 
+    from newsloom.interfaces.sql import connect, query_arrow
     from newsloom.storage import Store
-    from tasks.aggregate import connect, query_arrow
 
     if fmt not in ("table", "csv", "json", "parquet"):
         console.print(f"[bold red]error:[/] --format must be table, csv, json or parquet, not {fmt!r}")
@@ -153,7 +153,7 @@ def report(
     from pathlib import Path
 
     from newsloom.fs import is_remote
-    from newsloom.report import write_report
+    from newsloom.interfaces.report import write_report
     from newsloom.storage import Store
 
     store = Store(out)

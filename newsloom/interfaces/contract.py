@@ -1,8 +1,8 @@
 """The table contract as documents, generated from its one source: ``newsloom.schemas`` (tables, columns,
 types, descriptions) and ``newsloom.rejects`` (reasons).
 
-    python -m newsloom.contract          # rewrite the generated parts of README.md and the docs
-    python -m newsloom.contract --check  # exit 1 where they differ from the schemas (tests/test_contract.py)
+    python -m newsloom.interfaces.contract          # rewrite the generated parts of README.md and the docs
+    python -m newsloom.interfaces.contract --check  # exit 1 where they differ from the schemas (tests/test_contract.py)
 
 A generated part of a Markdown file sits between ``<!-- generated: NAME -->`` and ``<!-- /generated -->``.
 """
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from flows.pipeline import AGGREGATE, STAGES
 from newsloom import schemas
 from newsloom.rejects import REASONS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FILES = {"README.md": ("tables", "reasons"), "docs/tables.md": ("columns",), "docs/architecture.md": ("stages",)}
 REGION = re.compile(r"(<!-- generated: (\w+) -->\n)(.*?)(<!-- /generated -->)", re.S)
 
@@ -70,8 +71,6 @@ def render_reasons() -> str:
 
 def render_stages() -> str:
     """Each stage of the flow with what its phases read and write (from the Stage declarations)."""
-    from flows.pipeline import AGGREGATE, STAGES
-
     def refs(d: dict) -> str:
         return ", ".join(f"`{r}`" + (f" ({', '.join(c)})" if c else "") for r, c in d.items()) or "the SOURCEs"
 
@@ -105,7 +104,7 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         bad = stale()
         for rel in bad:
-            print(f"{rel}: out of date with newsloom/schemas.py; run python -m newsloom.contract")
+            print(f"{rel}: out of date with newsloom/schemas.py; run python -m newsloom.interfaces.contract")
         return 1 if bad else 0
     for rel in FILES:
         path = ROOT / rel

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from newsloom.interfaces.sql import connect, query_arrow
 from newsloom.storage import Store
-from tasks.aggregate import connect, query_arrow
 
 
 def _df(con, sql: str) -> pd.DataFrame:
