@@ -121,7 +121,85 @@ def language_breaches(path: Path, text: str) -> list[Breach]:
             for i, line in enumerate(text.splitlines(), start=1) if LANGUAGE_CODE_COMPARISON.search(line)]
 
 
-def breaches(kinds: tuple[str, ...] = ("layers", "private", "size", "language")) -> list[Breach]:
+# words that are not a language's: markup and metadata vocabularies, protocol and tracking names, the parser's
+# dependency labels (a scheme of the model, not of the language), and the tables' own column names
+NOT_LANGUAGE = frozenset({
+    "meta", "property", "name", "itemprop", "og", "title", "headline", "author", "datePublished", "time", "https",
+    "http", "HTTP", "utm", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc", "eid", "cid",
+    "datetime", "description", "twitter", "alias", "label", "content", "url", "charset",
+    "ccomp", "oprd", "xcomp", "dobj", "attr", "conj", "advcl", "nsubj", "nsubjpass", "csubj", "relcl",
+})
+
+
+def _column_names() -> frozenset:
+    sys.path.insert(0, str(ROOT))
+    from newsloom import schemas
+
+    return frozenset(n for schema in schemas.ALL_TABLES.values() for n in schema.names) | {"ids", "short",
+                                                                                        "cluster", "mentions"}
+
+
+REGEX_CALLS = {"compile", "search", "match", "fullmatch", "finditer", "findall", "sub", "split"}
+MIN_LIST_WORDS = 3  # three words in one literal make a word list; one or two are a token or a label
+_ESCAPES = re.compile(r"\\[a-zA-Z]|\(\?P?<[a-z_]+>|\[[^\]]*\]|\{[^}]*\}")  # escapes, group names, classes
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _is_word(s: object) -> bool:
+    return isinstance(s, str) and s.isalpha() and s.islower() and len(s) >= 2
+
+
+def _regex_words(pattern: str) -> list[str]:
+    """The words a regex matches literally (escapes, group names and character classes taken out)."""
+    return _WORD.findall(_ESCAPES.sub(" ", pattern))
+
+
+WORD_ATTRIBUTES = {"lower_", "lemma_", "text", "norm_", "orth_"}  # what a token of the text says
+
+
+def _reads_a_word(node: ast.AST) -> bool:
+    """``tok.lower_``, ``tok.lemma_``, ``tok.text``, ``x.lower()``: a word of the text being compared."""
+    if isinstance(node, ast.Attribute):
+        return node.attr in WORD_ATTRIBUTES
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "lower"
+
+
+NOT_LANGUAGE_NOTE = "not language:"  # a comment on the line above a pattern of names that no language owns
+
+
+def word_breaches(path: Path, tree: ast.AST, lines: list[str] | None = None) -> list[Breach]:
+    """A word list (a literal of three lowercase words or more) or a regex that matches words, in a stage:
+    what a language says belongs to its pack (newsloom/lang/).  A pattern of names no language owns (URL
+    parameters) says so in a comment ``# not language: ...`` on the line above it."""
+    if layer_of(module_name(path)) != "stages":
+        return []
+    allowed = NOT_LANGUAGE | _column_names()
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Set, ast.List, ast.Tuple)):
+            words = [e.value for e in node.elts if isinstance(e, ast.Constant) and _is_word(e.value)
+                     and e.value not in allowed]
+            if len(words) >= MIN_LIST_WORDS:
+                out.append(Breach(f"{path.relative_to(ROOT)}:{node.lineno}", f"word list {words[:4]}"))
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops) \
+                and any(_reads_a_word(c) for c in [node.left, *node.comparators]):
+            words = [c.value for c in [node.left, *node.comparators] if isinstance(c, ast.Constant)
+                     and _is_word(c.value) and c.value not in allowed]
+            if words:
+                out.append(Breach(f"{path.relative_to(ROOT)}:{node.lineno}", f"compares with the word {words[0]!r}"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in REGEX_CALLS \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "re" and node.args:
+            pattern = node.args[0]
+            text = pattern.value if isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) else \
+                "".join(v.value for v in getattr(pattern, "values", []) if isinstance(v, ast.Constant))
+            noted = lines is not None and any(NOT_LANGUAGE_NOTE in lines[i] for i in range(max(0, node.lineno - 3),
+                                                                                            node.lineno))
+            if not noted and (words := [w for w in _regex_words(text) if w not in allowed]):
+                out.append(Breach(f"{path.relative_to(ROOT)}:{node.lineno}", f"regex matches words {words[:4]}"))
+    return out
+
+
+def breaches(kinds: tuple[str, ...] = ("layers", "private", "size", "language", "words")) -> list[Breach]:
     out = []
     for path in source_files():
         text = path.read_text(encoding="utf-8")
@@ -134,6 +212,8 @@ def breaches(kinds: tuple[str, ...] = ("layers", "private", "size", "language"))
             out += size_breaches(path, text, tree)
         if "language" in kinds:
             out += language_breaches(path, text)
+        if "words" in kinds:
+            out += word_breaches(path, tree, text.splitlines())
     return out
 
 

@@ -32,26 +32,28 @@ SPLITS = {"TUNE": slice(0, 101), "REPORT": slice(101, None), "ALL": slice(0, Non
 
 def predict(records: list[dict], model: str, quote_model: str | None = None) -> tuple[list[dict], dict]:
     """(predictions, seconds) with every quote row's method and confidence kept for the analyses."""
+    from newsloom.lang import pack_for
     from newsloom.nlp import load_nlp
-    from tasks.extract import _as_written, _table_code, truecase_capitals
+    from tasks.extract import as_written, is_table_code, truecase_capitals
     from tasks.extract.entities import extract_mentions
     from tasks.identity.keys import load_aliases
     from tasks.quotes.extract import extract_quotes
     from tasks.quotes.model import load_tagger
 
     nlp, aliases, tagger = load_nlp(model), load_aliases(), load_tagger(quote_model)
+    pack = pack_for("en")  # PolNeAR is English news
     texts = [r["text"] for r in records]
     t0 = time.perf_counter()
     quote_seconds = 0.0
     out = []
     for doc, i in nlp.pipe(((truecase_capitals(t), i) for i, t in enumerate(texts)), as_tuples=True, batch_size=8):
         rid = records[i]["id"]
-        ms = [m for m in extract_mentions(doc, rid, aliases) if not _table_code(texts[i], m)]
+        ms = [m for m in extract_mentions(doc, rid, aliases, pack) if not is_table_code(texts[i], m)]
         t1 = time.perf_counter()
-        qs = extract_quotes(doc, rid, ms, tagger)
+        qs = extract_quotes(doc, rid, ms, pack, tagger)
         quote_seconds += time.perf_counter() - t1
         if doc.text != texts[i]:
-            _as_written(texts[i], ms, qs)
+            as_written(texts[i], ms, qs)
         out.append({"id": rid, "quotes": [
             {"start": q["start_char"], "end": q["end_char"], "speaker": q["speaker"],
              "speaker_surface": q["speaker_surface"], "method": q["method"], "confidence": q["confidence"],

@@ -67,6 +67,36 @@ def sample_run(tmp_path_factory, prefect_harness):
     return out, summary
 
 
+def read_article(nlp, aliases, text: str, language: str = "en") -> tuple[list[dict], list[dict]]:
+    """(mentions, quotes) of one article through the extract stage's production wrapper (title-cased capitals,
+    table codes dropped, the language's pack and quote finder), as rows."""
+    import pyarrow as pa
+
+    from newsloom.lang import pack_for
+    from tasks.extract import extract_mentions_and_quotes
+    from tasks.quotes import needs_tagger
+    from tasks.quotes.model import load_tagger
+
+    pack = pack_for(language)
+    mentions, quotes = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases,
+                                                   "test", pack, tagger=load_tagger() if needs_tagger(pack) else None)
+    return mentions.to_pylist(), quotes.to_pylist()
+
+
+@pytest.fixture(scope="session")
+def tiny_german_model(tmp_path_factory):
+    """A tiny German pipeline built here: a sentencizer and an entity ruler that knows two names."""
+    import spacy
+
+    nlp = spacy.blank("de")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PER", "pattern": "Greta Holm"}, {"label": "LOC", "pattern": "Varnhelm"}])
+    path = tmp_path_factory.mktemp("models") / "de_tiny"
+    nlp.to_disk(path)
+    return path
+
+
 @pytest.fixture()
 def config(tmp_path):
     from newsloom.config import make_config

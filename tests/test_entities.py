@@ -1,12 +1,15 @@
 """Entity mentions on the real model, over small fictional texts written for each phenomenon."""
 import pytest
+from conftest import read_article
 
-from tasks.extract.entities import extract_mentions, normalise_span
+from newsloom.lang import pack_for
+from tasks.extract.spans import normalise_span
 from tasks.identity.keys import entity_id_for, fold, person_key
 
 
 def mentions(nlp, aliases, text):
-    return extract_mentions(nlp(text), "a1", aliases)
+    """The mentions of a text, through the extract stage's production wrapper."""
+    return read_article(nlp, aliases, text)[0]
 
 
 def by_surface(ms):
@@ -25,12 +28,12 @@ def test_transliteration_and_particles_share_a_key():
 def test_span_normalisation():
     text = "[ad group=”4″]Halvorsen’s plan. (EIRNS)—Brennick\nBrennick"
     end = text.index("’s") + 2
-    assert [text[s:e] for s, e in normalise_span(text, 4, end, "PERSON")] == ["Halvorsen"]
-    assert [text[s:e] for s, e in normalise_span(text, 38, len(text), "GPE")] == ["Brennick", "Brennick"]
+    assert [text[s:e] for s, e in normalise_span(text, 4, end, "PERSON", pack_for("en"))] == ["Halvorsen"]
+    assert [text[s:e] for s, e in normalise_span(text, 38, len(text), "GPE", pack_for("en"))] == ["Brennick", "Brennick"]
     t2 = "said President Anna Lindqvist."
-    assert [t2[s:e] for s, e in normalise_span(t2, 5, len(t2), "PERSON")] == ["Anna Lindqvist"]
+    assert [t2[s:e] for s, e in normalise_span(t2, 5, len(t2), "PERSON", pack_for("en"))] == ["Anna Lindqvist"]
     t3 = "the U.S. team"
-    assert [t3[s:e] for s, e in normalise_span(t3, 0, 8, "GPE")] == ["U.S."]
+    assert [t3[s:e] for s, e in normalise_span(t3, 0, 8, "GPE", pack_for("en"))] == ["U.S."]
 
 
 def test_short_forms_resolve_and_labels_are_voted(nlp, aliases):
@@ -113,7 +116,7 @@ def test_parsing_a_part_does_not_grow_the_model_vocabulary(nlp, aliases):
     before = len(nlp.vocab.strings)
     texts = [f"Velmora Quistandel{i} of the Brannock Ferryworks Trust{i} said the tender{i} was late." for i in range(20)]
     mentions, _ = extract_mentions_and_quotes(pa.table({"text": texts, "article_id": [f"a{i}" for i in range(20)]}),
-                                              nlp, aliases, "run")
+                                              nlp, aliases, "run", pack_for("en"))
     assert len(nlp.vocab.strings) == before
     assert any("Quistandel" in n for n in mentions.column("name").to_pylist())
 
@@ -135,7 +138,8 @@ def test_lines_in_capitals_are_read_title_cased_and_reported_as_written(nlp, ali
     assert len(shown) == len(text) and shown.splitlines()[0] == "Harbour Strike Ends AS Dunmere Dockers Return TO Work"
     assert shown.splitlines()[1] == "Dunmere 2026-03-08" and shown.splitlines()[2] == text.splitlines()[2]
     assert truecase_capitals("UN AND U.S. TALKS") == "UN And U.S. Talks"  # abbreviations stay
-    mentions, quotes = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases, "r")
+    mentions, quotes = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases, "r",
+                                                   pack_for("en"))
     for m in mentions.to_pylist():
         assert text[m["start_char"]:m["end_char"]] == m["surface"]
     for q in quotes.to_pylist():
@@ -147,7 +151,7 @@ def test_lines_in_capitals_are_read_title_cased_and_reported_as_written(nlp, ali
 def test_a_code_in_capitals_on_a_table_line_is_not_an_organisation():
     """The rule itself, both ways (fictional text): a name in capitals tagged ORG on a line that is not prose
     is a heading or a code; the same name in a sentence, or with another label, stays."""
-    from tasks.extract import _table_code
+    from tasks.extract import is_table_code
 
     text = ("TEAM P W D L GF GA PTS\nHRF 12 8 3 1 27 9 27\n"
             "The HRF board, which runs the Harbour Rowing Federation, met on Monday in Dunmere.")
@@ -156,11 +160,11 @@ def test_a_code_in_capitals_on_a_table_line_is_not_an_organisation():
         start = [i for i in range(len(text)) if text.startswith(surface, i)][nth]
         return {"surface": surface, "label": label, "start_char": start, "end_char": start + len(surface)}
 
-    assert _table_code(text, m("PTS", "ORG"))  # a column heading
-    assert _table_code(text, m("HRF", "ORG"))  # a code in a results row
-    assert not _table_code(text, m("HRF", "ORG", 1))  # the same letters in a sentence: an organisation
-    assert not _table_code(text, m("HRF", "GPE"))  # only what the model calls an organisation
-    assert not _table_code(text, m("Harbour Rowing Federation", "ORG"))
+    assert is_table_code(text, m("PTS", "ORG"))  # a column heading
+    assert is_table_code(text, m("HRF", "ORG"))  # a code in a results row
+    assert not is_table_code(text, m("HRF", "ORG", 1))  # the same letters in a sentence: an organisation
+    assert not is_table_code(text, m("HRF", "GPE"))  # only what the model calls an organisation
+    assert not is_table_code(text, m("Harbour Rowing Federation", "ORG"))
 
 
 def test_what_is_said_only_of_a_company_votes_organisation(nlp, aliases):
@@ -168,16 +172,18 @@ def test_what_is_said_only_of_a_company_votes_organisation(nlp, aliases):
     model read the name as.  (Fictional text.)"""
     import pyarrow as pa
 
-    from tasks.extract.entities import ORG_CONTEXT_AFTER, ORG_CONTEXT_BEFORE
-
-    assert ORG_CONTEXT_BEFORE.search("traders sold shares of ")
-    assert ORG_CONTEXT_AFTER.match("'s shares fell")
-    assert ORG_CONTEXT_AFTER.match(", the shipping company said")
-    assert not ORG_CONTEXT_AFTER.match(", the harbour town")
+    english = pack_for("en")
+    before, after = english.pattern("org_context_before"), english.pattern("org_context_after")
+    assert before.search("traders sold shares of ")
+    assert after.match("'s shares fell")
+    assert after.match(", the shipping company said")
+    assert not after.match(", the harbour town")
+    assert pack_for("fr").pattern("org_context_after") is None  # an English cue: French does not run it
     from tasks.extract import extract_mentions_and_quotes
 
     text = ("Shares of Brennick Meridian fell 4 percent on Monday. Brennick Meridian, the ferry company, said "
             "fuel costs had doubled, and Brennick Meridian's chief executive Ines Calloway said prices would rise.")
-    mentions, _ = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases, "r")
+    mentions, _ = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases, "r",
+                                                   pack_for("en"))
     labels = {m["label"] for m in mentions.to_pylist() if m["surface"] == "Brennick Meridian"}
     assert labels == {"ORG"}, mentions.to_pylist()

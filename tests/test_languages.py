@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import read_article
 
 from newsloom.config import ConfigError, make_config
 from newsloom.lang.lexicon import load_lexicon
@@ -153,12 +154,12 @@ def test_french_sample_gold_meets_its_floors():
 
 def test_french_country_names_join_their_english_entity_only_through_the_alias_table(nlp, aliases):
     from newsloom.nlp import load_nlp
-    from tasks.extract.entities import extract_mentions
 
-    fr_doc = load_nlp("fr_core_news_sm")("La Russie et la Kestrie ont signé un accord à Port-Laurier.")
-    en_doc = nlp("Russia and Kestria signed a deal in Port-Laurier.")
-    fr = {m["surface"]: m["entity_id"] for m in extract_mentions(fr_doc, "a", aliases, "fr")}
-    en = {m["surface"]: m["entity_id"] for m in extract_mentions(en_doc, "b", aliases, "en")}
+    fr_ms, _ = read_article(load_nlp("fr_core_news_sm"), aliases, "La Russie et la Kestrie ont signé un accord à "
+                            "Port-Laurier.", "fr")
+    en_ms, _ = read_article(nlp, aliases, "Russia and Kestria signed a deal in Port-Laurier.", "en")
+    fr = {m["surface"]: m["entity_id"] for m in fr_ms}
+    en = {m["surface"]: m["entity_id"] for m in en_ms}
     assert fr["Russie"] == en["Russia"]  # the alias table: Russie -> Russia
     assert fr["Kestrie"] != en["Kestria"]  # two spellings, no alias: two entities, never merged by guesswork
 
@@ -172,20 +173,6 @@ GERMAN = ("Die Hafenarbeiter in Varnhelm haben am Montag die Arbeit niedergelegt
 PORTUGUESE = ("Os trabalhadores do porto de Vila Serena entraram em greve na segunda-feira. Segundo o sindicato, "
               "as negociações com a empresa portuária fracassaram e a paralisação deve durar até o fim da semana, "
               "caso nenhuma nova proposta seja apresentada aos trabalhadores.")
-
-
-@pytest.fixture(scope="module")
-def tiny_german_model(tmp_path_factory):
-    """A tiny German pipeline built here: a sentencizer and an entity ruler that knows two names."""
-    import spacy
-
-    nlp = spacy.blank("de")
-    nlp.add_pipe("sentencizer")
-    ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns([{"label": "PER", "pattern": "Greta Holm"}, {"label": "LOC", "pattern": "Varnhelm"}])
-    path = tmp_path_factory.mktemp("models") / "de_tiny"
-    nlp.to_disk(path)
-    return path
 
 
 def test_flow_uses_a_model_given_for_another_language_and_rejects_languages_without_one(

@@ -131,6 +131,7 @@ def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
     assert q.speaker.tolist() == ["Jonas Feld"]
 
 
+@pytest.mark.slow
 def test_a_first_run_on_a_fresh_machine_prints_no_error(tmp_path):
     """The README's first command as a newcomer meets it: a fresh Prefect home (its database is created on
     the spot), Prefect's own defaults for analytics and start-up (not the test settings), no internet.  The

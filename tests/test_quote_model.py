@@ -4,12 +4,11 @@ import json
 import os
 
 import pytest
-from conftest import shared_path
+from conftest import read_article, shared_path
 
-from newsloom.lang.lexicon import LEXICON, load_lexicon
-from tasks.extract.entities import extract_mentions
+from newsloom.lang import pack_for
+from newsloom.lang.lexicon import load_lexicon
 from tasks.quotes import calibration
-from tasks.quotes.extract import extract_quotes
 from tasks.quotes.features import LABELS, doc_features, gold_labels
 from tasks.quotes.model import METHOD, default_model_path, load_tagger, tag_attributions
 
@@ -32,9 +31,7 @@ def test_shipped_weights_are_small_and_load():
 
 
 def test_the_shipped_model_finds_the_quotes_of_a_fictional_article(nlp, aliases):
-    doc = nlp(ARTICLE)
-    mentions = extract_mentions(doc, "a1", aliases)
-    qs = extract_quotes(doc, "a1", mentions)
+    mentions, qs = read_article(nlp, aliases, ARTICLE)
     by_text = {q["text"]: q for q in qs}
     board = next(q for t, q in by_text.items() if "east quay would reopen" in t)
     assert board["kind"] == "indirect" and board["method"] == METHOD and "harbour board" in board["speaker_surface"]
@@ -52,7 +49,7 @@ def test_the_shipped_model_finds_the_quotes_of_a_fictional_article(nlp, aliases)
 
 def test_tagged_spans_carry_their_cue_and_source(nlp):
     doc = nlp("Jonas Feld said the ferries would run again on Friday.")
-    atts = tag_attributions(doc)
+    atts = tag_attributions(doc, pack_for("en"))
     assert len(atts) == 1
     a = atts[0]
     assert doc.text[a.start:a.end] == "the ferries would run again on Friday"
@@ -63,7 +60,7 @@ def test_tagged_spans_carry_their_cue_and_source(nlp):
 def test_gold_spans_become_bio_labels(nlp):
     text = "Ilse Dorn said the quay would reopen."
     doc = nlp(text)
-    paras, _ = doc_features(doc)
+    paras, _ = doc_features(doc, pack_for("en"))
     quote = {"start": text.index("the quay"), "end": text.index("."), "speaker_spans": [[0, 9]],
              "cue_spans": [[10, 14]], "group": "g1"}
     (labels,) = gold_labels(doc, paras, [quote])
@@ -98,8 +95,9 @@ def test_the_shipped_calibration_covers_both_finders():
 
 
 def test_the_lexicon_is_data_and_complete():
-    assert {"say", "tell", "claim"} <= LEXICON.reporting_verbs and "find" in LEXICON.indirect_cues
-    assert LEXICON.marks >= set("“”«»\"")
+    english = load_lexicon("en")
+    assert {"say", "tell", "claim"} <= english.reporting_verbs and "find" in english.indirect_cues
+    assert english.marks >= set("“”«»\"")
     with pytest.raises(FileNotFoundError, match="newsloom/lang/xx.json"):
         load_lexicon("xx")
     # no word list left in the quote code: every list lives in newsloom/lang/en.json

@@ -1,17 +1,16 @@
 """Quote extraction on the real model: each form a reporter uses, in fictional text written for it."""
 import pytest
+from conftest import read_article
 
-from tasks.extract.entities import extract_mentions
-from tasks.quotes.extract import extract_quotes
+from newsloom.lang import pack_for
 from tasks.quotes.marks import find_quote_segments
 
 
 @pytest.fixture()
 def quotes_of(nlp, aliases):
+    """The quotes of a text, through the extract stage's production wrapper."""
     def run(text):
-        doc = nlp(text)
-        ms = extract_mentions(doc, "a1", aliases)
-        return extract_quotes(doc, "a1", ms)
+        return read_article(nlp, aliases, text)[1]
     return run
 
 
@@ -168,7 +167,7 @@ def test_not_quotes(quotes_of):
 
 def test_apostrophes_are_not_marks_and_unbalanced_marks_do_not_break():
     text = "It's Dunmere’s day. “This opens and never closes. The workers’ union said “yes, we agree” to it."
-    segs = [text[s.start:s.end] for s in find_quote_segments(text)]
+    segs = [text[s.start:s.end] for s in find_quote_segments(text, pack_for("en").marks)]
     assert segs == ["yes, we agree"]
 
 
@@ -177,13 +176,13 @@ def test_a_stray_straight_mark_does_not_turn_the_rest_inside_out():
     narration between quotes look quoted; a mark with a space before it and a word after it only opens."""
     text = ('The council met after the "harbour levy vote. "We will appeal," Ilse Dorn said. '
             '"The levy is unlawful," she added. Jonas Feld disagreed.')
-    segs = [text[s.start:s.end] for s in find_quote_segments(text)]
+    segs = [text[s.start:s.end] for s in find_quote_segments(text, pack_for("en").marks)]
     assert segs == ["We will appeal,", "The levy is unlawful,"]
 
 
 def test_a_curly_quote_closed_by_a_straight_mark_and_the_reverse():
     text = ('“The ferries run late," Ilse Dorn said. "The harbour is full.” Jonas Feld said "it is not" today.')
-    segs = [text[s.start:s.end] for s in find_quote_segments(text)]
+    segs = [text[s.start:s.end] for s in find_quote_segments(text, pack_for("en").marks)]
     assert segs == ["The ferries run late,", "The harbour is full.", "it is not"]
 
 
@@ -207,9 +206,8 @@ def test_markup_attributes_and_titles_are_not_quotes(quotes_of):
 
 def test_quote_speaker_is_a_mention_entity(quotes_of, nlp, aliases):
     text = "Dmitri Okhotin arrived on Thursday. “We will not be rushed,” Okhotin said."
-    doc = nlp(text)
-    ms = extract_mentions(doc, "a1", aliases)
-    q = one(extract_quotes(doc, "a1", ms), "rushed")
+    ms, qs = read_article(nlp, aliases, text)
+    q = one(qs, "rushed")
     assert q["speaker"] == "Dmitri Okhotin"
     assert q["speaker_entity_id"] in {m["entity_id"] for m in ms}
 

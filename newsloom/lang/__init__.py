@@ -1,22 +1,190 @@
 """Language packs: everything the stages know about a language, in one place per language.
 
-A pack is built from ``newsloom/lang/<code>.json`` (ISO 639-1): the lexicon (reporting verbs, pronouns,
-role nouns, titles, quotation marks, months, chrome lines, ...), and what is derived from it once, on first
-use, and cached on the pack (compiled patterns, the quote finder's name).  Stages ask ``pack_for(code)``
-and never compare a language code: adding a language is adding its file (and a spaCy model that serves
-it, newsloom.models).
+A pack is ``newsloom/lang/<code>.json`` (ISO 639-1), the lexicon: reporting verbs, pronouns, role nouns,
+titles, quotation marks, months, chrome lines, mention cues and the parse labels they read, the name of its
+quote finder; and, where a language needs patterns that are not word lists, a small module
+``newsloom/lang/<code>.py`` whose ``patterns(lexicon)`` returns them by name.  Everything is built on first
+use and cached on the pack, never at import.
+
+Stages ask ``pack_for(code)`` and never compare a language code.  Adding a language is adding its JSON file
+(and a spaCy model that serves it, newsloom.models); its module is optional.  A pattern or word list a pack
+does not have is ``None`` or empty, and the rule that reads it does not run for that language.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import importlib
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
 
-from newsloom.lang.lexicon import Lexicon, languages, lexicon_exists, load_lexicon
+from newsloom.lang.lexicon import Lexicon, empty_lexicon, languages, lexicon_exists, load_lexicon
 
-__all__ = ["Lexicon", "languages", "lexicon_exists", "load_lexicon", "name_particles"]
+__all__ = ["LanguagePack", "Lexicon", "QuoteMarks", "alternatives", "languages", "lexicon_exists", "load_lexicon",
+           "name_particles", "pack_for", "all_packs", "reload_packs", "key_articles", "generational_suffixes"]
+
+
+def alternatives(words) -> str:
+    """A regex alternation of ``words``, longest first (so "de la" is tried before "de")."""
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class QuoteMarks:
+    """A language's quotation marks: opening mark -> the marks that close it, and marks that do both."""
+    open_close: dict
+    symmetric: frozenset
+
+    @property
+    def all(self) -> frozenset:
+        return frozenset("".join(self.open_close) + "".join(self.open_close.values())) | self.symmetric
+
+    @property
+    def openers(self) -> str:
+        return "".join(sorted(set(self.open_close) | self.symmetric))
+
+    @property
+    def closers(self) -> str:
+        return "".join(sorted(set("".join(self.open_close.values())) | self.symmetric))
+
+
+class LanguagePack:
+    """One language: its lexicon, its quotation marks, its patterns, its quote finder."""
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def __repr__(self) -> str:
+        return f"LanguagePack({self.code!r})"
+
+    @cached_property
+    def has_lexicon(self) -> bool:
+        """Whether the language has a lexicon file; without one, its pack is empty: mentions come from the
+        model alone and no quotes are found."""
+        return lexicon_exists(self.code)
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        return load_lexicon(self.code) if self.has_lexicon else empty_lexicon(self.code)
+
+    @property
+    def quote_finder(self) -> str | None:
+        """The name of the finder that reads this language's quotes (tasks.quotes.FINDERS): the trained
+        attribution tagger or the lexicon's rules; None for a pack that finds no quotes."""
+        return self.lexicon.quote_finder or None
+
+    @cached_property
+    def marks(self) -> QuoteMarks:
+        return QuoteMarks(dict(self.lexicon.open_close), frozenset(self.lexicon.symmetric))
+
+    @cached_property
+    def _module_patterns(self) -> dict[str, re.Pattern]:
+        if not self.has_lexicon or not (resources.files("newsloom") / "lang" / f"{self.code}.py").is_file():
+            return {}
+        return importlib.import_module(f"newsloom.lang.{self.code}").patterns(self.lexicon)
+
+    @cached_property
+    def _lexicon_patterns(self) -> dict[str, re.Pattern | None]:
+        return lexicon_patterns(self.lexicon)
+
+    def pattern(self, name: str) -> re.Pattern | None:
+        """A compiled pattern of this language by name (None where the language has none)."""
+        if name not in MODULE_PATTERNS and name not in self._lexicon_patterns:
+            raise KeyError(f"no pattern named {name!r} (newsloom.lang.lexicon_patterns or MODULE_PATTERNS)")
+        return self._module_patterns.get(name, self._lexicon_patterns.get(name))
+
+    def parse_labels(self, role: str) -> frozenset[str]:
+        """The dependency labels this language's parser gives a role ("prepositional_object": pobj); empty
+        where the pack names none, and a rule that reads the role does not run."""
+        return frozenset(self.lexicon.parse_labels.get(role, ()))
+
+
+# the patterns a language's module may define (newsloom/lang/<code>.py); a pack without one has None
+MODULE_PATTERNS = frozenset({
+    "title_tail", "title_head", "person_tail", "abbreviation_end", "org_context_before", "org_context_after",
+    "org_words", "dateline", "byline_part", "byline_after", "byline_before", "broadcast_title",
+    "on_title", "list_next", "list_prev", "in_words",
+})
+
+
+def _compile(template: str, words, flags: int = 0) -> re.Pattern | None:
+    return re.compile(template.format(alt=alternatives(words)), flags) if words else None
+
+
+def lexicon_patterns(lex: Lexicon) -> dict[str, re.Pattern | None]:
+    """The patterns every language builds from its word lists alone."""
+    name = r"[A-ZÀ-Ý][\w'’-]+"
+    return {
+        # a run of titles that may open a person's name: titles.match(text, pos)
+        "person_titles": re.compile(rf"(?:(?:{'|'.join(lex.person_titles)})\s+)+") if lex.person_titles else None,
+        # an organisation's noun right before a name ("l'association ")
+        "org_noun_before": _compile(r"\b(?:{alt})\s+$", lex.org_role_nouns if lex.org_noun_before_names else (),
+                                    re.IGNORECASE),
+        # lowercase words and a joiner between two pieces of one organisation's name ("portuaire du")
+        "name_glue": _compile(r"(?:\s+[^\W\d_A-Z][\w-]*){{0,2}}\s+(?:{alt})\s*$", lex.name_joiners),
+        # a role noun and the capitalised name after it ("l'économiste Amélie Roussel")
+        "role_name": _compile(rf"\b(?:{{alt}})\s+(?P<name>{name}(?:\s+{name}){{{{1,2}}}})",
+                              lex.role_nouns if lex.names_after_role_nouns else (), re.IGNORECASE),
+        # the word that announces a title: a film “...”, a column headlined “...”
+        "work_title_cue": _compile(r"(?:{alt}),?\s*$", lex.work_title_words, re.IGNORECASE),
+        # a title followed by what it names: “Harbour Lights” star Marta Oksel
+        "title_after": _compile(r"[”\"'’]{{0,2}}\s*(?:{alt})\b", lex.title_role_words),
+        # slogans on signs and shirts: their “Save the Ferry Now” signs
+        "sign_after": _compile(r"[”\"'’]{{0,2}}\s*(?:{alt})s?\b", lex.sign_words),
+        # a non-restrictive relative clause that the language uses for persons only: ", who ..."
+        "person_follows": _compile(r"\s*,\s+(?:{alt})\b", lex.person_relative_pronouns),
+        # a relative clause right after a comma: ", qui gère le port," describes what comes before it
+        "relative_after_comma": _compile(r"\s*(?:{alt})\b", lex.relative_pronouns),
+        # the auxiliary of a compound tense right before a participle ("a déclaré", "ont affirmé")
+        "name_before_verb": re.compile(rf"(?P<name>{name}(?:\s+{name}){{1,2}})\s+(?:(?:{alternatives(lex.auxiliaries)})"
+                                      r"\s+)?$") if lex.auxiliaries else re.compile(rf"(?P<name>{name}(?:\s+{name}){{1,2}})\s+$"),
+        # "de l'Institut Y" after a person's name: the organisation the person speaks for
+        "of_organisation": re.compile(rf",\s*(?:{alternatives(lex.name_joiners)})\s*(?:{alternatives(lex.leading_articles)})?\s*$",
+                                      re.IGNORECASE) if lex.name_joiners else None,
+        # an ordinal day ("1er mars")
+        "day_ordinal": re.compile(rf"(?:{alternatives(lex.day_ordinals)})?") if lex.day_ordinals else re.compile(""),
+    }
+
+
+@lru_cache(maxsize=None)
+def pack_for(code: str) -> LanguagePack:
+    """The pack of ``code``, built once per process (an empty one where the language has no lexicon file:
+    ``has_lexicon`` says which)."""
+    return LanguagePack(code)
+
+
+def all_packs() -> list[LanguagePack]:
+    """Every pack, for what a page may hold in any language (chrome lines, datelines, bylines)."""
+    return [pack_for(code) for code in languages()]
+
+
+def _union(key: str) -> frozenset[str]:
+    return frozenset().union(*(getattr(load_lexicon(code), key) for code in languages()))
 
 
 @lru_cache(maxsize=1)
 def name_particles() -> frozenset[str]:
     """The small words inside names (al-, bin, van, von, de, du, ...) of every pack: a name keeps the
     particles of its origin whatever the language of the article that writes it."""
-    return frozenset().union(*(load_lexicon(code).name_particles for code in languages()))
+    return _union("name_particles")
+
+
+@lru_cache(maxsize=1)
+def generational_suffixes() -> frozenset[str]:
+    """Words after a surname that are not the surname ("Jr", "III"), of every pack."""
+    return _union("generational_suffixes")
+
+
+@lru_cache(maxsize=1)
+def key_articles() -> tuple[str, ...]:
+    """Articles dropped from the start of every entity key, of every pack (ids depend on this list: a word
+    added here changes the ids of the names that start with it)."""
+    return tuple(sorted(_union("key_articles")))
+
+
+def reload_packs() -> None:
+    """Forget every pack, lexicon and pattern built so far (after NEWSLOOM_LANGUAGE_PACKS changes)."""
+    from newsloom.lang import lexicon
+
+    for cached in (pack_for, name_particles, generational_suffixes, key_articles, lexicon.load_lexicon):
+        cached.cache_clear()

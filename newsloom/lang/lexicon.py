@@ -9,9 +9,11 @@ file leaves out is empty for that language; a key the code does not know is an e
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,25 @@ class Lexicon:
     inverted_pronouns: frozenset = frozenset()
     name_joiners: tuple = ()
     name_particles: frozenset = frozenset()
+    generational_suffixes: frozenset = frozenset()
+    key_articles: frozenset = frozenset()
+    quote_finder: str = ""
+    org_noun_before_names: bool = False
+    names_after_role_nouns: bool = False
+    relative_pronouns: tuple = ()
+    person_relative_pronouns: tuple = ()
+    auxiliaries: tuple = ()
+    plural_determiners: frozenset = frozenset()
+    weak_source_prepositions: frozenset = frozenset()
+    day_ordinals: tuple = ()
+    dateline_time_words: tuple = ()
+    month_first_datelines: bool = False
+    place_prepositions: frozenset = frozenset()
+    always_place_prepositions: frozenset = frozenset()
+    event_nouns: frozenset = frozenset()
+    demonym_suffixes: tuple = ()
+    source_clause_markers: frozenset = frozenset()
+    parse_labels: dict = None  # role -> the dependency label this language's parser gives it
 
     @property
     def cues(self) -> frozenset:
@@ -71,26 +92,49 @@ class Lexicon:
         return frozenset("".join(self.open_close) + "".join(self.open_close.values())) | self.symmetric
 
 
+PACKS_ENV = "NEWSLOOM_LANGUAGE_PACKS"  # more folders of <code>.json files, os.pathsep-separated
+
+
+def pack_dirs() -> list:
+    """Where lexicon files are looked for: the shipped ``newsloom/lang/``, then each folder the environment
+    variable NEWSLOOM_LANGUAGE_PACKS names (a user's own language, without editing the package)."""
+    extra = [Path(p) for p in os.environ.get(PACKS_ENV, "").split(os.pathsep) if p]
+    return [resources.files("newsloom") / "lang", *extra]
+
+
+def lexicon_path(language: str):
+    """The lexicon file of ``language`` (the first found), or None."""
+    return next((d / f"{language}.json" for d in pack_dirs() if (d / f"{language}.json").is_file()), None)
+
+
 def lexicon_exists(language: str) -> bool:
-    return (resources.files("newsloom") / "lang" / f"{language}.json").is_file()
+    return lexicon_path(language) is not None
 
 
 def languages() -> list[str]:
     """The codes of every language that has a lexicon file."""
-    return sorted(p.name.removesuffix(".json") for p in (resources.files("newsloom") / "lang").iterdir()
-                  if p.name.endswith(".json"))
+    return sorted({p.name.removesuffix(".json") for d in pack_dirs() if d.is_dir() for p in d.iterdir()
+                   if p.name.endswith(".json")})
+
+
+def empty_lexicon(language: str) -> Lexicon:
+    """The lexicon of a language with no file: every list empty (its mentions come from the model alone)."""
+    return _lexicon(language, {"language": language}, "")
 
 
 @lru_cache(maxsize=None)
-def load_lexicon(language: str = "en") -> Lexicon:
+def load_lexicon(language: str) -> Lexicon:
     """The lexicon of ``language``; FileNotFoundError names the file a new language needs."""
-    path = resources.files("newsloom") / "lang" / f"{language}.json"
-    if not path.is_file():
+    path = lexicon_path(language)
+    if path is None:
         raise FileNotFoundError(f"no lexicon for language {language!r}: add newsloom/lang/{language}.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    return _lexicon(language, json.loads(path.read_text(encoding="utf-8")), str(path))
+
+
+def _lexicon(language: str, data: dict, where: str) -> Lexicon:
     known = set(Lexicon.__annotations__) - {"open_close", "symmetric"} | {"quote_marks", "_about"}
     if unknown := set(data) - known:
-        raise ValueError(f"newsloom/lang/{language}.json: unknown keys {sorted(unknown)}")
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     marks = data.get("quote_marks", {})
     kw = {}
     for name, typ in Lexicon.__annotations__.items():
@@ -100,6 +144,12 @@ def load_lexicon(language: str = "en") -> Lexicon:
             kw[name] = dict(marks.get("open_close", {}))
         elif name == "symmetric":
             kw[name] = frozenset(marks.get("symmetric", ()))
+        elif typ == "str":
+            kw[name] = str(data.get(name, ""))
+        elif typ == "bool":
+            kw[name] = bool(data.get(name, False))
+        elif typ == "dict":
+            kw[name] = dict(data.get(name, {}))
         elif typ == "tuple":
             kw[name] = tuple(tuple(x) if isinstance(x, list) else x for x in data.get(name, ()))
         else:
@@ -109,6 +159,3 @@ def load_lexicon(language: str = "en") -> Lexicon:
 
 def all_lexicons() -> list[Lexicon]:
     return [load_lexicon(code) for code in languages()]
-
-
-LEXICON = load_lexicon("en")

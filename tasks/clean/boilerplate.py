@@ -7,33 +7,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from newsloom.lang.lexicon import all_lexicons
+from newsloom.lang import all_packs
 
 # [shortcode] and [shortcode key="value" ...] residue from CMS templates; not editorial brackets like [US President]
 SHORTCODE = re.compile(r"\[/?[a-z][a-z0-9_-]*(?:\s+[a-z0-9_-]+\s*=\s*[^\]\n]*?)*\s*/?\]")
 
 
-def _chrome_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """(chrome line, end marker, cookie notice) over every language's lexicon file (newsloom/lang/*.json):
-    a page's chrome need not be in its story's language, and the language is known only after cleaning."""
-    lexicons = all_lexicons()
+class Chrome(NamedTuple):
+    """What page chrome looks like in every language.  A line that opens as page chrome; a line with chrome
+    words anywhere in it ("... | Powered by Quillpress", "... All rights reserved"), which counts only on a
+    short line (CHROME_MAX_WORDS); a strong end marker (once the story has started, everything after one is
+    chrome); a cookie or consent notice, whatever its first words."""
+    line: re.Pattern
+    anywhere: re.Pattern
+    end_marker: re.Pattern
+    cookie: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def chrome_patterns() -> Chrome:
+    """The chrome of every language's pack (newsloom/lang/*.json), built on first use: a page's chrome need
+    not be in its story's language, and the language is known only after cleaning."""
+    lexicons = [pack.lexicon for pack in all_packs()]
     chrome = [p for lex in lexicons for p in lex.chrome_lines if not p.startswith(".*")]
     ends = [p for lex in lexicons for p in lex.end_markers]
     cookie = "|".join(sorted({re.escape(w) for lex in lexicons for w in lex.cookie_words}))
     consent = "|".join(sorted({re.escape(w) for lex in lexicons for w in lex.consent_words}))
     anywhere = [p for lex in lexicons for p in lex.chrome_lines if p.startswith(".*")]
-    return (re.compile("^(?:" + "|".join(chrome) + ")", re.IGNORECASE),
-            re.compile("^(?:" + "|".join(anywhere) + ")", re.IGNORECASE),
-            re.compile("^(?:" + "|".join(ends) + ")", re.IGNORECASE),
-            re.compile(rf"\b(?:{cookie})\b.*\b(?:{consent})|\b(?:{consent})\w*\b.*\b(?:{cookie})\b", re.IGNORECASE))
+    return Chrome(re.compile("^(?:" + "|".join(chrome) + ")", re.IGNORECASE),
+                  re.compile("^(?:" + "|".join(anywhere) + ")", re.IGNORECASE),
+                  re.compile("^(?:" + "|".join(ends) + ")", re.IGNORECASE),
+                  re.compile(rf"\b(?:{cookie})\b.*\b(?:{consent})|\b(?:{consent})\w*\b.*\b(?:{cookie})\b",
+                             re.IGNORECASE))
 
-
-# a line that opens as page chrome; a line with chrome words anywhere in it ("... | Powered by Quillpress",
-# "... All rights reserved"), which counts only on a short line (CHROME_MAX_WORDS); a strong end
-# marker (once the story has started, everything after one is chrome); a cookie or consent notice, whatever
-# its first words
-CHROME, CHROME_ANYWHERE, END_MARKERS, COOKIE = _chrome_patterns()
 # a line of page chrome is short: a paragraph of 40 words or more that merely says "powered by" ("the new
 # ferry, powered by a hybrid engine, ...") is story.  40 is the bound cookie notices have had all along; at 30,
 # a 32-word footer of a DEV page came back as story
@@ -57,11 +66,12 @@ def is_chrome(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
-    if CHROME.match(s) or MENU.match(s):
+    chrome = chrome_patterns()
+    if chrome.line.match(s) or MENU.match(s):
         return True
-    if CHROME_ANYWHERE.match(s) and n_words(s) < CHROME_MAX_WORDS:
+    if chrome.anywhere.match(s) and n_words(s) < CHROME_MAX_WORDS:
         return True
-    if COOKIE.search(s) and n_words(s) <= CHROME_MAX_WORDS:
+    if chrome.cookie.search(s) and n_words(s) <= CHROME_MAX_WORDS:
         return True
     return False
 
@@ -130,7 +140,7 @@ def story_lines(lines: list[str]) -> list[int]:
     for pos, i in enumerate(nonblank):
         ln = labelled[i]
         s = ln.text.strip()
-        if seen_story and END_MARKERS.match(s):
+        if seen_story and chrome_patterns().end_marker.match(s):
             break
         if ln.kind == "story":
             keep.append(i)

@@ -3,66 +3,60 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from dateutil import parser as dateparser
 
-MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
-WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
-TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?)?"
-
-# a dateline at the start of a line: "February 13, 2017, 2:43 pm", "Saturday, 21. April 2018",
-# "June 4, 2016 (EIRNS)—", "2017-04-12", "12 April 2017 |"
-DATELINE = re.compile(
-    rf"""^\s*(?:Published:?\s+|Posted:?\s+|Updated:?\s+)?{WEEKDAY}
-    (?P<date>
-        {MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}
-      | \d{{1,2}}(?:st|nd|rd|th)?\.?\s+{MONTHS},?\s+\d{{4}}
-      | \d{{4}}-\d{{2}}-\d{{2}}
-    ){TIME}
-    (?P<tail>\s*(?:\([A-Z][A-Za-z. ]{{1,20}}\))?\s*(?:[—–-]+|\||:)?\s*)""",
-    re.VERBOSE,
-)
+from newsloom.lang import all_packs, alternatives
 
 
+@lru_cache(maxsize=1)
+def month_first_datelines() -> tuple[re.Pattern, ...]:
+    """The datelines of every pack that writes the month first or has forms of its own ("February 13,
+    2017, 2:43 pm", "2017-04-12"): its ``dateline`` pattern (newsloom/lang/<code>.py)."""
+    return tuple(p for pack in all_packs() if (p := pack.pattern("dateline")) is not None)
 
-def _day_first_datelines() -> tuple[re.Pattern, dict[str, int]]:
-    """A dateline in a language that writes the day before the month, from every lexicon's months,
-    weekdays and prefixes (newsloom/lang/*.json): "Lundi 2 mars 2026", "le 3 mars 2026", "Publié le 9 mars
-    2026 à 14h05", "lundi 2 mars".  English keeps DATELINE above (its month-first forms and abbreviations)."""
-    from newsloom.lang.lexicon import all_lexicons
 
+@lru_cache(maxsize=1)
+def day_first_datelines() -> tuple[re.Pattern, dict[str, int]]:
+    """A dateline in a language that writes the day before the month, from the months, weekdays, prefixes
+    and day ordinals of every pack that does (newsloom/lang/*.json): "Lundi 2 mars 2026", "le 3 mars
+    2026", "Publié le 9 mars 2026 à 14h05", "lundi 2 mars".  Built on first use."""
     months: dict[str, int] = {}
-    weekdays, prefixes = set(), set()
-    for lex in all_lexicons():
-        if lex.language == "en":
+    weekdays, prefixes, ordinals, time_words = set(), set(), set(), set()
+    for pack in all_packs():
+        lex = pack.lexicon
+        if lex.month_first_datelines:
             continue
         for i, names in enumerate(lex.months, start=1):
             months.update({n.lower(): i for n in names})
         weekdays.update(lex.weekdays)
         prefixes.update(lex.dateline_prefixes)
-    alt = lambda words: "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))  # noqa: E731
+        ordinals.update(lex.day_ordinals)
+        time_words.update(lex.dateline_time_words)
+    if not months:
+        return re.compile(r"(?!)"), {}
+    ordinal = rf"(?:{alternatives(ordinals)})?" if ordinals else ""
+    at = rf"(?:(?:{alternatives(time_words)})\s+)?" if time_words else ""
     pattern = re.compile(
-        rf"""^\s*(?:(?:{alt(prefixes)})\s+)?(?:(?:{alt(weekdays)}),?\s+)?
-        (?P<day>\d{{1,2}})(?:er)?\.?\s+(?P<month>{alt(months)})\.?(?:\s+(?P<year>\d{{4}}))?
-        (?:,?\s+(?:à\s+)?\d{{1,2}}\s*[h:]\s*\d{{2}})?
+        rf"""^\s*(?:(?:{alternatives(prefixes)})\s+)?(?:(?:{alternatives(weekdays)}),?\s+)?
+        (?P<day>\d{{1,2}}){ordinal}\.?\s+(?P<month>{alternatives(months)})\.?(?:\s+(?P<year>\d{{4}}))?
+        (?:,?\s+{at}\d{{1,2}}\s*[h:]\s*\d{{2}})?
         (?P<tail>\s*(?:\([^)]{{1,30}}\))?\s*(?:[—–-]+|\||:)?\s*)""",
         re.VERBOSE | re.IGNORECASE,
     )
     return pattern, months
 
 
-DAY_FIRST, MONTH_NUMBERS = _day_first_datelines()
-
-
 def parse_day_first(line: str, reference: datetime | None = None) -> tuple[datetime, int] | None:
     """(date, length of the dateline prefix) for a day-first dateline in any lexicon's language.  A date
     without its year takes the year of ``reference`` (when the page was fetched), or the year before when
     that would put it more than two days after the reference; without a reference it is not read."""
-    m = DAY_FIRST.match(line)
+    day_first, month_numbers = day_first_datelines()
+    m = day_first.match(line)
     if not m or not (m["tail"].strip() or m.end() >= len(line.rstrip())):
         return None  # "le 12 mai dernier, ..." opens a sentence; a dateline stands alone or ends in a dash
-    month, day = MONTH_NUMBERS[m["month"].lower()], int(m["day"])
+    month, day = month_numbers[m["month"].lower()], int(m["day"])
     try:
         if m["year"]:
             dt = datetime(int(m["year"]), month, day, tzinfo=timezone.utc)
@@ -89,7 +83,7 @@ def _utc(dt: datetime) -> datetime:
 def parse_dateline(line: str, reference: datetime | None = None) -> tuple[datetime, int] | None:
     """(date, length of the dateline prefix) when ``line`` starts with a dateline, else None.  English
     forms first, then the day-first forms of the other lexicons (``parse_day_first``)."""
-    m = DATELINE.match(line)
+    m = next((m for p in month_first_datelines() if (m := p.match(line))), None)
     if not m:
         return parse_day_first(line, reference)
     full = m.group(0)

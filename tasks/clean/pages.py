@@ -18,6 +18,7 @@ import json
 import re
 from urllib.parse import urlsplit
 
+from newsloom.lang import all_packs
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_meta, parse_any
 
@@ -272,7 +273,7 @@ def strip_site_suffix(title: str | None, site: str | None, url: str | None) -> s
     parts = TITLE_SEPARATORS.split(title)
     while len(parts) > 1:
         last = _squash(parts[-1])
-        if any(n in last or last in n for n in names if last) or re.match(r"^\s*by\s", parts[-1], re.I):
+        if any(n in last or last in n for n in names if last) or _is_byline(parts[-1]):
             parts.pop()
             continue
         break
@@ -303,3 +304,8 @@ def normalise_author(author: str | None) -> str | None:
     if len(parts) >= 2 and len(parts) % 2 == 0 and all(p and " " not in p for p in parts):
         return "; ".join(f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2))
     return author
+
+
+def _is_byline(part: str) -> bool:
+    """A title part that is a byline ("By Ana Ruiz"), in any pack's words: a page's language is not known yet."""
+    return any((p := pack.pattern("byline_part")) is not None and p.match(part) for pack in all_packs())

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.lang.lexicon import lexicon_exists, load_lexicon
+from newsloom.lang import LanguagePack, pack_for
 from newsloom.models import model_for, suggested_package
 from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
 from newsloom.prose import is_prose
@@ -27,8 +27,7 @@ from newsloom.rejects import reject
 from newsloom.stage import Stage
 from tasks.extract.entities import extract_mentions
 from tasks.identity.keys import load_aliases
-from tasks.quotes.extract import extract_quotes
-from tasks.quotes.lexical import extract_lexical_quotes
+from tasks.quotes import finder_for, needs_tagger
 from tasks.quotes.model import load_tagger
 
 NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
@@ -91,29 +90,25 @@ def truecase_capitals(text: str) -> str:
     return "\n".join(lines) if changed else text
 
 
-def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str,
-                                batch_size: int = NLP_BATCH, tagger=None, language: str = "en",
-                                quotes_too: bool = True) -> tuple[pa.Table, pa.Table]:
-    """Parse each article once; return (mentions, quotes) for all of them.  The model reads the text with
-    its lines in capitals title-cased (``truecase_capitals``); every surface and quoted text in the rows is
-    the article's own, at the same offsets."""
+def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str, pack: LanguagePack,
+                                batch_size: int = NLP_BATCH, tagger=None) -> tuple[pa.Table, pa.Table]:
+    """Parse each article (all in the language of ``pack``) once; return (mentions, quotes) for all of them.
+    The model reads the text with its lines in capitals title-cased (``truecase_capitals``); every surface
+    and quoted text in the rows is the article's own, at the same offsets.  Quotes come from the quote
+    finder the pack names (none for a pack without one)."""
     texts = articles.column("text").to_pylist()
     pairs = ((truecase_capitals(t), i) for i, t in enumerate(texts))
     ids = articles.column("article_id").to_pylist()
+    find_quotes = finder_for(pack)
     mentions, quotes = [], []
     # the strings the parse adds to the model's vocabulary (every new token of a real corpus) are freed when
     # the part is done, so a long-lived worker does not grow with the corpus; rows hold plain Python strings
     with nlp.memory_zone():
         for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-            ms = [m for m in extract_mentions(doc, ids[i], aliases, language) if not _table_code(texts[i], m)]
-            if not quotes_too:
-                qs = []
-            elif language == "en":
-                qs = extract_quotes(doc, ids[i], ms, tagger)
-            else:
-                qs = extract_lexical_quotes(doc, ids[i], ms, load_lexicon(language))
+            ms = [m for m in extract_mentions(doc, ids[i], aliases, pack) if not is_table_code(texts[i], m)]
+            qs = find_quotes(doc, ids[i], ms, pack, tagger) if find_quotes is not None else []
             if doc.text != texts[i]:
-                _as_written(texts[i], ms, qs)
+                as_written(texts[i], ms, qs)
             mentions.extend(ms)
             quotes.extend(qs)
     for r in mentions:
@@ -124,7 +119,7 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     return schemas.from_rows(mentions, schemas.MENTIONS), schemas.from_rows(quotes, schemas.QUOTES)
 
 
-def _table_code(text: str, m: dict) -> bool:
+def is_table_code(text: str, m: dict) -> bool:
     """A name in capitals that the model calls an organisation, on a line that is not prose (a table, a
     results heading): a column heading or a code ("W L T GF GA", "PTS"), not an organisation.  Judged on
     the article's own text, where the model read a title-cased copy.  Measured on CoNLL DEV's first half:
@@ -137,7 +132,7 @@ def _table_code(text: str, m: dict) -> bool:
     return not is_prose(text[start:end if end >= 0 else len(text)])
 
 
-def _as_written(text: str, mentions: list[dict], quotes: list[dict]) -> None:
+def as_written(text: str, mentions: list[dict], quotes: list[dict]) -> None:
     """Surfaces and quoted words as the article writes them (the parse read some lines title-cased)."""
     for m in mentions:
         m["surface"] = text[m["start_char"]:m["end_char"]]
@@ -159,15 +154,14 @@ def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.T
     mentions, quotes, more = [], [], []
     for lang in sorted(set(langs)):
         part = todo.take(pa.array([i for i, x in enumerate(langs) if x == lang], pa.int64()))
-        has_lexicon = lexicon_exists(lang)
-        if not has_lexicon:
+        pack = pack_for(lang)
+        if not pack.has_lexicon:
             more += [reject("extract", src, "no_lexicon_for_language",
                             f"language {lang!r}: mentions only; add newsloom/lang/{lang}.json for quotes", run_id, doc)
                      for src, doc in zip(part.column("source").to_pylist(), part.column("doc_id").to_pylist())]
-        tagger = load_tagger(config.quote_model) if lang == "en" else None
+        tagger = load_tagger(config.quote_model) if needs_tagger(pack) else None
         ms, qs = extract_mentions_and_quotes(part, load_nlp(model_for(registry, lang)),
-                                             load_aliases(config.aliases_file), run_id, tagger=tagger,
-                                             language=lang, quotes_too=has_lexicon)
+                                             load_aliases(config.aliases_file), run_id, pack, tagger=tagger)
         mentions.append(ms)
         quotes.append(qs)
     if more:

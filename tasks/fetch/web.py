@@ -34,7 +34,7 @@ XML_TYPES = {"application/xml", "text/xml", "application/rss+xml", "application/
 GZIP_TYPES = {"application/gzip", "application/x-gzip"}
 RETRY_STATUS = {429, 500, 502, 503, 504}
 REDIRECT_STATUS = {301, 302, 303, 307, 308}
-# query parameters that only track the reader; dropped before the seen check
+# not language: query parameters that only track the reader; dropped before the seen check
 TRACKING = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|_ga|_gl|_hsenc|_hsmi|"
     r"ref|ref_src|ref_url|cmpid|icid|ocid|smid|s_cid|at_medium|at_campaign|mkt_tok|oly_enc_id|oly_anon_id|"

@@ -16,22 +16,26 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from newsloom.lang import name_particles
+from newsloom.lang import alternatives, generational_suffixes, key_articles, name_particles
 from newsloom.util import sha
 
 ID_CHARS = 16  # hex characters of an entity id: 64 bits, no collision expected below billions of names
-GENERATIONAL_SUFFIXES = frozenset({"jr", "sr", "ii", "iii"})  # not a surname: "Martin Luther King Jr"
+
+
+@lru_cache(maxsize=1)
+def _leading_article() -> re.Pattern:
+    return re.compile(rf"^(?:{alternatives(key_articles())}) ") if key_articles() else re.compile(r"(?!)")
 
 
 @lru_cache(maxsize=65536)
 def fold(s: str) -> str:
-    """Lowercase, accents removed, punctuation dropped, a leading 'the' removed, spaces collapsed.
-    (Cached: the same names come back in every article.)"""
+    """Lowercase, accents removed, punctuation dropped, a leading article removed (the packs' key_articles:
+    'the'), spaces collapsed.  (Cached: the same names come back in every article.)"""
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower().replace("’", "'")
     s = re.sub(r"['.]", "", s)
     s = re.sub(r"[^\w]+", " ", s).strip()
-    return re.sub(r"^the ", "", s)
+    return _leading_article().sub("", s)
 
 
 def soft(token: str) -> str:
@@ -52,7 +56,7 @@ def skeleton(token: str) -> str:
 def surname(name: str) -> str:
     """The folded surname of a person name, particles (al-, van, ...) dropped: 'Bashar al-Assad' -> 'asad'."""
     toks = fold(name).replace("-", " ").split()
-    while len(toks) > 1 and toks[-1] in GENERATIONAL_SUFFIXES:
+    while len(toks) > 1 and toks[-1] in generational_suffixes():
         toks.pop()
     return soft(toks[-1]) if toks else ""
 

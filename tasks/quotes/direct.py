@@ -9,59 +9,47 @@ from __future__ import annotations
 
 import re
 
-from newsloom.lang.lexicon import LEXICON
-from tasks.quotes.marks import MARKS, WORD, Segment
+from tasks.quotes.marks import WORD, Segment
 from tasks.quotes.speakers import Context, Found, Speaker, attribute
 
 METHOD = "quotation_marks"
 
-SMALL_WORDS = LEXICON.title_small_words
-GAP_CUE_WORDS = LEXICON.gap_cue_words
+
+def _matches(ctx: Context, name: str, text: str, pos: int | None = None, search: bool = False) -> bool:
+    """Whether the language's pattern ``name`` matches ``text`` (at ``pos``, or anywhere with ``search``);
+    False where the language has no such pattern."""
+    pattern = ctx.pack.pattern(name)
+    if pattern is None:
+        return False
+    if search:
+        return pattern.search(text) is not None
+    return pattern.match(text, pos or 0) is not None
 
 
-def _alternatives(words) -> str:
-    return "|".join(re.escape(w) for w in words)
-
-
-# the word that announces a title: a film “...”, a column headlined “...”, the author of “...”
-WORK_TITLE_CUE = re.compile(rf"(?:{_alternatives(LEXICON.work_title_words)}),?\s*$", re.IGNORECASE)
-# a headline followed by its byline: “Museum to close in December,” by the Ledger's Ana Ruiz
-BYLINE_AFTER = re.compile(r"\s*,?\s*by\s+(?:the\s+)?[A-Z]")
-# an excerpt after its byline, as newsletters quote other outlets: "...," by the Ledger's Ana Ruiz: “The harbour ...
-BYLINE_BEFORE = re.compile(r"[”\"'’],?\s+by\s+(?:the\s+)?[A-Z][^:\n“”\"]{0,60}:$")
-
-# a programme or publication named after its broadcaster: said on DTV's “Harbour Hour”, told in KRX' “Night Desk”
-BROADCAST_TITLE = re.compile(r"\b(?:on|in)\s+(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*['’]s?\s*$")
-# a title followed by what it names: “Harbour Lights” star Marta Oksel; signs and shirts: their
-# “Save the Ferry Now” signs
-TITLE_AFTER = re.compile(rf"[”\"'’]{{0,2}}\s*(?:{_alternatives(LEXICON.title_role_words)})\b")
-SIGN_AFTER = re.compile(rf"[”\"'’]{{0,2}}\s*(?:{_alternatives(LEXICON.sign_words)})s?\b")
-# a programme or publication after "on" or "for": he said on “Dunmere Tonight”, an interview for “Quayside”
-ON_TITLE = re.compile(r"\b(?:on|for)\s*$")
-LIST_NEXT = re.compile(r"\s*(?:and\s+|or\s+)?[“\"]")
-LIST_PREV = re.compile(r",\s*[”\"]\s*,?\s*(?:and|or)\s+$")
-
-
-def _title_case(words: list[str]) -> bool:
+def _title_case(words: list[str], small_words: frozenset) -> bool:
     """Up to eight words, every one but the small ones capitalised: “Meet the Press”, “Bridge of Spies”."""
-    big = [w for w in words if w.lower() not in SMALL_WORDS]
+    big = [w for w in words if w.lower() not in small_words]
     return 0 < len(words) <= 8 and bool(big) and all(w[0].isupper() or w[0].isdigit() for w in big)
 
 
 def _is_scare_quote(ctx: Context, a: int, b: int, attributed: bool, spoken: bool = False) -> bool:
     content = ctx.text[a:b]
     words = WORD.findall(content)
-    before = ctx.text[max(0, a - 52):a].rstrip("".join(MARKS) + "' \t")  # '' (two apostrophes) is one mark
-    if WORK_TITLE_CUE.search(before[-26:]) or BROADCAST_TITLE.search(before):
+    before = ctx.text[max(0, a - 52):a].rstrip("".join(ctx.marks) + "' \t")  # '' (two apostrophes) is one mark
+    # a title: a film “...”, said on DTV's “Harbour Hour”, their “Save the Ferry Now” signs
+    if _matches(ctx, "work_title_cue", before[-26:], search=True) or _matches(ctx, "broadcast_title", before, search=True):
         return True
-    if SIGN_AFTER.match(ctx.text, b) and len(words) <= 8:
+    if _matches(ctx, "sign_after", ctx.text, b) and len(words) <= 8:
         return True
-    if _title_case(words) and (TITLE_AFTER.match(ctx.text, b) or ON_TITLE.search(before[-6:])):
+    if _title_case(words, ctx.lex.title_small_words) and (
+            _matches(ctx, "title_after", ctx.text, b) or _matches(ctx, "on_title", before[-6:], search=True)):
         return True
     # one item of a list of titles: “The Harbour at Dawn,” “Tide Tables,” and “Salt”
-    if content.rstrip().endswith(",") and LIST_NEXT.match(ctx.text, b + 1) or LIST_PREV.search(ctx.text[max(0, a - 12):a - 1]):
+    if content.rstrip().endswith(",") and _matches(ctx, "list_next", ctx.text, b + 1) \
+            or _matches(ctx, "list_prev", ctx.text[max(0, a - 12):a - 1], search=True):
         return True
-    if BYLINE_AFTER.match(ctx.text, b + 1) or BYLINE_BEFORE.search(before):
+    # a headline quoted with its byline
+    if _matches(ctx, "byline_after", ctx.text, b + 1) or _matches(ctx, "byline_before", before, search=True):
         return True
     if spoken:
         return False  # a titled, listed or bylined line is out above; what is left was said
@@ -88,7 +76,7 @@ def extract_direct(ctx: Context, segments: list[Segment]) -> list[Found]:
     for u_prev, u in zip(utterances, utterances[1:]):
         (s_prev, _), (s_cur, _) = by_utterance[u_prev][-1], by_utterance[u][0]
         gap = text[s_prev.end + 1:s_cur.start - 1]
-        if "\n" not in gap and len(gap) < 160 and re.match(r"^[,;:]?\s*[^.!?]*[,:]\s*$", gap) and _cue_in(gap):
+        if "\n" not in gap and len(gap) < 160 and re.match(r"^[,;:]?\s*[^.!?]*[,:]\s*$", gap) and _cue_in(gap, ctx.lex.gap_cue_words):
             merged[u] = merged[u_prev]
     previous: Speaker | None = None
     prev_end = -1
@@ -133,8 +121,8 @@ def _in_heading(text: str, pos: int) -> bool:
     return len(WORD.findall(para)) < 15 and not re.search(r"[.!?:,;][\"”’»]?$", para)
 
 
-def _cue_in(gap: str) -> bool:
-    return any(w.lower() in GAP_CUE_WORDS for w in WORD.findall(gap))
+def _cue_in(gap: str, gap_cue_words: frozenset) -> bool:
+    return any(w.lower() in gap_cue_words for w in WORD.findall(gap))
 
 
 def _continues(text: str, prev_end: int, start: int) -> bool:

@@ -19,12 +19,12 @@ other speaker.  ``confidence`` is calibrated (tasks.quotes.calibration).
 """
 from __future__ import annotations
 
-from newsloom.util import sha
-from tasks.quotes.calibration import calibrate
+from newsloom.lang import LanguagePack
 from tasks.quotes.direct import extract_direct
-from tasks.quotes.marks import MARKS, find_quote_segments
+from tasks.quotes.marks import find_quote_segments
 from tasks.quotes.model import METHOD as MODEL_METHOD
 from tasks.quotes.model import Attribution, tag_attributions
+from tasks.quotes.rows import quote_row
 from tasks.quotes.rules import find_rule_spans, split_relative_attribution
 from tasks.quotes.speakers import Context, Found, Speaker, resolve_speaker, speaker_from_subject
 
@@ -59,10 +59,10 @@ def _kind(ctx: Context, a: int, b: int) -> str:
     return "direct" if inside >= 0.9 * (b - a) else "indirect"
 
 
-def _after_colon(text: str, a: int, start: int) -> bool:
+def _after_colon(text: str, a: int, start: int, marks: frozenset) -> bool:
     """The quotation at ``start`` follows a colon inside [a, start): only marks and spaces between them."""
     k = start - 1
-    while k > a and (text[k] in MARKS or text[k].isspace()):
+    while k > a and (text[k] in marks or text[k].isspace()):
         k -= 1
     return k >= a and text[k] == ":"
 
@@ -108,7 +108,7 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
             continue  # the quotation itself, found by its marks
         if not held and _kind(ctx, a, b) == "direct":
             continue  # words in marks that the quotation rule judged a title, a name or a scare quote
-        if any(f.kind == "direct" and _after_colon(ctx.text, a, f.start) for f in held):
+        if any(f.kind == "direct" and _after_colon(ctx.text, a, f.start, ctx.marks) for f in held):
             continue  # "X spoke about the delays: “...”": the colon ends the frame, the quotation is the content
         if any(f.method == MODEL_METHOD for f in held):
             continue  # tagged spans never overlap each other; a nested repeat would double a row
@@ -145,31 +145,11 @@ def add_rule_spans(found: list[Found], ruled: list[Found]) -> list[Found]:
     return sorted(taken, key=lambda f: f.start)
 
 
-def extract_quotes(doc, article_id: str, mentions: list[dict], tagger=None) -> list[dict]:
-    """Direct, mixed and indirect quotes of one parsed article, with speakers resolved to mentions."""
-    segments = find_quote_segments(doc.text)
-    ctx = Context(doc, doc.text, mentions, quote_spans=[(s.start, s.end) for s in segments])
-    found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, tagger))
+def extract_quotes(doc, article_id: str, mentions: list[dict], pack: LanguagePack, tagger=None) -> list[dict]:
+    """Direct, mixed and indirect quotes of one parsed article, with speakers resolved to mentions: the
+    quote finder ``attribution_tagger`` (a pack whose language the tagger was trained on)."""
+    segments = find_quote_segments(doc.text, pack.marks)
+    ctx = Context(doc, doc.text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
+    found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, pack, tagger))
     found = add_rule_spans(found, find_rule_spans(ctx))
     return [quote_row(article_id, ctx.text, f) for f in found]
-
-
-def quote_row(article_id: str, text: str, f: Found) -> dict:
-    sp = f.speaker
-    raw = f.score if f.method == MODEL_METHOD else (sp.confidence if sp else 0.3)
-    return {
-        "quote_id": sha(article_id, f.kind, f.start, f.end, n=16),
-        "article_id": article_id,
-        "text": text[f.start:f.end],
-        "start_char": f.start, "end_char": f.end, "kind": f.kind,
-        "speaker": sp.name if sp else None,
-        "speaker_entity_id": sp.entity_id if sp else None,
-        "speaker_surface": text[sp.surface_start:sp.surface_end] if sp else None,
-        "speaker_start": sp.surface_start if sp else None,
-        "speaker_end": sp.surface_end if sp else None,
-        "cue": sp.cue if sp else None,
-        "attribution": sp.attribution if sp else "none",
-        "confidence": calibrate(f.method, raw, sp is not None and sp.entity_id is not None),
-        "utterance_id": sha(article_id, "u", f.utterance, n=16),
-        "method": f.method,
-    }

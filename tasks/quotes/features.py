@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 
-from newsloom.lang.lexicon import LEXICON
-from tasks.quotes.marks import MARKS, find_quote_segments
+from newsloom.lang import LanguagePack, Lexicon
+from tasks.quotes.marks import find_quote_segments
+from tasks.quotes.speakers import source_preposition
 
 LABELS = ("O", "B-C", "I-C", "B-S", "I-S", "B-Q", "I-Q")
 MAX_CLIMB = 12  # heads climbed from a token to find the reporting verb it depends on
@@ -49,7 +50,7 @@ def _shape(text: str) -> str:
     return "p"
 
 
-def _quote_state(doc, segments) -> tuple[list[int], dict[int, tuple[str, str, str]]]:
+def _quote_state(doc, segments, marks: frozenset) -> tuple[list[int], dict[int, tuple[str, str, str]]]:
     """Per token: 1 inside quotation marks, else 0; and per quoted token the words just before the opening
     mark and just after the closing one, with the quote's length in words."""
     starts = [s.start for s in segments]
@@ -67,9 +68,9 @@ def _quote_state(doc, segments) -> tuple[list[int], dict[int, tuple[str, str, st
     for k, toks in by_seg.items():
         a, b = toks[0], toks[-1]
         before = next((doc[j].lower_ for j in range(a - 1, max(-1, a - 4), -1)
-                       if not doc[j].is_space and doc[j].text not in MARKS), "^")
+                       if not doc[j].is_space and doc[j].text not in marks), "^")
         after = next((doc[j].lower_ for j in range(b + 1, min(len(doc), b + 4))
-                      if not doc[j].is_space and doc[j].text not in MARKS and doc[j].text not in ",."), "$")
+                      if not doc[j].is_space and doc[j].text not in marks and doc[j].text not in ",."), "$")
         n = sum(1 for j in toks if doc[j].is_alpha)
         size = "1" if n <= 1 else "2-3" if n <= 3 else "4-8" if n <= 8 else "9+"
         for j in toks:
@@ -114,9 +115,10 @@ class _Arrays:
                 self.sent_start[i], self.sent_root[i] = sent.start, r
 
 
-def _sentence_frames(doc, cues, inside) -> dict[int, list[tuple[str, str, int]]]:
+def _sentence_frames(doc, cues, inside, lex: Lexicon) -> dict[int, list[tuple[str, str, int]]]:
     """Per sentence (by its first token): the attribution verbs outside quotation marks in it, with their
-    dependency label and position, at most two; "according to" counts as a verb of its own.  A token sees
+    dependency label and position, at most two; a source preposition ("according to", feature
+    "according_to") counts as a verb of its own.  A token sees
     them whether or not the parse puts it under them ("..., he said" hangs the verb under the content)."""
     out: dict[int, list[tuple[str, str, int]]] = {}
     for sent in doc.sents:
@@ -124,8 +126,8 @@ def _sentence_frames(doc, cues, inside) -> dict[int, list[tuple[str, str, int]]]
         for tok in sent:
             if inside[tok.i]:
                 continue
-            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                found.append(("according_to", tok.dep_, tok.i))
+            if n := source_preposition(doc, tok.i, lex):
+                found.append(("_".join(t.lower_ for t in doc[tok.i:tok.i + n]), tok.dep_, tok.i))
             elif tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in cues:
                 found.append((tok.lemma_.lower(), tok.dep_, tok.i))
             if len(found) == 2:
@@ -135,13 +137,15 @@ def _sentence_frames(doc, cues, inside) -> dict[int, list[tuple[str, str, int]]]
     return out
 
 
-def doc_features(doc) -> tuple[list[list[int]], list[list[list[str]]]]:
-    """(token indices per paragraph, feature strings per token per paragraph) of one parsed article."""
-    cues = LEXICON.attribution_verbs
-    segments = find_quote_segments(doc.text)
-    inside, frame = _quote_state(doc, segments)
+def doc_features(doc, pack: LanguagePack) -> tuple[list[list[int]], list[list[list[str]]]]:
+    """(token indices per paragraph, feature strings per token per paragraph) of one parsed article, with
+    the words and quotation marks of its language's ``pack``."""
+    lex, marks = pack.lexicon, pack.marks.all
+    cues = lex.attribution_verbs
+    segments = find_quote_segments(doc.text, pack.marks)
+    inside, frame = _quote_state(doc, segments, marks)
     paras = paragraphs(doc)
-    frames = _sentence_frames(doc, cues, inside)
+    frames = _sentence_frames(doc, cues, inside, lex)
     ar = _Arrays(doc)
     base = []
     for tok in doc:
@@ -152,7 +156,7 @@ def doc_features(doc) -> tuple[list[list[int]], list[list[list[str]]]]:
         f = [f"w={ar.lower[i]}", f"l={lem}", f"p={ar.pos[i]}", f"t={tok.tag_}", f"d={ar.dep[i]}",
              f"s={_shape(tok.text)}", f"hl={ar.lemma[head]}", f"hd={ar.dep[i]}>{ar.pos[head]}",
              f"q={q}", f"e={tok.ent_type_ or '-'}"]
-        if tok.text in MARKS or tok.text in ("''", "``"):
+        if tok.text in marks or tok.text in ("''", "``"):
             f.append("mark")
         if lem in cues:
             f.append("cue_lemma")
@@ -180,9 +184,9 @@ def doc_features(doc) -> tuple[list[list[int]], list[list[list[str]]]]:
             child, anc = anc, ar.head[anc]
         root = ar.sent_root[i]
         f.append(f"sr={ar.lemma[root]}{'<' if i < root else '>' if i > root else '='}")
-        if lem in LEXICON.pronouns:
+        if lem in lex.pronouns:
             f.append("pron")
-        if lem in LEXICON.role_nouns:
+        if lem in lex.role_nouns:
             f.append("role")
         base.append(f)
     feats = []

@@ -3,7 +3,7 @@ that say who said it, resolved to the article's mentions (used by tasks.quotes.l
 
 - a frame is a reporting verb of the lexicon (its lemma, or the participle and present forms the
   lemmatizer may miss), an inverted subject pronoun next to a quotation (a-t-il ajouté, précise-t-elle),
-  or a source preposition (selon, d'après);
+  or a source preposition (selon, d'après; recorded as the cue under the lexicon's first one);
 - its speaker is, first found: a person or organisation named in it; the person of an organisation the
   parse took for the subject ("X, de l'Institut Y, estime"); a pronoun, resolved to the last person
   named in its sentence or the one before who is a subject (or in apposition to one); a role noun, resolved
@@ -19,10 +19,12 @@ from newsloom.lang.lexicon import Lexicon
 from tasks.quotes.speakers import Context, Speaker
 
 WORD = re.compile(r"\w+")
-CLOSERS = "»”\"’›"
-OPENERS = "«“\"‘‹„"
-_PHRASE_END = re.compile(rf"[,.;:!?\n{re.escape(OPENERS + CLOSERS)}]")  # where a noun phrase in a frame ends
-_OF_GAP = re.compile(r",\s*(?:de|du|des|d['’])\s*(?:la\s+|l['’]\s*|le\s+|les\s+)?$", re.I)  # "X, de l'Institut Y"
+
+
+@lru_cache(maxsize=None)
+def phrase_end(marks: str) -> re.Pattern:
+    """Where a noun phrase in a frame ends: a comma, a full stop, a colon or one of the language's marks."""
+    return re.compile(rf"[,.;:!?\n{re.escape(marks)}]")
 
 
 @lru_cache(maxsize=None)
@@ -34,10 +36,10 @@ def _inverted(inverted_pronouns: frozenset) -> re.Pattern:
 
 
 @lru_cache(maxsize=None)
-def verb_forms(gap_cue_words: frozenset, verbs: frozenset) -> frozenset:
+def verb_forms(gap_cue_words: frozenset, verbs: frozenset, auxiliaries: frozenset = frozenset()) -> frozenset:
     """The forms of ``verbs`` a frame writes, where the lemmatizer may miss them: the past participle and the
     present of regular -er and -ir verbs (déclaré, ajoute, précisent; réagi), and the gap cue words."""
-    forms = set(gap_cue_words) - {"a", "ont"}
+    forms = set(gap_cue_words) - auxiliaries  # "a" and "ont" alone say nothing; with a participle they do
     for v in verbs:
         v = v.removeprefix("s'").removeprefix("s’")
         if v.endswith("er"):
@@ -52,7 +54,7 @@ def cue_tokens(doc, a: int, b: int, lex: Lexicon, verbs: frozenset | None = None
     if span is None:
         return []
     verbs = lex.cues if verbs is None else verbs
-    forms = verb_forms(lex.gap_cue_words, verbs)
+    forms = verb_forms(lex.gap_cue_words, verbs, frozenset(lex.auxiliaries))
     return [t for t in span if t.lemma_.lower() in verbs and t.pos_ in ("VERB", "AUX", "NOUN", "ADJ")
             or t.lower_ in forms]
 
@@ -72,7 +74,8 @@ class Resolver:
     """Speakers of one article, from frames to entities."""
 
     def __init__(self, ctx: Context, lex: Lexicon):
-        self.ctx, self.lex = ctx, lex
+        self.ctx, self.lex, self.pack = ctx, lex, ctx.pack
+        self.source_cue = lex.source_prepositions[0] if lex.source_prepositions else None
         self.inverted = _inverted(lex.inverted_pronouns)
 
     def named(self, a: int, b: int, cue: str | None) -> Speaker | None:
@@ -111,7 +114,7 @@ class Resolver:
         span = self.ctx.doc.char_span(a, b, alignment_mode="contract")
         for t in span or []:
             lemma = t.lemma_.lower()
-            if "Plur" in t.morph.get("Number") or (t.i > 0 and t.nbor(-1).lower_ in ("des", "les", "de", "du")):
+            if "Plur" in t.morph.get("Number") or (t.i > 0 and t.nbor(-1).lower_ in self.lex.plural_determiners):
                 continue  # des commerçants, les élus: a group, not the one person named before
             if lemma in self.lex.role_nouns or t.lower_ in self.lex.role_nouns:
                 m = self.ctx.last_person_before(a, role=t.lower_) or self.ctx.last_person_before(a)
@@ -151,7 +154,7 @@ class Resolver:
             return self.source(p, self._phrase_end(p, b))
         if after and (inv := self.inverted.match(text, a + len(text[a:b]) - len(text[a:b].lstrip(" ,;—–-\u00a0\u202f")))):
             # », a-t-il ajouté / », précise-t-elle: an inverted subject pronoun right after the quotation
-            group = "participle" if inv["verb"].lower() in ("a", "ont", "avait", "avaient") and inv["participle"] \
+            group = "participle" if inv["verb"].lower() in self.lex.auxiliaries and inv["participle"] \
                 else "verb"
             span = doc.char_span(inv.start(group), inv.end(group), alignment_mode="expand")
             verb = span[0].lemma_.lower() if span is not None and len(span) else inv[group].lower()
@@ -176,7 +179,9 @@ class Resolver:
                                                                                              org.surface_end)):
             return None
         before = [m for m in self.ctx.mentions_in(max(0, start - 120), start) if m["label"] == "PERSON"]
-        if before and _OF_GAP.search(self.ctx.text, before[-1]["end_char"], org.surface_start):
+        of_organisation = self.pack.pattern("of_organisation")
+        if before and of_organisation is not None and of_organisation.search(self.ctx.text, before[-1]["end_char"],
+                                                                              org.surface_start):
             m = before[-1]
             return Speaker(m["start_char"], m["end_char"], m["name"], m["entity_id"], org.cue, "explicit", 0.8)
         return None
@@ -184,8 +189,7 @@ class Resolver:
     def name_before(self, cue, a: int, cue_lemma: str) -> Speaker | None:
         """Two or three capitalised words right before the verb (or its auxiliary), from ``a`` on: the
         subject's name where the model tagged no entity ("Luc Besnard a salué « ... »")."""
-        m = re.search(r"(?P<name>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){1,2})\s+(?:(?:a|ont|avait|avaient)\s+)?$",
-                      self.ctx.text[a:cue.idx])
+        m = self.pack.pattern("name_before_verb").search(self.ctx.text[a:cue.idx])
         if m is None or m.start("name") > 0 and not self.ctx.text[a:a + m.start("name")].strip(" ,;:—–-") == "":
             return None
         s, e = a + m.start("name"), a + m.end("name")
@@ -205,12 +209,13 @@ class Resolver:
         word = self.ctx.text[a:b].strip().lower()
         if word in self.lex.pronouns:
             start = a + self.ctx.text[a:b].lower().index(word)
-            return self.pronoun(start, start + len(word), "selon")
-        return self.named(a, b, "selon") or self.role(a, b, "selon")
+            return self.pronoun(start, start + len(word), self.source_cue)
+        return self.named(a, b, self.source_cue) or self.role(a, b, self.source_cue)
 
     def _phrase_end(self, start: int, limit: int) -> int:
         """Where the noun phrase after a verb or preposition ends: the next comma, full stop, colon or mark."""
-        m = _PHRASE_END.search(self.ctx.text, start, limit)
+        marks = self.pack.marks
+        m = phrase_end(marks.openers + marks.closers).search(self.ctx.text, start, limit)
         return m.start() if m else limit
 
 

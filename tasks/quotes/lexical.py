@@ -26,16 +26,21 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from newsloom.lang.lexicon import Lexicon
-from tasks.quotes.extract import quote_row
-from tasks.quotes.frames import CLOSERS, OPENERS, WORD, Resolver, cue_tokens, source_prep, verb_forms
+from newsloom.lang import LanguagePack, Lexicon
+from tasks.quotes.frames import WORD, Resolver, cue_tokens, source_prep, verb_forms
 from tasks.quotes.marks import find_quote_segments
+from tasks.quotes.rows import quote_row
 from tasks.quotes.speakers import Context, Found, Speaker
 
 METHOD = "lexicon_rules"
 FRAME_CHARS = 160  # how far a frame reaches from its quotation mark
 MIN_UNFRAMED_WORDS = 5  # a quotation with no frame and fewer words is a term or a title in marks
-_FRAME_END = re.compile(rf"[.!?\n{re.escape(OPENERS)}]")  # where a frame after a quotation ends
+
+
+@lru_cache(maxsize=None)
+def _frame_end(openers: str) -> re.Pattern:
+    """Where a frame after a quotation ends: the sentence's end or the next opening mark."""
+    return re.compile(rf"[.!?\n{re.escape(openers)}]")
 _INCISE_END = re.compile(r"[,—–.!?]")
 
 
@@ -64,6 +69,7 @@ def find_direct(res: Resolver, segments) -> list[Found]:
     """The quotations in marks, each utterance with the speaker its frame names (None where it names
     nobody: continue_unframed and drop_unframed_terms decide those)."""
     ctx = res.ctx
+    marks = res.pack.marks
     text = ctx.text
     out: list[Found] = []
     groups: dict[int, list] = {}
@@ -87,16 +93,16 @@ def find_direct(res: Resolver, segments) -> list[Found]:
             continue
         first, final = segs[0], segs[-1]
         close = final.end  # past the spaces and the closing mark
-        while close < len(text) and (text[close] in CLOSERS or text[close] in " \u00a0\u202f") and close - final.end < 4:
+        while close < len(text) and (text[close] in marks.closers or text[close] in " \u00a0\u202f") and close - final.end < 4:
             close += 1
         if speaker is None:  # the frame after the closing mark, up to the sentence's end
-            stop = _FRAME_END.search(text, close, close + FRAME_CHARS)
+            stop = _frame_end(marks.openers).search(text, close, close + FRAME_CHARS)
             end = stop.start() if stop else min(len(text), close + FRAME_CHARS)
             if re.match(r"[\s,—–-]*\S", text[close:end] or " ") and end > close:
                 speaker = res.frame(close, end, after=True)
         if speaker is None:  # the frame before the opening mark, in its sentence
             open_at = first.start
-            while open_at > 0 and (text[open_at - 1] in OPENERS or text[open_at - 1] in " \u00a0\u202f") \
+            while open_at > 0 and (text[open_at - 1] in marks.openers or text[open_at - 1] in " \u00a0\u202f") \
                     and first.start - open_at < 3:
                 open_at -= 1
             # the frame starts after the last full stop of its paragraph (the parser's sentence may start later,
@@ -104,7 +110,7 @@ def find_direct(res: Resolver, segments) -> list[Found]:
             para = text.rfind("\n", 0, open_at) + 1
             stop = max(text.rfind(c, para, open_at) for c in ".!?")
             start = max(stop + 1, para, open_at - FRAME_CHARS)
-            prev_close = max(text.rfind(c, start, open_at) for c in CLOSERS)
+            prev_close = max(text.rfind(c, start, open_at) for c in marks.closers)
             start = max(start, prev_close + 1)
             if text[start:open_at].strip():
                 speaker = res.frame(start, open_at, after=False)
@@ -130,14 +136,14 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _continues(text: str, prev_end: int, start: int) -> bool:
+def _continues(text: str, prev_end: int, start: int, openers: str) -> bool:
     """The quote at ``start`` follows the last attributed one in its paragraph (« A », a-t-il dit. « B »), or
     opens the next paragraph."""
     between = text[prev_end:start]
     if "\n" not in between:
         return len(between) < 300
     para = text.rfind("\n", 0, start) + 1
-    opens = not text[para:start].strip(" \u00a0\u202f" + OPENERS)
+    opens = not text[para:start].strip(" \u00a0\u202f" + openers)
     return opens and between.count("\n\n") <= 1 and len(between) < 600
 
 
@@ -200,7 +206,7 @@ def _by_trailing_frame(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker
     if span is None or not 2 <= len(span) <= 14:
         return None
     toks = [t for t in span if not t.is_punct]
-    first = next((t for t in toks if t.pos_ != "AUX" and t.lower_ not in ("a", "ont", "avait", "avaient")), None)
+    first = next((t for t in toks if t.pos_ != "AUX" and t.lower_ not in res.lex.auxiliaries), None)
     if first is None or first.i - toks[0].i > 1 or not cue_tokens(doc, first.idx, first.idx + len(first), res.lex):
         return None
     if res.inverted.match(text, first.idx):
@@ -247,13 +253,14 @@ def _by_source(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None
     text = res.ctx.text
     if (p := source_prep(text, a, b, res.lex)) is not None and p - a < 12:
         comma = text.find(",", p, b)
-        if comma > 0 and re.match(r"\s*(?:qui|dont|où|que|qu['’])\b", text[comma + 1:b]):
+        relative = res.pack.pattern("relative_after_comma")
+        if comma > 0 and relative is not None and relative.match(text, comma + 1, b):
             # Selon X, qui gère le port, content: the relative clause describes the source
             comma = text.find(",", comma + 1, b)
         if comma > 0:
             sp = res.source(p, comma)
-            if sp is None and text[p:p + 5].strip().lower() != "" and _source_word(res.lex, text, a, p) != "pour":
-                sp = Speaker(p, comma, None, None, "selon", "explicit", 0.3)  # selon les chiffres de la chambre
+            if sp is None and text[p:p + 5].strip().lower() != "" and _source_word(res.lex, text, a, p) not in res.lex.weak_source_prepositions:
+                sp = Speaker(p, comma, None, None, res.source_cue, "explicit", 0.3)  # selon les chiffres de la chambre
             if sp is not None:
                 return comma + 1, _content_end(text, comma + 1, b), sp
     for prep in res.lex.source_prepositions:
@@ -261,22 +268,23 @@ def _by_source(res: Resolver, a: int, b: int) -> tuple[int, int, Speaker] | None
         if m:
             s = a + m.end()
             end = _content_end(text, s, b)
-            sp = res.named(s, end, "selon") or res.role(s, end, "selon")
-            if sp is None and prep != "pour" and WORD.search(text, s, end):
-                sp = Speaker(s, end, None, None, "selon", "explicit", 0.3)
-            if sp is not None and prep != "pour" or sp is not None and sp.entity_id is not None:
+            sp = res.named(s, end, res.source_cue) or res.role(s, end, res.source_cue)
+            weak = prep in res.lex.weak_source_prepositions  # "pour X, ...": a source only when X is named
+            if sp is None and not weak and WORD.search(text, s, end):
+                sp = Speaker(s, end, None, None, res.source_cue, "explicit", 0.3)
+            if sp is not None and not weak or sp is not None and sp.entity_id is not None:
                 return a, a + m.start(), sp
     return None
 
 
-def continue_unframed(text: str, found: list[Found]) -> list[Found]:
+def continue_unframed(text: str, found: list[Found], openers: str) -> list[Found]:
     """A quotation with no frame of its own that follows an attributed quote of any kind in its paragraph
     (« A », a-t-il dit. « B »), or opens the next one (a quote over two paragraphs, or « ... » after "Selon
     X, ..."), continues it: the speaker of the last attributed quote before it."""
     last: Found | None = None
     for f in found:
         if f.speaker is None and f.kind == "direct" and last is not None and f.utterance == f.start \
-                and _continues(text, last.end, f.start):
+                and _continues(text, last.end, f.start, openers):
             sp = last.speaker
             speaker = Speaker(sp.surface_start, sp.surface_end, sp.name, sp.entity_id, sp.cue, "continuation",
                               min(sp.confidence, 0.6))
@@ -297,11 +305,12 @@ def drop_unframed_terms(text: str, found: list[Found]) -> list[Found]:
     return [f for f in found if f.utterance not in words or words[f.utterance] >= MIN_UNFRAMED_WORDS]
 
 
-def extract_lexical_quotes(doc, article_id: str, mentions: list[dict], lex: Lexicon) -> list[dict]:
-    """Direct and indirect quotes of one parsed article, with speakers resolved to its mentions."""
-    segments = find_quote_segments(doc.text)
-    ctx = Context(doc, doc.text, mentions, quote_spans=[(s.start, s.end) for s in segments])
-    res = Resolver(ctx, lex)
+def extract_lexical_quotes(doc, article_id: str, mentions: list[dict], pack: LanguagePack, tagger=None) -> list[dict]:
+    """Direct and indirect quotes of one parsed article, with speakers resolved to its mentions: the quote
+    finder ``lexicon_rules``, for any pack (its words, marks and patterns; ``tagger`` is not used)."""
+    segments = find_quote_segments(doc.text, pack.marks)
+    ctx = Context(doc, doc.text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
+    res = Resolver(ctx, pack.lexicon)
     direct = find_direct(res, segments)
-    found = continue_unframed(ctx.text, merge_mixed(direct, find_indirect(res, direct)))
+    found = continue_unframed(ctx.text, merge_mixed(direct, find_indirect(res, direct)), pack.marks.openers)
     return [quote_row(article_id, ctx.text, f) for f in drop_unframed_terms(ctx.text, found)]

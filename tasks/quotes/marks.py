@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsloom.lang.lexicon import LEXICON
+from newsloom.lang import QuoteMarks
 
-OPEN_CLOSE = LEXICON.open_close
-SYMMETRIC = LEXICON.symmetric
-MARKS = LEXICON.marks
 WORD = re.compile(r"\w+")
 
 
@@ -40,11 +37,13 @@ def _opens_only(text: str, i: int) -> bool:
     return (prev.isspace() or prev in "([{—–") and nxt.isalnum()
 
 
-def find_quote_segments(text: str) -> list[Segment]:
-    """Spans inside quotation marks, paired per paragraph, continued across paragraphs.
+def find_quote_segments(text: str, marks: QuoteMarks) -> list[Segment]:
+    """Spans inside quotation marks (a language pack's ``marks``), paired per paragraph, continued across
+    paragraphs.
 
     Two apostrophes (``''``, the double mark of some newspapers' archives) count as one straight
     double mark: the text is read with each ``''`` as ``" `` (same length, so offsets hold)."""
+    OPEN_CLOSE, SYMMETRIC = marks.open_close, marks.symmetric  # noqa: N806 (read on every character)
     if "''" in text:
         text = text.replace("''", '" ')
     paras = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text)]
@@ -100,16 +99,16 @@ def find_quote_segments(text: str) -> list[Segment]:
                 carry = (opener, closers)
             else:
                 # unbalanced: forget this mark and read the rest of the paragraph again after it
-                rest = find_quote_segments_in(text, open_pos + 1, pe)
+                rest = find_quote_segments_in(text, open_pos + 1, pe, marks)
                 for s in rest:
                     segments.append(Segment(s[0], s[1], utter))
                     utter += 1
     return _trim(text, segments)
 
 
-def find_quote_segments_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def find_quote_segments_in(text: str, start: int, end: int, marks: QuoteMarks) -> list[tuple[int, int]]:
     sub = text[start:end]
-    return [(start + s.start, start + s.end) for s in find_quote_segments(sub) if not s.open_at_end]
+    return [(start + s.start, start + s.end) for s in find_quote_segments(sub, marks) if not s.open_at_end]
 
 
 def _trim(text: str, segments: list[Segment]) -> list[Segment]:

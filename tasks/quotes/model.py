@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 
 from tasks.quotes.features import MAX_CLIMB, doc_features
-from tasks.quotes.marks import MARKS
 
 MODEL_FILE = "attribution.crfsuite"
 METHOD = "crf_attribution_v1"
@@ -61,11 +60,11 @@ def _runs(labels: list[str], kind: str) -> list[tuple[int, int]]:
     return out
 
 
-def _chars(doc, toks: list[int], text: str) -> tuple[int, int]:
+def _chars(doc, toks: list[int], text: str, marks: frozenset) -> tuple[int, int]:
     a, b = doc[toks[0]].idx, doc[toks[-1]].idx + len(doc[toks[-1]].text)
-    while a < b and (text[a] in MARKS or text[a].isspace()):
+    while a < b and (text[a] in marks or text[a].isspace()):
         a += 1
-    while b > a and (text[b - 1] in MARKS or text[b - 1].isspace()):
+    while b > a and (text[b - 1] in marks or text[b - 1].isspace()):
         b -= 1
     return a, b
 
@@ -113,10 +112,12 @@ def _linked_source(anchor: int, sources: list[list[int]], taken_sent, sents) -> 
     return best[2]
 
 
-def tag_attributions(doc, tagger=None) -> list[Attribution]:
-    """Every attribution the tagger finds in ``doc``, content spans in text order."""
+def tag_attributions(doc, pack, tagger=None) -> list[Attribution]:
+    """Every attribution the tagger finds in ``doc`` (in the language of ``pack``), content spans in text
+    order."""
     tagger = tagger or load_tagger()
-    paras, feats = doc_features(doc)
+    marks = pack.marks.all
+    paras, feats = doc_features(doc, pack)
     sents = None
     text = doc.text  # Doc.text joins every token anew on each call
     out: list[Attribution] = []
@@ -133,14 +134,14 @@ def tag_attributions(doc, tagger=None) -> list[Attribution]:
         cues = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "Q")]
         pos = {i: k for k, i in enumerate(para)}
         for toks in contents:
-            a, b = _chars(doc, toks, text)
+            a, b = _chars(doc, toks, text, marks)
             if b <= a:
                 continue
             score = sum(tagger.marginal(labels[pos[i]], pos[i]) for i in toks) / len(toks)
             att = Attribution(a, b, round(score, 4))
             c = _linked_cue(doc, toks, cues, sents)
             if c is not None:
-                att.cue = _chars(doc, cues[c], text)
+                att.cue = _chars(doc, cues[c], text, marks)
                 att.cue_lemma = doc[cues[c][-1]].lemma_.lower()
                 anchor, same = cues[c][0], True
             else:
@@ -148,7 +149,7 @@ def tag_attributions(doc, tagger=None) -> list[Attribution]:
             s = _linked_source(anchor, [t for t in sources if not set(t) & set(toks)], same, sents)
             if s is not None:
                 src = [t for t in sources if not set(t) & set(toks)][s]
-                att.source = _chars(doc, src, text)
+                att.source = _chars(doc, src, text, marks)
                 att.source_head = doc[src[0]:src[-1] + 1].root
             out.append(att)
     return out

@@ -23,22 +23,18 @@ from __future__ import annotations
 
 import re
 
-from newsloom.lang.lexicon import LEXICON
-from tasks.quotes.marks import MARKS, WORD
+from tasks.quotes.marks import WORD
 from tasks.quotes.speakers import (
-    NOT_SPEAKERS,
     Context,
     Found,
     Speaker,
     named_speaker,
+    prepositional_object,
     resolve_speaker,
+    source_preposition,
     speaker_from_subject,
     subject_of,
 )
-
-INDIRECT_CUES = LEXICON.indirect_cues
-CUES = LEXICON.cues
-
 
 RELATIVE_CONTENT = ("ccomp", "oprd", "xcomp", "dobj", "attr")
 
@@ -47,11 +43,11 @@ def split_relative_attribution(ctx: Context, a: int, b: int) -> tuple[int, Found
     """(where the tagged span [a, b) ends, the relative clause's own attribution or None)."""
     span = ctx.doc.char_span(a, b, alignment_mode="expand")
     for verb in span or []:
-        if verb.dep_ != "relcl" or verb.lemma_.lower() not in LEXICON.attribution_verbs or verb.pos_ != "VERB" \
+        if verb.dep_ != "relcl" or verb.lemma_.lower() not in ctx.lex.attribution_verbs or verb.pos_ != "VERB" \
                 or ctx.in_quote(verb.idx):
             continue
         subj = next((c for c in verb.children if c.dep_ == "nsubj" and c.tag_ not in ("WDT", "WP")), None)
-        if subj is None or subj.lower_ in NOT_SPEAKERS:
+        if subj is None or subj.lower_ in ctx.lex.not_speakers:
             continue
         clause_end = verb.right_edge.idx + len(verb.right_edge.text)
         if not ctx.quoted_in(verb.left_edge.idx, clause_end)[0]:
@@ -89,22 +85,22 @@ def _reported_clauses(ctx: Context):
     that runs into a quotation's edge is cut at the comma before it."""
     text = ctx.text
     for tok in ctx.doc:
-        if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
+        if tok.lemma_.lower() not in ctx.lex.indirect_cues or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
         comp = next((c for c in tok.children if c.dep_ == "ccomp"), None)
         if comp is None:
             continue
-        toks = _until_next_attribution([t for t in comp.subtree if not t.is_space], comp.i)
+        toks = _until_next_attribution(ctx, [t for t in comp.subtree if not t.is_space], comp.i)
         while toks and toks[0].is_punct:
             toks = toks[1:]
-        while toks and toks[-1].is_punct and toks[-1].text not in MARKS:
+        while toks and toks[-1].is_punct and toks[-1].text not in ctx.marks:
             toks = toks[:-1]
         if len(toks) < 3:
             continue
         a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-        while b > a and (text[b - 1] in MARKS or text[b - 1] in ",;:"):
+        while b > a and (text[b - 1] in ctx.marks or text[b - 1] in ",;:"):
             b -= 1
-        while a < b and text[a] in MARKS:
+        while a < b and text[a] in ctx.marks:
             a += 1
         if "\n" in text[a:b]:
             continue
@@ -124,20 +120,20 @@ def _reported_clauses(ctx: Context):
         yield _indirect(ctx, a, b, speaker_from_subject(ctx, subj, tok.lemma_.lower()), 0.85, 0.6)
 
 
-def _until_next_attribution(toks: list, after: int) -> list:
+def _until_next_attribution(ctx: Context, toks: list, after: int) -> list:
     """``toks`` cut where the next attribution begins, past token ``after``: a second verb of saying
     joined to the clause with no subject of its own ("said the quay was closed by the board and said,
     “...”"), a participle of saying after a comma ("..., claiming that ..."), or a relative clause with a
     speaker of its own set off by a comma (", which the mayor called “a waste of money”")."""
     for k, t in enumerate(toks):
-        if t.i > after and t.lemma_.lower() in CUES and t.pos_ == "VERB" and (
+        if t.i > after and t.lemma_.lower() in ctx.lex.cues and t.pos_ == "VERB" and (
                 t.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
-                or t.tag_ == "VBG" and t.dep_ == "advcl" and _after_comma(toks, k)):
+                or t.tag_ == "VBG" and t.dep_ == "advcl" and _after_comma(ctx, toks, k)):
             while k > 0 and (toks[k - 1].dep_ == "cc" or toks[k - 1].is_punct):
                 k -= 1
             return toks[:k]
-        if t.i > after and t.dep_ == "relcl" and t.lemma_.lower() in LEXICON.attribution_verbs and any(
-                c.dep_ == "nsubj" and c.lower_ not in ("who", "which", "that") for c in t.children):
+        if t.i > after and t.dep_ == "relcl" and t.lemma_.lower() in ctx.lex.attribution_verbs and any(
+                c.dep_ == "nsubj" and c.lower_ not in ctx.lex.relative_pronouns for c in t.children):
             first = min(x.i for x in t.subtree)
             k = next((j for j, x in enumerate(toks) if x.i == first), 0)
             if k > 0 and toks[k - 1].text == ",":
@@ -145,10 +141,10 @@ def _until_next_attribution(toks: list, after: int) -> list:
     return toks
 
 
-def _after_comma(toks: list, k: int) -> bool:
+def _after_comma(ctx: Context, toks: list, k: int) -> bool:
     """The token before toks[k], past closing marks, is a comma or a dash."""
     k -= 1
-    while k >= 0 and toks[k].text in MARKS:
+    while k >= 0 and toks[k].text in ctx.marks:
         k -= 1
     return k >= 0 and toks[k].text in (",", "—", "–", ";")
 
@@ -158,10 +154,10 @@ def _parentheticals(ctx: Context):
     between commas, and the reported words are the two sides of it (one utterance, two spans)."""
     doc, text = ctx.doc, ctx.text
     for tok in doc:
-        if tok.lemma_.lower() not in INDIRECT_CUES or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
+        if tok.lemma_.lower() not in ctx.lex.indirect_cues or tok.pos_ != "VERB" or ctx.in_quote(tok.idx):
             continue
         subj = subject_of(tok, ctx)
-        if subj is None or subj.i > tok.i or subj.lower_ in NOT_SPEAKERS:
+        if subj is None or subj.i > tok.i or subj.lower_ in ctx.lex.not_speakers:
             continue
         first = subj.left_edge.i
         if first < 1 or doc[first - 1].text != "," or tok.i + 1 >= len(doc) or doc[tok.i + 1].text != ",":
@@ -169,7 +165,7 @@ def _parentheticals(ctx: Context):
         sent = tok.sent
         before = [t for t in doc[sent.start:first - 1] if not t.is_space]
         after = [t for t in doc[tok.i + 2:sent.end] if not t.is_space]
-        if not before or len(after) < 3 or any(t.text in MARKS for t in [*before, *after]):
+        if not before or len(after) < 3 or any(t.text in ctx.marks for t in [*before, *after]):
             continue
         right = _clause_span(ctx, after)
         if right is None:
@@ -186,16 +182,16 @@ def _clause_span(ctx: Context, toks: list) -> tuple[int, int] | None:
     """Character span of tokens with edge punctuation and marks trimmed, or None when too short or when it
     is mostly a direct quote or crosses a quotation's edge; also returns nothing across paragraphs."""
     text = ctx.text
-    while toks and (toks[0].is_punct and toks[0].text not in MARKS or toks[0].is_space):
+    while toks and (toks[0].is_punct and toks[0].text not in ctx.marks or toks[0].is_space):
         toks = toks[1:]
-    while toks and (toks[-1].is_punct and toks[-1].text not in MARKS or toks[-1].is_space):
+    while toks and (toks[-1].is_punct and toks[-1].text not in ctx.marks or toks[-1].is_space):
         toks = toks[:-1]
     if len(toks) < 3:
         return None
     a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
-    while a < b and text[a] in MARKS:
+    while a < b and text[a] in ctx.marks:
         a += 1
-    while b > a and (text[b - 1] in MARKS or text[b - 1] in ",;:"):
+    while b > a and (text[b - 1] in ctx.marks or text[b - 1] in ",;:"):
         b -= 1
     if "\n" in text[a:b] or b - a < 8:
         return None
@@ -203,13 +199,14 @@ def _clause_span(ctx: Context, toks: list) -> tuple[int, int] | None:
 
 
 def _according_to(ctx: Context):
-    """"According to X, CLAUSE." and "CLAUSE, according to X.": the clause is reported, X its source."""
+    """"According to X, CLAUSE." and "CLAUSE, according to X.": the clause is reported, X its source (any
+    of the language's source prepositions)."""
     for tok in ctx.doc:
-        if tok.lower_ != "according" or tok.i + 2 >= len(ctx.doc) or ctx.doc[tok.i + 1].lower_ != "to" \
-                or ctx.in_quote(tok.idx):
+        n = source_preposition(ctx.doc, tok.i, ctx.lex)
+        if not n or tok.i + n >= len(ctx.doc) or ctx.in_quote(tok.idx):
             continue
-        to = ctx.doc[tok.i + 1]
-        head = next((c for c in to.children if c.dep_ == "pobj"), None)
+        to = ctx.doc[tok.i + n - 1]
+        head = prepositional_object(ctx, to)
         if head is None:
             continue
         phrase = sorted({t.i for t in tok.subtree} | {t.i for t in to.subtree} | {tok.i, to.i})
@@ -223,7 +220,8 @@ def _according_to(ctx: Context):
         if ctx.reported(a, b) is None:
             continue  # a direct quote (attributed by the same phrase) or a parse that crosses its marks
         src = list(head.subtree)
-        speaker = resolve_speaker(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head, "according to", "explicit")
+        speaker = resolve_speaker(ctx, src[0].idx, src[-1].idx + len(src[-1].text), head,
+                                  ctx.lex.source_prepositions[0], "explicit")
         yield _indirect(ctx, a, b, speaker, 0.85, 0.6)
 
 
@@ -231,10 +229,10 @@ def _as_clauses(ctx: Context):
     """"As the harbour master has pointed out, the ferry is the island's “only lifeline”." and "CLAUSE, as
     the union's lawyer suggested.": the rest of the sentence is reported, the "as" clause names its source."""
     for tok in ctx.doc:
-        if tok.lower_ != "as" or tok.dep_ != "mark" or ctx.in_quote(tok.idx):
+        if tok.lower_ not in ctx.lex.source_clause_markers or tok.dep_ != "mark" or ctx.in_quote(tok.idx):
             continue
         verb = tok.head
-        if verb.lemma_.lower() not in INDIRECT_CUES or verb.pos_ != "VERB" or verb.i < tok.i:
+        if verb.lemma_.lower() not in ctx.lex.indirect_cues or verb.pos_ != "VERB" or verb.i < tok.i:
             continue
         if any(c.dep_ in ("ccomp", "dobj") for c in verb.children):
             continue  # "as he said that ...", "as she told reporters": not a frame of the rest
@@ -269,7 +267,7 @@ def _colon_lines(ctx: Context):
     text = ctx.text
     for m in COLON_LINE.finditer(text):
         a, b = m.start("content"), m.end("content")
-        if text[a] in MARKS or ctx.in_quote(a) or len(WORD.findall(text[a:b])) < 3:
+        if text[a] in ctx.marks or ctx.in_quote(a) or len(WORD.findall(text[a:b])) < 3:
             continue  # a quotation after the colon is a direct quote, attributed as one
         while b > a and text[b - 1] in " .,;:":
             b -= 1

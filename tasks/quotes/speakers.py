@@ -10,19 +10,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from newsloom.lang.lexicon import LEXICON
-from tasks.quotes.marks import MARKS
-
-CUES = LEXICON.cues
-PRONOUNS = LEXICON.pronouns
-POSSESSIVES = LEXICON.possessive_pronouns
-NOT_SPEAKERS = LEXICON.not_speakers
-ROLE_NOUNS = LEXICON.role_nouns
-ORG_ROLE_NOUNS = LEXICON.org_role_nouns
-# a quote introduced by whose words it is: "in her words, “", "in Feld's own words: “", "in the words of Ilse Dorn, “"
-IN_WORDS = re.compile(r"\b[Ii]n\s+(?:(?P<owner>his|her|their|[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,2}['’]s?)\s+(?:own\s+)?words"
-                      r"|the\s+words\s+of\s+(?P<of>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}))\s*[,:]?\s*[“\"‘'«„]*$")
+from newsloom.lang import LanguagePack, Lexicon
 
 
 @dataclass
@@ -52,15 +42,32 @@ class Found:
 
 @dataclass
 class Context:
+    """One parsed article as the quote finders see it: its text, its mentions (by offset), the spans inside
+    quotation marks, and the language pack whose words the finders read."""
     doc: object
     text: str
     mentions: list[dict]
+    pack: LanguagePack
     mention_starts: list[int] = field(default_factory=list)
     quote_spans: list[tuple[int, int]] = field(default_factory=list)
 
     def __post_init__(self):
         self.mentions = sorted(self.mentions, key=lambda m: m["start_char"])
         self.mention_starts = [m["start_char"] for m in self.mentions]
+
+    @property
+    def lex(self) -> Lexicon:
+        return self.pack.lexicon
+
+    @cached_property
+    def marks(self) -> frozenset:
+        """Every quotation mark of the article's language."""
+        return self.pack.marks.all
+
+    @cached_property
+    def token_starts(self) -> list[int]:
+        """The character offset of every token, for finding the token at an offset."""
+        return [t.idx for t in self.doc]
 
     def quoted_in(self, a: int, b: int) -> tuple[int, list[tuple[int, int]]]:
         """(characters of [a, b) inside quotation marks, the quotes wholly inside it)."""
@@ -81,7 +88,7 @@ class Context:
     def speaker_subject(self, verb, also_not: frozenset = frozenset()):
         """The verb's subject when it can name a speaker: not "it"/"there"/"which", not inside a quote."""
         subj = subject_of(verb, self)
-        if subj is None or subj.lower_ in NOT_SPEAKERS or subj.lower_ in also_not or self.in_quote(subj.idx):
+        if subj is None or subj.lower_ in self.lex.not_speakers or subj.lower_ in also_not or self.in_quote(subj.idx):
             return None
         return subj
 
@@ -130,21 +137,21 @@ class Context:
         return None
 
 
-def subject_of(cue, ctx: Context | None = None) -> object | None:
-    """The cue's subject; with ``ctx``, never one inside quotation marks (the parser sometimes hangs a
-    name in the quote on the frame's verb: “[Dorn] can be very stubborn,” Feld said)."""
+def subject_of(cue, ctx: Context) -> object | None:
+    """The cue's subject, never one inside quotation marks (the parser sometimes hangs a name in the quote
+    on the frame's verb: “[Dorn] can be very stubborn,” Feld said)."""
     for child in cue.children:
-        if child.dep_ in ("nsubj", "nsubjpass") and not (ctx is not None and ctx.in_quote(child.idx)):
-            if child.lower_ in ("who", "that", "which") and cue.dep_ == "relcl":
+        if child.dep_ in ("nsubj", "nsubjpass") and not ctx.in_quote(child.idx):
+            if child.lower_ in ctx.lex.relative_pronouns and cue.dep_ == "relcl":
                 return cue.head  # "Feld, who charged that ..."
             return child
-    if cue.dep_ == "conj" and cue.head.dep_ == "ccomp" and cue.head.head.lemma_.lower() in CUES:
+    if cue.dep_ == "conj" and cue.head.dep_ == "ccomp" and cue.head.head.lemma_.lower() in ctx.lex.cues:
         # "Dorn said the quay was closed by the board and said, “...”": the second "said" hangs on the
         # reported clause, but its subject is the first one's
         return subject_of(cue.head.head, ctx)
     if cue.dep_ in ("conj", "advcl", "xcomp") and cue.head.pos_ in ("VERB", "AUX"):
         for child in cue.head.children:
-            if child.dep_ in ("nsubj", "nsubjpass") and not (ctx is not None and ctx.in_quote(child.idx)):
+            if child.dep_ in ("nsubj", "nsubjpass") and not ctx.in_quote(child.idx):
                 return child
     # a participle misread as the clause subject: "Large majorities of voters going to the polls said
     # ..." parses as csubj "going" with "majorities" under it
@@ -188,7 +195,7 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
     at_head = [m for m in inside if head is not None and m["start_char"] <= head.idx < m["end_char"]
                and m["label"] in ("PERSON", "ORG", "GPE")]
     pick = persons[-1] if persons else (at_head[0] if at_head else None)
-    if pick is None and head is not None and head.lemma_.lower() not in ROLE_NOUNS:
+    if pick is None and head is not None and head.lemma_.lower() not in ctx.lex.role_nouns:
         # "a survey by the Institute", "a statement from the board": the one organisation the phrase names
         orgs = [m for m in inside if m["label"] in ("ORG", "GPE")]
         pick = orgs[0] if len(orgs) == 1 else None
@@ -197,7 +204,7 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
         sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
         return sp
     word = head.text.lower() if head is not None else ctx.text[start:end].lower()
-    if word in PRONOUNS and word != "it" or word in POSSESSIVES:  # "in her words, “...”"
+    if word in ctx.lex.pronouns and word not in ctx.lex.not_speakers or word in ctx.lex.possessive_pronouns:
         antecedent = ctx.subject_person_before(start)
         sp.attribution = "pronoun"
         if antecedent is not None:
@@ -206,12 +213,12 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
             sp.confidence = 0.35
         return sp
     lemma = head.lemma_.lower() if head is not None else word
-    if lemma in ORG_ROLE_NOUNS:
+    if lemma in ctx.lex.org_role_nouns:
         org = ctx.last_entity_before(start, "ORG", lemma)
         if org is not None:
             sp.name, sp.entity_id, sp.confidence = org["name"], org["entity_id"], 0.6
             return sp
-    if lemma in ROLE_NOUNS:
+    if lemma in ctx.lex.role_nouns:
         antecedent = ctx.last_person_before(start, role=lemma)
         if antecedent is not None:
             sp.name, sp.entity_id, sp.confidence = antecedent["name"], antecedent["entity_id"], 0.6
@@ -224,19 +231,21 @@ def _cue_tokens(doc, start: int, end: int, ctx: Context):
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return []
-    return [t for t in span if t.lemma_.lower() in CUES and t.pos_ in ("VERB", "AUX") and not ctx.in_quote(t.idx)]
+    return [t for t in span if t.lemma_.lower() in ctx.lex.cues and t.pos_ in ("VERB", "AUX") and not ctx.in_quote(t.idx)]
 
 
 def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     """The speaker of the quote at [seg_start, seg_end), from the words around it."""
     doc, text = ctx.doc, ctx.text
     close = seg_end
-    while close < len(text) and (text[close] in MARKS or text[close] in " \t,'"):
+    marks = ctx.marks
+    while close < len(text) and (text[close] in marks or text[close] in " \t,'"):
         close += 1
     para_end = text.find("\n\n", seg_end)
     para_end = len(text) if para_end == -1 else para_end
     # "in her words, “...”", "in Feld's own words: “...”", "in the words of Ilse Dorn, “...”"
-    m = IN_WORDS.search(text, max(0, seg_start - 60), max(0, seg_start - 1))
+    in_words = ctx.pack.pattern("in_words")
+    m = in_words.search(text, max(0, seg_start - 60), max(0, seg_start - 1)) if in_words is not None else None
     if m is not None:
         who = m.group("owner") or m.group("of")
         a = m.start("owner") if m.group("owner") else m.start("of")
@@ -252,22 +261,22 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             m = ms[-1]
             return named_speaker(m, None, 0.8)
     # the sentence after the quote's end and the one holding its start
-    sent_after = _sentence_at(doc, min(close, len(text) - 1), forward=True) if close < para_end else None
+    sent_after = _sentence_at(ctx, min(close, len(text) - 1), forward=True) if close < para_end else None
     para_start = text.rfind("\n\n", 0, seg_start)
     para_start = 0 if para_start == -1 else para_start + 2
     frame_end = seg_start
-    while frame_end > para_start and (text[frame_end - 1] in MARKS or text[frame_end - 1] == "'"
+    while frame_end > para_start and (text[frame_end - 1] in marks or text[frame_end - 1] == "'"
                                        or text[frame_end - 1].isspace()):
         frame_end -= 1
     if frame_end <= para_start and para_start >= 2 and text[:para_start].rstrip()[-1:] in (",", ":"):
         frame_end = len(text[:para_start].rstrip())  # "Kerry, he said,\n\n“...”"
-    sent_before = _sentence_at(doc, max(frame_end - 1, 0), forward=False) if frame_end > 0 and (
+    sent_before = _sentence_at(ctx, max(frame_end - 1, 0), forward=False) if frame_end > 0 and (
         frame_end > para_start or frame_end < para_start) else None
     candidates = []
     # the quote ends its own sentence (“... soon.”) and what follows is a new statement, not its frame:
     # “...” Feld said he would have closed the quay / She says it shows ...
-    content_ends_comma = text[:seg_end].rstrip().rstrip("".join(MARKS) + "'")[-1:] == ","
-    ends_sentence = text[:seg_end].rstrip().rstrip("".join(MARKS) + "'")[-1:] in (".", "…")
+    content_ends_comma = text[:seg_end].rstrip().rstrip("".join(marks) + "'")[-1:] == ","
+    ends_sentence = text[:seg_end].rstrip().rstrip("".join(marks) + "'")[-1:] in (".", "…")
     if sent_after is not None:
         a, b = sent_after
         b = min(b, para_end)
@@ -278,11 +287,11 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
                 candidates.append((4 if own_clause else 0 if t.idx - close < 40 else 2, t.idx - close, t))
     # a following paragraph that opens with the frame: "he said following ...", "Renner told reporters ..."
     if close >= para_end and para_end + 2 < len(text):
-        nxt = _sentence_at(doc, para_end + 2, forward=True)
+        nxt = _sentence_at(ctx, para_end + 2, forward=True)
         if nxt is not None:
             lo = max(nxt[0], para_end + 2)
             for t in _cue_tokens(doc, lo, min(nxt[1], lo + 45), ctx):
-                if not MARKS.intersection(text[lo:t.idx]):
+                if not marks.intersection(text[lo:t.idx]):
                     candidates.append((1.5, t.idx - close, t))
     if sent_before is not None:
         a, b = sent_before
@@ -296,13 +305,13 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
     # a quote that opens its paragraph after a paragraph ending in narration with a speech verb: "Feld
     # continued his attack on the council.\n\n“Eight years ago ...”"
     if sent_before is None and frame_end <= para_start and para_start >= 2 and text[:para_start].rstrip()[-1:] == ".":
-        rng = _sentence_at(doc, len(text[:para_start].rstrip()) - 1, forward=False)
-        if rng is not None and not MARKS.intersection(text[rng[0]:rng[1]]):
+        rng = _sentence_at(ctx, len(text[:para_start].rstrip()) - 1, forward=False)
+        if rng is not None and not marks.intersection(text[rng[0]:rng[1]]):
             for t in _cue_tokens(doc, rng[0], rng[1], ctx):
                 candidates.append((2.5, seg_start - t.idx, t))
     for tier, _, cue in sorted(candidates, key=lambda c: (c[0], c[1])):
-        if cue.lemma_.lower() == "accord":
-            continue
+        if source_preposition(doc, cue.i, ctx.lex):
+            continue  # "according to X" is a source, read below
         subj = subject_of(cue, ctx)
         if (subj is None or ctx.in_quote(subj.idx)) and tier == 0 \
                 and (named := _name_before_cue(ctx, close, cue) or _name_after_cue(ctx, cue)) is not None:
@@ -323,7 +332,7 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             subj = subject_of(tok, ctx)
             if subj is not None and not ctx.in_quote(subj.idx):
                 lemma = tok.lemma_.lower()
-                sp = speaker_from_subject(ctx, subj, lemma if lemma in CUES else None)
+                sp = speaker_from_subject(ctx, subj, lemma if lemma in ctx.lex.cues else None)
                 sp.tier = "colon"
                 return sp
     # "according to X"
@@ -332,12 +341,28 @@ def attribute(ctx: Context, seg_start: int, seg_end: int) -> Speaker | None:
             continue
         span = doc.char_span(rng[0], rng[1], alignment_mode="expand")
         for t in span or []:
-            if t.lower_ == "according" and t.i + 2 < len(doc) and doc[t.i + 1].lower_ == "to" and not ctx.in_quote(t.idx):
-                head = next((c for c in doc[t.i + 1].children if c.dep_ == "pobj"), None)
-                if head is not None:
+            if (n := source_preposition(doc, t.i, ctx.lex)) and t.i + n < len(doc) and not ctx.in_quote(t.idx):
+                if (head := prepositional_object(ctx, doc[t.i + n - 1])) is not None:
                     toks = list(head.subtree)
-                    return resolve_speaker(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head, "according to", "explicit")
+                    return resolve_speaker(ctx, toks[0].idx, toks[-1].idx + len(toks[-1].text), head,
+                                           ctx.lex.source_prepositions[0], "explicit")
     return None
+
+
+def source_preposition(doc, i: int, lex: Lexicon) -> int:
+    """The number of tokens of one of the language's source prepositions ("according to") that starts at
+    token ``i``; 0 where none does."""
+    for phrase in lex.source_prepositions:
+        words = phrase.split()
+        if i + len(words) <= len(doc) and all(doc[i + k].lower_ == w for k, w in enumerate(words)):
+            return len(words)
+    return 0
+
+
+def prepositional_object(ctx: Context, prep):
+    """The object of a preposition, by the parse labels the language's pack names (None without them)."""
+    labels = ctx.pack.parse_labels("prepositional_object")
+    return next((c for c in prep.children if c.dep_ in labels), None)
 
 
 def named_speaker(m: dict, cue_lemma: str | None, confidence: float | None = None) -> Speaker:
@@ -354,7 +379,7 @@ def _name_before_cue(ctx: Context, close: int, cue) -> Speaker | None:
     """“...,” Feld, 58, told the Ledger / “...,” Dorn barked: the name between the closing mark and the
     cue, where the parser found no subject (it made the name a compound or an adverbial)."""
     ms = [m for m in ctx.mentions_in(close, cue.idx) if m["label"] in ("PERSON", "ORG")]
-    if not ms or ctx.text[close:ms[0]["start_char"]].strip(" ,\n" + "".join(MARKS)):
+    if not ms or ctx.text[close:ms[0]["start_char"]].strip(" ,\n" + "".join(ctx.marks)):
         return None
     m = ms[0]
     if not _APPOSITIVE_GAP.match(ctx.text[m["end_char"]:cue.idx]):
@@ -376,14 +401,12 @@ def _name_after_cue(ctx: Context, cue) -> Speaker | None:
     return named_speaker(m, cue.lemma_.lower())
 
 
-def _sentence_at(doc, char: int, forward: bool) -> tuple[int, int] | None:
+def _sentence_at(ctx: Context, char: int, forward: bool) -> tuple[int, int] | None:
     """(start, end) of the sentence holding the first token at or after ``char`` (before, if not forward)."""
+    doc = ctx.doc
     if not len(doc) or char < 0:
         return None
-    starts = doc.user_data.get("_tok_starts")
-    if starts is None:
-        starts = doc.user_data["_tok_starts"] = [t.idx for t in doc]
-    i = bisect.bisect_right(starts, char) - 1  # token starting at or before char
+    i = bisect.bisect_right(ctx.token_starts, char) - 1  # token starting at or before char
     if i < 0:
         i = 0
     tok = doc[i]

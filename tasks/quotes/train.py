@@ -22,6 +22,9 @@ from pathlib import Path
 DEFAULTS = {"c1": 2.0, "c2": 0.001, "iterations": 300, "min_freq": 2}
 
 
+TRAINING_LANGUAGE = "en"  # PolNeAR (../shared/eval/quotes) is English news: the tagger reads English
+
+
 def default_train_path() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "quotes" / "train.jsonl"
 
@@ -36,11 +39,13 @@ def parse_articles(records: list[dict], model: str = "en_core_web_sm", n_process
 
 
 def training_sequences(records: list[dict], docs) -> list[tuple[list[list[str]], list[str]]]:
+    from newsloom.lang import pack_for
     from tasks.quotes.features import doc_features, gold_labels
 
+    pack = pack_for(TRAINING_LANGUAGE)
     out = []
     for rec, doc in zip(records, docs):
-        paras, feats = doc_features(doc)
+        paras, feats = doc_features(doc, pack)
         for seq, labels in zip(feats, gold_labels(doc, paras, rec["quotes"])):
             if seq:
                 out.append((seq, labels))
