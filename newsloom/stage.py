@@ -40,8 +40,9 @@ import pyarrow as pa
 
 from newsloom import schemas
 from newsloom.config import Config
+from newsloom.rejects import STAGES as REJECT_STAGES
 from newsloom.storage import Store
-from newsloom.util import get_logger, progress, reasons
+from newsloom.util import get_logger, reasons
 
 RUN_KEY = "run"
 PART_COLUMN = "_part"  # asked of a committed table: the file name of the part that holds each row
@@ -69,6 +70,11 @@ class Stage:
     # a run-level table (one column ``part``) naming committed parts of ``parts_of`` that the run phase found
     # stale: the part phase runs over each of them too, and the commit replaces them with what it returns
     revises: str | None = None
+    # the name its rows in ``rejects.stage`` carry, where the contract names the stage otherwise
+    # (CONTRACT.md lists fetch, clean, deduplicate and extract); default: ``name``
+    rejects_as: str | None = None
+    # run-summary field -> the count of this stage it takes (runs.parquet: n_documents <- fetch's rows_out)
+    reports: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for ref in [*self.reads, *self.run_reads]:
@@ -82,8 +88,17 @@ class Stage:
                 raise ValueError(f"stage {self.name}: writes undeclared table {table!r}")
         if self.part is not None and self.parts_of is None:
             raise ValueError(f"stage {self.name}: a part phase needs parts_of")
+        if "rejects" in self.writes and self.reject_stage not in REJECT_STAGES:
+            raise ValueError(f"stage {self.name}: its rejects would carry {self.reject_stage!r}, not one of "
+                             f"{REJECT_STAGES}; declare rejects_as")
         if self.revises is not None and (self.revises not in self.writes or self.part is None):
             raise ValueError(f"stage {self.name}: revises names a table its run phase writes, for its part phase")
+
+
+    @property
+    def reject_stage(self) -> str:
+        """What this stage's rows in ``rejects.stage`` say."""
+        return self.rejects_as or self.name
 
 
 def _select(table: pa.Table, columns: tuple[str, ...] | None) -> pa.Table:
@@ -151,7 +166,6 @@ def run_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
     rows_in = inputs[stage.parts_of].num_rows
     outputs = stage.part(inputs, config)
     write_outputs(store, stage, run_id, key, outputs)
-    progress(stage.name, rows_in)
     return counts_of(stage, inputs, rows_in, outputs)
 
 

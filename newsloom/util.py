@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from typing import Callable
 
 import pyarrow as pa
 
@@ -39,15 +38,12 @@ def reasons(rejects: pa.Table) -> dict[str, int]:
     return dict(Counter(rejects.column("reason").to_pylist())) if rejects.num_rows else {}
 
 
-# A hook the CLI sets to show progress; stages call progress(stage, advance, total, info=...).
-_progress_hook: Callable[..., None] | None = None
-
-
-def set_progress_hook(hook: Callable[..., None] | None) -> None:
-    global _progress_hook
-    _progress_hook = hook
+PROGRESS_LOGGER = "newsloom.progress"  # the logger progress goes to; an interface attaches a handler to show it
 
 
 def progress(stage: str, advance: int = 1, total: int | None = None, info: str | None = None) -> None:
-    if _progress_hook is not None:
-        _progress_hook(stage, advance, total, info)
+    """Report progress of ``stage`` as a DEBUG record of the ``newsloom.progress`` logger (fields stage,
+    advance, total, info).  Nobody listens by default; the CLI's progress bars are a logging handler.  Called
+    in the flow's process, where every part's result arrives, so runs on Dask show progress too."""
+    logging.getLogger(PROGRESS_LOGGER).debug("%s +%s", stage, advance,
+                                             extra={"stage": stage, "advance": advance, "total": total, "info": info})

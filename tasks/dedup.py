@@ -165,6 +165,7 @@ def _count_duplicates(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table])
 
 STAGE = Stage(
     name="deduplicate",
+    reports={"n_articles": "rows_out", "n_duplicates": "duplicates"},
     run_reads={"_minhash": ("article_id", "source", "published_at", "text_hash", "signature"),
                "committed:_signatures": ("article_id", "text_hash", "signature"),
                "committed:articles": ("article_id",)},

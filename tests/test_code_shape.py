@@ -22,3 +22,20 @@ def test_the_layer_check_sees_an_import_upward_even_inside_a_function(tmp_path):
     tree = ast.parse("from tasks.aggregate import connect_tables\n")
     assert code_shape.layer_breaches(ROOT / "newsloom" / "interfaces" / "sql.py", tree) == []
     assert code_shape.layer_breaches(ROOT / "newsloom" / "storage.py", tree) != []
+
+
+def test_settings_are_values_and_the_machine_is_checked_when_a_run_starts(tmp_path):
+    """Config validation does no I/O and imports neither models nor sources (no cycle); run_config checks
+    the machine and reports every problem at once."""
+    import ast as _ast
+
+    from newsloom.config import ConfigError, make_config
+    from newsloom.preflight import run_config
+
+    tree = _ast.parse((ROOT / "newsloom" / "config.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in _ast.walk(tree) if isinstance(n, _ast.ImportFrom)}
+    assert not imported & {"newsloom.models", "newsloom.sources"}
+    config = make_config(sources=[str(tmp_path / "missing")], out=str(tmp_path / "out"), aliases_file="/no/file.csv")
+    with pytest.raises(ConfigError) as err:
+        run_config(**config.model_dump())
+    assert "missing" in str(err.value) and "aliases file not found: /no/file.csv" in str(err.value)

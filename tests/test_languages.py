@@ -16,6 +16,7 @@ from conftest import read_article
 from newsloom.config import ConfigError, make_config
 from newsloom.lang.lexicon import load_lexicon
 from newsloom.models import discover_models, model_for, model_registry, parse_model_setting, suggested_package
+from newsloom.preflight import run_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ (the French gold's scorer)
 
@@ -44,7 +45,7 @@ def test_model_setting_is_one_model_or_a_mapping():
 def test_a_language_setting_without_a_model_fails_before_any_work(tmp_path):
     (tmp_path / "in").mkdir()
     with pytest.raises(ConfigError, match=r"language 'pt' has no spaCy model; install pt_core_news_sm"):
-        make_config(sources=[str(tmp_path / "in")], out=str(tmp_path / "out"), languages=["en", "pt"])
+        run_config(sources=[str(tmp_path / "in")], out=str(tmp_path / "out"), languages=["en", "pt"])
     config = make_config(sources=[str(tmp_path / "in")], out=str(tmp_path / "out"), languages="en, fr")
     assert config.languages == ["en", "fr"]  # --set languages=en,fr
 
@@ -231,8 +232,8 @@ def test_an_installed_pipeline_serves_its_language_without_a_setting(tmp_path, m
     try:
         assert discover_models()["de"] == "de_tiny_news_sm"
         config = make_config(sources=[str(tmp_path / "site")], out=str(tmp_path / "out"))
-        assert model_for(config.models, "de") == "de_tiny_news_sm"
-        assert model_for(config.models, "fr") == "fr_core_news_sm"
+        assert model_for(model_registry(config.model), "de") == "de_tiny_news_sm"
+        assert model_for(model_registry(config.model), "fr") == "fr_core_news_sm"
         assert model_version("de_tiny_news_sm").startswith("de_tiny_news_sm ")
         from newsloom.nlp import load_nlp
 
@@ -251,4 +252,4 @@ def test_the_flow_parameter_takes_a_mapping(tmp_path):
     config = make_config(sources=[str(tmp_path / "in")], out=str(tmp_path / "out"),
                          model={"en": "en_core_web_sm", "fr": "fr_core_news_sm"})
     assert config.model == "en=en_core_web_sm,fr=fr_core_news_sm"
-    assert config.models["fr"] == "fr_core_news_sm"
+    assert model_registry(config.model)["fr"] == "fr_core_news_sm"

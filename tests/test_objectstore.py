@@ -160,8 +160,9 @@ def test_schema_is_checked_on_object_store_writes(s3):
 
 def test_object_store_sources_and_bad_roots_fail_before_work(s3, tmp_path):
     from newsloom.config import ConfigError, make_config
+    from newsloom.preflight import run_config
 
     with pytest.raises(ConfigError, match="source not found: s3://news/no-such-prefix"):
-        make_config(sources=["s3://news/no-such-prefix"], out=str(tmp_path / "out"))
+        run_config(sources=["s3://news/no-such-prefix"], out=str(tmp_path / "out"))
     with pytest.raises(ConfigError, match="cannot write to 'nosuchscheme://x'"):
         make_config(sources=[str(tmp_path)], out="nosuchscheme://x")

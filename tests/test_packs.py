@@ -95,5 +95,6 @@ def test_adding_german_is_adding_a_pack(german_pack, tiny_german_model, aliases)
     assert {m["name"] for m in mentions.to_pylist()} == {"Greta Holm", "Varnhelm"}
     direct = [q for q in quotes.to_pylist() if q["kind"] == "direct"]
     assert [(q["text"], q["speaker"]) for q in direct] == [("Wir streiken weiter", "Greta Holm")]
-    assert make_config(sources=[str(ROOT / "data" / "raw")], out=str(ROOT / "data" / "processed"),
-                       model=f"de={tiny_german_model}").models["de"] == str(tiny_german_model)
+    from newsloom.models import model_registry
+
+    assert model_registry(make_config(model=f"de={tiny_german_model}").model)["de"] == str(tiny_german_model)

@@ -11,6 +11,7 @@ from conftest import fetch_all
 from newsserver import STORIES, NewsServer, write_warc
 
 from newsloom.config import ConfigError, make_config
+from newsloom.preflight import run_config
 from newsloom.sources import expand_sources
 from tasks.fetch import FetchState, iter_fetched, url_list
 from tasks.fetch.web import (
@@ -217,9 +218,9 @@ def test_sources_file_errors_fail_before_any_work(tmp_path):
         f = tmp_path / f"{name}.yaml"
         f.write_text(text)
         with pytest.raises(ConfigError):
-            make_config(sources=[str(f)], out=str(tmp_path / "out"))
+            run_config(sources=[str(f)], out=str(tmp_path / "out"))
     with pytest.raises(ConfigError, match="only http.s. URLs and object-store URLs"):
-        make_config(sources=["file:///etc/passwd"], out=str(tmp_path / "out"))
+        run_config(sources=["file:///etc/passwd"], out=str(tmp_path / "out"))
 
 
 def test_a_url_list_file_is_fetched(tmp_path, server):

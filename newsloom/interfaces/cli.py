@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsloom.config import DEFAULT_OUT, DEFAULT_SOURCES, ConfigError, make_config
+from newsloom.config import DEFAULT_OUT, DEFAULT_SOURCES, ConfigError
+from newsloom.preflight import run_config
+from newsloom.util import PROGRESS_LOGGER
 
 app = typer.Typer(help="newsloom: news into analytics-ready Parquet tables.", no_args_is_help=True,
                   add_completion=False)
@@ -61,7 +63,7 @@ def run(
     sources = sources or list(DEFAULT_SOURCES)
     try:  # fail on bad settings before any work or any Prefect start-up
         settings = parse_settings(setting or [])
-        make_config(**settings, sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
+        run_config(**settings, sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
                     aliases_file=aliases, workers=workers, dask_address=dask_address, refetch=refetch or None)
     except ConfigError as exc:
         console.print(f"[bold red]error:[/] {exc}")
@@ -72,25 +74,10 @@ def run(
 
     from flows.pipeline import news_pipeline
     from newsloom.lease import LockedError, LockLost
-    from newsloom.util import set_progress_hook
 
-    interactive = console.is_terminal and not os.environ.get("CI")
-    progress = Progress(TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.fields[info]}"), console=console, disable=not interactive)
-    bars: dict[str, int] = {}
-
-    def hook(stage: str, advance: int, total: int | None, info: str | None = None) -> None:
-        if stage not in bars:
-            bars[stage] = progress.add_task(stage, total=total, info="")
-        if total is not None:
-            progress.update(bars[stage], total=total)
-        if info is not None:
-            progress.update(bars[stage], info=info)
-        progress.advance(bars[stage], advance)
-
-    set_progress_hook(hook)
+    bars = ProgressBars(console, enabled=console.is_terminal and not os.environ.get("CI"))
     try:
-        with progress, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with bars, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
                                     aliases_file=aliases, workers=workers, dask_address=dask_address,
                                     refetch=refetch, settings=settings or None)
@@ -100,9 +87,41 @@ def run(
     except ConfigError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2)
-    finally:
-        set_progress_hook(None)
     print_summary(summary)
+
+
+class ProgressBars(logging.Handler):
+    """A bar per stage, fed by the ``newsloom.progress`` log records the flow emits (newsloom.util.progress);
+    attached while the run lasts."""
+
+    def __init__(self, console, enabled: bool):
+        super().__init__(level=logging.DEBUG)
+        self.bars: dict[str, int] = {}
+        self.progress = Progress(TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("{task.fields[info]}"), console=console,
+                                 disable=not enabled)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stage = record.stage
+        if stage not in self.bars:
+            self.bars[stage] = self.progress.add_task(stage, total=record.total, info="")
+        if record.total is not None:
+            self.progress.update(self.bars[stage], total=record.total)
+        if record.info is not None:
+            self.progress.update(self.bars[stage], info=record.info)
+        self.progress.advance(self.bars[stage], record.advance)
+
+    def __enter__(self):
+        logger = logging.getLogger(PROGRESS_LOGGER)
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger(PROGRESS_LOGGER).removeHandler(self)
+        return self.progress.__exit__(*exc)
 
 
 @app.command()

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.lang import LanguagePack, pack_for
-from newsloom.models import model_for, suggested_package
+from newsloom.models import model_for, model_registry, suggested_package
 from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
 from newsloom.prose import is_prose
 from newsloom.rejects import reject
@@ -30,13 +30,14 @@ from tasks.identity.keys import load_aliases
 from tasks.quotes import finder_for, needs_tagger
 from tasks.quotes.model import load_tagger
 
+REJECT_STAGE = "extract"  # the contract's name for this stage in rejects.stage (CONTRACT.md)
 NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
 
 
 def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
     """(original articles a model can read, rejects for the originals none can)."""
     originals = articles.filter(pc.is_null(articles.column("dup_of")))
-    registry = config.models
+    registry = model_registry(config.model)
     keep, rejects = [], []
     for i, (lang, text) in enumerate(zip(originals.column("language").to_pylist(), originals.column("text").to_pylist())):
         reason = None
@@ -50,7 +51,7 @@ def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
         if reason is None:
             keep.append(i)
             continue
-        rejects.append(reject("extract", originals.column("source")[i].as_py(), reason, detail,
+        rejects.append(reject(REJECT_STAGE, originals.column("source")[i].as_py(), reason, detail,
                               originals.column("run_id")[i].as_py(), originals.column("doc_id")[i].as_py()))
     return originals.take(pa.array(keep, pa.int64())), schemas.from_rows(rejects, schemas.REJECTS)
 
@@ -149,14 +150,14 @@ def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.T
     if not todo.num_rows:
         return schemas.MENTIONS.empty_table(), schemas.QUOTES.empty_table(), rejects
     run_id = todo.column("run_id")[0].as_py()
-    registry = config.models
+    registry = model_registry(config.model)
     langs = [lang or "en" for lang in todo.column("language").to_pylist()]
     mentions, quotes, more = [], [], []
     for lang in sorted(set(langs)):
         part = todo.take(pa.array([i for i, x in enumerate(langs) if x == lang], pa.int64()))
         pack = pack_for(lang)
         if not pack.has_lexicon:
-            more += [reject("extract", src, "no_lexicon_for_language",
+            more += [reject(REJECT_STAGE, src, "no_lexicon_for_language",
                             f"language {lang!r}: mentions only; add newsloom/lang/{lang}.json for quotes", run_id, doc)
                      for src, doc in zip(part.column("source").to_pylist(), part.column("doc_id").to_pylist())]
         tagger = load_tagger(config.quote_model) if needs_tagger(pack) else None
@@ -176,6 +177,8 @@ def _extract_part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.T
 
 STAGE = Stage(
     name="entity-extract",
+    rejects_as=REJECT_STAGE,
+    reports={"n_mentions": "rows_out", "n_quotes": "quotes"},
     reads={"articles": NLP_COLUMNS},
     writes=("mentions", "quotes", "rejects"),
     part=_extract_part,

@@ -360,6 +360,7 @@ def _fetch_run(inputs: dict[str, pa.Table], config: Config, run_id: str, counts:
 
 STAGE = Stage(
     name="fetch",
+    reports={"n_documents": "rows_out", "already_seen": "already_seen"},
     run_reads={"committed:documents": ("source", "doc_id"),
                "committed:rejects": ("source", "stage", "reason", "detail"),
                "committed:_feeds": None},
