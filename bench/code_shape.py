@@ -101,7 +101,7 @@ def private_breaches(path: Path, tree: ast.AST) -> list[Breach]:
 def size_breaches(path: Path, text: str, tree: ast.AST) -> list[Breach]:
     rel = path.relative_to(ROOT)
     out = []
-    lines = text.count("\n") + 1
+    lines = len(text.splitlines())
     if lines > MAX_MODULE_LINES:
         out.append(Breach(str(rel), f"module of {lines} lines (at most {MAX_MODULE_LINES})"))
     for node in ast.walk(tree):

@@ -13,6 +13,7 @@ clusters of earlier runs keep their ids and new quotes join them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -152,6 +153,120 @@ class _Index:
         return np.repeat(a, lens), self.members[offsets + np.arange(total)]
 
 
+@dataclass
+class _Postings:
+    """Every quote's shared shingles, rarest first, with the indexes the candidate pairs come from."""
+    rows: np.ndarray  # the quote of each entry
+    terms: np.ndarray  # the shingle of each entry
+    prefix: np.ndarray  # the entry is among its quote's p rarest shingles
+    spk_key: np.ndarray  # (shingle, speaker) key of each entry
+    unknown_key: np.ndarray  # (shingle, unknown speaker) key of each entry
+    has_speaker: np.ndarray
+    indexes: tuple  # full_spk, pre_spk, full_any, pre_any
+    matrix: object  # quotes x shingles, for counting the shingles two quotes share
+    row_start: np.ndarray  # entries of quote i: row_start[i]:row_start[i+1]
+
+    def probes(self, lo: int, hi: int):
+        """(index, probing quotes, keys) for the entries lo:hi: a known speaker probes its own and the
+        unknown-speaker postings, an unknown speaker every speaker's."""
+        full_spk, pre_spk, full_any, pre_any = self.indexes
+        r, t, k, u = self.rows[lo:hi], self.terms[lo:hi], self.spk_key[lo:hi], self.unknown_key[lo:hi]
+        pre, known = self.prefix[lo:hi], self.has_speaker[lo:hi]
+        pk, pu = pre & known, pre & ~known
+        return [(full_spk, r[pk], k[pk]), (full_spk, r[pk], u[pk]), (pre_spk, r[known], k[known]),
+                (pre_spk, r[known], u[known]), (full_any, r[pu], t[pu]), (pre_any, r[~known], t[~known])]
+
+
+def _postings(q: Quotes, speaker: np.ndarray, max_postings: int | None) -> _Postings:
+    n, sizes, hashes = len(q), q.sizes, q.hashes
+    rows = np.repeat(np.arange(n, dtype=np.int32), sizes)
+    uniq, inv, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    freq = counts[inv]
+    order = np.lexsort((hashes, freq, rows))  # per quote: rarest first, ties by hash
+    shared = freq[order] > 1
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pos = np.arange(len(rows), dtype=np.int64) - first[rows]  # rank of each entry within its quote
+    p = sizes - _needed(sizes) + 1
+    prefix = (pos < p[rows])[shared]
+    rows, terms = rows[order][shared], inv[order][shared].astype(np.int32)
+    # Indexes: under (shingle, speaker) for quotes whose speaker is known or not (so that a statement many
+    # people repeat still finds its own speaker's copies), and under the shingle alone for unknown speakers.
+    spk_key = terms.astype(np.int64) * (int(speaker.max()) + 2) + speaker[rows] + 1
+    unknown_key = terms.astype(np.int64) * (int(speaker.max()) + 2)
+    indexes = (_Index(spk_key, rows, max_postings), _Index(spk_key[prefix], rows[prefix], max_postings),
+               _Index(terms, rows, max_postings), _Index(terms[prefix], rows[prefix], max_postings))
+    matrix = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, terms)), shape=(n, len(uniq)))
+    return _Postings(rows, terms, prefix, spk_key, unknown_key, speaker[rows] >= 0, indexes, matrix,
+                     np.searchsorted(rows, np.arange(n + 1)))
+
+
+def _chunk_bounds(post: _Postings, new: np.ndarray, n: int) -> np.ndarray:
+    """Cut the new quotes into chunks of about PAIR_BUDGET candidate pairs each."""
+    per_quote = np.zeros(n, np.int64)
+    for index, r, keys in post.probes(0, len(post.rows)):
+        per_quote += np.bincount(r, weights=index.fan(keys), minlength=n).astype(np.int64)
+    per_quote = per_quote[new]
+    group = (np.cumsum(per_quote) - per_quote) // PAIR_BUDGET
+    return np.concatenate([[0], np.flatnonzero(np.diff(group)) + 1, [len(new)]])
+
+
+def _scored_pairs(q: Quotes, post: _Postings, speaker: np.ndarray, chunk: np.ndarray, cluster: np.ndarray):
+    """(a, b, c, score) lists: for each quote a of the chunk, its candidate clusters c (through an earlier
+    quote b), best score first; a quote of this chunk with no cluster yet stands for itself (-1 - b)."""
+    n, sizes, short = len(q), q.sizes, np.asarray(q.short, bool)
+    lo, hi = post.row_start[chunk[0]], post.row_start[chunk[-1] + 1]
+    pairs = [index.expand(r, keys) for index, r, keys in post.probes(lo, hi)]
+    a, b = np.concatenate([x[0] for x in pairs]), np.concatenate([x[1] for x in pairs])
+    keep = b < a
+    key = np.sort(a[keep].astype(np.int64) * n + b[keep])
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    a, b = key // n, key % n
+    sa, sb = speaker[a], speaker[b]
+    ok = ~((sa >= 0) & (sb >= 0) & (sa != sb))  # a member's known speaker is its cluster's
+    a, b = a[ok], b[ok]
+    if not len(a):
+        return [], [], [], []
+    common = np.asarray(post.matrix[a].multiply(post.matrix[b]).sum(axis=1)).ravel()
+    score = common / np.minimum(sizes[a], sizes[b])
+    either_short = short[a] | short[b]
+    same_short = ((common == sizes[a]) & (sizes[a] == sizes[b]) & (speaker[a] >= 0) & (speaker[a] == speaker[b]))
+    good = (score >= MIN_OVERLAP) & (~either_short | same_short)
+    a, b, score = a[good], b[good], score[good]
+    if not len(a):  # the filters above can leave no pair at all (every candidate short or below the overlap)
+        return [], [], [], []
+    c = np.where(b < chunk[0], cluster[b], -1 - b)
+    order = np.lexsort((-score, c, a))  # each (quote, cluster) together, its best score first
+    a, b, c, score = a[order], b[order], c[order], score[order]
+    first = np.concatenate([[True], (a[1:] != a[:-1]) | (c[1:] != c[:-1])])
+    a, b, c, score = a[first], b[first], c[first], score[first]
+    order = np.lexsort((-score, a))
+    return a[order].tolist(), b[order].tolist(), c[order].tolist(), score[order].tolist()
+
+
+def _walk_chunk(chunk: list[int], pairs, speaker, cluster, cluster_speaker, own_ranks) -> None:
+    """Give each quote of the chunk, in order, the best-scoring cluster whose speaker does not differ from
+    its own (ties: the smaller id), else its own new cluster."""
+    a, b, c, score = pairs
+    j = 0
+    for k, i in enumerate(chunk):
+        own = int(speaker[i])
+        best, best_score = -1, 0.0
+        while j < len(a) and a[j] < i:
+            j += 1
+        while j < len(a) and a[j] == i:
+            cl = c[j] if c[j] >= 0 else int(cluster[b[j]])
+            if score[j] < best_score:
+                break
+            theirs = int(cluster_speaker[cl])
+            if not (own >= 0 and theirs >= 0 and theirs != own) and (best < 0 or cl < best):
+                best, best_score = cl, score[j]
+            j += 1
+        cl = best if best >= 0 else int(own_ranks[k])
+        cluster[i] = cl
+        if own >= 0 and cluster_speaker[cl] < 0:
+            cluster_speaker[cl] = own
+
+
 def assign_clusters(q: Quotes, max_postings: int | None = MAX_POSTINGS) -> list[str]:
     """The cluster of every quote in ``q``: committed quotes keep theirs; new ones, in the order added (by
     quote_id), join the best-overlapping cluster among the quotes before them (ties: the smaller id).
@@ -164,53 +279,12 @@ def assign_clusters(q: Quotes, max_postings: int | None = MAX_POSTINGS) -> list[
     chunk of quotes are built, filtered by speaker and counted with array operations; only the pairs that
     pass are walked one by one, to apply the cluster rules in order."""
     n = len(q)
-    sizes = q.sizes
-    if not sizes.sum() or all(c is not None for c in q.cluster):  # nothing to compare, or nothing new
+    if not q.sizes.sum() or all(c is not None for c in q.cluster):  # nothing to compare, or nothing new
         return [c or i for c, i in zip(q.cluster, q.ids)]
-    hashes = q.hashes
-    rows = np.repeat(np.arange(n, dtype=np.int32), sizes)
-    uniq, inv, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    freq = counts[inv]
-    order = np.lexsort((hashes, freq, rows))  # per quote: rarest first, ties by hash
-    shared = freq[order] > 1
-    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    pos = np.arange(len(rows), dtype=np.int64) - first[rows]  # rank of each entry within its quote
-    p = sizes - _needed(sizes) + 1
-    prefix = (pos < p[rows])[shared]
-    del pos, freq, first
-    rows, terms = rows[order][shared], inv[order][shared].astype(np.int32)
-    del order, inv, shared, counts
-    n_terms = len(uniq)
     speaker = np.asarray(q.speaker, np.int64)
-    short = np.asarray(q.short, bool)
-    # Indexes: under (shingle, speaker) for quotes whose speaker is known or not (so that a statement many
-    # people repeat still finds its own speaker's copies), and under the shingle alone for unknown speakers.
-    spk_key = terms.astype(np.int64) * (int(speaker.max()) + 2) + speaker[rows] + 1
-    unknown_key = terms.astype(np.int64) * (int(speaker.max()) + 2)
-    full_spk, pre_spk = _Index(spk_key, rows, max_postings), _Index(spk_key[prefix], rows[prefix], max_postings)
-    full_any, pre_any = _Index(terms, rows, max_postings), _Index(terms[prefix], rows[prefix], max_postings)
-    matrix = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, terms)), shape=(n, n_terms))
-
+    post = _postings(q, speaker, max_postings)
     new = np.flatnonzero([c is None for c in q.cluster])
-    row_start = np.searchsorted(rows, np.arange(n + 1))  # entries of quote i: row_start[i]:row_start[i+1]
-    has_speaker = speaker[rows] >= 0
-
-    def probes(lo: int, hi: int):
-        """(index, probing quotes, keys) for the entries lo:hi: a known speaker probes its own and the
-        unknown-speaker postings, an unknown speaker every speaker's."""
-        r, t, k, u, pre, known = rows[lo:hi], terms[lo:hi], spk_key[lo:hi], unknown_key[lo:hi], prefix[lo:hi], \
-            has_speaker[lo:hi]
-        pk, pu = pre & known, pre & ~known
-        return [(full_spk, r[pk], k[pk]), (full_spk, r[pk], u[pk]), (pre_spk, r[known], k[known]),
-                (pre_spk, r[known], u[known]), (full_any, r[pu], t[pu]), (pre_any, r[~known], t[~known])]
-
-    # candidate pairs each quote can produce, to cut the new quotes into chunks of about PAIR_BUDGET pairs
-    per_quote = np.zeros(n, np.int64)
-    for index, r, keys in probes(0, len(rows)):
-        per_quote += np.bincount(r, weights=index.fan(keys), minlength=n).astype(np.int64)
-    per_quote = per_quote[new]
-    group = (np.cumsum(per_quote) - per_quote) // PAIR_BUDGET
-    bounds = np.concatenate([[0], np.flatnonzero(np.diff(group)) + 1, [len(new)]])
+    bounds = _chunk_bounds(post, new, n)
     # clusters are ranks in the sorted list of their ids, so that "the smaller id" is an integer compare
     labels = sorted({c for c in q.cluster if c is not None} | {q.ids[i] for i in new.tolist()})
     rank_of = {c: r for r, c in enumerate(labels)}
@@ -224,54 +298,8 @@ def assign_clusters(q: Quotes, max_postings: int | None = MAX_POSTINGS) -> list[
     own_rank = np.array([rank_of[q.ids[i]] for i in new.tolist()], np.int64)
     for c0, c1 in zip(bounds[:-1], bounds[1:]):
         chunk = new[c0:c1]
-        lo, hi = row_start[chunk[0]], row_start[chunk[-1] + 1]
-        pairs = [index.expand(r, keys) for index, r, keys in probes(lo, hi)]
-        a, b = np.concatenate([x[0] for x in pairs]), np.concatenate([x[1] for x in pairs])
-        keep = b < a
-        key = np.sort(a[keep].astype(np.int64) * n + b[keep])
-        key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
-        a, b = key // n, key % n
-        sa, sb = speaker[a], speaker[b]
-        ok = ~((sa >= 0) & (sb >= 0) & (sa != sb))  # a member's known speaker is its cluster's
-        a, b = a[ok], b[ok]
-        if len(a):
-            common = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
-            score = common / np.minimum(sizes[a], sizes[b])
-            either_short = short[a] | short[b]
-            same_short = ((common == sizes[a]) & (sizes[a] == sizes[b]) & (speaker[a] >= 0)
-                          & (speaker[a] == speaker[b]))
-            good = (score >= MIN_OVERLAP) & (~either_short | same_short)
-            a, b, score = a[good], b[good], score[good]
-        if len(a):  # the filters above can leave no pair at all (every candidate short or below the overlap)
-            # one candidate per (quote, cluster): its best score.  A quote of this chunk has no cluster yet,
-            # so it stands for itself (-1 - b) until the walk below reaches it.
-            c = np.where(b < chunk[0], cluster[b], -1 - b)
-            order = np.lexsort((-score, c, a))  # each (quote, cluster) together, its best score first
-            a, b, c, score = a[order], b[order], c[order], score[order]
-            first = np.concatenate([[True], (a[1:] != a[:-1]) | (c[1:] != c[:-1])])
-            a, b, c, score = a[first], b[first], c[first], score[first]
-            order = np.lexsort((-score, a))
-            a, b, c, score = a[order].tolist(), b[order].tolist(), c[order].tolist(), score[order].tolist()
-        else:
-            a = b = c = score = []
-        j = 0
-        for k, i in enumerate(chunk.tolist()):
-            own = int(speaker[i])
-            best, best_score = -1, 0.0
-            while j < len(a) and a[j] < i:
-                j += 1
-            while j < len(a) and a[j] == i:
-                cl = c[j] if c[j] >= 0 else int(cluster[b[j]])
-                if score[j] < best_score:
-                    break
-                theirs = int(cluster_speaker[cl])
-                if not (own >= 0 and theirs >= 0 and theirs != own) and (best < 0 or cl < best):
-                    best, best_score = cl, score[j]
-                j += 1
-            cl = best if best >= 0 else int(own_rank[c0 + k])
-            cluster[i] = cl
-            if own >= 0 and cluster_speaker[cl] < 0:
-                cluster_speaker[cl] = own
+        pairs = _scored_pairs(q, post, speaker, chunk, cluster)
+        _walk_chunk(chunk.tolist(), pairs, speaker, cluster, cluster_speaker, own_rank[c0:c1])
     return [c if c is not None else labels[cluster[i]] for i, c in enumerate(q.cluster)]
 
 

@@ -8,7 +8,7 @@ sys.path.insert(0, str(ROOT))
 from bench import code_shape  # noqa: E402
 
 
-@pytest.mark.parametrize("kind", ["layers", "private"])
+@pytest.mark.parametrize("kind", ["layers", "private", "size", "language", "words"])
 def test_the_code_keeps_its_shape(kind):
     assert [str(b) for b in code_shape.breaches((kind,))] == []
 

@@ -5,7 +5,8 @@ import pyarrow as pa
 import pytest
 
 from newsloom import schemas
-from newsloom.storage import LockedError, Store
+from newsloom.lease import LockedError
+from newsloom.storage import Store
 
 
 def rejects(source, run_id):

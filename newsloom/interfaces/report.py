@@ -103,69 +103,86 @@ def runs_chart(runs: pd.DataFrame):
     return fig
 
 
-def build_report(out: str | Path, top: int = 10) -> str:
-    """The report's HTML for the output root ``out``."""
-    from plotly.offline import get_plotlyjs
+TOTALS_SQL = """
+    SELECT (SELECT count(*) FROM articles WHERE dup_of IS NULL) AS originals,
+           (SELECT count(*) FROM articles WHERE dup_of IS NOT NULL) AS duplicates,
+           (SELECT count(*) FROM mentions) AS mentions, (SELECT count(*) FROM quotes) AS quotes,
+           (SELECT count(*) FROM entities) AS entities, (SELECT count(*) FROM rejects) AS rejects,
+           (SELECT min(day_ts) FROM article_dates) AS first_day,
+           (SELECT max(day_ts) FROM article_dates) AS last_day
+"""
 
-    store = Store(out)
-    con = connect(store, aggregates=True)
+SPEAKERS_SQL = """
+    WITH s AS (SELECT * FROM speakers ORDER BY n_quotes DESC, entity_id LIMIT {top}),
+    sample AS (
+        SELECT speaker_entity_id, text,
+               row_number() OVER (PARTITION BY speaker_entity_id ORDER BY kind, confidence DESC,
+                                  length(text) DESC, quote_id) AS k
+        FROM quotes WHERE speaker_entity_id IN (SELECT entity_id FROM s)
+    ),
+    about AS (
+        SELECT speaker_entity_id, string_agg(name, ', ' ORDER BY n_quotes DESC, name) AS about
+        FROM (SELECT *, row_number() OVER (PARTITION BY speaker_entity_id ORDER BY n_quotes DESC, name) AS k
+              FROM speaker_mentions) WHERE k <= 3 GROUP BY ALL
+    )
+    SELECT s.name, s.n_quotes, s.n_articles, about.about, sample.text AS sample_quote
+    FROM s LEFT JOIN sample ON sample.speaker_entity_id = s.entity_id AND sample.k = 1
+    LEFT JOIN about ON about.speaker_entity_id = s.entity_id
+    ORDER BY s.n_quotes DESC, s.name
+"""
+
+CLUSTERS_SQL = """
+    SELECT text, speaker, n_articles, n_sites, CAST(first_seen AS DATE) AS first_seen, first_site
+    FROM quote_clusters WHERE n_articles > 1 ORDER BY n_sites DESC, n_articles DESC, cluster_id LIMIT {top}
+"""
+
+LANGUAGES_SQL = ("SELECT coalesce(language, 'unknown') AS language, n_articles, n_mentions, n_quotes, n_entities, "
+                 "n_not_read FROM languages ORDER BY n_articles DESC, language")
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } section { margin-bottom: 2.5rem; } .empty { color: #888; }
+"""
+
+
+def _report_data(out: str | Path, top: int) -> dict:
+    """Everything the report shows, queried once from the output root's views."""
+    con = connect(Store(out), aggregates=True)
     try:
-        totals = _df(con, """
-            SELECT (SELECT count(*) FROM articles WHERE dup_of IS NULL) AS originals,
-                   (SELECT count(*) FROM articles WHERE dup_of IS NOT NULL) AS duplicates,
-                   (SELECT count(*) FROM mentions) AS mentions, (SELECT count(*) FROM quotes) AS quotes,
-                   (SELECT count(*) FROM entities) AS entities, (SELECT count(*) FROM rejects) AS rejects,
-                   (SELECT min(day_ts) FROM article_dates) AS first_day,
-                   (SELECT max(day_ts) FROM article_dates) AS last_day
-        """).iloc[0]
-        ent_fig, n_points = entities_over_time(con, top)
-        net_fig, n_edges = cooccurrence_network(con, top)
-        rej_fig, rejects = rejects_chart(con)
-        speakers = _df(con, f"""
-            WITH s AS (SELECT * FROM speakers ORDER BY n_quotes DESC, entity_id LIMIT {top}),
-            sample AS (
-                SELECT speaker_entity_id, text,
-                       row_number() OVER (PARTITION BY speaker_entity_id ORDER BY kind, confidence DESC,
-                                          length(text) DESC, quote_id) AS k
-                FROM quotes WHERE speaker_entity_id IN (SELECT entity_id FROM s)
-            ),
-            about AS (
-                SELECT speaker_entity_id, string_agg(name, ', ' ORDER BY n_quotes DESC, name) AS about
-                FROM (SELECT *, row_number() OVER (PARTITION BY speaker_entity_id ORDER BY n_quotes DESC, name) AS k
-                      FROM speaker_mentions) WHERE k <= 3 GROUP BY ALL
-            )
-            SELECT s.name, s.n_quotes, s.n_articles, about.about, sample.text AS sample_quote
-            FROM s LEFT JOIN sample ON sample.speaker_entity_id = s.entity_id AND sample.k = 1
-            LEFT JOIN about ON about.speaker_entity_id = s.entity_id
-            ORDER BY s.n_quotes DESC, s.name
-        """)
-        clusters = _df(con, f"""
-            SELECT text, speaker, n_articles, n_sites, CAST(first_seen AS DATE) AS first_seen, first_site
-            FROM quote_clusters WHERE n_articles > 1 ORDER BY n_sites DESC, n_articles DESC, cluster_id LIMIT {top}
-        """)
-        runs = _df(con, "SELECT * FROM runs ORDER BY started_at")
-        languages = _df(con, "SELECT coalesce(language, 'unknown') AS language, n_articles, n_mentions, n_quotes, "
-                             "n_entities, n_not_read FROM languages ORDER BY n_articles DESC, language")
+        data = {"totals": _df(con, TOTALS_SQL).iloc[0], "speakers": _df(con, SPEAKERS_SQL.format(top=top)),
+                "clusters": _df(con, CLUSTERS_SQL.format(top=top)),
+                "runs": _df(con, "SELECT * FROM runs ORDER BY started_at"), "languages": _df(con, LANGUAGES_SQL)}
+        data["entities"] = entities_over_time(con, top)
+        data["network"] = cooccurrence_network(con, top)
+        data["rejects"] = rejects_chart(con)
     finally:
         con.close()
+    return data
 
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+def _summary_line(totals) -> str:
     span = "" if pd.isna(totals["first_day"]) else \
         f"{pd.Timestamp(totals['first_day']).date()} to {pd.Timestamp(totals['last_day']).date()}"
-    summary = (f"{totals['originals']} articles ({totals['duplicates']} duplicates marked), "
-               f"{totals['mentions']} mentions of {totals['entities']} entities, {totals['quotes']} quotes, "
-               f"{totals['rejects']} rejects; articles dated {span or 'n/a'}.")
-    sections = [
-        ("Coverage by language", _table(languages, {"language": "language", "n_articles": "articles",
-                                                    "n_mentions": "mentions", "n_quotes": "quotes",
-                                                    "n_entities": "entities", "n_not_read": "not read (no model)"})),
+    return (f"{totals['originals']} articles ({totals['duplicates']} duplicates marked), "
+            f"{totals['mentions']} mentions of {totals['entities']} entities, {totals['quotes']} quotes, "
+            f"{totals['rejects']} rejects; articles dated {span or 'n/a'}.")
+
+
+def _sections(d: dict) -> list[tuple[str, str]]:
+    (ent_fig, n_points), (net_fig, n_edges), (rej_fig, rejects), runs = d["entities"], d["network"], d["rejects"], d["runs"]
+    return [
+        ("Coverage by language", _table(d["languages"], {
+            "language": "language", "n_articles": "articles", "n_mentions": "mentions", "n_quotes": "quotes",
+            "n_entities": "entities", "n_not_read": "not read (no model)"})),
         ("Entities over time", _figure_html(ent_fig, "chart-entities") if n_points else "<p class='empty'>No mentions yet.</p>"),
-        ("Top speakers", _table(speakers, {"name": "speaker", "n_quotes": "quotes", "n_articles": "articles",
-                                           "about": "talks most about", "sample_quote": "sample quote"})),
+        ("Top speakers", _table(d["speakers"], {"name": "speaker", "n_quotes": "quotes", "n_articles": "articles",
+                                                "about": "talks most about", "sample_quote": "sample quote"})),
         ("Co-occurrence network", _figure_html(net_fig, "chart-network") if n_edges else "<p class='empty'>No pairs yet.</p>"),
-        ("Quotes carried by several articles", _table(clusters, {"text": "statement", "speaker": "speaker",
-                                                                 "n_articles": "articles", "n_sites": "sites",
-                                                                 "first_seen": "first seen", "first_site": "first at"})),
+        ("Quotes carried by several articles", _table(d["clusters"], {
+            "text": "statement", "speaker": "speaker", "n_articles": "articles", "n_sites": "sites",
+            "first_seen": "first seen", "first_site": "first at"})),
         ("Rejects", (_figure_html(rej_fig, "chart-rejects") if len(rejects) else "")
          + _table(rejects, {"stage": "stage", "reason": "reason", "n": "rows"})),
         ("Run history", (_figure_html(runs_chart(runs), "chart-runs") if len(runs) else "")
@@ -173,18 +190,21 @@ def build_report(out: str | Path, top: int = 10) -> str:
                          "n_articles": "articles", "n_duplicates": "duplicates", "n_quotes": "quotes",
                          "n_rejects": "rejects"})),
     ]
-    body = "".join(f"<section><h2>{html.escape(t)}</h2>{c}</section>" for t, c in sections)
+
+
+def build_report(out: str | Path, top: int = 10) -> str:
+    """The report's HTML for the output root ``out``: one offline file, plotly embedded."""
+    from plotly.offline import get_plotlyjs
+
+    data = _report_data(out, top)
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    body = "".join(f"<section><h2>{html.escape(t)}</h2>{c}</section>" for t, c in _sections(data))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>newsloom report: {html.escape(str(out))}</title>
 <script type="text/javascript">{get_plotlyjs()}</script>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 0.9rem; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }}
-th {{ background: #f3f3f3; }} section {{ margin-bottom: 2.5rem; }} .empty {{ color: #888; }}
-</style></head>
+<style>{STYLE}</style></head>
 <body><h1>newsloom report</h1>
-<p>{html.escape(summary)}</p><p class="empty">Output root {html.escape(str(out))}; generated {generated}.</p>
+<p>{html.escape(_summary_line(data["totals"]))}</p><p class="empty">Output root {html.escape(str(out))}; generated {generated}.</p>
 {body}
 </body></html>
 """

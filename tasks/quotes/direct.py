@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from tasks.quotes.attribution import attribute
 from tasks.quotes.marks import WORD, Segment
-from tasks.quotes.speakers import Context, Found, Speaker, attribute
+from tasks.quotes.speakers import Context, Found, Speaker
 
 METHOD = "quotation_marks"
 

@@ -140,74 +140,83 @@ def _sentence_frames(doc, cues, inside, lex: Lexicon) -> dict[int, list[tuple[st
 def doc_features(doc, pack: LanguagePack) -> tuple[list[list[int]], list[list[list[str]]]]:
     """(token indices per paragraph, feature strings per token per paragraph) of one parsed article, with
     the words and quotation marks of its language's ``pack``."""
-    lex, marks = pack.lexicon, pack.marks.all
-    cues = lex.attribution_verbs
+    lex = pack.lexicon
     segments = find_quote_segments(doc.text, pack.marks)
-    inside, frame = _quote_state(doc, segments, marks)
-    paras = paragraphs(doc)
-    frames = _sentence_frames(doc, cues, inside, lex)
+    inside, frame = _quote_state(doc, segments, pack.marks.all)
+    frames = _sentence_frames(doc, lex.attribution_verbs, inside, lex)
     ar = _Arrays(doc)
-    base = []
-    for tok in doc:
-        i = tok.i
-        lem, q = ar.lemma[i], inside[i]
-        head = ar.head[i]
-        cue, dep_to_cue, side, edge = _cue_path(i, ar, cues)
-        f = [f"w={ar.lower[i]}", f"l={lem}", f"p={ar.pos[i]}", f"t={tok.tag_}", f"d={ar.dep[i]}",
-             f"s={_shape(tok.text)}", f"hl={ar.lemma[head]}", f"hd={ar.dep[i]}>{ar.pos[head]}",
-             f"q={q}", f"e={tok.ent_type_ or '-'}"]
-        if tok.text in marks or tok.text in ("''", "``"):
-            f.append("mark")
-        if lem in cues:
-            f.append("cue_lemma")
-        if cue:
-            f += [f"cd={dep_to_cue}", f"cv={cue}", f"cs={side}", f"cds={dep_to_cue}{side}{q}"]
-            if edge:
-                f.append(f"ce={dep_to_cue}{edge}")
-        else:
-            f.append("nocue")
-        if ar.sent_start[i] == i:
-            f.append("sent_start")
-        if i in frame:
-            before, after, size = frame[i]
-            f += [f"qb={before}", f"qa={after}", f"qn={size}"]
-        for verb, dep, vi in frames.get(ar.sent_start[i], ()):
-            side = "<" if i < vi else ">" if i > vi else "="
-            f += [f"sv={verb}{side}", f"svd={dep}{side}{q}"]
-        # the verbs above the token, learned from the data rather than listed: the clause it sits in and
-        # the one that clause hangs on ("ccomp>say", "nsubj>claim", "pobj>accord")
-        anc, child = head, i
-        for level in (1, 2, 3):
-            f.append(f"a{level}={ar.dep[child]}>{ar.lemma[anc]}")
-            if ar.head[anc] == anc:
-                break
-            child, anc = anc, ar.head[anc]
-        root = ar.sent_root[i]
-        f.append(f"sr={ar.lemma[root]}{'<' if i < root else '>' if i > root else '='}")
-        if lem in lex.pronouns:
-            f.append("pron")
-        if lem in lex.role_nouns:
-            f.append("role")
-        base.append(f)
-    feats = []
-    for para in paras:
-        seq = []
-        n = len(para)
-        words = [f"w={ar.lower[i]}" for i in para]
-        tags = [f"p={ar.pos[i]}" for i in para]
-        qs = [inside[i] for i in para]
-        for k, i in enumerate(para):
-            f = list(base[i])
-            for off in (-2, -1, 1, 2):
-                j = k + off
-                if 0 <= j < n:
-                    f += [f"{off}{words[j]}", f"{off}{tags[j]}", f"{off}q={qs[j]}"]
-                else:
-                    f.append(f"{off}edge")
-            f.append(f"qq={qs[k - 1] if k else 'x'}{qs[k]}{qs[k + 1] if k + 1 < n else 'x'}")
-            seq.append(f)
-        feats.append(seq)
-    return paras, feats
+    base = [_token_features(tok, ar, inside, frame, frames, pack) for tok in doc]
+    paras = paragraphs(doc)
+    return paras, [_window_features(para, base, ar, inside) for para in paras]
+
+
+WINDOW = (-2, -1, 1, 2)  # the neighbours a token sees: two words each side, within its paragraph
+ANCESTOR_LEVELS = (1, 2, 3)  # the clause a token sits in, the one that clause hangs on, and one above
+
+
+def _token_features(tok, ar, inside: list[int], frame: dict, frames: dict, pack: LanguagePack) -> list[str]:
+    """What the tagger sees of one token on its own: word, parse, entity, quotation marks, its path to the
+    nearest reporting verb, the verbs of its sentence and the verbs above it."""
+    lex, marks, cues = pack.lexicon, pack.marks.all, pack.lexicon.attribution_verbs
+    i = tok.i
+    lem, q, head = ar.lemma[i], inside[i], ar.head[i]
+    cue, dep_to_cue, side, edge = _cue_path(i, ar, cues)
+    f = [f"w={ar.lower[i]}", f"l={lem}", f"p={ar.pos[i]}", f"t={tok.tag_}", f"d={ar.dep[i]}",
+         f"s={_shape(tok.text)}", f"hl={ar.lemma[head]}", f"hd={ar.dep[i]}>{ar.pos[head]}",
+         f"q={q}", f"e={tok.ent_type_ or '-'}"]
+    if tok.text in marks or tok.text in ("''", "``"):
+        f.append("mark")
+    if lem in cues:
+        f.append("cue_lemma")
+    if cue:
+        f += [f"cd={dep_to_cue}", f"cv={cue}", f"cs={side}", f"cds={dep_to_cue}{side}{q}"]
+        if edge:
+            f.append(f"ce={dep_to_cue}{edge}")
+    else:
+        f.append("nocue")
+    if ar.sent_start[i] == i:
+        f.append("sent_start")
+    if i in frame:
+        before, after, size = frame[i]
+        f += [f"qb={before}", f"qa={after}", f"qn={size}"]
+    for verb, dep, vi in frames.get(ar.sent_start[i], ()):
+        side = "<" if i < vi else ">" if i > vi else "="
+        f += [f"sv={verb}{side}", f"svd={dep}{side}{q}"]
+    # the verbs above the token, learned from the data rather than listed: the clause it sits in and
+    # the one that clause hangs on ("ccomp>say", "nsubj>claim", "pobj>accord")
+    anc, child = head, i
+    for level in ANCESTOR_LEVELS:
+        f.append(f"a{level}={ar.dep[child]}>{ar.lemma[anc]}")
+        if ar.head[anc] == anc:
+            break
+        child, anc = anc, ar.head[anc]
+    root = ar.sent_root[i]
+    f.append(f"sr={ar.lemma[root]}{'<' if i < root else '>' if i > root else '='}")
+    if lem in lex.pronouns:
+        f.append("pron")
+    if lem in lex.role_nouns:
+        f.append("role")
+    return f
+
+
+def _window_features(para: list[int], base: list[list[str]], ar, inside: list[int]) -> list[list[str]]:
+    """Each token's own features with its neighbours' words, tags and quote state, within the paragraph."""
+    seq = []
+    n = len(para)
+    words = [f"w={ar.lower[i]}" for i in para]
+    tags = [f"p={ar.pos[i]}" for i in para]
+    qs = [inside[i] for i in para]
+    for k, i in enumerate(para):
+        f = list(base[i])
+        for off in WINDOW:
+            j = k + off
+            if 0 <= j < n:
+                f += [f"{off}{words[j]}", f"{off}{tags[j]}", f"{off}q={qs[j]}"]
+            else:
+                f.append(f"{off}edge")
+        f.append(f"qq={qs[k - 1] if k else 'x'}{qs[k]}{qs[k + 1] if k + 1 < n else 'x'}")
+        seq.append(f)
+    return seq
 
 
 def gold_labels(doc, paras: list[list[int]], quotes: list[dict]) -> list[list[str]]:
