@@ -20,9 +20,8 @@ SCHEMA_HISTORY = {
     "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
     "4": "quotes: + method (issue 19); mentions: + label_score (issue 20)",
     "5": "entities: + languages; runs: + languages; aggregate languages (issue 23)",
-    "6": "mentions: + article_entity_id, article_name, article_label; quotes: + speaker_article_entity_id: what "
-         "the article alone says, from which the identity stage re-derives entity_id, name and label on every run "
-         "(issue 28); scratch _identity and _stale replace _persons and _labels",
+    "6": "mentions: + article_entity_id, article_name, article_label; quotes: + speaker_article_entity_id: what the "
+         "article alone says, which resolve-identity reads on every run (issue 28); scratch _identity, _stale",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -65,7 +64,8 @@ ARTICLES = _schema(
     _f("author", pa.string(), "byline"),
     _f("published_at", TS, "publication time (midnight UTC when only the day is known)"),
     _f("date_source", pa.string(), "metadata, text or url: where the date was found"),
-    _f("language", pa.string(), "ISO 639-1 code"),
+    _f("language", pa.string(), "ISO 639-1 code; null where the prose is too short or the detector unsure "
+       "(entity-extract reads such an article in its part's majority language)"),
     _f("text", pa.string(), "clean main text, paragraphs separated by a blank line", False),
     _f("n_words", pa.int32(), "number of words in text", False),
     _f("text_hash", pa.string(), "hash of the normalised text: the exact-duplicate key", False),
@@ -308,7 +308,7 @@ RUNS = _schema(
 
 LANGUAGES = _schema(
     "languages",
-    _f("language", pa.string(), "ISO 639-1 code of the articles (null: too little prose to tell)"),
+    _f("language", pa.string(), "ISO 639-1 code of the articles (null: too little prose, or too unsure, to tell)"),
     _f("n_articles", pa.int64(), "original articles", False),
     _f("n_duplicates", pa.int64(), "articles marked as duplicates", False),
     _f("n_with_mentions", pa.int64(), "original articles with at least one mention", False),

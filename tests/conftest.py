@@ -25,12 +25,25 @@ SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+NEEDS_SHARED = "needs ../shared:"  # the start of the skip reason of every test that reads ../shared
+
+
 def shared_path(*parts: str) -> Path:
-    """A path under ../shared; the test is skipped where it is absent."""
+    """A path under ../shared; the test is skipped where it is absent, and listed at the end of the run."""
     p = SHARED.joinpath(*parts)
     if not p.exists():
-        pytest.skip(f"{p} is not available here")
+        pytest.skip(f"{NEEDS_SHARED} {p} is not available here")
     return p
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Every contract check and quality floor skipped for lack of ../shared, in a section of its own: a
+    clone without it passes, but says what it did not check."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if NEEDS_SHARED in str(r.longrepr)]
+    if skipped:
+        terminalreporter.section(f"{len(skipped)} checks not run: ../shared is absent", sep="-", yellow=True)
+        for r in skipped:
+            terminalreporter.line(f"  {r.nodeid}")
 
 
 @pytest.fixture(scope="session")

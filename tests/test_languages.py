@@ -253,3 +253,30 @@ def test_the_flow_parameter_takes_a_mapping(tmp_path):
                          model={"en": "en_core_web_sm", "fr": "fr_core_news_sm"})
     assert config.model == "en=en_core_web_sm,fr=fr_core_news_sm"
     assert model_registry(config.model)["fr"] == "fr_core_news_sm"
+
+
+def test_an_undecided_language_is_read_in_the_majority_language_never_rejected():
+    """A short report of results whose prose the detector cannot decide has no language; entity-extract reads
+    it in its part's majority language (or the default model's), and rejects nothing.  (Fictional text.)"""
+    from tasks.clean import detect_language
+    from tasks.extract import fallback_language, select_articles
+
+    table_report = ("SOCCER - KESTRIAN LEAGUE RESULTS.\nPORT-LAURIER 2026-03-08\nResults of Kestrian league matches "
+                    "on Sunday.\nDunmere 2 Tarrow 1\nBrennick 0 Varnhelm 0\nHalvard 3 Ostmark 2")
+    assert detect_language(table_report) is None
+    assert detect_language("The harbour council voted on Tuesday to close the old ferry terminal by the end of "
+                           "the year, ending more than a century of crossings to the island.") == "en"
+    registry = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
+    assert fallback_language(["fr", None, "fr", "en"], registry) == "fr"
+    assert fallback_language([None, "pt"], registry) == "en"  # no decided language with a model: the default one
+    import pyarrow as pa
+
+    from newsloom import schemas
+
+    articles = schemas.from_rows([{"article_id": f"a{i}", "doc_id": f"d{i}", "source": f"s{i}", "text": t,
+                                   "n_words": len(t.split()), "text_hash": f"h{i}", "language": lang, "run_id": "r"}
+                                  for i, (t, lang) in enumerate([(table_report, None), ("Le port a rouvert.", "fr"),
+                                                                 ("Le quai est fermé.", "fr")])], schemas.ARTICLES)
+    todo, rejects = select_articles(articles, make_config(model="en=en_core_web_sm,fr=fr_core_news_sm"))
+    assert rejects.num_rows == 0 and todo.column("language").to_pylist() == ["fr", "fr", "fr"]
+    assert isinstance(todo, pa.Table)

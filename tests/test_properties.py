@@ -89,11 +89,28 @@ def test_all_copies_of_one_text_point_at_the_earliest(body, n):
 
 
 # ---- entity-extract ---------------------------------------------------------------------------------------------
+ANCHOR = "\n\n“We will rebuild the east wall before winter,” said Marta Oksel, the harbour engineer."
+FRENCH_ANCHOR = "\n\n« Nous reconstruirons le mur avant l'hiver », a déclaré Claire Vasseur, la maire."
+
+
+def _anchor_found(table: pa.Table, mentions: pa.Table, quotes: pa.Table, speaker: str) -> None:
+    """Every article (each ends in the anchor paragraph) has the anchor's speaker among its mentions and a
+    quote attributed to that speaker: a property test that fails when nothing is found."""
+    ids = set(table.column("article_id").to_pylist())
+    named = {(m["article_id"]) for m in mentions.to_pylist() if m["name"] == speaker}
+    quoted = {q["article_id"] for q in quotes.to_pylist() if q["speaker"] == speaker and q["kind"] == "direct"}
+    assert named == ids and quoted == ids, (ids - named, ids - quoted)
+
+
 @SLOW
 @given(st.lists(st.one_of(texts, st.just(""), st.just("Ferry. " * 3000)), min_size=0, max_size=3))
 def test_extract_keeps_offsets_inside_the_text_for_short_long_and_empty_articles(bodies):
+    """Whatever comes before it, a plain attributed quote at the end of an article is still found, with its
+    speaker; and every offset holds."""
+    bodies = [b + ANCHOR for b in bodies]
     table = articles_table(bodies)
     mentions, quotes, rejects = extract_articles(table, CONFIG)
+    _anchor_found(table, mentions, quotes, "Marta Oksel")
     text_of = dict(zip(table.column("article_id").to_pylist(), table.column("text").to_pylist()))
     for m in mentions.to_pylist():
         assert text_of[m["article_id"]][m["start_char"]:m["end_char"]] == m["surface"]
@@ -108,8 +125,10 @@ def test_extract_keeps_offsets_inside_the_text_for_short_long_and_empty_articles
 def test_french_extract_keeps_offsets_inside_the_text_whatever_the_marks(bodies):
     """The French model and the lexicon's quote rules on scrambled French: unbalanced « », incises with
     nothing around them, frames with no speaker.  Nothing crashes and every offset holds."""
+    bodies = [b + FRENCH_ANCHOR for b in bodies]
     table = articles_table(bodies, language="fr")
     mentions, quotes, rejects = extract_articles(table, CONFIG)
+    _anchor_found(table, mentions, quotes, "Claire Vasseur")
     text_of = dict(zip(table.column("article_id").to_pylist(), table.column("text").to_pylist()))
     for m in mentions.to_pylist():
         assert text_of[m["article_id"]][m["start_char"]:m["end_char"]] == m["surface"]

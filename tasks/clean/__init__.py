@@ -90,6 +90,10 @@ def text_hash(text: str) -> str:
 
 
 PROSE_MIN_WORDS = 8  # fewer words of prose than this: too little to tell the language (None)
+# below this share of the detector's probability the language is not decided (None): real prose scores 1.0 in
+# every corpus we hold (the sample, French and English alike); short, table-like reports of results score from
+# 0.46 up, and an undecided language is read in the run's majority language rather than rejected
+LANGUAGE_MIN_PROBABILITY = 0.9
 
 
 @lru_cache(maxsize=1)
@@ -99,14 +103,15 @@ def _identifier():
     which it prefers to English on a few lines of short sentences."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages([code for code in identifier.nb_classes if len(code) == 2])
     return identifier
 
 
 def detect_language(text: str) -> str | None:
-    """The language of the text's prose lines (ISO 639-1), or None where there is too little prose to tell:
-    a table of English results is never another language because its names and figures look like one."""
+    """The language of the text's prose lines (ISO 639-1), or None where there is too little prose to tell
+    or the detector is unsure (LANGUAGE_MIN_PROBABILITY): a table of English results is never another
+    language because its names and figures look like one."""
     sample, n = [], 0
     for line in text.splitlines():
         if is_prose(line):
@@ -116,8 +121,8 @@ def detect_language(text: str) -> str | None:
                 break
     if n < PROSE_MIN_WORDS:
         return None
-    lang, _ = _identifier().classify("\n".join(sample))
-    return lang
+    lang, probability = _identifier().classify("\n".join(sample))
+    return lang if probability >= LANGUAGE_MIN_PROBABILITY else None
 
 
 # ---- plain text -------------------------------------------------------------------------------------

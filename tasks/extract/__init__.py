@@ -13,6 +13,7 @@ trained attribution tagger; in other languages with the lexicon's rules (tasks.q
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.lang import LanguagePack, pack_for
-from newsloom.models import model_for, model_registry, suggested_package
+from newsloom.models import model_for, model_language, model_registry, suggested_package
 from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
 from newsloom.prose import is_prose
 from newsloom.rejects import reject
@@ -34,18 +35,36 @@ REJECT_STAGE = "extract"  # the contract's name for this stage in rejects.stage 
 NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
 
 
+def fallback_language(languages: list[str | None], registry: dict[str, str]) -> str | None:
+    """The language an article the detector could not decide is read in: the most frequent decided language
+    among the part's articles that a model serves (a part holds up to batch_size articles of one run), else
+    the language of the model that serves unknown text (newsloom.models.model_for); None where none does."""
+    served = Counter(lang for lang in languages if lang is not None and model_for(registry, lang) is not None)
+    if served:
+        return min(served, key=lambda lang: (-served[lang], lang))
+    model = model_for(registry, None)
+    return model_language(model) if model is not None else None
+
+
 def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table]:
-    """(original articles a model can read, rejects for the originals none can)."""
+    """(original articles a model can read, with the fallback language where the detector could not decide;
+    rejects for the originals none can read)."""
     originals = articles.filter(pc.is_null(articles.column("dup_of")))
     registry = model_registry(config.model)
+    decided = originals.column("language").to_pylist()
+    fallback = fallback_language(decided, registry)
+    languages = [lang or fallback for lang in decided]
+    originals = originals.set_column(originals.schema.get_field_index("language"), "language",
+                                     pa.array(languages, pa.string()))
     keep, rejects = [], []
-    for i, (lang, text) in enumerate(zip(originals.column("language").to_pylist(), originals.column("text").to_pylist())):
+    for i, (lang, text) in enumerate(zip(languages, originals.column("text").to_pylist())):
         reason = None
         if lang is not None and config.languages is not None and lang not in config.languages:
             reason, detail = "unsupported_language", f"language {lang!r} not in {config.languages}"
         elif model_for(registry, lang) is None:
             reason = "no_model_for_language"
-            detail = f"language {lang!r}: no spaCy model serves it; install {suggested_package(lang or 'en')}"
+            detail = (f"language {lang!r}: no spaCy model serves it; install {suggested_package(lang)}" if lang
+                      else "the language could not be told and no spaCy model is installed")
         elif len(text) > MAX_CHARS:
             reason, detail = "too_large", f"{len(text)} characters > {MAX_CHARS}"
         if reason is None:
@@ -151,7 +170,7 @@ def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.T
         return schemas.MENTIONS.empty_table(), schemas.QUOTES.empty_table(), rejects
     run_id = todo.column("run_id")[0].as_py()
     registry = model_registry(config.model)
-    langs = [lang or "en" for lang in todo.column("language").to_pylist()]
+    langs = todo.column("language").to_pylist()  # every one decided or given its fallback by select_articles
     mentions, quotes, more = [], [], []
     for lang in sorted(set(langs)):
         part = todo.take(pa.array([i for i, x in enumerate(langs) if x == lang], pa.int64()))
