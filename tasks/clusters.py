@@ -40,7 +40,7 @@ PAIR_BUDGET = 1_000_000  # candidate pairs built and checked together (a few ten
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def shingles(text: str) -> frozenset[str]:
+def word_shingles(text: str) -> frozenset[str]:
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE:
         return frozenset([" ".join(words)]) if words else frozenset()
@@ -70,7 +70,7 @@ class Quotes:
         flat: list[int] = []
         sizes: list[int] = []
         for text, spk, qid, cl in zip(texts, speakers, ids, clusters):
-            sh = {hash(s) for s in shingles(text or "")}
+            sh = {hash(s) for s in word_shingles(text or "")}
             flat.extend(sh)
             sizes.append(len(sh))
             self.short.append(_is_short(text or ""))

@@ -32,7 +32,7 @@ WORDS = re.compile(r"\w+", re.UNICODE)
 SCHEME = "affine32"
 
 
-def shingles(text: str, k: int) -> set[bytes]:
+def char_shingles(text: str, k: int) -> set[bytes]:
     words = WORDS.findall(text.lower())
     if len(words) < k:
         return {" ".join(words).encode()} if words else set()
@@ -45,7 +45,7 @@ def compute_signatures(articles: pa.Table, config: Config) -> pa.Table:
     sigs = []
     for text in articles.column("text").to_pylist():
         m = MinHash(num_perm=config.num_perm, seed=1, scheme=SCHEME)
-        sh = shingles(text, config.shingle_size)
+        sh = char_shingles(text, config.shingle_size)
         if sh:
             m.update_batch(list(sh))
         sigs.append(np.asarray(m.hashvalues, dtype="<u4").tobytes())

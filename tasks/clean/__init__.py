@@ -15,7 +15,6 @@ added by the deduplicate stage), and ``rejects`` rows (stage ``clean``).
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import lru_cache
@@ -26,6 +25,7 @@ import pyarrow as pa
 from newsloom import isolation, schemas
 from newsloom.config import Config
 from newsloom.prose import is_prose
+from newsloom.records import BadRecord, parse_record
 from newsloom.rejects import reject
 from newsloom.stage import Stage
 from newsloom.util import sha
@@ -183,11 +183,9 @@ def extract_page(html: str, url: str | None, config: Config) -> dict:
 # ---- JSONL --------------------------------------------------------------------------------------------
 def clean_jsonl_record(line: bytes) -> dict:
     try:
-        obj = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Rejected("invalid_json", str(exc)) from None
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        raise Rejected("missing_text", "a JSONL record without a text string")
+        obj = parse_record(line)
+    except BadRecord as exc:
+        raise Rejected(exc.reason, exc.detail) from None
     published = parse_any(obj.get("published_at"))
     url = obj.get("url") or None
     return {

@@ -22,7 +22,6 @@ If-Modified-Since.  So a rerun fetches nothing twice and adds no rows.
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import os
 import re
@@ -38,6 +37,7 @@ import pyarrow as pa
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.fs import input_size, is_remote, list_inputs, open_input
+from newsloom.records import BadRecord, parse_record
 from newsloom.rejects import reject
 from newsloom.sources import Source, expand_sources, is_http_url
 from newsloom.stage import Stage
@@ -126,13 +126,9 @@ def _jsonl_documents(inp: Input, data: bytes, fetched_at, run_id: str) -> Iterat
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield "reject", reject("fetch", f"{inp.source}#L{lineno}", "invalid_json", f"line {lineno}: {exc}", run_id)
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            yield "reject", reject("fetch", f"{inp.source}#L{lineno}", "missing_text",
-                                    f"line {lineno}: no string field 'text'", run_id)
+            obj = parse_record(line)
+        except BadRecord as exc:
+            yield "reject", reject("fetch", f"{inp.source}#L{lineno}", exc.reason, f"line {lineno}: {exc.detail}", run_id)
             continue
         ident = obj.get("id")
         ident = str(ident) if ident not in (None, "") else f"L{lineno}"

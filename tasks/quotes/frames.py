@@ -93,8 +93,8 @@ class Resolver:
         sentence and the one before, the last one that is the subject of its clause or in apposition to it
         (le ministre Étienne Morvan a ...); else the last one named there; else the last one named before."""
         doc, ctx = self.ctx.doc, self.ctx
-        sent_start, _ = _sentence_bounds(doc, pos)
-        prev_start, _ = _sentence_bounds(doc, max(0, sent_start - 2)) if sent_start > 0 else (0, 0)
+        sent_start, _ = _sentence_around(doc, pos)
+        prev_start, _ = _sentence_around(doc, max(0, sent_start - 2)) if sent_start > 0 else (0, 0)
         persons = [m for m in ctx.mentions_in(prev_start, pos) if m["label"] == "PERSON" and not ctx.in_quote(m["start_char"])]
         for m in reversed(persons):
             span = doc.char_span(m["start_char"], m["end_char"], alignment_mode="expand")
@@ -230,7 +230,7 @@ def _is_subject(tok) -> bool:
     return False
 
 
-def _sentence_bounds(doc, pos: int) -> tuple[int, int]:
+def _sentence_around(doc, pos: int) -> tuple[int, int]:
     tok = doc[min(len(doc) - 1, max(0, _token_at(doc, pos)))]
     sent = tok.sent
     return sent.start_char, sent.end_char

@@ -69,7 +69,7 @@ def _chars(doc, toks: list[int], text: str, marks: frozenset) -> tuple[int, int]
     return a, b
 
 
-def _sentence_bounds(doc) -> list[tuple[int, int]]:
+def _token_sentences(doc) -> list[tuple[int, int]]:
     """(first, end) token index of each token's sentence (Token.sent walks the Doc on every call)."""
     out = [(0, 0)] * len(doc)
     for sent in doc.sents:
@@ -128,7 +128,7 @@ def tag_attributions(doc, pack, tagger=None) -> list[Attribution]:
         labels = tagger.tag()
         if all(lab == "O" for lab in labels):
             continue
-        sents = sents or _sentence_bounds(doc)
+        sents = sents or _token_sentences(doc)
         contents = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "C")]
         sources = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "S")]
         cues = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "Q")]
