@@ -3,7 +3,7 @@
     fetch -> clean -> deduplicate -> entity-extract -> resolve-identity -> cluster-quotes -> (commit)
     -> aggregate
 
-Every stage is a ``newsloom.stage.Stage`` (see docs/architecture.md).  A stage's run phase runs in the flow
+Every stage is a ``newsloom.stage.Stage`` (see docs/architecture.md).  A stage's whole phase runs in the flow
 process; its part phase runs as one generic task per staged part, submitted to the run's task runner: a
 Dask cluster (a LocalCluster of ``workers`` processes, by default one per core, or the cluster at
 ``dask_address``), or, with ``workers=1``, one thread of the flow's own process.  Serial and parallel runs
@@ -27,7 +27,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from newsloom.config import DEFAULT_OUT, Config
 from newsloom.lease import LockedError
 from newsloom.preflight import run_config
-from newsloom.stage import Stage, merge_counts, revise_part, run_part, run_whole, stale_parts
+from newsloom.stage import Stage, execute_part, execute_whole, merge_counts, revise_part, stale_parts
 from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger, progress
 from tasks.aggregate import STAGE as AGGREGATE
@@ -47,7 +47,7 @@ STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_IDENTITY, CLU
 def run_stage_part(stage: Stage, config: Config, run_id: str, key: str, committed: bool = False) -> dict:
     """The one task of every stage: its part phase over the staged part ``key`` (or, ``committed``, over the
     committed part of that file name, which the commit then replaces: Stage.revises)."""
-    return revise_part(stage, config, run_id, key) if committed else run_part(stage, config, run_id, key)
+    return revise_part(stage, config, run_id, key) if committed else execute_part(stage, config, run_id, key)
 
 
 def prefect_api_url() -> str | None:
@@ -111,14 +111,14 @@ class Cluster:
             self._local = None
 
 
-def run_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
-    """One stage over the run: its run phase here, then its parts on the task runner of the calling flow.
+def execute_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
+    """One stage over the run: its whole phase here, then its parts on the task runner of the calling flow.
     A stage whose parts table has no staged part has nothing to do and is skipped (None)."""
     store = Store.of(config)
     keys = store.staged_keys(run_id, stage.parts_of) if stage.part is not None else []
     if stage.part is not None and not keys:
         return None
-    results = [run_whole(stage, config, run_id)] if stage.run is not None else []
+    results = [execute_whole(stage, config, run_id)] if stage.whole is not None else []
     # the largest parts first, so that the workers finish close together (longest processing time first)
     keys.sort(key=lambda k: -store.staged_size(run_id, stage.parts_of, k))
     futures = [run_stage_part.submit(stage, config, run_id, k) for k in keys]
@@ -130,12 +130,12 @@ def run_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
 
 
 @flow(name="news-pipeline-stages")
-def run_stages(stages: list[Stage], config: Config, run_id: str) -> tuple[dict, dict]:
+def execute_stages(stages: list[Stage], config: Config, run_id: str) -> tuple[dict, dict]:
     """The stages in order, on the task runner given with with_options: (counts by stage, seconds by stage)."""
     counts, seconds = {}, {}
     for stage in stages:
         t0 = time.perf_counter()
-        result = run_stage(stage, config, run_id)
+        result = execute_stage(stage, config, run_id)
         seconds[stage.name] = round(time.perf_counter() - t0, 3)
         if result is not None:
             counts[stage.name] = result
@@ -226,9 +226,9 @@ def _stage_the_run(config: Config, run_id: str, cluster: Cluster, store: Store) 
     """Every stage before the commit: (counts by stage, seconds by stage).  Fetch has no parts to spread; the
     parts it makes decide the runner of the others: one part (or none, a rerun with nothing new) runs in this
     process, as starting workers would only cost time."""
-    counts, timings = run_stages(STAGES[:1], config, run_id)
+    counts, timings = execute_stages(STAGES[:1], config, run_id)
     serial = len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address
-    more, seconds = run_stages.with_options(task_runner=cluster.runner(serial))(STAGES[1:], config, run_id)
+    more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial))(STAGES[1:], config, run_id)
     counts.update(more)
     timings.update(seconds)
     cluster.close()  # the workers' memory goes back before the commit and the aggregates
@@ -257,7 +257,7 @@ def _commit_and_aggregate(store: Store, config: Config, run_id: str, summary: di
     store.commit(run_id, summary)
     timings["commit"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
-    run_stage(AGGREGATE, config, run_id)
+    execute_stage(AGGREGATE, config, run_id)
     timings["aggregate"] = round(time.perf_counter() - t0, 3)
     summary.update(finished_at=datetime.now(timezone.utc).isoformat(), status="completed", stage_seconds=timings)
     store.update_manifest(run_id, **summary)

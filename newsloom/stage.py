@@ -12,7 +12,7 @@ A table reference in ``reads`` says where rows come from:
 
 - ``"documents"``: this run's staged rows (in the part phase: the part with the same key; in the run
   phase: every part of the run);
-- ``"run:_dups"``: the run-level table a run phase wrote;
+- ``"run:_dups"``: the run-level table a whole phase wrote;
 - ``"committed:articles"``: the committed rows of earlier runs (with ``_part`` among the columns, each row
   also says which committed part holds it);
 - ``"aggregate:entities"``: an aggregate file, or an empty table where none was written yet;
@@ -54,7 +54,7 @@ class Stage:
     """A stage of the pipeline: what it reads and writes, and its pure functions.
 
     ``part(inputs, config) -> outputs`` and ``run(inputs, config, run_id) -> outputs`` take and return
-    ``{table name: pa.Table}`` keyed as in ``reads``/``writes``.  A run phase that yields
+    ``{table name: pa.Table}`` keyed as in ``reads``/``writes``.  A whole phase that yields
     ``(key, outputs)`` pairs (``produces_parts``) creates the parts the next stages work on (fetch).
     ``count(inputs, outputs)`` adds stage-specific counts (duplicates found, names resolved, ...)."""
 
@@ -62,12 +62,12 @@ class Stage:
     writes: tuple[str, ...]
     reads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # the part phase's inputs
     part: Callable[[Tables, Config], Tables] | None = None
-    run: Callable[..., Tables | Iterator[tuple[str, Tables]]] | None = None
+    whole: Callable[..., Tables | Iterator[tuple[str, Tables]]] | None = None
     parts_of: str | None = None
     produces_parts: bool = False
     count: Callable[[Tables, Tables], dict[str, int]] | None = None
-    run_reads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # the run phase's inputs
-    # a run-level table (one column ``part``) naming committed parts of ``parts_of`` that the run phase found
+    whole_reads: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # the whole phase's inputs
+    # a run-level table (one column ``part``) naming committed parts of ``parts_of`` that the whole phase found
     # stale: the part phase runs over each of them too, and the commit replaces them with what it returns
     revises: str | None = None
     # the name its rows in ``rejects.stage`` carry, where the contract names the stage otherwise
@@ -77,7 +77,7 @@ class Stage:
     reports: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for ref in [*self.reads, *self.run_reads]:
+        for ref in [*self.reads, *self.whole_reads]:
             where, _, table = ref.rpartition(":")
             if where not in ("", "run", "committed", "aggregate", "dataset"):
                 raise ValueError(f"stage {self.name}: unknown table reference {ref!r}")
@@ -92,7 +92,7 @@ class Stage:
             raise ValueError(f"stage {self.name}: its rejects would carry {self.reject_stage!r}, not one of "
                              f"{REJECT_STAGES}; declare rejects_as")
         if self.revises is not None and (self.revises not in self.writes or self.part is None):
-            raise ValueError(f"stage {self.name}: revises names a table its run phase writes, for its part phase")
+            raise ValueError(f"stage {self.name}: revises names a table its whole phase writes, for its part phase")
 
 
     @property
@@ -109,7 +109,7 @@ def read_inputs(store: Store, stage: Stage, run_id: str, key: str | None) -> Tab
     """The stage's inputs: for a part phase (``key`` given) the staged part of each run table; for the run
     phase every staged part of the run, concatenated.  Only the declared columns are read."""
     out: Tables = {}
-    for ref, columns in (stage.reads if key is not None else stage.run_reads).items():
+    for ref, columns in (stage.reads if key is not None else stage.whole_reads).items():
         where, _, table = ref.rpartition(":")
         cols = list(columns) if columns is not None else None
         if where == "committed" and cols is not None and PART_COLUMN in cols:
@@ -158,7 +158,7 @@ def counts_of(stage: Stage, inputs: Tables, rows_in: int, outputs: Tables) -> di
     return result
 
 
-def run_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
+def execute_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
     """The part phase of ``stage`` over one part: read its inputs by name, call the pure function, stage its
     outputs under the same key; return the part's counts."""
     store = Store.of(config)
@@ -170,7 +170,7 @@ def run_part(stage: Stage, config: Config, run_id: str, key: str) -> dict:
 
 
 def stale_parts(store: Store, stage: Stage, run_id: str) -> list[str]:
-    """The committed parts the run phase of ``stage`` found stale (none for a stage that revises nothing)."""
+    """The committed parts the whole phase of ``stage`` found stale (none for a stage that revises nothing)."""
     if stage.revises is None:
         return []
     return store.read_staged(run_id, stage.revises, RUN_KEY, ["part"]).column("part").to_pylist()
@@ -194,8 +194,8 @@ def revise_part(stage: Stage, config: Config, run_id: str, part: str) -> dict:
     return {"revised_parts": 1}
 
 
-def run_whole(stage: Stage, config: Config, run_id: str) -> dict:
-    """The run phase of ``stage``: its whole-run inputs in, its run-level outputs (or, for a stage that
+def execute_whole(stage: Stage, config: Config, run_id: str) -> dict:
+    """The whole phase of ``stage``: its whole-run inputs in, its run-level outputs (or, for a stage that
     produces parts, each part as it comes) staged; return the counts."""
     store = Store.of(config)
     inputs = read_inputs(store, stage, run_id, None)
@@ -203,19 +203,19 @@ def run_whole(stage: Stage, config: Config, run_id: str) -> dict:
         extra: Counter = Counter()
         total: Counter = Counter()
         by_reason: Counter = Counter()
-        for key, outputs in stage.run(inputs, config, run_id, extra):
+        for key, outputs in stage.whole(inputs, config, run_id, extra):
             write_outputs(store, stage, run_id, key, outputs)
             c = counts_of(stage, inputs, 0, outputs)
             by_reason.update(c.pop("rejects"))
             total.update(c)
         return {**total, **extra, "rejects": dict(by_reason)}
-    outputs = stage.run(inputs, config, run_id)
+    outputs = stage.whole(inputs, config, run_id)
     write_outputs(store, stage, run_id, RUN_KEY, outputs)
     return {k: v for k, v in counts_of(stage, inputs, 0, outputs).items() if k not in ("rows_in", "rows_out")}
 
 
 def merge_counts(stage: str, results: list[dict]) -> dict:
-    """Sum the counts of a stage's parts (and its run phase) and log them in one line."""
+    """Sum the counts of a stage's parts (and its whole phase) and log them in one line."""
     total: Counter = Counter()
     by_reason: Counter = Counter()
     for r in results:

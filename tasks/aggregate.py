@@ -207,15 +207,15 @@ def runs_table(store: Store) -> pa.Table:
     return schemas.from_rows(rows, schemas.RUNS)
 
 
-def _run(inputs: dict, config: Config, run_id: str) -> dict[str, pa.Table]:
+def _whole(inputs: dict, config: Config, run_id: str) -> dict[str, pa.Table]:
     return compute_aggregates({ref.removeprefix("dataset:"): data for ref, data in inputs.items()})
 
 
 STAGE = Stage(
     name="aggregate",
-    run_reads={f"dataset:{name}": None for name in schemas.FACT_TABLES},
+    whole_reads={f"dataset:{name}": None for name in schemas.FACT_TABLES},
     writes=tuple(QUERIES),
-    run=_run,
+    whole=_whole,
 )
 
 

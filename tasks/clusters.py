@@ -1,6 +1,6 @@
 """cluster-quotes: one statement reported by many outlets, or shortened, gets one ``quote_cluster_id``.
 
-Run phase: reads quote_id, text and speaker_entity_id of this run's ``quotes``, and quote_cluster_id, text
+Whole phase: reads quote_id, text and speaker_entity_id of this run's ``quotes``, and quote_cluster_id, text
 and speaker_entity_id of the committed quotes of earlier runs; writes ``_clusters`` (quote_id ->
 quote_cluster_id).  Part phase: reads a ``quotes`` part and ``_clusters``; sets ``quote_cluster_id``.
 
@@ -327,7 +327,7 @@ def set_quote_clusters(quotes: pa.Table, clusters: pa.Table) -> pa.Table:
     return quotes.set_column(quotes.schema.get_field_index("quote_cluster_id"), "quote_cluster_id", ids)
 
 
-def _run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
+def _whole(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
     return {"_clusters": assign_quote_clusters(inputs["quotes"], inputs["committed:quotes"])}
 
 
@@ -344,9 +344,9 @@ def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[st
 
 STAGE = Stage(
     name="cluster-quotes",
-    run_reads={"quotes": ("quote_id", "text", "speaker_entity_id"),
+    whole_reads={"quotes": ("quote_id", "text", "speaker_entity_id"),
                "committed:quotes": ("quote_cluster_id", "text", "speaker_entity_id")},
-    run=_run,
+    whole=_whole,
     reads={"quotes": None, "run:_clusters": None},
     writes=("quotes", "_clusters"),
     part=_part,

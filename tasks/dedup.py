@@ -1,6 +1,6 @@
 """deduplicate: mark exact and near-duplicate articles, before anything is dropped.
 
-Run phase: reads this run's ``_minhash`` (article_id, source, published_at, text_hash, signature: written
+Whole phase: reads this run's ``_minhash`` (article_id, source, published_at, text_hash, signature: written
 by the clean stage, one per article), the committed ``_signatures`` of earlier originals and the committed
 ``articles`` ids; writes ``_dups``, the decision for every article of the run.
 Part phase: reads a ``_clean`` part with its ``_minhash`` part and ``_dups``; writes ``articles`` (the
@@ -121,7 +121,7 @@ def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: p
 
 def decide_duplicates(signatures: pa.Table, prior_signatures: pa.Table, known_ids: pa.Table,
                       config: Config) -> pa.Table:
-    """The run phase: ``_dups`` for every article of the run, from the run's ``_minhash`` rows, the committed
+    """The whole phase: ``_dups`` for every article of the run, from the run's ``_minhash`` rows, the committed
     ``_signatures`` and the ids already in ``articles``."""
     decided = find_duplicates(signatures, signatures, prior_signatures, config)
     known = set(known_ids.column("article_id").to_pylist())
@@ -147,7 +147,7 @@ def mark_duplicates(articles: pa.Table, signatures: pa.Table, dups: pa.Table) ->
             sigs.select(["article_id", "text_hash", "signature", "run_id"]))
 
 
-def _dedup_run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
+def _dedup_whole(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
     return {"_dups": decide_duplicates(inputs["_minhash"], inputs["committed:_signatures"],
                                         inputs["committed:articles"], config)}
 
@@ -158,7 +158,7 @@ def _dedup_part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Tab
 
 
 def _count_duplicates(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
-    if "articles" not in outputs:  # the run phase
+    if "articles" not in outputs:  # the whole phase
         return {"already_known": pc.sum(outputs["_dups"].column("known")).as_py() or 0}
     return {"duplicates": len(outputs["articles"].column("dup_of").drop_null())}
 
@@ -166,10 +166,10 @@ def _count_duplicates(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table])
 STAGE = Stage(
     name="deduplicate",
     reports={"n_articles": "rows_out", "n_duplicates": "duplicates"},
-    run_reads={"_minhash": ("article_id", "source", "published_at", "text_hash", "signature"),
+    whole_reads={"_minhash": ("article_id", "source", "published_at", "text_hash", "signature"),
                "committed:_signatures": ("article_id", "text_hash", "signature"),
                "committed:articles": ("article_id",)},
-    run=_dedup_run,
+    whole=_dedup_whole,
     reads={"_clean": None, "_minhash": None, "run:_dups": None},
     writes=("articles", "_signatures", "_dups"),
     part=_dedup_part,

@@ -17,7 +17,7 @@ STATEMENT = "We did not win everything we asked for, but no worker at Dunmere wi
 
 
 def cluster_quotes(new, earlier=None, max_postings=MAX_POSTINGS):
-    """The cluster-quotes run phase (what production runs) on rows: each new row gains its quote_cluster_id."""
+    """The cluster-quotes whole phase (what production runs) on rows: each new row gains its quote_cluster_id."""
     import pyarrow as pa
 
     new_t = pa.table({"quote_id": pa.array([r["quote_id"] for r in new], pa.string()),

@@ -74,9 +74,9 @@ def render_stages() -> str:
     def refs(d: dict) -> str:
         return ", ".join(f"`{r}`" + (f" ({', '.join(c)})" if c else "") for r, c in d.items()) or "the SOURCEs"
 
-    lines = ["| # | stage | run phase reads | part phase (one task per part of) reads | writes |", "|---|---|---|---|---|"]
+    lines = ["| # | stage | whole phase reads | part phase (one task per part of) reads | writes |", "|---|---|---|---|---|"]
     for i, st in enumerate([*STAGES, AGGREGATE], start=1):
-        run = refs(st.run_reads) if st.run is not None else "–"
+        run = refs(st.whole_reads) if st.whole is not None else "–"
         part = f"per `{st.parts_of}` part: {refs(st.reads)}" if st.part is not None else "–"
         lines.append(f"| {i} | {st.name} | {run} | {part} | {', '.join(f'`{t}`' for t in st.writes)} |")
     return "\n".join(lines) + "\n"

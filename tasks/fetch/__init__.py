@@ -349,7 +349,7 @@ def drop_known_rejects(rejects: pa.Table, known: set[tuple[str, str, str]]) -> p
     return rejects.filter(pa.array([k not in known for k in keys], pa.bool_()))
 
 
-def _fetch_run(inputs: dict[str, pa.Table], config: Config, run_id: str, counts: Counter):
+def _fetch_whole(inputs: dict[str, pa.Table], config: Config, run_id: str, counts: Counter):
     state = FetchState.from_tables(inputs["committed:documents"], inputs["committed:rejects"], inputs["committed:_feeds"])
     return fetch_documents(config, run_id, state, counts)
 
@@ -357,10 +357,10 @@ def _fetch_run(inputs: dict[str, pa.Table], config: Config, run_id: str, counts:
 STAGE = Stage(
     name="fetch",
     reports={"n_documents": "rows_out", "already_seen": "already_seen"},
-    run_reads={"committed:documents": ("source", "doc_id"),
+    whole_reads={"committed:documents": ("source", "doc_id"),
                "committed:rejects": ("source", "stage", "reason", "detail"),
                "committed:_feeds": None},
     writes=("documents", "rejects", "_feeds"),
-    run=_fetch_run,
+    whole=_fetch_whole,
     produces_parts=True,
 )

@@ -8,7 +8,7 @@ name takes the label the corpus votes.  The result is a function of the corpus a
 which its articles arrived: committed parts whose rows the corpus now resolves differently are rewritten in
 the run's commit (``Stage.revises``).
 
-Run phase: reads the evidence columns of this run's ``mentions`` and of the committed ones (with the part
+Whole phase: reads the evidence columns of this run's ``mentions`` and of the committed ones (with the part
 that holds each row); writes ``_identity`` (one decision per article-level name) and ``_stale`` (the
 committed parts whose rows differ from the decisions).
 Part phase (this run's parts, and each stale committed part): sets ``entity_id``, ``name`` and ``label`` of
@@ -85,7 +85,7 @@ def resolve_identities(mentions: pa.Table, quotes: pa.Table) -> tuple[pa.Table, 
     return apply_identity(mentions, quotes, identity)
 
 
-def _run(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
+def _whole(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
     committed = inputs["committed:mentions"]
     evidence = pa.concat_tables([with_article_columns(inputs["mentions"]).select(list(EVIDENCE_COLUMNS)),
                                  with_article_columns(committed).select(list(EVIDENCE_COLUMNS))])
@@ -101,7 +101,7 @@ def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
 
 def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
     """How many of the part's mentions the corpus moved to another entity or label."""
-    if "mentions" not in outputs:  # the run phase
+    if "mentions" not in outputs:  # the whole phase
         return {"stale_parts": outputs["_stale"].num_rows}
     before, after = inputs["mentions"], outputs["mentions"]
     moved = pc.or_(pc.not_equal(before.column("entity_id"), after.column("entity_id")),
@@ -111,9 +111,9 @@ def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[st
 
 STAGE = Stage(
     name="resolve-identity",
-    run_reads={"mentions": NAME_KEY + ("article_id", "label_score", *FINAL_COLUMNS),
+    whole_reads={"mentions": NAME_KEY + ("article_id", "label_score", *FINAL_COLUMNS),
                "committed:mentions": COMMITTED_COLUMNS},
-    run=_run,
+    whole=_whole,
     reads={"mentions": None, "quotes": None, "run:_identity": None},
     writes=("mentions", "quotes", "_identity", "_stale"),
     part=_part,
