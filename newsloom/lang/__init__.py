@@ -31,19 +31,20 @@ def alternatives(words) -> str:
 
 @dataclass(frozen=True)
 class QuoteMarks:
-    """A language's quotation marks: opening mark -> the marks that close it, and marks that do both."""
+    """A language's quotation marks: opening mark -> the marks that close it, and marks that do both.  The
+    derived sets are read once per character or token: each is computed once."""
     open_close: dict
     symmetric: frozenset
 
-    @property
+    @cached_property
     def all(self) -> frozenset:
         return frozenset("".join(self.open_close) + "".join(self.open_close.values())) | self.symmetric
 
-    @property
+    @cached_property
     def openers(self) -> str:
         return "".join(sorted(set(self.open_close) | self.symmetric))
 
-    @property
+    @cached_property
     def closers(self) -> str:
         return "".join(sorted(set("".join(self.open_close.values())) | self.symmetric))
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Lexicon:
+    """One language's words.  The unions below are read once per token: they are computed once per lexicon
+    (cached_property writes the instance's dict directly, which a frozen dataclass allows)."""
     language: str
     reporting_verbs: frozenset
     manner_verbs: frozenset
@@ -72,22 +74,22 @@ class Lexicon:
     source_clause_markers: frozenset = frozenset()
     parse_labels: dict = None  # role -> the dependency label this language's parser gives it
 
-    @property
+    @cached_property
     def cues(self) -> frozenset:
         """Every verb that can frame a direct quote: reporting verbs and verbs of manner."""
         return self.reporting_verbs | self.manner_verbs
 
-    @property
+    @cached_property
     def indirect_cues(self) -> frozenset:
         """Verbs that take reported speech or thought as a clause."""
         return (self.reporting_verbs - self.not_indirect_verbs) | self.belief_verbs
 
-    @property
+    @cached_property
     def attribution_verbs(self) -> frozenset:
         """Every verb that can frame an attribution of speech, belief, attitude or intention."""
         return self.cues | self.belief_verbs | self.attitude_verbs | self.intent_verbs
 
-    @property
+    @cached_property
     def marks(self) -> frozenset:
         return frozenset("".join(self.open_close) + "".join(self.open_close.values())) | self.symmetric
 

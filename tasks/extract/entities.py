@@ -113,19 +113,20 @@ def _label_votes(doc, raw: list[dict], full_by_surname: dict, pack: LanguagePack
     speech moves a name the model gave such a label towards PERSON, and adds nothing where the model
     already said PERSON or ORG."""
     speakers = _speech_subject_surnames(doc, raw, pack)
+    text = doc.text  # Doc.text joins every token anew on each call: once per article
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if not m["alias"]:
             key = fold(m["surface"])
-            for label in _cues_for(doc, m, full_by_surname, surname(m["surface"]) in speakers, pack):
+            for label in _cue_labels(doc, text, m, full_by_surname, surname(m["surface"]) in speakers, pack):
                 votes[key][label] += CUE_VOTE
             votes[key][m["label"]] += MODEL_VOTE
     return votes
 
 
-def _cues_for(doc, m: dict, full_by_surname: dict, speaks: bool, pack: LanguagePack) -> list[str]:
+def _cue_labels(doc, text: str, m: dict, full_by_surname: dict, speaks: bool, pack: LanguagePack) -> list[str]:
     """The label each context cue around mention ``m`` votes for (one entry per cue)."""
-    text, surface = doc.text, m["surface"]
+    surface = m["surface"]
     cues = []
     if len(name_tokens(surface)) == 1 and surname(surface) in full_by_surname:
         cues.append("PERSON")

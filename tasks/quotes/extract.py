@@ -148,8 +148,9 @@ def add_rule_spans(found: list[Found], ruled: list[Found]) -> list[Found]:
 def extract_quotes(doc, article_id: str, mentions: list[dict], pack: LanguagePack, tagger=None) -> list[dict]:
     """Direct, mixed and indirect quotes of one parsed article, with speakers resolved to mentions: the
     quote finder ``attribution_tagger`` (a pack whose language the tagger was trained on)."""
-    segments = find_quote_segments(doc.text, pack.marks)
-    ctx = Context(doc, doc.text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
+    text = doc.text  # Doc.text joins every token anew on each call
+    segments = find_quote_segments(text, pack.marks)
+    ctx = Context(doc, text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
     found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, pack, tagger))
     found = add_rule_spans(found, find_rule_spans(ctx))
     return [quote_row(article_id, ctx.text, f) for f in found]

@@ -308,8 +308,9 @@ def drop_unframed_terms(text: str, found: list[Found]) -> list[Found]:
 def extract_lexical_quotes(doc, article_id: str, mentions: list[dict], pack: LanguagePack, tagger=None) -> list[dict]:
     """Direct and indirect quotes of one parsed article, with speakers resolved to its mentions: the quote
     finder ``lexicon_rules``, for any pack (its words, marks and patterns; ``tagger`` is not used)."""
-    segments = find_quote_segments(doc.text, pack.marks)
-    ctx = Context(doc, doc.text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
+    text = doc.text  # Doc.text joins every token anew on each call
+    segments = find_quote_segments(text, pack.marks)
+    ctx = Context(doc, text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
     res = Resolver(ctx, pack.lexicon)
     direct = find_direct(res, segments)
     found = continue_unframed(ctx.text, merge_mixed(direct, find_indirect(res, direct)), pack.marks.openers)
