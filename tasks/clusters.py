@@ -12,7 +12,6 @@ clusters of earlier runs keep their ids and new quotes join them.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -24,6 +23,7 @@ from scipy import sparse
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import Stage
+from tasks.common.text import WORDS, word_shingles
 
 MIN_OVERLAP = 0.8
 SHINGLE = 3
@@ -37,18 +37,8 @@ SHINGLE = 3
 # instead of 300 s; with 32, 5% at 19 s.
 MAX_POSTINGS = 128
 PAIR_BUDGET = 1_000_000  # candidate pairs built and checked together (a few tens of MB of arrays)
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def word_shingles(text: str) -> frozenset[str]:
-    words = _WORD.findall(text.lower())
-    if len(words) < SHINGLE:
-        return frozenset([" ".join(words)]) if words else frozenset()
-    return frozenset(" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
-
-
-def _is_short(text: str) -> bool:
-    return len(_WORD.findall(text)) < SHINGLE
+def is_short(text: str) -> bool:
+    return len(WORDS.findall(text)) < SHINGLE
 
 
 class Quotes:
@@ -70,10 +60,10 @@ class Quotes:
         flat: list[int] = []
         sizes: list[int] = []
         for text, spk, qid, cl in zip(texts, speakers, ids, clusters):
-            sh = {hash(s) for s in word_shingles(text or "")}
+            sh = {hash(s) for s in word_shingles(text or "", SHINGLE)}
             flat.extend(sh)
             sizes.append(len(sh))
-            self.short.append(_is_short(text or ""))
+            self.short.append(is_short(text or ""))
             self.speaker.append(self._codes.setdefault(spk, len(self._codes)) if spk else -1)
             self.ids.append(qid)
             self.cluster.append(cl)

@@ -16,8 +16,6 @@ Duplicates stay in the articles table; only the NLP stage skips them.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,34 +24,7 @@ from datasketch import MinHash, MinHashLSH
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import Stage
-
-WORDS = re.compile(r"\w+", re.UNICODE)
-# datasketch's 32-bit affine scheme; stored signatures are uint32 little-endian, so this must never change silently
-SCHEME = "affine32"
-
-
-def char_shingles(text: str, k: int) -> set[bytes]:
-    words = WORDS.findall(text.lower())
-    if len(words) < k:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i:i + k]).encode() for i in range(len(words) - k + 1)}
-
-
-def compute_signatures(articles: pa.Table, config: Config) -> pa.Table:
-    """The ``_minhash`` rows of articles: MinHash of each text's word shingles, with the keys that decide
-    which copy is the original (reads article_id, source, published_at, text_hash, text, run_id)."""
-    sigs = []
-    for text in articles.column("text").to_pylist():
-        m = MinHash(num_perm=config.num_perm, seed=1, scheme=SCHEME)
-        sh = char_shingles(text, config.shingle_size)
-        if sh:
-            m.update_batch(list(sh))
-        sigs.append(np.asarray(m.hashvalues, dtype="<u4").tobytes())
-    return schemas.conform(pa.table({
-        **{c: articles.column(c) for c in ("article_id", "source", "published_at", "text_hash")},
-        "signature": pa.array(sigs, type=pa.binary()),
-        "run_id": articles.column("run_id"),
-    }), schemas.MINHASH)
+from tasks.common.minhash import SCHEME
 
 
 def _minhash(sig: bytes, num_perm: int) -> MinHash:

@@ -74,11 +74,12 @@ def test_no_new_quotes_leaves_the_committed_clusters_alone():
 
 def brute_force_clusters(rows):
     """The clustering rule applied literally: each quote, in id order, against every quote before it."""
-    from tasks.clusters import MIN_OVERLAP, _is_short, word_shingles
+    from tasks.clusters import MIN_OVERLAP, SHINGLE, is_short
+    from tasks.common.text import word_shingles
 
     done, speakers = [], {}
     for r in sorted(rows, key=lambda x: x["quote_id"]):
-        a, short, best, best_score = word_shingles(r["text"]), _is_short(r["text"]), None, 0.0
+        a, short, best, best_score = word_shingles(r["text"], SHINGLE), is_short(r["text"]), None, 0.0
         for b, b_speaker, b_cluster, b_short in done:
             known = speakers.get(b_cluster)
             if not a or (r["speaker_entity_id"] and known and r["speaker_entity_id"] != known):

@@ -5,7 +5,8 @@ import pyarrow as pa
 from newsloom import schemas
 from newsloom.config import make_config
 from tasks.clean import text_hash
-from tasks.dedup import compute_signatures, decide_duplicates, mark_duplicates
+from tasks.common.minhash import compute_signatures
+from tasks.dedup import decide_duplicates, mark_duplicates
 
 BASE = ("The council of Brennick voted on Tuesday to close the old ferry terminal by the end of the year, "
         "ending more than a century of crossings to the island of Tarrow. Mayor Ilse Dorn said the decision "

@@ -14,7 +14,8 @@ from newsloom.config import make_config
 from tasks.aggregate import compute_aggregates
 from tasks.clean import clean_articles, text_hash
 from tasks.clusters import assign_quote_clusters, set_quote_clusters
-from tasks.dedup import compute_signatures, decide_duplicates, mark_duplicates
+from tasks.common.minhash import compute_signatures
+from tasks.dedup import decide_duplicates, mark_duplicates
 from tasks.extract import extract_articles
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -32,7 +32,7 @@ from newsloom.util import sha
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_url, parse_any, parse_dateline
 from tasks.clean.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
-from tasks.dedup import compute_signatures
+from tasks.common.minhash import compute_signatures
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 WESTERN = {"cp1252", "latin_1", "iso8859_15", "utf_8"}

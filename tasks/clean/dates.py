@@ -8,6 +8,7 @@ from functools import lru_cache
 from dateutil import parser as dateparser
 
 from newsloom.lang import all_packs, alternatives
+from tasks.common.dates import parse_any, utc
 
 
 @lru_cache(maxsize=1)
@@ -76,10 +77,6 @@ def parse_day_first(line: str, reference: datetime | None = None) -> tuple[datet
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|-|$)")
 
 
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
-
-
 def parse_dateline(line: str, reference: datetime | None = None) -> tuple[datetime, int] | None:
     """(date, length of the dateline prefix) when ``line`` starts with a dateline, else None.  English
     forms first, then the day-first forms of the other lexicons (``parse_day_first``)."""
@@ -96,7 +93,7 @@ def parse_dateline(line: str, reference: datetime | None = None) -> tuple[dateti
             return None
     if not (1990 <= dt.year <= 2100):
         return None
-    return _utc(dt), m.end()
+    return utc(dt), m.end()
 
 
 def date_from_url(url: str | None) -> datetime | None:
@@ -109,28 +106,6 @@ def date_from_url(url: str | None) -> datetime | None:
         return datetime(int(m["y"]), int(m["m"]), int(m["d"]), tzinfo=timezone.utc)
     except ValueError:
         return None
-
-
-# time-zone abbreviations pages print beside dates (dateutil knows only UTC/GMT and the local zone)
-TZ_NAMES = {name: hours * 3600 for name, hours in {
-    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9,
-    "BST": 1, "IST": 5.5, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "JST": 9, "KST": 9,
-    "AEST": 10, "AEDT": 11, "ACST": 9.5, "AWST": 8, "NZST": 12, "NZDT": 13, "SGT": 8, "HKT": 8, "WIB": 7,
-}.items()}
-TZ_NAMES = {k: int(v) for k, v in TZ_NAMES.items()}
-
-
-def parse_any(value: str | None) -> datetime | None:
-    """A metadata date string (ISO or free form) as a UTC datetime."""
-    if not value:
-        return None
-    try:
-        dt = dateparser.parse(str(value), tzinfos=TZ_NAMES)
-    except (ValueError, OverflowError):
-        return None
-    if not (1900 <= dt.year <= 2100):
-        return None
-    return _utc(dt)
 
 
 _META_KEYS = r"(?:article:published_time|og:published_time|datePublished|date_published|pubdate|publishdate|publish-date|" \

@@ -149,7 +149,7 @@ def _parse_date(value) -> datetime | None:
         return None
     if isinstance(value, time.struct_time):
         return datetime(*value[:6], tzinfo=timezone.utc)
-    from tasks.clean.dates import parse_any
+    from tasks.common.dates import parse_any
 
     try:
         return parse_any(str(value))
