@@ -18,6 +18,13 @@ os.environ.update({
 os.environ.pop("PREFECT_API_URL", None)
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# CI runs the property tests on a fixed sequence of examples, so that a result is the same on every try; a
+# developer's runs keep exploring new examples (and a failure found there prints its reproduction)
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw"

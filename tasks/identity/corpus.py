@@ -7,8 +7,9 @@ and label the corpus gives it.  The decisions are a function of the multiset of 
 same corpus gives the same ids whatever the order and grouping of the runs that brought it in.
 
 1. **Surnames.** A person named by surname alone ("Okhotin") in an article that never gives the full name
-   takes the one person the corpus knows by a full name with that surname, where exactly one is known;
-   its name is that person's most frequent spelling.
+   takes the person the corpus means by it: the one person it knows by a full name with that surname, or
+   the one named in full in at least DOMINANT_SHARE of the articles that name any bearer; its name is that
+   person's most frequent spelling.  A word the corpus also uses as a given name stays on its own.
 2. **Labels.** Each name (folded, after step 1) votes across the corpus: each mention adds its
    ``label_score`` to its label.  A mention takes the corpus's label when that label has at least
    ``VOTE_RATIO`` times the weight of every other label and comes from at least ``VOTE_MIN_ARTICLES``
@@ -25,14 +26,18 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.identity.keys import entity_id_for, fold, is_surname_only, person_key, surname
+from tasks.identity.keys import entity_id_for, fold, is_surname_only, name_tokens, person_key, surname
 
 VOTED_LABELS = ("PERSON", "ORG", "GPE", "LOC")  # the labels the small model confuses with each other
 # chosen on the TUNE half of CoNLL-2003 DEV (docs/benchmarks.md): a ratio of 2 or 3, three articles, or one
 # vote per mention gave the same or less
 VOTE_RATIO = 1.5  # the winner needs this much more weight than any other label: a clear majority, not a tie
 VOTE_MIN_ARTICLES = 2  # ... from two articles at least: one article's own mistakes never outvote another's
-UNSCORED_WEIGHT = 1.0  # a mention written before label_score existed counts as one sure vote
+UNSCORED_WEIGHT = 1.0
+# a surname alone joins the bearer named in full in at least this share of the articles that name anyone of
+# that surname in full: "Obama" beside a rare "Michelle Obama" is Barack Obama; "Clinton" with Bill and Hillary
+# both named often stays apart.  Chosen on the TUNE half of PolNeAR DEV (docs/benchmarks.md)
+DOMINANT_SHARE = 0.9  # a mention written before label_score existed counts as one sure vote
 
 EVIDENCE_COLUMNS = ("article_id", "article_entity_id", "article_name", "article_label", "label_score")
 NAME_KEY = ("article_entity_id", "article_name", "article_label")
@@ -76,15 +81,33 @@ def full_name_spellings(names: dict[Name, dict[str, float]]) -> dict[str, dict[s
     return out
 
 
-def resolved_name(n: Name, persons: dict[str, dict[str, Counter]]) -> str:
-    """A surname alone becomes the full name of the one known person of that surname (most frequent
-    spelling, then the first in order); every other name stays."""
+def given_names(names: dict[Name, dict[str, float]]) -> Counter:
+    """word -> the articles that use it as the first word of a full person name: "paul" of "Paul Ryan"."""
+    out: Counter = Counter()
+    for n, by_article in names.items():
+        if n.label == "PERSON" and n.name and not is_surname_only(n.name):
+            out[name_tokens(n.name)[0]] += len(by_article)
+    return out
+
+
+def resolved_name(n: Name, persons: dict[str, dict[str, Counter]], given: Counter | None = None) -> str:
+    """A surname alone becomes the full name of the person the corpus means by it: the one bearer named in
+    full, or the bearer named in full in at least DOMINANT_SHARE of the articles that name one (most frequent
+    spelling, then the first in order).  A word the corpus uses as a given name in as many articles as it
+    names that bearer ("Paul" beside Paul Ryan and Rand Paul, "Donald") may be either, and stays.  Every other
+    name stays."""
     if n.label != "PERSON" or not is_surname_only(n.name):
         return n.name
     bearers = persons.get(surname(n.name), {})
-    if len(bearers) != 1:
+    if not bearers:
         return n.name
-    spellings = next(iter(bearers.values()))
+    weight = {key: sum(spellings.values()) for key, spellings in bearers.items()}
+    top = min(weight, key=lambda key: (-weight[key], key))
+    if weight[top] < DOMINANT_SHARE * sum(weight.values()):
+        return n.name  # no bearer the corpus clearly means ("Clinton" with two Clintons named as often)
+    if given is not None and given[name_tokens(n.name)[0]] >= weight[top]:
+        return n.name  # as much a given name as this bearer's surname
+    spellings = bearers[top]
     return min(spellings, key=lambda s: (-spellings[s], s))
 
 
@@ -106,8 +129,8 @@ def corpus_labels(weights: dict[str, dict[str, dict[str, float]]]) -> dict[str, 
 def decide(evidence: pa.Table) -> dict[Name, Name]:
     """Every distinct article-level name of ``evidence`` (EVIDENCE_COLUMNS) -> the name the corpus says it is."""
     names = name_weights(evidence)
-    persons = full_name_spellings(names)
-    resolved = {n: resolved_name(n, persons) for n in names}
+    persons, given = full_name_spellings(names), given_names(names)
+    resolved = {n: resolved_name(n, persons, given) for n in names}
     votes: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for n, by_article in names.items():
         if n.label in VOTED_LABELS:
