@@ -20,6 +20,8 @@ CORPORA = {
     "quotes": ("jsonl", "quotes/dev.jsonl"),
     "extraction": ("html", "extraction/html"),
     "news_html": ("html", "news_html/html"),
+    "wcxb": ("html", "wcxb/html"),
+    "geo": ("jsonl", "geo/geovirus.jsonl"),
 }
 
 

@@ -84,6 +84,14 @@ def test_a_surname_joins_the_bearer_the_corpus_clearly_means():
     assert decided(ms, "Halvard", "PERSON").name == "Halvard"  # as much a given name as Anders Halvard's surname
 
 
+def test_a_person_named_by_particles_alone_is_no_bearer_and_breaks_nothing():
+    """A PERSON span of name particles only ("De La", a fragment the model cut) is neither a full name nor a
+    surname: found on a real page, it once crashed the stage."""
+    ms = [mention("a1", "De La", "PERSON"), mention("a2", "Marta de la Vega", "PERSON"), mention("a3", "Vega", "PERSON")]
+    assert decided(ms, "De La", "PERSON").name == "De La"
+    assert decided(ms, "Vega", "PERSON").name == "Marta de la Vega"
+
+
 def test_the_canonical_spelling_is_the_most_frequent_then_the_first():
     ms = [mention("a1", "Sergei Okhotin", "PERSON"), mention("a2", "Sergey Okhotin", "PERSON"),
           mention("a3", "Sergey Okhotin", "PERSON"), mention("a4", "Okhotin", "PERSON")]

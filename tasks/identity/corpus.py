@@ -26,7 +26,7 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.identity.keys import entity_id_for, fold, is_surname_only, name_tokens, person_key, surname
+from tasks.identity.keys import entity_id_for, fold, is_full_name, is_surname_only, name_tokens, person_key, surname
 
 VOTED_LABELS = ("PERSON", "ORG", "GPE", "LOC")  # the labels the small model confuses with each other
 # chosen on the TUNE half of CoNLL-2003 DEV (docs/benchmarks.md): a ratio of 2 or 3, three articles, or one
@@ -76,7 +76,7 @@ def full_name_spellings(names: dict[Name, dict[str, float]]) -> dict[str, dict[s
     """surname -> {person key -> Counter(spelling -> weight)} of every person named by a full name."""
     out: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for n, by_article in names.items():
-        if n.label == "PERSON" and n.name and not is_surname_only(n.name):
+        if n.label == "PERSON" and is_full_name(n.name):
             out[surname(n.name)][person_key(n.name)][n.name] += len(by_article)
     return out
 
@@ -85,7 +85,7 @@ def given_names(names: dict[Name, dict[str, float]]) -> Counter:
     """word -> the articles that use it as the first word of a full person name: "paul" of "Paul Ryan"."""
     out: Counter = Counter()
     for n, by_article in names.items():
-        if n.label == "PERSON" and n.name and not is_surname_only(n.name):
+        if n.label == "PERSON" and is_full_name(n.name):
             out[name_tokens(n.name)[0]] += len(by_article)
     return out
 

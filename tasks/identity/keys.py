@@ -71,6 +71,12 @@ def is_surname_only(name: str) -> bool:
     return len(name_tokens(name)) == 1
 
 
+def is_full_name(name: str) -> bool:
+    """Two name words or more, particles aside ("Bashar al-Assad"); a name of particles alone ("De La") is
+    neither a full name nor a surname."""
+    return len(name_tokens(name)) >= 2
+
+
 def person_key(name: str) -> str:
     toks = name_tokens(name)
     if not toks:
