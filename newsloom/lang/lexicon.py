@@ -89,9 +89,6 @@ class Lexicon:
         """Every verb that can frame an attribution of speech, belief, attitude or intention."""
         return self.cues | self.belief_verbs | self.attitude_verbs | self.intent_verbs
 
-    @cached_property
-    def marks(self) -> frozenset:
-        return frozenset("".join(self.open_close) + "".join(self.open_close.values())) | self.symmetric
 
 
 PACKS_ENV = "NEWSLOOM_LANGUAGE_PACKS"  # more folders of <code>.json files, os.pathsep-separated
@@ -158,6 +155,3 @@ def _lexicon(language: str, data: dict, where: str) -> Lexicon:
             kw[name] = frozenset(data.get(name, ()))
     return Lexicon(**kw)
 
-
-def all_lexicons() -> list[Lexicon]:
-    return [load_lexicon(code) for code in languages()]
