@@ -33,8 +33,9 @@ SPLITS = {"TUNE": slice(0, 101), "REPORT": slice(101, None), "ALL": slice(0, Non
 def predict(records: list[dict], model: str, quote_model: str | None = None) -> tuple[list[dict], dict]:
     """(predictions, seconds) with every quote row's method and confidence kept for the analyses."""
     from newsloom.lang import pack_for
-    from newsloom.nlp import load_nlp
-    from tasks.extract import as_written, is_table_code, truecase_capitals
+    from newsloom.nlp import dictionary_of, load_nlp
+    from tasks.extract import as_written, is_table_code
+    from tasks.extract.casing import text_for_model
     from tasks.extract.entities import extract_mentions
     from tasks.identity.keys import load_aliases
     from tasks.quotes.extract import extract_quotes
@@ -46,9 +47,11 @@ def predict(records: list[dict], model: str, quote_model: str | None = None) -> 
     t0 = time.perf_counter()
     quote_seconds = 0.0
     out = []
-    for doc, i in nlp.pipe(((truecase_capitals(t), i) for i, t in enumerate(texts)), as_tuples=True, batch_size=8):
+    dictionary = dictionary_of(nlp)
+    pairs = ((text_for_model(t, pack, dictionary), i) for i, t in enumerate(texts))
+    for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=8):
         rid = records[i]["id"]
-        ms = [m for m in extract_mentions(doc, rid, aliases, pack) if not is_table_code(texts[i], m)]
+        ms = [m for m in extract_mentions(doc, rid, aliases, pack, dictionary) if not is_table_code(texts[i], m)]
         t1 = time.perf_counter()
         qs = extract_quotes(doc, rid, ms, pack, tagger)
         quote_seconds += time.perf_counter() - t1

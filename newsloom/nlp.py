@@ -42,3 +42,49 @@ def load_nlp(model: str):
     first = next((n for n in ("parser", "senter", "ner") if n in nlp.pipe_names), None)
     nlp.add_pipe("newline_sentences", before=first) if first else nlp.add_pipe("newline_sentences")
     return nlp
+
+
+class Dictionary:
+    """The common words a model's rule lemmatizer knows (its ``lemma_index``, ``lemma_exc`` and ``lemma_rules``
+    tables: for English, WordNet's verbs, adjectives and adverbs), asked by word form: "warns", "thanked" and
+    "hammering" are forms of known verbs.  A model without those tables knows no word."""
+
+    def __init__(self, tables: dict):
+        self.index = {pos: frozenset(words) for pos, words in tables.get("lemma_index", {}).items()}
+        self.exceptions = {pos: frozenset(forms) for pos, forms in tables.get("lemma_exc", {}).items()}
+        self.rules = {pos: tuple(tuple(r) for r in rules) for pos, rules in tables.get("lemma_rules", {}).items()}
+
+    def knows(self, word: str, kinds: tuple[str, ...]) -> bool:
+        """``word`` (lowercase) is a form of a word of one of ``kinds`` ("verb", "adj", "adv", "noun")."""
+        for pos in kinds:
+            index = self.index.get(pos, frozenset())
+            if word in index or word in self.exceptions.get(pos, frozenset()):
+                return True
+            for old, new in self.rules.get(pos, ()):
+                if word.endswith(old) and len(word) > len(old) and word[:len(word) - len(old)] + new in index:
+                    return True
+        return False
+
+    def is_verb_form(self, word: str) -> bool:
+        """``word`` (lowercase) is an inflected form of a known verb, not a base form: "warns", "thanked",
+        "hammering" (a headline's verb), never "mark", "rose" or "trump" (base forms, and names)."""
+        return word not in self.index.get("verb", frozenset()) and self.knows(word, ("verb",))
+
+    def is_inflected_verb(self, word: str) -> bool:
+        """``word`` (lowercase) is an inflected form of a known verb and no noun: "apologizes", "injecting",
+        "revealed" (not "trump", which is a base form and a noun, nor "rogers")."""
+        return self.is_verb_form(word) and not self.knows(word, ("noun",))
+
+
+@lru_cache(maxsize=8)
+def dictionary_of(nlp) -> Dictionary:
+    """The Dictionary of a loaded model, built once per model and process."""
+    if "lemmatizer" not in nlp.pipe_names or not hasattr(nlp.get_pipe("lemmatizer"), "lookups"):
+        return Dictionary({})
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    tables = {}
+    for name in ("lemma_index", "lemma_exc", "lemma_rules"):
+        if lookups.has_table(name):
+            table = lookups.get_table(name)
+            tables[name] = {pos: table[pos] for pos in ("noun", "verb", "adj", "adv") if pos in table}
+    return Dictionary(tables)

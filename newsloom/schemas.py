@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
@@ -22,6 +22,8 @@ SCHEMA_HISTORY = {
     "5": "entities: + languages; runs: + languages; aggregate languages (issue 23)",
     "6": "mentions: + article_entity_id, article_name, article_label; quotes: + speaker_article_entity_id: what the "
          "article alone says, which resolve-identity reads on every run (issue 28); scratch _identity, _stale",
+    "7": "mentions: + title, title_gender: the title written before a person's name, kept as evidence of who is "
+         "meant (issue 34); _identity: + article_cue",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -95,6 +97,11 @@ MENTIONS = _schema(
        "article never names the full name; null before schema 6)"),
     _f("article_label", pa.string(), "the label the article's own evidence settles, before the corpus-wide vote "
        "(null before schema 6)"),
+    _f("title", pa.string(), "PERSON only: the title written right before the name, the one nearest it ('Mrs.', "
+       "'Sen.', 'Secretary of State'), as evidence of who is meant; never part of name or surface (null without "
+       "one, and before schema 7)"),
+    _f("title_gender", pa.string(), "'female' or 'male' where the title says it ('Mrs.', 'Mr.'; the language "
+       "pack's gendered_titles), else null"),
     row='entity mention in an original article',
 )
 
@@ -192,6 +199,8 @@ IDENTITY = _schema(
     _f("article_entity_id", pa.string(), "the id the article alone gives (mentions.article_entity_id)", False),
     _f("article_name", pa.string(), "the name the article alone gives (mentions.article_name)", False),
     _f("article_label", pa.string(), "the label the article alone settles (mentions.article_label)", False),
+    _f("article_cue", pa.string(), "for a surname alone: the titles and gender the article writes before it "
+       "('female|mrs'), which narrow the bearers it may join; null otherwise"),
     _f("entity_id", pa.string(), "the entity the corpus says it is", False),
     _f("name", pa.string(), "that entity's canonical name", False),
     _f("label", pa.string(), "that entity's label after the corpus-wide vote", False),
@@ -320,37 +329,13 @@ LANGUAGES = _schema(
     row='language of the corpus',
 )
 
-FACT_TABLES: dict[str, pa.Schema] = {
-    "documents": DOCUMENTS,
-    "articles": ARTICLES,
-    "mentions": MENTIONS,
-    "quotes": QUOTES,
-    "rejects": REJECTS,
-    "_signatures": SIGNATURES,
-    "_feeds": FEEDS,
-}
-
-AGGREGATES: dict[str, pa.Schema] = {
-    "entities": ENTITIES,
-    "entity_daily": ENTITY_DAILY,
-    "cooccurrence": COOCCURRENCE,
-    "speakers": SPEAKERS,
-    "quote_clusters": QUOTE_CLUSTERS,
-    "speaker_mentions": SPEAKER_MENTIONS,
-    "languages": LANGUAGES,
-    "runs": RUNS,
-}
-
-
-SCRATCH_TABLES: dict[str, pa.Schema] = {
-    "_clean": CLEAN,
-    "_minhash": MINHASH,
-    "_dups": DUPS,
-    "_identity": IDENTITY,
-    "_stale": STALE,
-    "_clusters": CLUSTERS,
-}
-
+FACT_TABLES: dict[str, pa.Schema] = {"documents": DOCUMENTS, "articles": ARTICLES, "mentions": MENTIONS,
+                                     "quotes": QUOTES, "rejects": REJECTS, "_signatures": SIGNATURES, "_feeds": FEEDS}
+AGGREGATES: dict[str, pa.Schema] = {"entities": ENTITIES, "entity_daily": ENTITY_DAILY, "cooccurrence": COOCCURRENCE,
+                                    "speakers": SPEAKERS, "quote_clusters": QUOTE_CLUSTERS,
+                                    "speaker_mentions": SPEAKER_MENTIONS, "languages": LANGUAGES, "runs": RUNS}
+SCRATCH_TABLES: dict[str, pa.Schema] = {"_clean": CLEAN, "_minhash": MINHASH, "_dups": DUPS, "_identity": IDENTITY,
+                                        "_stale": STALE, "_clusters": CLUSTERS}
 ALL_TABLES: dict[str, pa.Schema] = {**FACT_TABLES, **SCRATCH_TABLES, **AGGREGATES}
 
 

@@ -126,7 +126,8 @@ def test_lines_in_capitals_are_read_title_cased_and_reported_as_written(nlp, ali
     keep the article's own words at the same offsets.  (Fictional text.)"""
     import pyarrow as pa
 
-    from tasks.extract import extract_mentions_and_quotes, truecase_capitals
+    from tasks.extract import extract_mentions_and_quotes
+    from tasks.extract.casing import truecase_capitals
 
     text = ("HARBOUR STRIKE ENDS AS DUNMERE DOCKERS RETURN TO WORK\n"
             "DUNMERE 2026-03-08\n"

@@ -103,7 +103,7 @@ class LanguagePack:
 # the patterns a language's module may define (newsloom/lang/<code>.py); a pack without one has None
 MODULE_PATTERNS = frozenset({
     "title_tail", "title_head", "person_tail", "abbreviation_end", "org_context_before", "org_context_after",
-    "org_words", "dateline", "byline_part", "byline_after", "byline_before", "broadcast_title",
+    "org_words", "dateline", "place_dateline", "byline_part", "byline_after", "byline_before", "broadcast_title",
     "on_title", "list_next", "list_prev", "in_words",
 })
 
@@ -118,6 +118,11 @@ def lexicon_patterns(lex: Lexicon) -> dict[str, re.Pattern | None]:
     return {
         # a run of titles that may open a person's name: titles.match(text, pos)
         "person_titles": re.compile(rf"(?:(?:{'|'.join(lex.person_titles)})\s+)+") if lex.person_titles else None,
+        # the titles right before a name: "Mrs. " in "Mrs. Okafor" (search text[:start])
+        "person_titles_before": re.compile(rf"(?<![\w.])(?:(?:{'|'.join(lex.person_titles)})\s+)+$")
+        if lex.person_titles else None,
+        # one title of such a run
+        "person_title": re.compile(rf"(?<![\w.])(?:{'|'.join(lex.person_titles)})(?=\s)") if lex.person_titles else None,
         # an organisation's noun right before a name ("l'association ")
         "org_noun_before": _compile(r"\b(?:{alt})\s+$", lex.org_role_nouns if lex.org_noun_before_names else (),
                                     re.IGNORECASE),

@@ -48,6 +48,9 @@ def patterns(lex: Lexicon) -> dict[str, re.Pattern]:
                                 r"Committee|Commission|Court|Police|Army|Times|News|Post|Gazette|Ledger|Radio|"
                                 r"Television|TV)\b"),
         "dateline": _dateline(),
+        # a place dateline at the start of a line: "DUNMERE --", "TARROW (AP) —", "PORT ELLIS, Kestria —"
+        "place_dateline": re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s*"
+                                     r"(?:\([A-Za-z. ]{1,20}\)\s*)?(?:--|[—―–])\s"),
         # a title part that is a byline: "... | By Ana Ruiz"
         "byline_part": re.compile(r"^\s*by\s", re.IGNORECASE),
         # a headline followed by its byline: “Museum to close in December,” by the Ledger's Ana Ruiz

@@ -59,6 +59,9 @@ class Lexicon:
     quote_finder: str = ""
     org_noun_before_names: bool = False
     names_after_role_nouns: bool = False
+    title_case_headlines: bool = False  # headlines set in title case ("Mayor Rejects Harbour Plan")
+    gendered_titles: dict = None  # gender -> the folded titles that say it ("mrs" -> female)
+    title_modifiers: frozenset = frozenset()  # folded words of person_titles that qualify a title ("former")
     relative_pronouns: tuple = ()
     person_relative_pronouns: tuple = ()
     auxiliaries: tuple = ()

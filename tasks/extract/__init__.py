@@ -12,7 +12,6 @@ trained attribution tagger; in other languages with the lexicon's rules (tasks.q
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pyarrow as pa
@@ -22,10 +21,11 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.lang import LanguagePack, pack_for
 from newsloom.models import model_for, model_language, model_registry, suggested_package
-from newsloom.nlp import MAX_CHARS, NLP_BATCH, load_nlp
+from newsloom.nlp import MAX_CHARS, NLP_BATCH, dictionary_of, load_nlp
 from newsloom.prose import is_prose
 from newsloom.rejects import reject
 from newsloom.stage import Stage
+from tasks.extract.casing import text_for_model
 from tasks.extract.entities import extract_mentions
 from tasks.identity.keys import load_aliases
 from tasks.quotes import finder_for, needs_tagger
@@ -75,49 +75,15 @@ def select_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
     return originals.take(pa.array(keep, pa.int64())), schemas.from_rows(rejects, schemas.REJECTS)
 
 
-CAPS_LINE_MIN_LETTERS = 4
-
-
-def _title_word(word: str) -> str:
-    """A word of a line in capitals as a headline writer would case it: "HARBOUR" -> "Harbour".  Words of
-    one or two letters and words with a full stop ("UN", "U.S.") stay as they are: they are mostly
-    abbreviations.  Characters whose lower case is longer (İ) stay too, so the length never changes."""
-    letters = sum(c.isalpha() for c in word)
-    if letters <= 2 or "." in word:
-        return word
-    out, first = [], True
-    for c in word:
-        if c.isalpha():
-            low = c.lower()
-            out.append(c if first or len(low) != 1 else low)
-            first = False
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def truecase_capitals(text: str) -> str:
-    """``text`` with every line set in capitals (a wire headline, a dateline, a results heading) in title
-    case, character for character, so that offsets into it are offsets into ``text``.  The model learned
-    names from mixed-case text: in capitals it finds few of them and mislabels what it finds."""
-    lines = text.split("\n")
-    changed = False
-    for i, line in enumerate(lines):
-        letters = [c for c in line if c.isalpha()]
-        if len(letters) >= CAPS_LINE_MIN_LETTERS and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
-            lines[i] = re.sub(r"\S+", lambda m: _title_word(m.group()), line)
-            changed = True
-    return "\n".join(lines) if changed else text
-
-
 def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: str, pack: LanguagePack,
                                 batch_size: int = NLP_BATCH, tagger=None) -> tuple[pa.Table, pa.Table]:
     """Parse each article (all in the language of ``pack``) once; return (mentions, quotes) for all of them.
-    The model reads the text with its lines in capitals title-cased (``truecase_capitals``); every surface
-    and quoted text in the rows is the article's own, at the same offsets.  Quotes come from the quote
+    The model reads the text with its headlines re-cased (``tasks.extract.casing``); every surface and
+    quoted text in the rows is the article's own, at the same offsets.  Quotes come from the quote
     finder the pack names (none for a pack without one)."""
     texts = articles.column("text").to_pylist()
-    pairs = ((truecase_capitals(t), i) for i, t in enumerate(texts))
+    dictionary = dictionary_of(nlp)
+    pairs = ((text_for_model(t, pack, dictionary), i) for i, t in enumerate(texts))
     ids = articles.column("article_id").to_pylist()
     find_quotes = finder_for(pack)
     mentions, quotes = [], []
@@ -125,7 +91,7 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
     # the part is done, so a long-lived worker does not grow with the corpus; rows hold plain Python strings
     with nlp.memory_zone():
         for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-            ms = [m for m in extract_mentions(doc, ids[i], aliases, pack) if not is_table_code(texts[i], m)]
+            ms = [m for m in extract_mentions(doc, ids[i], aliases, pack, dictionary) if not is_table_code(texts[i], m)]
             qs = find_quotes(doc, ids[i], ms, pack, tagger) if find_quotes is not None else []
             if doc.text != texts[i]:
                 as_written(texts[i], ms, qs)

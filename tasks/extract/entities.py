@@ -20,7 +20,8 @@ import bisect
 import re
 from collections import Counter, defaultdict
 
-from newsloom.lang import LanguagePack
+from newsloom.lang import LanguagePack, name_particles
+from newsloom.nlp import Dictionary
 from tasks.extract.spans import (
     demonyms,
     is_title_fragment,
@@ -28,6 +29,8 @@ from tasks.extract.spans import (
     normalise_span,
     propagate_names,
     role_named_persons,
+    title_before,
+    title_gender,
 )
 from tasks.identity.keys import entity_id_for, fold, name_tokens, surname
 
@@ -43,10 +46,12 @@ ORG_CONTEXT_CHARS = 24  # how far before a name "shares of " is looked for
 ORG_NOUN_CHARS = 30  # how far before a name an organisation's noun ("l'association ") is looked for
 
 
-def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], pack: LanguagePack) -> list[dict]:
-    """Mentions of one parsed article, resolved within the article, with the words of its language ``pack``."""
+def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], pack: LanguagePack,
+                     dictionary: Dictionary | None = None) -> list[dict]:
+    """Mentions of one parsed article, resolved within the article, with the words of its language ``pack``
+    (and the model's ``dictionary``, which tells a verb inside a name)."""
     text = doc.text
-    raw = _model_spans(doc, pack)
+    raw = _model_spans(doc, pack, dictionary)
     raw = join_names(text, raw, pack)
     raw += role_named_persons(text, raw, pack)
     raw.sort(key=lambda m: m["start"])
@@ -63,7 +68,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     return rows
 
 
-def _model_spans(doc, pack: LanguagePack) -> list[dict]:
+def _model_spans(doc, pack: LanguagePack, dictionary: Dictionary | None) -> list[dict]:
     """The model's entities in the contract's labels, as clean sub-spans, title fragments left out."""
     text = doc.text
     raw = []
@@ -71,10 +76,54 @@ def _model_spans(doc, pack: LanguagePack) -> list[dict]:
         label = LABEL_MAP.get(ent.label_, ent.label_)
         if label not in KEEP_LABELS:
             continue
-        for s, e in normalise_span(text, ent.start_char, ent.end_char, label, pack):
-            if not is_title_fragment(text, s, e, label, pack):
-                raw.append({"start": s, "end": e, "surface": text[s:e], "label": label})
+        for start, end in _name_word_runs(ent, label, dictionary):
+            for s, e in normalise_span(text, start, end, label, pack):
+                if not is_title_fragment(text, s, e, label, pack):
+                    raw.append({"start": s, "end": e, "surface": text[s:e], "label": label})
     return raw
+
+
+VERB_TAGS = ("VERB", "AUX")  # universal POS tags: the same in every spaCy model
+
+
+def _is_name_word(token, ent, label: str, dictionary: Dictionary | None) -> bool:
+    """A token that can be part of a person's or an organisation's name.  In a person's name, not a
+    lowercase word other than a particle or a part of a hyphenated name ("told", "of"; not "hoon" of
+    "Young-hoon").  Not a word the dictionary knows only as an inflected verb ("Apologizes", "Injecting": a
+    headline or a sentence's first word run into a name) where the parse reads it as a verb, or where it
+    opens a sentence and a person's name goes on after it ("United Nations" may open a sentence)."""
+    if label == "PERSON" and token.is_lower and token.is_alpha and token.lower_ not in name_particles() \
+            and not _hyphen_joined(token):
+        return False
+    if dictionary is None or not dictionary.is_inflected_verb(token.lower_):
+        return True
+    opens = label == "PERSON" and token.i == ent.start and token.is_sent_start and len(ent) > 1
+    return not (token.pos_ in VERB_TAGS or opens)
+
+
+def _hyphen_joined(token) -> bool:
+    """A part of a hyphenated name: "hoon" of "Young-hoon", "ur" of "Ata-ur-Rehman"."""
+    doc = token.doc
+    before = token.i > 0 and doc[token.i - 1].text == "-" and not doc[token.i - 1].whitespace_
+    after = token.i + 1 < len(doc) and doc[token.i + 1].text == "-" and not token.whitespace_
+    return before or after
+
+
+def _name_word_runs(ent, label: str, dictionary: Dictionary | None) -> list[tuple[int, int]]:
+    """(start_char, end_char) of the runs of name words of a PERSON or ORG entity (the whole span for the
+    other labels): a name never holds a verb or, for a person, a lowercase word."""
+    if label not in ("PERSON", "ORG"):
+        return [(ent.start_char, ent.end_char)]
+    runs, current = [], []
+    for token in ent:
+        if _is_name_word(token, ent, label, dictionary):
+            current.append(token)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [(run[0].idx, run[-1].idx + len(run[-1])) for run in runs]
 
 
 def _apply_aliases(raw: list[dict], aliases: dict[str, tuple[str, str]]) -> None:
@@ -137,6 +186,10 @@ def _cue_labels(doc, text: str, m: dict, full_by_surname: dict, speaks: bool, pa
         cues.append("ORG")  # "shares of Meridian", "Meridian's shares", "Meridian Inc": a company
     if _matched(pack, "person_follows", text, m["end"]):
         cues.append("PERSON")  # "Marta Ilves, who ...": English takes "who" for persons only
+    if _opens_a_place_dateline(text, m["start"], pack):
+        cues.append("GPE")  # "DUNMERE -- The mayor said": a dateline names where the story was filed
+    if title_before(text, m["start"], pack):
+        cues.append("PERSON")  # "Ms Ilse Okafor", "Senator Brandt": a person's title before the name
     if _found(pack, "org_words", surface):
         cues.append("ORG")
     elif speaks and (m["label"] not in ("PERSON", "ORG") or _person_of(surface, pack)):
@@ -144,6 +197,10 @@ def _cue_labels(doc, text: str, m: dict, full_by_surname: dict, speaks: bool, pa
     elif m["label"] == "PERSON" and not speaks and _placed(doc, m, pack):
         cues.append("GPE")  # "the attack on Khan Sheikhun", "in Tarrow": a place, not a person
     return cues
+
+
+def _opens_a_place_dateline(text: str, start: int, pack: LanguagePack) -> bool:
+    return (start == 0 or text[start - 1] == "\n") and _matched(pack, "place_dateline", text, start)
 
 
 def _found(pack: LanguagePack, name: str, text: str, *bounds: int) -> bool:
@@ -175,6 +232,7 @@ def _count_voted_full_names(raw: list[dict], votes: dict[str, Counter], full_by_
 def _mention_rows(doc, article_id: str, raw: list[dict], votes: dict[str, Counter], full_by_surname: dict,
                   aliases: dict, pack: LanguagePack) -> list[dict]:
     sent_starts = [s.start_char for s in doc.sents]
+    text = doc.text
     rows = []
     for m in raw:
         if m["alias"]:
@@ -186,6 +244,9 @@ def _mention_rows(doc, article_id: str, raw: list[dict], votes: dict[str, Counte
             "start_char": m["start"], "end_char": m["end"],
             "sentence": max(0, bisect.bisect_right(sent_starts, m["start"]) - 1), "label_score": round(score, 3),
         })
+        if label == "PERSON":
+            title = title_before(text, m["start"], pack)
+            rows[-1]["title"], rows[-1]["title_gender"] = title, title_gender(title, pack)
     return rows
 
 
@@ -204,12 +265,24 @@ def _voted_identity(m: dict, vote: Counter, full_by_surname: dict, pack: Languag
     label = vote.most_common(1)[0][0] if vote else m["label"]
     score = vote[label] / sum(vote.values()) if vote else 1.0
     tail = pack.pattern("person_tail")
-    if label == "PERSON" and m["label"] != "PERSON" and tail is not None and (cut := tail.search(m["surface"])):
-        m["end"] = m["start"] + cut.start()  # voted PERSON: "Ines Calloway of Meridian Shipping"
-        m["surface"] = m["surface"][:cut.start()]
+    if label == "PERSON" and m["label"] != "PERSON":
+        _cut_to_person(m, tail)
     name = _resolve_person(m["surface"], m["start"], full_by_surname) if label == "PERSON" else m["surface"]
     name = re.sub(r"\s+", " ", name)
     return name, label, entity_id_for(name, label), score
+
+
+def _cut_to_person(m: dict, tail) -> None:
+    """A span the vote makes a person, cut where the person's name ends: at the pack's person tail ("Ines
+    Calloway of Meridian Shipping") or at its first lowercase word other than a particle ("Kolby told the
+    board", read by the model as one work's title)."""
+    ends = [cut.start() for cut in [tail.search(m["surface"])] if cut] if tail is not None else []
+    ends += [w.start() for w in re.finditer(r"(?<=\s)[^\W\d_]+\b", m["surface"])
+             if w.group().islower() and w.group() not in name_particles()][:1]
+    if ends:
+        end = min(ends)
+        m["surface"] = m["surface"][:end].rstrip()
+        m["end"] = m["start"] + len(m["surface"])
 
 
 def _person_of(surface: str, pack: LanguagePack) -> bool:

@@ -75,6 +75,32 @@ def normalise_span(text: str, start: int, end: int, label: str, pack: LanguagePa
     return out
 
 
+TITLE_LOOKBACK_CHARS = 60  # longer than any run of titles before a name ("Former Secretary of State")
+
+
+def title_before(text: str, start: int, pack: LanguagePack) -> str | None:
+    """The title written right before a person's name, the one nearest the name: "Mrs." of "Mrs. Okafor",
+    "Secretary of State" of "former Secretary of State Ines Calloway" (the pack's titles, its modifiers such as
+    "former" aside); None without one.
+    The spans leave titles out of the name, and the mentions keep them as evidence of who is meant."""
+    run_pattern, one = pack.pattern("person_titles_before"), pack.pattern("person_title")
+    if run_pattern is None or one is None:
+        return None
+    run = run_pattern.search(text, max(0, start - TITLE_LOOKBACK_CHARS), start)
+    modifiers = pack.lexicon.title_modifiers  # "former" qualifies a title; before a name it may be a place's
+    titles = [t for t in one.findall(run.group()) if fold(t) not in modifiers] if run else []
+    return titles[-1] if titles else None
+
+
+def title_gender(title: str | None, pack: LanguagePack) -> str | None:
+    """The gender a title says, from the pack's gendered titles ("Mrs." -> "female"); None for the others."""
+    if not title:
+        return None
+    folded = fold(title)
+    return next((gender for gender, titles in sorted((pack.lexicon.gendered_titles or {}).items())
+                 if folded in titles), None)
+
+
 def is_title_fragment(text: str, s: int, e: int, label: str, pack: LanguagePack) -> bool:
     """A one-word ORG/GPE cut out of a title: "State" in "Secretary of State", "Defense" in "Defense
     Secretary"."""

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import PART_COLUMN, Stage
-from tasks.identity.corpus import EVIDENCE_COLUMNS, NAME_KEY, Name, decide, with_article_columns
+from tasks.identity.corpus import EVIDENCE_COLUMNS, NAME_KEY, Name, decide, with_article_columns, with_cues
 
 FINAL_COLUMNS = ("entity_id", "name", "label")
 COMMITTED_COLUMNS = (*EVIDENCE_COLUMNS, *FINAL_COLUMNS, PART_COLUMN)
@@ -31,13 +31,14 @@ COMMITTED_COLUMNS = (*EVIDENCE_COLUMNS, *FINAL_COLUMNS, PART_COLUMN)
 
 def identity_table(evidence: pa.Table) -> pa.Table:
     """``_identity`` from the evidence columns of every mention of the corpus."""
-    rows = [{**dict(zip(NAME_KEY, n)), **dict(zip(FINAL_COLUMNS, d))} for n, d in sorted(decide(evidence).items())]
+    rows = [{**dict(zip(NAME_KEY, n)), **dict(zip(FINAL_COLUMNS, d[:3]))}
+            for n, d in sorted(decide(evidence).items(), key=lambda item: tuple(x or "" for x in item[0]))]
     return schemas.from_rows(rows, schemas.IDENTITY)
 
 
 def decisions_of(identity: pa.Table) -> dict[Name, Name]:
     cols = [identity.column(c).to_pylist() for c in (*NAME_KEY, *FINAL_COLUMNS)]
-    return {Name(*row[:3]): Name(*row[3:]) for row in zip(*cols)}
+    return {Name(*row[:4]): Name(*row[4:]) for row in zip(*cols)}
 
 
 def stale_parts(committed: pa.Table, identity: pa.Table) -> list[str]:
@@ -45,21 +46,21 @@ def stale_parts(committed: pa.Table, identity: pa.Table) -> list[str]:
     if not committed.num_rows:
         return []
     decisions = decisions_of(identity)
-    committed = with_article_columns(committed)
+    committed = with_cues(with_article_columns(committed))
     cols = [committed.column(c).to_pylist() for c in (*NAME_KEY, *FINAL_COLUMNS, PART_COLUMN)]
-    stale = {row[6] for row in zip(*cols) if decisions.get(Name(*row[:3]), Name(*row[3:6])) != Name(*row[3:6])}
+    stale = {row[7] for row in zip(*cols) if decisions.get(Name(*row[:4]), Name(*row[4:7])) != Name(*row[4:7])}
     return sorted(stale)
 
 
 def apply_identity(mentions: pa.Table, quotes: pa.Table, identity: pa.Table) -> tuple[pa.Table, pa.Table]:
     """(mentions, quotes) of one part with the corpus's ids, names and labels."""
     decisions = decisions_of(identity)
-    rows = with_article_columns(mentions).to_pylist()
+    rows = with_cues(with_article_columns(mentions)).to_pylist()
     speaker_of: dict[tuple[str, str], Name] = {}
     for r in rows:
-        d = decisions.get(Name(r["article_entity_id"], r["article_name"], r["article_label"]))
+        d = decisions.get(Name(r["article_entity_id"], r["article_name"], r["article_label"], r.pop("article_cue")))
         if d is not None:
-            r["entity_id"], r["name"], r["label"] = d
+            r["entity_id"], r["name"], r["label"] = d[:3]
         speaker_of.setdefault((r["article_id"], r["article_entity_id"]), Name(r["entity_id"], r["name"], r["label"]))
     return schemas.from_rows(rows, schemas.MENTIONS), _follow_speakers(quotes, speaker_of)
 
@@ -111,7 +112,7 @@ def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[st
 
 STAGE = Stage(
     name="resolve-identity",
-    whole_reads={"mentions": NAME_KEY + ("article_id", "label_score", *FINAL_COLUMNS),
+    whole_reads={"mentions": (*EVIDENCE_COLUMNS, *FINAL_COLUMNS),
                "committed:mentions": COMMITTED_COLUMNS},
     whole=_whole,
     reads={"mentions": None, "quotes": None, "run:_identity": None},

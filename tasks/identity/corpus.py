@@ -39,15 +39,20 @@ UNSCORED_WEIGHT = 1.0
 # both named often stays apart.  Chosen on the TUNE half of PolNeAR DEV (docs/benchmarks.md)
 DOMINANT_SHARE = 0.9  # a mention written before label_score existed counts as one sure vote
 
-EVIDENCE_COLUMNS = ("article_id", "article_entity_id", "article_name", "article_label", "label_score")
-NAME_KEY = ("article_entity_id", "article_name", "article_label")
+EVIDENCE_COLUMNS = ("article_id", "article_entity_id", "article_name", "article_label", "label_score", "title",
+                    "title_gender")
+NAME_KEY = ("article_entity_id", "article_name", "article_label", "article_cue")
+GENDERS = frozenset({"female", "male"})
+CUE_SEPARATOR = "|"
 
 
 class Name(NamedTuple):
-    """What the articles say of one name: its article-level id, name and label."""
+    """What the articles say of one name: its article-level id, name and label, and for a surname alone the
+    titles its article writes before it (``article_cue``).  As a decision, the cue is None."""
     entity_id: str
     name: str
     label: str
+    cue: str | None = None
 
 
 def with_article_columns(mentions: pa.Table) -> pa.Table:
@@ -60,6 +65,53 @@ def with_article_columns(mentions: pa.Table) -> pa.Table:
     return mentions
 
 
+def title_classes(title: str | None, gender: str | None) -> set[str]:
+    """What one mention's title says: the folded title and the gender ("Mrs." -> {"mrs", "female"})."""
+    return {c for c in (fold(title) if title else None, gender) if c}
+
+
+def with_cues(mentions: pa.Table) -> pa.Table:
+    """``mentions`` with ``article_cue``: for a person named by surname alone, the titles and gender written
+    before any of its mentions in the article ("female|mrs"); null for every other name.  One article's
+    mentions of one name share one cue."""
+    cols = [mentions.column(c).to_pylist() for c in
+            ("article_id", "article_entity_id", "article_name", "article_label", "title", "title_gender")]
+    cues: dict[tuple[str, str], set[str]] = defaultdict(set)
+    lone = [label == "PERSON" and is_surname_only(name) for name, label in zip(cols[2], cols[3])]
+    for is_lone, article, eid, title, gender in zip(lone, cols[0], cols[1], cols[4], cols[5]):
+        if is_lone:
+            cues[(article, eid)] |= title_classes(title, gender)
+    column = [CUE_SEPARATOR.join(sorted(cues[(a, e)])) or None if is_lone else None
+              for is_lone, a, e in zip(lone, cols[0], cols[1])]
+    return mentions.append_column("article_cue", pa.array(column, pa.string()))
+
+
+def bearer_titles(evidence: pa.Table) -> dict[str, set[str]]:
+    """person key -> what the titles written before its full-name mentions say, over the corpus."""
+    out: dict[str, set[str]] = defaultdict(set)
+    cols = [evidence.column(c).to_pylist() for c in ("article_name", "article_label", "title", "title_gender")]
+    for name, label, title, gender in zip(*cols):
+        if label == "PERSON" and (title or gender) and is_full_name(name):
+            out[person_key(name)] |= title_classes(title, gender)
+    return out
+
+
+def bearers_the_cue_allows(cue: str | None, bearers: dict[str, Counter], titles: dict[str, set[str]]) -> dict:
+    """The bearers of a surname that a surname alone with ``cue`` may be.  A gender rules out the bearers the
+    corpus only ever titles with the other gender; a title the corpus gives some bearers ("Senator") keeps
+    those; both genders at once (an article's mistake or two people) rule out everyone."""
+    if not cue:
+        return bearers
+    said = set(cue.split(CUE_SEPARATOR))
+    genders = said & GENDERS
+    if len(genders) > 1:
+        return {}
+    out = {key: b for key, b in bearers.items()
+           if not genders or not (titles.get(key, set()) & GENDERS) or titles.get(key, set()) & genders}
+    carriers = {key for key in out if titles.get(key, set()) & (said - GENDERS)}
+    return {key: out[key] for key in carriers} if carriers else out
+
+
 def name_weights(evidence: pa.Table) -> dict[Name, dict[str, float]]:
     """Each distinct name -> {article_id: summed label_score of its mentions there}."""
     evidence = evidence.set_column(evidence.schema.get_field_index("label_score"), "label_score",
@@ -67,8 +119,8 @@ def name_weights(evidence: pa.Table) -> dict[Name, dict[str, float]]:
     grouped = evidence.group_by([*NAME_KEY, "article_id"]).aggregate([("label_score", "sum")])
     out: dict[Name, dict[str, float]] = defaultdict(dict)
     cols = [grouped.column(c).to_pylist() for c in (*NAME_KEY, "article_id", "label_score_sum")]
-    for eid, name, label, article, weight in zip(*cols):
-        out[Name(eid, name, label)][article] = weight
+    for eid, name, label, cue, article, weight in zip(*cols):
+        out[Name(eid, name, label, cue)][article] = weight
     return out
 
 
@@ -90,7 +142,8 @@ def given_names(names: dict[Name, dict[str, float]]) -> Counter:
     return out
 
 
-def resolved_name(n: Name, persons: dict[str, dict[str, Counter]], given: Counter | None = None) -> str:
+def resolved_name(n: Name, persons: dict[str, dict[str, Counter]], given: Counter | None = None,
+                  titles: dict[str, set[str]] | None = None) -> str:
     """A surname alone becomes the full name of the person the corpus means by it: the one bearer named in
     full, or the bearer named in full in at least DOMINANT_SHARE of the articles that name one (most frequent
     spelling, then the first in order).  A word the corpus uses as a given name in as many articles as it
@@ -98,7 +151,7 @@ def resolved_name(n: Name, persons: dict[str, dict[str, Counter]], given: Counte
     name stays."""
     if n.label != "PERSON" or not is_surname_only(n.name):
         return n.name
-    bearers = persons.get(surname(n.name), {})
+    bearers = bearers_the_cue_allows(n.cue, persons.get(surname(n.name), {}), titles or {})
     if not bearers:
         return n.name
     weight = {key: sum(spellings.values()) for key, spellings in bearers.items()}
@@ -128,9 +181,9 @@ def corpus_labels(weights: dict[str, dict[str, dict[str, float]]]) -> dict[str, 
 
 def decide(evidence: pa.Table) -> dict[Name, Name]:
     """Every distinct article-level name of ``evidence`` (EVIDENCE_COLUMNS) -> the name the corpus says it is."""
-    names = name_weights(evidence)
-    persons, given = full_name_spellings(names), given_names(names)
-    resolved = {n: resolved_name(n, persons, given) for n in names}
+    names = name_weights(with_cues(evidence))
+    persons, given, titles = full_name_spellings(names), given_names(names), bearer_titles(evidence)
+    resolved = {n: resolved_name(n, persons, given, titles) for n in names}
     votes: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     for n, by_article in names.items():
         if n.label in VOTED_LABELS:

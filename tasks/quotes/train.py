@@ -31,11 +31,14 @@ def default_train_path() -> Path:
 
 def parse_articles(records: list[dict], model: str = "en_core_web_sm", n_process: int = 1):
     """Docs of the articles' texts, parsed exactly as the extract stage parses them."""
-    from newsloom.nlp import load_nlp
-    from tasks.extract import truecase_capitals
+    from newsloom.lang import pack_for
+    from newsloom.nlp import dictionary_of, load_nlp
+    from tasks.extract.casing import text_for_model
 
-    nlp = load_nlp(model)
-    return list(nlp.pipe((truecase_capitals(r["text"]) for r in records), batch_size=8, n_process=n_process))
+    nlp, pack = load_nlp(model), pack_for("en")  # PolNeAR is English news
+    dictionary = dictionary_of(nlp)
+    return list(nlp.pipe((text_for_model(r["text"], pack, dictionary) for r in records), batch_size=8,
+                         n_process=n_process))
 
 
 def training_sequences(records: list[dict], docs) -> list[tuple[list[list[str]], list[str]]]:
