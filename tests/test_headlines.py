@@ -68,3 +68,16 @@ def test_a_title_is_trimmed_from_the_name_and_kept_as_evidence(nlp, aliases):
     assert (later["name"], later["title"], later["title_gender"]) == ("Ilse Okafor", "Mrs.", "female")
     assert persons[("Brandt", text.index("Brandt left"))]["title"] == "Senator"
     assert all(not m["surface"].startswith(("Ms", "Mr", "Senator")) for m in persons.values())
+
+
+def test_a_place_dateline_is_a_place_not_a_person(nlp, aliases):
+    """The model reads a dateline's city in capitals as a person as often as a place; the dateline's shape
+    ("TARROW (AP) —", "DUNMERE --") says it names where the story was filed."""
+    texts = ["TARROW (AP) — Mayor Vessa Kolby said on Monday that the ferry would run again.",
+             "DUNMERE -- Orlan Fadey, who chairs the port board, said the plan would fail."]
+    table = pa.table({"text": texts, "article_id": ["a0", "a1"]})
+    mentions, _ = extract_mentions_and_quotes(table, nlp, aliases, "r", pack_for("en"))
+    labels = {m["surface"]: m["label"] for m in mentions.to_pylist()}
+    assert labels.get("TARROW") == "GPE"  # the bare model calls it an organisation
+    assert labels.get("Vessa Kolby") == "PERSON" and labels.get("Orlan Fadey") == "PERSON"
+    assert "DUNMERE" not in labels or labels["DUNMERE"] == "GPE"

@@ -100,6 +100,10 @@ def test_the_title_before_a_surname_narrows_the_bearers_it_may_join():
     assert decided(ms, "Tallis", "PERSON", "female|mrs").name == "Brenna Tallis"
     assert decided(ms, "Tallis", "PERSON", "senator").name == "Brenna Tallis"
     assert decided(ms, "Tallis", "PERSON", "female|male|mr|mrs").name == "Tallis"
+    # a title's words meet the longer title: "Secretary Tallis" is the "Secretary of State" of the corpus
+    more = ms + [mention("b2", "Brenna Tallis", "PERSON", title="Secretary of State"),
+                 mention("x5", "Tallis", "PERSON", title="Secretary")]
+    assert decided(more, "Tallis", "PERSON", "secretary").name == "Brenna Tallis"
     out, _ = resolve_identities(schemas.from_rows(ms, schemas.MENTIONS), schemas.QUOTES.empty_table())
     by_article = dict(zip(out.column("article_id").to_pylist(), out.column("name").to_pylist()))
     assert [by_article[a] for a in ("x1", "x2", "x3", "x4")] == ["Corwin Tallis", "Brenna Tallis", "Brenna Tallis",

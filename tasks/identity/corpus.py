@@ -43,6 +43,9 @@ EVIDENCE_COLUMNS = ("article_id", "article_entity_id", "article_name", "article_
                     "title_gender")
 NAME_KEY = ("article_entity_id", "article_name", "article_label", "article_cue")
 GENDERS = frozenset({"female", "male"})
+# a title says who a bearer is when the corpus writes it for that bearer in two cases of three: the article's
+# own surname rule sometimes runs a "Mrs." into the wrong Clinton, never most of the time
+CLEAR_MAJORITY = 2 / 3
 CUE_SEPARATOR = "|"
 
 
@@ -65,9 +68,16 @@ def with_article_columns(mentions: pa.Table) -> pa.Table:
     return mentions
 
 
+TITLE_WORD_MIN_CHARS = 3  # "secretary" and "state" of "Secretary of State" are its words; "of" is not
+
+
 def title_classes(title: str | None, gender: str | None) -> set[str]:
-    """What one mention's title says: the folded title and the gender ("Mrs." -> {"mrs", "female"})."""
-    return {c for c in (fold(title) if title else None, gender) if c}
+    """What one mention's title says: the folded title, its words, and the gender ("Mrs." -> {"mrs",
+    "female"}; "Secretary of State" -> {"secretary of state", "secretary", "state"}, so that "Secretary
+    Okafor" meets "Secretary of State Ilse Okafor")."""
+    folded = fold(title) if title else ""
+    words = {w for w in folded.split() if len(w) >= TITLE_WORD_MIN_CHARS}
+    return {c for c in (folded, gender, *words) if c}
 
 
 def with_cues(mentions: pa.Table) -> pa.Table:
@@ -86,30 +96,45 @@ def with_cues(mentions: pa.Table) -> pa.Table:
     return mentions.append_column("article_cue", pa.array(column, pa.string()))
 
 
-def bearer_titles(evidence: pa.Table) -> dict[str, set[str]]:
-    """person key -> what the titles written before its full-name mentions say, over the corpus."""
-    out: dict[str, set[str]] = defaultdict(set)
+def bearer_titles(evidence: pa.Table) -> dict[str, Counter]:
+    """person key -> how often each title class is written before its full-name mentions, over the corpus."""
+    out: dict[str, Counter] = defaultdict(Counter)
     cols = [evidence.column(c).to_pylist() for c in ("article_name", "article_label", "title", "title_gender")]
     for name, label, title, gender in zip(*cols):
         if label == "PERSON" and (title or gender) and is_full_name(name):
-            out[person_key(name)] |= title_classes(title, gender)
+            out[person_key(name)].update(title_classes(title, gender))
     return out
 
 
-def bearers_the_cue_allows(cue: str | None, bearers: dict[str, Counter], titles: dict[str, set[str]]) -> dict:
+def _holds(key: str, said: str, bearers: dict, titles: dict[str, Counter]) -> bool:
+    """The corpus clearly gives bearer ``key`` the title class ``said``: a gender in CLEAR_MAJORITY of the
+    bearer's gendered titles, a role in CLEAR_MAJORITY of that role's uses among the surname's bearers."""
+    mine = titles.get(key, Counter())
+    if said in GENDERS:
+        gendered = sum(mine[g] for g in GENDERS)
+        return gendered > 0 and mine[said] >= CLEAR_MAJORITY * gendered
+    uses = sum(titles.get(b, Counter())[said] for b in bearers)
+    return uses > 0 and mine[said] >= CLEAR_MAJORITY * uses
+
+
+def bearers_the_cue_allows(cue: str | None, bearers: dict[str, Counter], titles: dict[str, Counter]) -> dict:
     """The bearers of a surname that a surname alone with ``cue`` may be.  A gender rules out the bearers the
-    corpus only ever titles with the other gender; a title the corpus gives some bearers ("Senator") keeps
-    those; both genders at once (an article's mistake or two people) rule out everyone."""
+    corpus clearly gives the other gender; then, for the gender and for each role the cue names, the bearers
+    the corpus clearly gives it are kept where there are any.  Both genders at once (an article's mistake,
+    or two people) rule out everyone."""
     if not cue:
         return bearers
     said = set(cue.split(CUE_SEPARATOR))
     genders = said & GENDERS
     if len(genders) > 1:
         return {}
-    out = {key: b for key, b in bearers.items()
-           if not genders or not (titles.get(key, set()) & GENDERS) or titles.get(key, set()) & genders}
-    carriers = {key for key in out if titles.get(key, set()) & (said - GENDERS)}
-    return {key: out[key] for key in carriers} if carriers else out
+    other = GENDERS - genders if genders else frozenset()
+    out = {key: b for key, b in bearers.items() if not any(_holds(key, g, bearers, titles) for g in other)}
+    for classes in (sorted(genders), sorted(said - GENDERS)):
+        carriers = {key for key in out if any(_holds(key, c, bearers, titles) for c in classes)}
+        if carriers:
+            out = {key: out[key] for key in carriers}
+    return out
 
 
 def name_weights(evidence: pa.Table) -> dict[Name, dict[str, float]]:
@@ -143,7 +168,7 @@ def given_names(names: dict[Name, dict[str, float]]) -> Counter:
 
 
 def resolved_name(n: Name, persons: dict[str, dict[str, Counter]], given: Counter | None = None,
-                  titles: dict[str, set[str]] | None = None) -> str:
+                  titles: dict[str, Counter] | None = None) -> str:
     """A surname alone becomes the full name of the person the corpus means by it: the one bearer named in
     full, or the bearer named in full in at least DOMINANT_SHARE of the articles that name one (most frequent
     spelling, then the first in order).  A word the corpus uses as a given name in as many articles as it
