@@ -81,3 +81,14 @@ def test_a_place_dateline_is_a_place_not_a_person(nlp, aliases):
     assert labels.get("TARROW") == "GPE"  # the bare model calls it an organisation
     assert labels.get("Vessa Kolby") == "PERSON" and labels.get("Orlan Fadey") == "PERSON"
     assert "DUNMERE" not in labels or labels["DUNMERE"] == "GPE"
+
+
+def test_a_title_of_a_work_that_holds_a_name_does_not_become_the_person(nlp, aliases):
+    """The article's vote may call a book's title a person ("The Making of Vessa Kolby", with the surname
+    said elsewhere); a span whose person's part is no full name keeps the model's label, and the bare
+    surname is not resolved to the title."""
+    text = ('The port board read "The Making of Vessa Kolby," a biography by Orlan Fadey, before the vote. '
+            "Kolby said nothing. Later Kolby left.")
+    persons = _persons(nlp, aliases, [text])
+    assert {m["name"] for m in persons} <= {"Orlan Fadey", "Kolby", "Vessa Kolby"}
+    assert all("Making" not in m["surface"] for m in persons)

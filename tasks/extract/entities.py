@@ -60,7 +60,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     propagate_names(text, raw, full_by_surname, pack)
     _mark_demonyms(raw, demonyms(raw, pack))
     votes = _label_votes(doc, raw, full_by_surname, pack)
-    _count_voted_full_names(raw, votes, full_by_surname)
+    _count_voted_full_names(raw, votes, full_by_surname, pack)
     rows = _mention_rows(doc, article_id, raw, votes, full_by_surname, aliases, pack)
     _settle_person_names(rows)
     for r in rows:  # what the article alone says: the identity stage re-derives the final values from these
@@ -84,16 +84,17 @@ def _model_spans(doc, pack: LanguagePack, dictionary: Dictionary | None) -> list
 
 
 VERB_TAGS = ("VERB", "AUX")  # universal POS tags: the same in every spaCy model
+SPEAKER_LABEL_END = ":"  # "Ana Ruiz: ...": a colon ends a speaker's label, never inside a person's name
 
 
 def _is_name_word(token, ent, label: str, dictionary: Dictionary | None) -> bool:
     """A token that can be part of a person's or an organisation's name.  In a person's name, not a
     lowercase word other than a particle or a part of a hyphenated name ("told", "of"; not "hoon" of
-    "Young-hoon").  Not a word the dictionary knows only as an inflected verb ("Apologizes", "Injecting": a
+    "Young-hoon"), nor a colon.  Not a word the dictionary knows only as an inflected verb ("Apologizes", "Injecting": a
     headline or a sentence's first word run into a name) where the parse reads it as a verb, or where it
     opens a sentence and a person's name goes on after it ("United Nations" may open a sentence)."""
-    if label == "PERSON" and token.is_lower and token.is_alpha and token.lower_ not in name_particles() \
-            and not _hyphen_joined(token):
+    if label == "PERSON" and (token.is_lower and token.is_alpha and token.lower_ not in name_particles()
+                              and not _hyphen_joined(token) or token.text == SPEAKER_LABEL_END):
         return False
     if dictionary is None or not dictionary.is_inflected_verb(token.lower_):
         return True
@@ -213,18 +214,22 @@ def _matched(pack: LanguagePack, name: str, text: str, pos: int) -> bool:
     return pattern is not None and pattern.match(text, pos) is not None
 
 
-def _count_voted_full_names(raw: list[dict], votes: dict[str, Counter], full_by_surname: dict) -> None:
-    """Full names that became PERSON by vote are full names too, and their short forms count as theirs."""
+def _count_voted_full_names(raw: list[dict], votes: dict[str, Counter], full_by_surname: dict,
+                            pack: LanguagePack) -> None:
+    """Full names that became PERSON by vote are full names too (the person's part of the span: not "Making
+    of Donald Trump", a book's title), and their short forms count as theirs."""
+    tail = pack.pattern("person_tail")
     for m in raw:
         key = fold(m["surface"])
+        person = _person_part(m["surface"], tail)
         if not m["alias"] and m["label"] != "PERSON" and votes[key].most_common(1)[0][0] == "PERSON" \
-                and len(name_tokens(m["surface"])) >= 2:
-            if surname(m["surface"]) not in full_by_surname:
+                and len(name_tokens(person)) >= 2:
+            if surname(person) not in full_by_surname:
                 for short in raw:
                     if not short["alias"] and len(name_tokens(short["surface"])) == 1 \
-                            and surname(short["surface"]) == surname(m["surface"]):
+                            and surname(short["surface"]) == surname(person):
                         votes[fold(short["surface"])]["PERSON"] += CUE_VOTE
-            full_by_surname[surname(m["surface"])].append((m["start"], m["surface"]))
+            full_by_surname[surname(person)].append((m["start"], person))
     for v in full_by_surname.values():
         v.sort()
 
@@ -263,26 +268,26 @@ def _alias_identity(alias: tuple[str, str], aliases: dict) -> tuple[str, str, st
 def _voted_identity(m: dict, vote: Counter, full_by_surname: dict, pack: LanguagePack) -> tuple[str, str, str, float]:
     """(name, label, entity_id, label_score) of a mention by its article's vote."""
     label = vote.most_common(1)[0][0] if vote else m["label"]
-    score = vote[label] / sum(vote.values()) if vote else 1.0
-    tail = pack.pattern("person_tail")
     if label == "PERSON" and m["label"] != "PERSON":
-        _cut_to_person(m, tail)
+        person = _person_part(m["surface"], pack.pattern("person_tail"))
+        if person != m["surface"] and len(name_tokens(person)) < 2:
+            label = m["label"]  # "Making" of "The Making of Vessa Kolby": no person's name heads the span
+        else:
+            m["surface"], m["end"] = person, m["start"] + len(person)
+    score = vote[label] / sum(vote.values()) if vote else 1.0
     name = _resolve_person(m["surface"], m["start"], full_by_surname) if label == "PERSON" else m["surface"]
     name = re.sub(r"\s+", " ", name)
     return name, label, entity_id_for(name, label), score
 
 
-def _cut_to_person(m: dict, tail) -> None:
-    """A span the vote makes a person, cut where the person's name ends: at the pack's person tail ("Ines
-    Calloway of Meridian Shipping") or at its first lowercase word other than a particle ("Kolby told the
-    board", read by the model as one work's title)."""
-    ends = [cut.start() for cut in [tail.search(m["surface"])] if cut] if tail is not None else []
-    ends += [w.start() for w in re.finditer(r"(?<=\s)[^\W\d_]+\b", m["surface"])
+def _person_part(surface: str, tail) -> str:
+    """The person's name at the head of a span: up to the pack's person tail ("Ines Calloway of Meridian
+    Shipping") or to its first lowercase word other than a particle ("Kolby told the board", read by the
+    model as one work's title)."""
+    ends = [cut.start() for cut in [tail.search(surface)] if cut] if tail is not None else []
+    ends += [w.start() for w in re.finditer(r"(?<=\s)[^\W\d_]+\b", surface)
              if w.group().islower() and w.group() not in name_particles()][:1]
-    if ends:
-        end = min(ends)
-        m["surface"] = m["surface"][:end].rstrip()
-        m["end"] = m["start"] + len(m["surface"])
+    return surface[:min(ends)].rstrip() if ends else surface
 
 
 def _person_of(surface: str, pack: LanguagePack) -> bool:
