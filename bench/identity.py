@@ -9,6 +9,8 @@ resolve_identities) as a JSONL article.  TUNE is DEV's articles 1-101, REPORT 10
 
 - **split**: PERSON mentions left on a surname alone while one full-name bearer holds over half of the
   articles that name a bearer of that surname in full.
+- **gender contradictions**: PERSON mentions whose title says the gender opposite to most titles before
+  that person ("Mrs." on a mention resolved to Bill Clinton).
 - **suspect names**: PERSON names of two words or more holding a title of the pack, a verb form of the
   model's dictionary ("Warns", "Apologizes") or a word it knows as a verb and no noun ("Condemn"): a list to
   judge by hand (many surnames are such words).
@@ -89,6 +91,21 @@ def suspect_names(mentions: list[dict], model: str = "en_core_web_sm") -> Counte
     return out
 
 
+def gender_contradictions(mentions: list[dict]) -> Counter:
+    """(final name, the title's gender) of the PERSON mentions whose title says the gender opposite to the
+    one most titles before that person say ("Mrs." before a mention resolved to a man)."""
+    by_person: dict[str, Counter] = defaultdict(Counter)
+    for m in mentions:
+        if m["label"] == "PERSON" and m.get("title_gender"):
+            by_person[m["name"]][m["title_gender"]] += 1
+    out: Counter = Counter()
+    for m in mentions:
+        genders = by_person.get(m["name"]) if m["label"] == "PERSON" and m.get("title_gender") else None
+        if genders and len(genders) > 1 and genders.most_common(1)[0][0] != m["title_gender"]:
+            out[(m["name"], m["title_gender"])] += 1
+    return out
+
+
 def merges(mentions: list[dict]) -> list[dict]:
     from tasks.identity.keys import is_surname_only
 
@@ -110,6 +127,8 @@ def main() -> None:
         print(f"{split}: {len(split_rows)} of {n} PERSON mentions split ({len(split_rows) / max(n, 1):.2%})",
               Counter(split_rows).most_common(8))
     print("suspect PERSON names (judge by hand):", suspect_names(mentions, args.model).most_common())
+    wrong = gender_contradictions(mentions)
+    print(f"titled mentions against their person's usual gender: {sum(wrong.values())}", wrong.most_common(8))
     merged = merges(mentions)
     print(f"lone-surname merges: {len(merged)}; titles on PERSON mentions:",
           sum(1 for m in mentions if m["label"] == "PERSON" and m.get("title")))
