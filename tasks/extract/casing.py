@@ -43,18 +43,22 @@ def _title_word(word: str) -> str:
 
 
 def is_capitals_line(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= CAPS_LINE_MIN_LETTERS and sum(c.isupper() for c in letters) >= CAPS_SHARE * len(letters)
+    """A line whose letters are at least CAPS_SHARE capitals (a wire headline, a dateline)."""
+    uppers = sum(map(str.isupper, line))
+    if uppers < CAPS_SHARE * CAPS_LINE_MIN_LETTERS:
+        return False  # most lines: no need to count their letters
+    letters = sum(map(str.isalpha, line))
+    return letters >= CAPS_LINE_MIN_LETTERS and uppers >= CAPS_SHARE * letters
 
 
-def truecase_capitals(text: str) -> str:
+def truecase_capitals(text: str, capitals: frozenset | None = None) -> str:
     """``text`` with every line set in capitals (a wire headline, a dateline, a results heading) in title
     case, character for character, so that offsets into it are offsets into ``text``.  The model learned
     names from mixed-case text: in capitals it finds few of them and mislabels what it finds."""
     lines = text.split("\n")
     changed = False
     for i, line in enumerate(lines):
-        if is_capitals_line(line):
+        if i in capitals if capitals is not None else is_capitals_line(line):
             lines[i] = re.sub(r"\S+", lambda m: _title_word(m.group()), line)
             changed = True
     return "\n".join(lines) if changed else text
@@ -130,4 +134,4 @@ def text_for_model(text: str, pack: LanguagePack, dictionary: Dictionary) -> str
     """What the model reads of an article: lines in capitals title-cased, then title-case headlines
     sentence-cased.  Same length as ``text``, character for character."""
     capitals = frozenset(i for i, line in enumerate(text.split("\n")) if is_capitals_line(line))
-    return sentence_case_headlines(truecase_capitals(text), pack, dictionary, capitals)
+    return sentence_case_headlines(truecase_capitals(text, capitals), pack, dictionary, capitals)
