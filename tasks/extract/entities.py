@@ -59,6 +59,8 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     full_by_surname = _full_names_by_surname(raw)
     propagate_names(text, raw, full_by_surname, pack)
     _mark_demonyms(raw, demonyms(raw, pack))
+    for m in raw:  # the title before each name: a cue to its label, and the mention's evidence of who it is
+        m["title"] = title_before(text, m["start"], pack)
     votes = _label_votes(doc, raw, full_by_surname, pack)
     _count_voted_full_names(raw, votes, full_by_surname, pack)
     rows = _mention_rows(doc, article_id, raw, votes, full_by_surname, aliases, pack)
@@ -189,7 +191,7 @@ def _cue_labels(doc, text: str, m: dict, full_by_surname: dict, speaks: bool, pa
         cues.append("PERSON")  # "Marta Ilves, who ...": English takes "who" for persons only
     if _opens_a_place_dateline(text, m["start"], pack):
         cues.append("GPE")  # "DUNMERE -- The mayor said": a dateline names where the story was filed
-    if title_before(text, m["start"], pack):
+    if m["title"]:
         cues.append("PERSON")  # "Ms Ilse Okafor", "Senator Brandt": a person's title before the name
     if _found(pack, "org_words", surface):
         cues.append("ORG")
@@ -237,7 +239,6 @@ def _count_voted_full_names(raw: list[dict], votes: dict[str, Counter], full_by_
 def _mention_rows(doc, article_id: str, raw: list[dict], votes: dict[str, Counter], full_by_surname: dict,
                   aliases: dict, pack: LanguagePack) -> list[dict]:
     sent_starts = [s.start_char for s in doc.sents]
-    text = doc.text
     rows = []
     for m in raw:
         if m["alias"]:
@@ -250,8 +251,7 @@ def _mention_rows(doc, article_id: str, raw: list[dict], votes: dict[str, Counte
             "sentence": max(0, bisect.bisect_right(sent_starts, m["start"]) - 1), "label_score": round(score, 3),
         })
         if label == "PERSON":
-            title = title_before(text, m["start"], pack)
-            rows[-1]["title"], rows[-1]["title_gender"] = title, title_gender(title, pack)
+            rows[-1]["title"], rows[-1]["title_gender"] = m["title"], title_gender(m["title"], pack)
     return rows
 
 
