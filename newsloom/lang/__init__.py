@@ -115,14 +115,14 @@ def _compile(template: str, words, flags: int = 0) -> re.Pattern | None:
 def lexicon_patterns(lex: Lexicon) -> dict[str, re.Pattern | None]:
     """The patterns every language builds from its word lists alone."""
     name = r"[A-ZÀ-Ý][\w'’-]+"
+    titles = "|".join(lex.person_titles)  # regular expressions, not words: joined as they are
     return {
         # a run of titles that may open a person's name: titles.match(text, pos)
-        "person_titles": re.compile(rf"(?:(?:{'|'.join(lex.person_titles)})\s+)+") if lex.person_titles else None,
+        "person_titles": re.compile(rf"(?:(?:{titles})\s+)+") if titles else None,
         # the titles right before a name: "Mrs. " in "Mrs. Okafor" (search text[:start])
-        "person_titles_before": re.compile(rf"(?<![\w.])(?:(?:{'|'.join(lex.person_titles)})\s+)+$")
-        if lex.person_titles else None,
+        "person_titles_before": re.compile(rf"(?<![\w.])(?:(?:{titles})\s+)+$") if titles else None,
         # one title of such a run
-        "person_title": re.compile(rf"(?<![\w.])(?:{'|'.join(lex.person_titles)})(?=\s)") if lex.person_titles else None,
+        "person_title": re.compile(rf"(?<![\w.])(?:{titles})(?=\s)") if titles else None,
         # an organisation's noun right before a name ("l'association ")
         "org_noun_before": _compile(r"\b(?:{alt})\s+$", lex.org_role_nouns if lex.org_noun_before_names else (),
                                     re.IGNORECASE),

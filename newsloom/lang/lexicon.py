@@ -78,6 +78,12 @@ class Lexicon:
     parse_labels: dict = None  # role -> the dependency label this language's parser gives it
 
     @cached_property
+    def title_genders(self) -> dict:
+        """folded title -> the gender it says ("mrs" -> "female"), from ``gendered_titles``."""
+        return {title: gender for gender, titles in sorted((self.gendered_titles or {}).items())[::-1]
+                for title in titles}
+
+    @cached_property
     def cues(self) -> frozenset:
         """Every verb that can frame a direct quote: reporting verbs and verbs of manner."""
         return self.reporting_verbs | self.manner_verbs

@@ -51,17 +51,15 @@ def is_capitals_line(line: str) -> bool:
     return letters >= CAPS_LINE_MIN_LETTERS and uppers >= CAPS_SHARE * letters
 
 
-def truecase_capitals(text: str, capitals: frozenset | None = None) -> str:
+def _title_case(line: str) -> str:
+    return re.sub(r"\S+", lambda m: _title_word(m.group()), line)
+
+
+def truecase_capitals(text: str) -> str:
     """``text`` with every line set in capitals (a wire headline, a dateline, a results heading) in title
     case, character for character, so that offsets into it are offsets into ``text``.  The model learned
     names from mixed-case text: in capitals it finds few of them and mislabels what it finds."""
-    lines = text.split("\n")
-    changed = False
-    for i, line in enumerate(lines):
-        if i in capitals if capitals is not None else is_capitals_line(line):
-            lines[i] = re.sub(r"\S+", lambda m: _title_word(m.group()), line)
-            changed = True
-    return "\n".join(lines) if changed else text
+    return "\n".join(_title_case(line) if is_capitals_line(line) else line for line in text.split("\n"))
 
 
 SENTENCE_INSIDE = re.compile(r"[a-z]{3}[.!?]\s+[A-Z]")  # "Votes. The": a sentence ends inside ("St. Paul" is
@@ -108,30 +106,39 @@ def _headline_word_case(word: str, evidence: CaseEvidence, dictionary: Dictionar
     return word
 
 
-def sentence_case_headlines(text: str, pack: LanguagePack, dictionary: Dictionary, capitals: frozenset = frozenset()) -> str:
+def sentence_case_headlines(text: str, pack: LanguagePack, dictionary: Dictionary) -> str:
     """``text`` with the common words of its title-case headlines in lower case (for languages whose pack
     says their headlines are set in title case), so that "Mayor Vessa Kolby Rejects Harbour Plan" reads as
     "Mayor Vessa Kolby rejects harbour plan" if the article writes "plan" and never "Harbour" as a name.
-    A line that was set in capitals (its index in ``capitals``) is a headline from two words ("CORRECTION
-    APPENDED"): a name alone is seldom a line in capitals.  The result has the length of ``text`` at every
-    character."""
-    if not pack.lexicon.title_case_headlines:
-        return text
-    small = pack.lexicon.title_small_words
+    The result has the length of ``text`` at every character."""
     lines = text.split("\n")
+    _sentence_case(lines, frozenset(), pack, dictionary)
+    return "\n".join(lines)
+
+
+def _sentence_case(lines: list[str], capitals: frozenset, pack: LanguagePack, dictionary: Dictionary) -> None:
+    """``lines`` with their title-case headlines sentence-cased, in place.  A line that was set in capitals
+    (its index in ``capitals``) is a headline from two words ("CORRECTION APPENDED"): a name alone is seldom
+    a line in capitals."""
+    if not pack.lexicon.title_case_headlines:
+        return
+    small = pack.lexicon.title_small_words
     headlines = [i for i, line in enumerate(lines)
                  if is_title_case_line(line, small, CAPITALS_HEADLINE_MIN_WORDS if i in capitals else HEADLINE_MIN_WORDS)]
     if not headlines:
-        return text
+        return
     taken = set(headlines)
     evidence = CaseEvidence("\n".join(line for i, line in enumerate(lines) if i not in taken))
     for i in headlines:
         lines[i] = WORD.sub(lambda m: _headline_word_case(m.group(), evidence, dictionary), lines[i])
-    return "\n".join(lines)
 
 
 def text_for_model(text: str, pack: LanguagePack, dictionary: Dictionary) -> str:
     """What the model reads of an article: lines in capitals title-cased, then title-case headlines
-    sentence-cased.  Same length as ``text``, character for character."""
-    capitals = frozenset(i for i, line in enumerate(text.split("\n")) if is_capitals_line(line))
-    return sentence_case_headlines(truecase_capitals(text, capitals), pack, dictionary, capitals)
+    sentence-cased.  Same length as ``text``, character for character; the lines are split once."""
+    lines = text.split("\n")
+    capitals = frozenset(i for i, line in enumerate(lines) if is_capitals_line(line))
+    for i in capitals:
+        lines[i] = _title_case(lines[i])
+    _sentence_case(lines, capitals, pack, dictionary)
+    return "\n".join(lines)

@@ -94,11 +94,7 @@ def title_before(text: str, start: int, pack: LanguagePack) -> str | None:
 
 def title_gender(title: str | None, pack: LanguagePack) -> str | None:
     """The gender a title says, from the pack's gendered titles ("Mrs." -> "female"); None for the others."""
-    if not title:
-        return None
-    folded = fold(title)
-    return next((gender for gender, titles in sorted((pack.lexicon.gendered_titles or {}).items())
-                 if folded in titles), None)
+    return pack.lexicon.title_genders.get(fold(title)) if title else None
 
 
 def is_title_fragment(text: str, s: int, e: int, label: str, pack: LanguagePack) -> bool:

@@ -33,11 +33,11 @@ VOTED_LABELS = ("PERSON", "ORG", "GPE", "LOC")  # the labels the small model con
 # vote per mention gave the same or less
 VOTE_RATIO = 1.5  # the winner needs this much more weight than any other label: a clear majority, not a tie
 VOTE_MIN_ARTICLES = 2  # ... from two articles at least: one article's own mistakes never outvote another's
-UNSCORED_WEIGHT = 1.0
+UNSCORED_WEIGHT = 1.0  # a mention written before label_score existed counts as one sure vote
 # a surname alone joins the bearer named in full in at least this share of the articles that name anyone of
 # that surname in full: "Obama" beside a rare "Michelle Obama" is Barack Obama; "Clinton" with Bill and Hillary
 # both named often stays apart.  Chosen on the TUNE half of PolNeAR DEV (docs/benchmarks.md)
-DOMINANT_SHARE = 0.9  # a mention written before label_score existed counts as one sure vote
+DOMINANT_SHARE = 0.9
 
 EVIDENCE_COLUMNS = ("article_id", "article_entity_id", "article_name", "article_label", "label_score", "title",
                     "title_gender")
