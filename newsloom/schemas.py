@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 # What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
 # columns a file lacks are read as nulls, so new columns must be nullable.
 SCHEMA_HISTORY = {
@@ -24,6 +24,7 @@ SCHEMA_HISTORY = {
          "article alone says, which resolve-identity reads on every run (issue 28); scratch _identity, _stale",
     "7": "mentions: + title, title_gender: the title written before a person's name, kept as evidence of who is "
          "meant (issue 34); _identity: + article_cue",
+    "8": "quote_clusters: + speakers; a cluster is one statement, compared with its representative only (issue 33)",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -271,10 +272,14 @@ SPEAKERS = _schema(
 
 QUOTE_CLUSTERS = _schema(
     "quote_clusters",
-    _f("cluster_id", pa.string(), "quote_cluster_id: the quote_id of the cluster's first quote", False),
+    _f("cluster_id", pa.string(), "quote_cluster_id: the quote_id of the quote that founded the cluster (the "
+       "longest version in the run that first saw the statement); it never changes as later runs add members",
+       False),
     _f("text", pa.string(), "canonical text: the most frequent wording, the longest on a tie", False),
     _f("speaker", pa.string(), "canonical name of the speaker, where known"),
     _f("entity_id", pa.string(), "speaker entity_id, where known"),
+    _f("speakers", pa.list_(pa.string()), "every known speaker of its members, most quotes first: more than one "
+       "only where the words are near-identical, or the names share a surname (docs/analysts.md)", False),
     _f("n_quotes", pa.int64(), "quotes in the cluster", False),
     _f("n_articles", pa.int64(), "original articles that carry it", False),
     _f("n_sites", pa.int64(), "distinct sites that carry it (an article without a site counts by its source)", False),

@@ -18,10 +18,26 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
+import snowballstemmer
+import spacy
+
 from newsloom.lang.lexicon import Lexicon, empty_lexicon, languages, lexicon_exists, load_lexicon
 
 __all__ = ["LanguagePack", "Lexicon", "QuoteMarks", "alternatives", "languages", "lexicon_exists", "load_lexicon",
            "name_particles", "pack_for", "all_packs", "reload_packs", "key_articles", "generational_suffixes"]
+
+
+CONTENT_WORD = re.compile(r"\w+")  # apostrophes split words: "l'usine" -> "l", "usine"; "Dorn's" -> "dorn", "s"
+# what comes right before a sentence's first word (a few characters back): a sentence's end, an opening mark
+SENTENCE_OPENS = re.compile(r"[.!?:;…«“‘\"'(\[—–-]\W*$")
+OPENER_WINDOW = 4  # characters looked at: the mark and the spaces or quotation marks after it
+STEM_CACHE = 1 << 16  # distinct words stemmed once each; news vocabularies of a run fit many times over
+
+
+def opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the text or a sentence (so its capital says nothing)."""
+    before = text[max(0, start - OPENER_WINDOW):start]
+    return (start <= OPENER_WINDOW and not any(c.isalnum() for c in text[:start])) or bool(SENTENCE_OPENS.search(before))
 
 
 def alternatives(words) -> str:
@@ -77,6 +93,40 @@ class LanguagePack:
     @cached_property
     def marks(self) -> QuoteMarks:
         return QuoteMarks(dict(self.lexicon.open_close), frozenset(self.lexicon.symmetric))
+
+    @cached_property
+    def stop_words(self) -> frozenset[str]:
+        """The language's function words: spaCy's own list for the language (its language data, no model
+        needed), empty where spaCy has no class for it."""
+        try:
+            return frozenset(spacy.util.get_lang_class(self.code).Defaults.stop_words)
+        except ImportError:  # spaCy raises ImportError for a language code it does not know
+            return frozenset()
+
+    @cached_property
+    def _stem(self):
+        """word -> its stem by the pack's Snowball stemmer (each word stemmed once), or the word itself."""
+        if not self.lexicon.stemmer:
+            return lambda word: word
+        stemmer = snowballstemmer.stemmer(self.lexicon.stemmer)
+        return lru_cache(maxsize=STEM_CACHE)(stemmer.stemWord)
+
+    def content_words(self, text: str) -> list[str]:
+        """The stems of ``text``'s content words, in order: lowercased words of two characters or more that
+        are not stop words.  "Raises" and "raised" are one stem, so a changed tense still matches."""
+        return [stem for stem, _ in self.marked_content_words(text)]
+
+    def marked_content_words(self, text: str) -> list[tuple[str, bool]]:
+        """``content_words`` with, for each, whether it is written as a name: capitalised where a sentence
+        does not open, in a language whose capitals mark names (``capitals_mark_names``)."""
+        stop, stem, names = self.stop_words, self._stem, self.lexicon.capitals_mark_names
+        out = []
+        for m in CONTENT_WORD.finditer(text):
+            word = m.group().lower()
+            if len(word) > 1 and word not in stop:
+                name = names and m.group()[0].isupper() and not opens_sentence(text, m.start())
+                out.append((stem(word), bool(name)))
+        return out
 
     @cached_property
     def _module_patterns(self) -> dict[str, re.Pattern]:

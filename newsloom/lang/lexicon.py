@@ -57,6 +57,8 @@ class Lexicon:
     generational_suffixes: frozenset = frozenset()
     key_articles: frozenset = frozenset()
     quote_finder: str = ""
+    capitals_mark_names: bool = False  # a capital inside a sentence marks a name (not every noun, as in German)
+    stemmer: str = ""  # the Snowball algorithm for the language's word stems ("english"), where it has one
     org_noun_before_names: bool = False
     names_after_role_nouns: bool = False
     title_case_headlines: bool = False  # headlines set in title case ("Mayor Rejects Harbour Plan")
