@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import tasks.clusters as clusters
+import tasks.clusters.rule as rule
 from bench._shared import SHARED, need
 from newsloom import schemas
 from newsloom.lang import pack_for
@@ -119,11 +120,12 @@ def copied(table: pa.Table, k: int) -> pa.Table:
     """``table`` with its article, document and quote ids suffixed ``~k`` (copy 0 keeps them)."""
     if not k:
         return table
+    schema = table.schema
     for name in ("article_id", "doc_id", "quote_id", "dup_of", "quote_cluster_id"):
         if name in table.column_names:
             i = table.schema.get_field_index(name)
             table = table.set_column(i, name, pc.binary_join_element_wise(table.column(name), pa.scalar(f"~{k}"), ""))
-    return table
+    return table.cast(schema)
 
 
 def cost(root: Path, times: int) -> None:
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.corpus:
         ap.error("--corpus is needed unless --cost")
     if args.share is not None:
-        clusters.JOIN_SHARE = args.share
+        rule.JOIN_SHARE = args.share
     quotes, articles = load(args.root, args.corpus, args.split)
     languages = dict(zip(articles.article_id, articles.language))
     t0 = time.perf_counter()

@@ -24,7 +24,8 @@ SCHEMA_HISTORY = {
          "article alone says, which resolve-identity reads on every run (issue 28); scratch _identity, _stale",
     "7": "mentions: + title, title_gender: the title written before a person's name, kept as evidence of who is "
          "meant (issue 34); _identity: + article_cue",
-    "8": "quote_clusters: + speakers; a cluster is one statement, compared with its representative only (issue 33)",
+    "8": "quote_clusters: + speakers; a cluster is one statement, compared with its representative only, and "
+         "committed clusters are checked again by the rule on every run (issue 33); scratch _reclustered",
 }
 
 TS = pa.timestamp("us", tz="UTC")
@@ -215,11 +216,18 @@ STALE = _schema(
     row='committed part the identity stage rewrites (scratch)',
 )
 
+RECLUSTERED = _schema(
+    "_reclustered",
+    _f("part", pa.string(), "file name of a committed quotes part holding a quote that the clustering rule moves "
+       "to another cluster", False),
+    row='committed part the cluster-quotes stage rewrites (scratch)',
+)
+
 CLUSTERS = _schema(
     "_clusters",
-    _f("quote_id", pa.string(), "a quote of this run", False),
+    _f("quote_id", pa.string(), "a quote of this run, or a committed quote the rule moves", False),
     _f("quote_cluster_id", pa.string(), "the cluster it joins", False),
-    row='quote of the run and its cluster (scratch)',
+    row='quote of the run (or moved committed quote) and its cluster (scratch)',
 )
 
 ENTITIES = _schema(
@@ -340,7 +348,8 @@ AGGREGATES: dict[str, pa.Schema] = {"entities": ENTITIES, "entity_daily": ENTITY
                                     "speakers": SPEAKERS, "quote_clusters": QUOTE_CLUSTERS,
                                     "speaker_mentions": SPEAKER_MENTIONS, "languages": LANGUAGES, "runs": RUNS}
 SCRATCH_TABLES: dict[str, pa.Schema] = {"_clean": CLEAN, "_minhash": MINHASH, "_dups": DUPS, "_identity": IDENTITY,
-                                        "_stale": STALE, "_clusters": CLUSTERS}
+                                        "_stale": STALE, "_clusters": CLUSTERS,
+                                        "_reclustered": RECLUSTERED}
 ALL_TABLES: dict[str, pa.Schema] = {**FACT_TABLES, **SCRATCH_TABLES, **AGGREGATES}
 
 

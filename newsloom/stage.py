@@ -177,8 +177,9 @@ def stale_parts(store: Store, stage: Stage, run_id: str) -> list[str]:
 
 
 def revise_part(stage: Stage, config: Config, run_id: str, part: str) -> dict:
-    """The part phase of ``stage`` over the committed part ``part`` (file name) of each table it reads, with
-    this run's run-level tables; its fact outputs are staged as revisions that the commit puts in place."""
+    """The part phase of ``stage`` over the committed part ``part`` (file name) of each table it reads (as an
+    earlier stage of this run may have revised it already), with this run's run-level tables; its fact
+    outputs are staged as revisions that the commit puts in place."""
     store = Store.of(config)
     inputs: Tables = {}
     for ref, columns in stage.reads.items():
@@ -186,7 +187,7 @@ def revise_part(stage: Stage, config: Config, run_id: str, part: str) -> dict:
         if where == "run":
             inputs[table] = store.read_staged(run_id, table, RUN_KEY, list(columns) if columns else None)
         elif where == "":
-            inputs[table] = _select(store.read_committed_part(table, part), columns)
+            inputs[table] = _select(store.read_latest_part(run_id, table, part), columns)
     outputs = stage.part(inputs, config)
     for table, t in outputs.items():
         if table in schemas.FACT_TABLES and t.num_rows:

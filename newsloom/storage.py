@@ -252,6 +252,14 @@ class Store(WriterLock):
         path = self._join(table_name, part)
         return self.dataset([path], schema).to_table() if self.fs.exists(path) else schema.empty_table()
 
+    def read_latest_part(self, run_id: str, table_name: str, part: str) -> pa.Table:
+        """A committed part as this run last left it: its staged revision where an earlier stage of the run
+        revised it (resolve-identity, then cluster-quotes), else the committed file."""
+        revised = self._join("_staging", run_id, "_revised", table_name, part)
+        if self.fs.exists(revised):
+            return self.dataset([revised], schemas.FACT_TABLES[table_name]).to_table()
+        return self.read_committed_part(table_name, part)
+
     def stage_revision(self, run_id: str, table_name: str, part: str, table: pa.Table) -> str:
         """Stage a revised version of the committed part ``part`` of a fact table: the commit replaces the
         committed file with it, in the same step as the run's own parts (so a reader sees the old version or

@@ -1,5 +1,5 @@
 """Quote clusters: one statement per cluster, never a chain of unrelated quotes through a shared phrase
-(tasks/clusters.py).  Fictional statements, each reported by two fictional outlets, go through the real
+(tasks/clusters/).  Fictional statements, each reported by two fictional outlets, go through the real
 extract stage (spaCy model, quote tagger) and the production clustering function."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tasks.clusters as clusters
+import tasks.clusters.rule as rule
 from newsloom import schemas
 from newsloom.lang import pack_for
 from tasks.clusters import MAX_POSTINGS, assign_quote_clusters
@@ -102,6 +103,20 @@ def test_a_line_with_too_few_content_words_founds_its_own_cluster():
     assert ids == {"q0": "q0", "q1": "q1", "q2": "q2"}
 
 
+def test_a_committed_chain_is_put_right_and_only_the_moved_quotes_are_named():
+    """A root clustered by the old rule: two statements chained through the phrase they share.  The next run
+    keeps the representative in the committed cluster and id, and moves the others; quotes that stay are not
+    in ``_clusters``."""
+    first = "That being said, the ferry will need a new engine before next winter and a new crew"
+    second = "That being said, the sea wall is still only a drawing on the planning office wall"
+    earlier = [committed("o1", first, "old1", "castell"), committed("o2", "That being said", "old1"),
+               committed("o3", second, "old1", "farrow"), committed("o4", first + ".", "old1", "castell")]
+    ids = cluster_quotes([q("n1", second, "farrow")], earlier)
+    # o1 and o4 stay in old1, so they are not named; o3 and the new copy of its words share a cluster, led by
+    # the one that sorts first (as many content words, the smaller id); the phrase alone joins nothing
+    assert ids == {"n1": "n1", "o2": "o2", "o3": "n1"}
+
+
 def test_no_new_quotes_leaves_the_committed_clusters_alone():
     earlier = [committed("o1", STATEMENT, "old1", "castell"), committed("o2", STATEMENT, "old2")]
     assert cluster_quotes([], earlier) == {}
@@ -135,9 +150,11 @@ def content_words(text: str) -> set[str]:
 @given(random_quotes, st.randoms(use_true_random=False))
 def test_every_member_shares_most_of_its_words_with_the_representative_in_any_order(rows, rng):
     """In every cluster, every member shares at least 60% of its content words with the representative (the
-    member with the most content words); ids are members' quote_ids; the input order changes nothing."""
+    member with the most content words); ids are members' quote_ids; the input order changes nothing; and a
+    later run that checks these clusters again moves no quote."""
     quotes = [q(f"q{i:03d}", " ".join(words), spk, f"art{art}") for i, (words, spk, art) in enumerate(rows)]
     ids = cluster_quotes(quotes)
+    assert cluster_quotes([], [{**r, "quote_cluster_id": ids[r["quote_id"]]} for r in quotes]) == {}
     shuffled = quotes[:]
     rng.shuffle(shuffled)
     assert cluster_quotes(shuffled) == ids
@@ -152,39 +169,48 @@ def test_every_member_shares_most_of_its_words_with_the_representative_in_any_or
             assert len(words & content_words(rep["text"])) >= 0.6 * len(words)
 
 
-def literal_clusters(rows) -> dict[str, str]:
+def literal_clusters(rows, earlier=()) -> dict[str, str]:
     """The rule applied literally: every cluster is a candidate for every quote, best overlap first."""
-    class EveryCluster(clusters.Clusterer):
+    class EveryCluster(rule.Clusterer):
         def candidates(self, s):
             scored = [(-len(s.words & c.rep.words) / max(s.n, c.rep.n, 1), c.order) for c in self.clusters]
             return [i for _, i in sorted(scored)]
 
-    real, clusters.Clusterer = clusters.Clusterer, EveryCluster
+    real, rule.Clusterer = rule.Clusterer, EveryCluster
     try:
-        return cluster_quotes(rows)
+        return cluster_quotes(rows, earlier)
     finally:
-        clusters.Clusterer = real
+        rule.Clusterer = real
 
 
-@pytest.mark.parametrize("max_postings", [None, 128])
-def test_indexed_clustering_equals_the_literal_rule(max_postings):
-    """Prefix filtering finds every cluster the rule accepts: on 600 quotes drawn from a small vocabulary
-    (near-copies, excerpts, short quotes, three speakers and unknown ones, shared articles) the clusters are
-    the ones that comparing every quote with every representative gives."""
-    rng = random.Random(5)
-    base = [" ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(1, 16))) for _ in range(60)]
+def random_quotes_of(rng, prefix: str, n: int, base: list[str]) -> list[dict]:
     rows = []
-    for i in range(600):
+    for i in range(n):
         words = rng.choice(base).split()
         if rng.random() < 0.5 and len(words) > 3:  # an excerpt, or a light edit
             words = words[rng.randint(0, 2):len(words) - rng.randint(0, 2)] or words
             if rng.random() < 0.3:
                 words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
-        rows.append(q(f"q{i:04d}", " ".join(words), rng.choice(["castell", "renner", "feld", None]),
+        rows.append(q(f"{prefix}{i:04d}", " ".join(words), rng.choice(["castell", "renner", "feld", None]),
                       f"art{rng.randrange(150)}"))
-    got = cluster_quotes(rows, max_postings=max_postings)
-    assert got == literal_clusters(rows)
+    return rows
+
+
+@pytest.mark.parametrize("max_postings", [None, 128])
+def test_indexed_clustering_equals_the_literal_rule(max_postings):
+    """Prefix filtering finds every cluster the rule accepts: on 600 quotes drawn from a small vocabulary
+    (near-copies, excerpts, short quotes, three speakers and unknown ones, shared articles), after 300
+    committed ones, the clusters are the ones that comparing every quote with every representative gives."""
+    rng = random.Random(5)
+    base = [" ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(1, 16))) for _ in range(60)]
+    first = random_quotes_of(rng, "c", 300, base)
+    earlier = [{**r, "quote_cluster_id": c} for r, c in zip(first, cluster_quotes(first).values())]
+    rows = random_quotes_of(rng, "q", 600, base)
+    got = cluster_quotes(rows, earlier, max_postings=max_postings)
+    assert cluster_quotes([], earlier) == {}  # clusters the rule made: checking them again moves nothing
+    assert got == literal_clusters(rows, earlier)
     assert len(set(got.values())) < 450  # the case really has clusters to find
+    assert sum(c.startswith("c") for c in got.values()) > 100  # and committed clusters that new quotes join
 
 
 # ---- fictional statements through the real extract stage ----------------------------------------------------------

@@ -1,7 +1,11 @@
-"""Later runs build on earlier ones: cross-run dedup, and part files of the previous schema version."""
+"""Later runs build on earlier ones: cross-run dedup, quote clusters across runs, and part files of the
+previous schema version."""
+import json
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from conftest import FIXTURES
 
 from newsloom import schemas
 from newsloom.fs import write_parquet_atomic
@@ -57,3 +61,63 @@ def test_readers_handle_part_files_of_the_previous_schema_version(tmp_path):
     write_parquet_atomic(articles, tmp_path / "articles" / "part-r0-dedup-00000.parquet")
     speakers = compute_aggregates({n: store.committed_dataset(n) for n in schemas.FACT_TABLES})["speakers"].to_pylist()
     assert speakers[0]["entity_id"] == "e-dorn" and speakers[0]["n_quotes"] == 2
+
+
+def test_a_quote_in_a_later_run_joins_the_statement_of_an_earlier_run_under_its_id(tmp_path, prefect_harness):
+    """The same rule across runs: Tuesday's excerpt joins Monday's full statement, whose cluster keeps its id;
+    another statement of Tuesday's that shares a phrase with it gets its own cluster."""
+    from flows.pipeline import news_pipeline
+
+    wages = next(s for s in json.loads((FIXTURES / "statements.json").read_text(encoding="utf-8"))["same"]
+                 if s["id"] == "wages")
+    first, second, out = tmp_path / "monday", tmp_path / "tuesday", tmp_path / "out"
+    first.mkdir()
+    second.mkdir()
+    (first / "herald.txt").write_text("Dunmere deal approved\n\n" + wages["outlets"][0] + "\n")
+    (second / "courier.txt").write_text("Dunmere strike ends\n\n" + wages["outlets"][1] + " “We did not win the "
+                                        "canteen vote, and the night shift still starts at four,” Castell added.\n")
+    news_pipeline(sources=[str(first)], out=str(out))
+    before = pd.read_parquet(out / "quote_clusters.parquet")
+    news_pipeline(sources=[str(second)], out=str(out))
+    quotes = pd.read_parquet(out / "quotes")
+    clusters = pd.read_parquet(out / "quote_clusters.parquet").set_index("cluster_id")
+    statement = quotes[quotes.text.str.contains("cost of living")]
+    assert statement.article_id.nunique() == 2 and statement.quote_cluster_id.nunique() == 1
+    cid = statement.quote_cluster_id.iloc[0]
+    assert cid in set(before.cluster_id)  # Monday's id, kept
+    assert clusters.loc[cid, "n_articles"] == 2 and list(clusters.loc[cid, "speakers"]) == ["Tomas Castell"]
+    canteen = quotes[quotes.text.str.contains("canteen")]
+    assert len(canteen) == 1 and canteen.quote_cluster_id.iloc[0] != cid
+
+
+def test_a_root_clustered_by_the_old_rule_is_put_right_by_the_next_run(tmp_path, prefect_harness):
+    """Committed quotes chained into one cluster through a shared phrase (what the rule before schema 8
+    did): the next run checks committed clusters again, rewrites the part that holds them, and the
+    aggregate follows."""
+    from flows.pipeline import news_pipeline
+
+    statements = json.loads((FIXTURES / "statements.json").read_text(encoding="utf-8"))
+    case = next(c for c in statements["different"] if c["phrase"] == "the same thing")
+    first, second, out = tmp_path / "monday", tmp_path / "tuesday", tmp_path / "out"
+    first.mkdir()
+    second.mkdir()
+    for name in ("a", "b", "bridge"):
+        (first / f"{name}.txt").write_text(f"Story {name}\n\n{case[name]}\n\nThe council meets again on Thursday "
+                                           "to discuss the harbour budget and the ferry timetable for spring.\n")
+    (second / "later.txt").write_text("Dunmere deal approved\n\n" + statements["same"][1]["outlets"][0] + "\n")
+    news_pipeline(sources=[str(first)], out=str(out))
+    store = Store(str(out))
+    [part] = store.committed_parts("quotes")
+    chained = pq.read_table(part)
+    one = chained.column("quote_cluster_id")[0].as_py()
+    chained = chained.set_column(chained.schema.get_field_index("quote_cluster_id"), "quote_cluster_id",
+                                 pa.array([one] * chained.num_rows, pa.string()))
+    write_parquet_atomic(chained, part)
+
+    news_pipeline(sources=[str(second)], out=str(out))
+    quotes = pd.read_parquet(out / "quotes").merge(pd.read_parquet(out / "articles")[["article_id", "source"]])
+    of = {src: set(g.quote_cluster_id) for src, g in quotes.groupby("source")}
+    assert not of["a.txt"] & of["b.txt"] and not of["a.txt"] & of["bridge.txt"]
+    assert one in of["a.txt"] | of["b.txt"]  # the cluster's representative keeps the committed id
+    clusters = pd.read_parquet(out / "quote_clusters.parquet")
+    assert clusters.n_articles.max() == 1

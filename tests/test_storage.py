@@ -59,3 +59,30 @@ def test_part_files_carry_schema_version(tmp_path):
     assert meta[b"newsloom.schema_version"] == schemas.SCHEMA_VERSION.encode()
     with pytest.raises(schemas.SchemaError):
         store.stage_part("r1", "rejects", pa.table({"source": ["x"]}), "p1")
+
+
+def test_a_part_revised_twice_in_one_run_keeps_both_revisions(tmp_path):
+    """The second stage that revises a committed part reads the first one's revision, not the committed file:
+    resolve-identity's new speaker and cluster-quotes' new cluster both reach the committed quotes part."""
+    from newsloom.config import make_config
+    from newsloom.stage import Stage, revise_part
+
+    store = Store(tmp_path)
+    row = {"quote_id": "q1", "article_id": "a1", "text": "We will rebuild the harbour wall", "start_char": 0,
+           "end_char": 5, "kind": "direct", "attribution": "none", "confidence": 0.5, "run_id": "r1"}
+    store.stage_part("r1", "quotes", schemas.from_rows([row], schemas.QUOTES), "p0")
+    store.commit("r1", {"started_at": "2026-01-01T00:00:00+00:00"})
+    [part] = [Path(p).name for p in store.committed_parts("quotes")]
+    config = make_config(sources=["."], out=str(tmp_path))
+
+    def setting(column, value):
+        def part(inputs, config):
+            q = inputs["quotes"]
+            return {"quotes": q.set_column(q.schema.get_field_index(column), column, pa.array([value], pa.string()))}
+        return Stage(name=f"set-{column}", writes=("quotes",), reads={"quotes": None}, part=part, parts_of="quotes")
+
+    revise_part(setting("speaker", "Ilse Dorn"), config, "r2", part)
+    revise_part(setting("quote_cluster_id", "c9"), config, "r2", part)
+    store.commit("r2", {"started_at": "2026-01-02T00:00:00+00:00"})
+    got = pd.read_parquet(tmp_path / "quotes").iloc[0]
+    assert (got["speaker"], got["quote_cluster_id"]) == ("Ilse Dorn", "c9")

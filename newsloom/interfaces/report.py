@@ -132,7 +132,8 @@ SPEAKERS_SQL = """
 """
 
 CLUSTERS_SQL = """
-    SELECT text, speaker, n_articles, n_sites, CAST(first_seen AS DATE) AS first_seen, first_site
+    SELECT text, array_to_string(speakers, ', ') AS speakers, n_articles, n_sites,
+           CAST(first_seen AS DATE) AS first_seen, first_site
     FROM quote_clusters WHERE n_articles > 1 ORDER BY n_sites DESC, n_articles DESC, cluster_id LIMIT {top}
 """
 
@@ -181,7 +182,7 @@ def _sections(d: dict) -> list[tuple[str, str]]:
                                                 "about": "talks most about", "sample_quote": "sample quote"})),
         ("Co-occurrence network", _figure_html(net_fig, "chart-network") if n_edges else "<p class='empty'>No pairs yet.</p>"),
         ("Quotes carried by several articles", _table(d["clusters"], {
-            "text": "statement", "speaker": "speaker", "n_articles": "articles", "n_sites": "sites",
+            "text": "statement", "speakers": "speakers", "n_articles": "articles", "n_sites": "sites",
             "first_seen": "first seen", "first_site": "first at"})),
         ("Rejects", (_figure_html(rej_fig, "chart-rejects") if len(rejects) else "")
          + _table(rejects, {"stage": "stage", "reason": "reason", "n": "rows"})),

@@ -1,45 +1,10 @@
-"""cluster-quotes: one statement, reported by many outlets or shortened, gets one ``quote_cluster_id``.
-
-Whole phase: reads quote_id, article_id, text and the speaker columns of this run's ``quotes`` and the
-language of its ``articles``, and the same of the committed quotes (with their quote_cluster_id) and
-articles of earlier runs; writes ``_clusters`` (quote_id -> quote_cluster_id).  Part phase: reads a
-``quotes`` part and ``_clusters``; sets ``quote_cluster_id``.
-
-The rule (docs/analysts.md, "Quote clusters") compares a quote with a cluster's representative only,
-never with its other members, so clusters cannot chain through a shared phrase:
-
-- A quote's words are its content words: the language pack's stop words dropped, the rest stemmed.
-- A cluster's representative is its member with the most content words (ties: the smaller quote_id).
-- Every member shares at least JOIN_SHARE of its content words with the representative; a short member
-  (fewer than MIN_CONTENT_WORDS) shares all of them.
-- A join whose shorter side is short also needs evidence beyond the words: the same known speaker, the
-  same article, or the same story (the two articles carry another, long statement in common).
-- A quote whose known speaker is not among the cluster's known speakers joins it only when the words are
-  near-identical (each side shares NEAR_IDENTICAL of its content words with the other, both long).
-- Speakers are compared by surname (``speaker_key``): the canonical speaker, else the name the attribution
-  writes where no entity was resolved.  "Thea Oakhurst" and "Ranger Thea Oakhurst" are one speaker for
-  this rule even where the identity stage kept them apart.
-
-New quotes are taken longest first (ties by quote_id): the full version of a statement leads its cluster
-and its excerpts join it.  A new quote that would outrank the representative takes its place only if every
-member passes against it.  A cluster's id is the quote_id of its first member, so the clusters of earlier
-runs keep their ids and later quotes join them by the same rule.
-"""
+"""The clustering rule: statements, clusters, and the index that finds a quote's candidate clusters
+(the rule itself is stated in tasks/clusters/__init__.py)."""
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from newsloom import schemas
-from newsloom.config import Config
-from newsloom.lang import pack_for
-from newsloom.stage import Stage
-from tasks.common.text import WORDS
-from tasks.identity.keys import surname
 
 # Below six content words a quote is a phrase many statements hold: the stock phrases that chained the old
 # clusters together ("That being said", "what you want", "the same thing", "the White House") have one to
@@ -62,9 +27,6 @@ NEAR_IDENTICAL = 0.9
 # cluster past the first 128 that hold every one of its rarest words.
 MAX_POSTINGS = 128
 NO_SPEAKER = -1
-EXPLICIT = "explicit"  # quotes.attribution of a quote attributed to a name written beside it
-QUOTE_COLUMNS = ("quote_id", "article_id", "text", "speaker", "speaker_surface", "attribution")
-DEFAULT_LANGUAGE = "xx"  # spaCy's multi-language class: no stop words, no stemmer (a run with no language)
 
 
 @dataclass(slots=True, eq=False)
@@ -163,26 +125,28 @@ class Clusterer:
                 self._post(self.prefix, w, c)
 
     def candidates(self, s: Statement) -> list[int]:
-        """Clusters whose representative holds enough of ``s``'s words, or that ``s`` may take over and holds
-        enough of theirs, best overlap first."""
+        """Clusters whose representative holds enough of ``s``'s words, or whose committed representative
+        ``s`` may take over and holds enough of, best overlap first."""
         if s.short and s.n < SHORT_EXCERPT_WORDS:  # it passes against no representative and takes none over
             return []
-        full, prefix = self.full, self.prefix
         found: set[int] = set()
         for w in self.prefix_of(s):
-            found.update(full.get(w, ()))
-        if prefix:
+            found.update(self.full.get(w, ()))
+        if self.prefix:  # committed representatives that ``s`` may take over
             for w in s.words:
-                found.update(prefix.get(w, ()))
-        words, need, rank, n, reps = s.words, s.need, s.rank, s.n, self.reps
-        if s.short and not prefix:  # only an exact excerpt can join (a substring test is the cheapest filter)
-            wording = s.wording
-            return [c for _, c in sorted((reps[c].n, c) for c in found if wording in reps[c].wording)]
+                found.update(self.prefix.get(w, ()))
+        reps, words, n, rank, wording = self.reps, s.words, s.n, s.rank, s.wording
         scored = []
-        for c in found:
+        for c in found:  # one pass, inline: this loop is most of the stage's time
             rep = reps[c]
+            if s.short:  # an exact excerpt of ``rep``, or (a committed short ``rep``) one that ``s`` holds
+                if wording in rep.wording or (rank < rep.rank and rep.wording in wording):
+                    scored.append((-min(n, rep.n) / max(n, rep.n), c))
+                continue
             shared = len(words & rep.words)
-            if shared >= need or (rank < rep.rank and shared >= rep.need):
+            # ``rep`` may hold ``s``, or ``s`` may take over ``rep`` (a committed one); the plain words are
+            # checked with the rest of the rule, in ``accepts``
+            if shared >= s.need or (rank < rep.rank and (rep.wording in wording if rep.short else shared >= rep.need)):
                 scored.append((-shared / max(n, rep.n), c))
         scored.sort()
         return [c for _, c in scored]
@@ -229,116 +193,54 @@ class Clusterer:
             self.stories[s.article].add(c)
         return cluster.id
 
+    def load_committed(self, groups: dict[str, list[Statement]]) -> list[Statement]:
+        """The committed clusters (cluster id -> members), checked again: a member stays when it passes
+        against the representative and, if short, when another member backs it (the same speaker, the same
+        article or the same story).  Nothing here depends on the order the members came in, so a cluster
+        the rule made stays as it is; a cluster an older rule chained together keeps its representative
+        and id, and the members returned are clustered again with the new quotes."""
+        kept: dict[str, list[Statement]] = {}
+        released: list[Statement] = []
+        for cluster_id in sorted(groups):
+            lead, *rest = sorted(groups[cluster_id], key=lambda x: x.rank)
+            kept[cluster_id] = [lead, *(m for m in rest if passes(m, lead))]
+            released += [m for m in rest if not passes(m, lead)]
+        stories: dict[int, set[str]] = defaultdict(set)  # article -> committed clusters with a long member of it
+        for cluster_id, members in kept.items():
+            for m in members:
+                if not m.short:
+                    stories[m.article].add(cluster_id)
+        for cluster_id, (lead, *rest) in kept.items():
+            self.add(lead, cluster_id)
+            for m in rest:
+                if m.short and not _backed(m, [lead, *rest], stories):
+                    released.append(m)
+                else:
+                    self.add(m, cluster_id)
+        return released
+
     def _best(self, s: Statement) -> int | None:
         return next((c for c in self.candidates(s) if self.accepts(self.clusters[c], s)), None)
 
 
-class Vocabulary:
-    """Codes for words, articles and speakers, and each article's language pack."""
-
-    def __init__(self, languages: dict[str, str | None]) -> None:
-        self.languages = languages  # article_id -> language
-        # an article without a language was read in its part's majority language: the run's is the best guess
-        self.default = Counter(v for v in languages.values() if v).most_common(1)[0][0] if any(
-            languages.values()) else DEFAULT_LANGUAGE
-        self.words: dict[str, int] = {}
-        self.articles: dict[str, int] = {}
-        self.speakers: dict[str, int] = {}
-
-    def statement(self, quote_id: str, article_id: str, text: str | None, speaker: str | None) -> Statement:
-        """``speaker``: the quote's speaker_key, or None."""
-        pack = pack_for(self.languages.get(article_id) or self.default)
-        marked = [(self.words.setdefault(w, len(self.words)), name) for w, name in pack.marked_content_words(text or "")]
-        words = frozenset(w for w, _ in marked)
-        return Statement(quote_id, self.articles.setdefault(article_id, len(self.articles)), words,
-                         frozenset(w for w, name in marked if not name), self.speakers.setdefault(speaker, len(self.speakers)) if speaker else NO_SPEAKER,
-                         " ".join(WORDS.findall((text or "").lower())))
-
-
-def speaker_key(name: str | None, surface: str | None, attribution: str | None) -> str | None:
-    """Who said it, for the rule: the surname of the canonical speaker; where no entity was resolved, of the
-    name the attribution writes ("..., Dorn said": an explicit attribution to a capitalised name)."""
-    if not name and attribution == EXPLICIT and surface and surface[:1].isupper():
-        name = surface
-    return surname(name) or None if name else None
+def _backed(s: Statement, members: list[Statement], stories: dict[int, set[str]]) -> bool:
+    """Whether another member backs a short member: the same known speaker, article or story."""
+    mine = stories.get(s.article, set())
+    return any(o is not s and ((s.speaker != NO_SPEAKER and o.speaker == s.speaker) or o.article == s.article
+                               or not mine.isdisjoint(stories.get(o.article, ()))) for o in members)
 
 
 def cluster_statements(committed: list[tuple[Statement, str]], new: list[Statement],
                        max_postings: int | None = MAX_POSTINGS) -> Clusterer:
-    """Every statement in its cluster: the committed ones in theirs (each cluster's representative first),
-    then the new ones, longest first, by the rule.  Returns the clusterer, whose clusters list them."""
+    """Every statement in its cluster: the committed clusters first, each checked again by the rule
+    (``Clusterer.load_committed``), then the new quotes and the committed ones the check released, longest
+    first.  Returns the clusterer, whose clusters list them."""
     frequency = Counter(w for s in [*(s for s, _ in committed), *new] for w in s.words)
     clusterer = Clusterer(frequency, max_postings)
-    for s, cluster_id in sorted(committed, key=lambda x: (x[1], x[0].rank)):
-        clusterer.add(s, cluster_id)
-    for s in sorted(new, key=lambda x: x.rank):
+    groups: dict[str, list[Statement]] = defaultdict(list)
+    for s, cluster_id in committed:
+        groups[cluster_id].append(s)
+    released = clusterer.load_committed(groups)
+    for s in sorted([*new, *released], key=lambda x: x.rank):
         clusterer.add(s)
     return clusterer
-
-
-def _statements(vocab: Vocabulary, quotes: pa.Table) -> list[Statement]:
-    cols = [quotes.column(c).to_pylist() for c in QUOTE_COLUMNS]
-    return [vocab.statement(qid, article, text, speaker_key(name, surface, how))
-            for qid, article, text, name, surface, how in zip(*cols)]
-
-
-def _languages(*tables: pa.Table) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for t in tables:
-        out.update(zip(t.column("article_id").to_pylist(), t.column("language").to_pylist()))
-    return out
-
-
-def assign_quote_clusters(new: pa.Table, earlier: pa.Table, articles: pa.Table,
-                          max_postings: int | None = MAX_POSTINGS) -> pa.Table:
-    """``_clusters`` for the quotes of ``new`` (QUOTE_COLUMNS) against the committed quotes ``earlier`` (the
-    same and quote_cluster_id; rows without a cluster are skipped).
-    ``articles`` (article_id, language) gives each quote's language.  The result does not depend on how
-    the run was split into parts: new quotes are taken in one global order."""
-    vocab = Vocabulary(_languages(articles))
-    earlier = earlier.filter(pc.is_valid(earlier.column("quote_cluster_id")))
-    committed = list(zip(_statements(vocab, earlier), earlier.column("quote_cluster_id").to_pylist()))
-    fresh = _statements(vocab, new)
-    clusterer = cluster_statements(committed, fresh, max_postings)
-    cluster_of = {s.quote_id: c.id for c in clusterer.clusters for s in c.members}
-    ids = new.column("quote_id").to_pylist()
-    return schemas.conform(pa.table({"quote_id": pa.array(ids, pa.string()),
-                                     "quote_cluster_id": pa.array([cluster_of[q] for q in ids], pa.string())}),
-                           schemas.CLUSTERS)
-
-
-def set_quote_clusters(quotes: pa.Table, clusters: pa.Table) -> pa.Table:
-    """The part phase: ``quotes`` with the quote_cluster_id that ``clusters`` gives each."""
-    cluster_of = dict(zip(clusters.column("quote_id").to_pylist(), clusters.column("quote_cluster_id").to_pylist()))
-    ids = pa.array([cluster_of[x] for x in quotes.column("quote_id").to_pylist()], pa.string())
-    return quotes.set_column(quotes.schema.get_field_index("quote_cluster_id"), "quote_cluster_id", ids)
-
-
-def _whole(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
-    articles = pa.concat_tables([inputs["articles"], inputs["committed:articles"].select(["article_id", "language"])])
-    return {"_clusters": assign_quote_clusters(inputs["quotes"], inputs["committed:quotes"], articles)}
-
-
-def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
-    return {"quotes": set_quote_clusters(inputs["quotes"], inputs["_clusters"])}
-
-
-def _count(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
-    if "_clusters" not in outputs:
-        return {}
-    c = outputs["_clusters"].column("quote_cluster_id")
-    return {"clustered": int(pc.sum(pc.not_equal(c, outputs["_clusters"].column("quote_id"))).as_py() or 0)}
-
-
-STAGE = Stage(
-    name="cluster-quotes",
-    whole_reads={"quotes": QUOTE_COLUMNS, "articles": ("article_id", "language"),
-                 "committed:quotes": (*QUOTE_COLUMNS, "quote_cluster_id"),
-                 "committed:articles": ("article_id", "language")},
-    whole=_whole,
-    reads={"quotes": None, "run:_clusters": None},
-    writes=("quotes", "_clusters"),
-    part=_part,
-    parts_of="quotes",
-    count=_count,
-)
