@@ -292,7 +292,7 @@ QUOTE_CLUSTERS = _schema(
     _f("n_articles", pa.int64(), "original articles that carry it", False),
     _f("n_sites", pa.int64(), "distinct sites that carry it (an article without a site counts by its source)", False),
     _f("first_seen", TS, "earliest article date (published, else fetched)"),
-    _f("first_site", pa.string(), "the site (else source) of the earliest article"),
+    _f("first_site", pa.string(), "the site (else source) of the earliest article; on a tie, the first by name"),
     _f("last_seen", TS, "latest article date"),
     row="quoted statement (every outlet's version of it)",
 )

@@ -94,27 +94,26 @@ QUERIES = {
             JOIN articles a USING (article_id)
             WHERE q.quote_cluster_id IS NOT NULL
         ),
-        texts AS (SELECT quote_cluster_id, text, count(*) AS n FROM q GROUP BY ALL),
+        wordings AS (SELECT quote_cluster_id, text, count(*) AS n FROM q GROUP BY ALL),
+        texts AS (SELECT quote_cluster_id, first(text ORDER BY n DESC, length(text) DESC, text) AS text
+                  FROM wordings GROUP BY ALL),
         spk AS (SELECT quote_cluster_id, speaker, speaker_entity_id, count(*) AS n FROM q
                 WHERE speaker_entity_id IS NOT NULL GROUP BY ALL),
+        top AS (SELECT quote_cluster_id, first(speaker ORDER BY n DESC, speaker) AS speaker,
+                       first(speaker_entity_id ORDER BY n DESC, speaker) AS entity_id FROM spk GROUP BY ALL),
         names AS (SELECT quote_cluster_id, speaker, sum(n) AS n FROM spk GROUP BY ALL),
         speakers AS (SELECT quote_cluster_id, list(speaker ORDER BY n DESC, speaker) AS speakers FROM names
-                     GROUP BY ALL)
-        SELECT c.quote_cluster_id AS cluster_id,
-               (SELECT list(text ORDER BY n DESC, length(text) DESC, text)[1] FROM texts t
-                 WHERE t.quote_cluster_id = c.quote_cluster_id) AS text,
-               (SELECT list(speaker ORDER BY n DESC, speaker)[1] FROM spk
-                 WHERE spk.quote_cluster_id = c.quote_cluster_id) AS speaker,
-               (SELECT list(speaker_entity_id ORDER BY n DESC, speaker)[1] FROM spk
-                 WHERE spk.quote_cluster_id = c.quote_cluster_id) AS entity_id,
+                     GROUP BY ALL),
+        c AS (SELECT quote_cluster_id, count(*) AS n_quotes, count(DISTINCT article_id) AS n_articles,
+                     count(DISTINCT site) AS n_sites, min(day_ts) AS first_seen,
+                     first(site ORDER BY day_ts, site) AS first_site, max(day_ts) AS last_seen
+              FROM q GROUP BY ALL)
+        SELECT c.quote_cluster_id AS cluster_id, t.text, top.speaker, top.entity_id,
                coalesce(s.speakers, []::VARCHAR[]) AS speakers,
                c.n_quotes, c.n_articles, c.n_sites, c.first_seen, c.first_site, c.last_seen
-        FROM (
-            SELECT quote_cluster_id, count(*) AS n_quotes, count(DISTINCT article_id) AS n_articles,
-                   count(DISTINCT site) AS n_sites, min(day_ts) AS first_seen,
-                   arg_min(site, day_ts) AS first_site, max(day_ts) AS last_seen
-            FROM q GROUP BY ALL
-        ) c LEFT JOIN speakers s USING (quote_cluster_id) ORDER BY c.n_articles DESC, c.n_quotes DESC, cluster_id
+        FROM c JOIN texts t USING (quote_cluster_id) LEFT JOIN top USING (quote_cluster_id)
+        LEFT JOIN speakers s USING (quote_cluster_id)
+        ORDER BY c.n_articles DESC, c.n_quotes DESC, cluster_id
     """,
     "languages": """
         WITH a AS (SELECT article_id, language, dup_of, doc_id, source FROM articles),

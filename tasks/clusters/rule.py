@@ -132,12 +132,9 @@ class Clusterer:
         found: set[int] = set()
         for w in self.prefix_of(s):
             found.update(self.full.get(w, ()))
-        if self.prefix:  # committed representatives that ``s`` may take over
-            for w in s.words:
-                found.update(self.prefix.get(w, ()))
         reps, words, n, rank, wording = self.reps, s.words, s.n, s.rank, s.wording
         scored = []
-        for c in found:  # one pass, inline: this loop is most of the stage's time
+        for c in found:  # one pass, inline: these loops are most of the stage's time
             rep = reps[c]
             if s.short:  # an exact excerpt of ``rep``, or (a committed short ``rep``) one that ``s`` holds
                 if wording in rep.wording or (rank < rep.rank and rep.wording in wording):
@@ -148,6 +145,14 @@ class Clusterer:
             # checked with the rest of the rule, in ``accepts``
             if shared >= s.need or (rank < rep.rank and (rep.wording in wording if rep.short else shared >= rep.need)):
                 scored.append((-shared / max(n, rep.n), c))
+        if self.prefix:  # committed representatives that only ``s`` could hold: those it may take over
+            older: set[int] = set()
+            for w in words:
+                older.update(self.prefix.get(w, ()))
+            for c in older - found:
+                rep = reps[c]
+                if rank < rep.rank and (rep.wording in wording if rep.short else len(words & rep.words) >= rep.need):
+                    scored.append((-len(words & rep.words) / max(n, rep.n), c))
         scored.sort()
         return [c for _, c in scored]
 
