@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 # three, and six leaves room for longer ones.  Such a quote never joins a cluster on its words alone.
 MIN_CONTENT_WORDS = 6
 # A short quote joins only as an exact excerpt of the representative (its words in a row, function words
-# too) and only with three content words or more: "eminent domain" or "the issue" inside a longer
-# statement is a phrase the reporter picked out, not a version of what was said.
+# too) and only with three content words or more: two words picked out of a longer statement ("the harbour
+# plan") are a phrase the reporter chose, not a version of what was said.
 SHORT_EXCERPT_WORDS = 3
 # An excerpt shares all its content words with the full statement, and the edits a version may carry (a
 # tense, punctuation, stop words at an ellipsis) vanish in stemmed content words; what is left is a name
