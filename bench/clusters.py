@@ -36,13 +36,12 @@ import pyarrow.compute as pc
 
 import tasks.clusters as clusters
 import tasks.clusters.rule as rule
-from bench._shared import SHARED, need
+from bench._shared import need
+from bench.identity import DEV, TUNE_ARTICLES
 from newsloom import schemas
 from newsloom.lang import pack_for
 from tasks.common.text import WORDS
 
-DEV = SHARED / "eval" / "quotes" / "dev.jsonl"
-POLNEAR_TUNE_ARTICLES = 101
 VERSION_MIN_WORDS = 10  # quotes long enough that an excerpt of 60% still holds six content words
 EXCERPT_SHARE = 0.6
 PROPERTY_FLOOR = 0.6
@@ -58,7 +57,7 @@ def load(root: Path, corpus: str, split: str) -> tuple[pd.DataFrame, pd.DataFram
         a = a.assign(pos=a["source"].map(lambda s: pos[s.split("#", 1)[1]]), site=a["source"].map(
             lambda s: s.split("#", 1)[1].split("_")[0].removeprefix("polnear:")))  # ids open with the outlet
         a = a.sort_values("pos").reset_index(drop=True)
-        tune = a["pos"] < POLNEAR_TUNE_ARTICLES
+        tune = a["pos"] < TUNE_ARTICLES
     else:
         a = a.assign(name=a["source"].map(lambda s: Path(s).name)).sort_values("name").reset_index(drop=True)
         tune = a.index < len(a) // 2

@@ -173,7 +173,7 @@ def literal_clusters(rows, earlier=()) -> dict[str, str]:
     """The rule applied literally: every cluster is a candidate for every quote, best overlap first."""
     class EveryCluster(rule.Clusterer):
         def candidates(self, s):
-            scored = [(-len(s.words & c.rep.words) / max(s.n, c.rep.n, 1), c.order) for c in self.clusters]
+            scored = [(-len(s.words & c.rep.words) / max(s.n, c.rep.n, 1), i) for i, c in enumerate(self.clusters)]
             return [i for _, i in sorted(scored)]
 
     real, rule.Clusterer = rule.Clusterer, EveryCluster

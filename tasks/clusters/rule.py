@@ -73,7 +73,6 @@ def near_identical(a: Statement, b: Statement) -> bool:
 @dataclass(eq=False)
 class Cluster:
     id: str
-    order: int  # when it was made: the tie-break between equally good clusters
     rep: Statement
     members: list = field(default_factory=list)
     speakers: Counter = field(default_factory=Counter)  # known speaker code -> members
@@ -99,8 +98,7 @@ class Clusterer:
         self.full: dict[int, list[int]] = defaultdict(list)  # word -> clusters whose representative holds it
         self.prefix: dict[int, list[int]] = defaultdict(list)  # word -> clusters whose rep's prefix holds it
         self.stories: dict[int, set[int]] = defaultdict(set)  # article -> clusters with a long member of it
-        self.by_id: dict[str, int] = {}  # committed cluster id -> its position
-        self.reps: list[Statement] = []  # each cluster's representative, by position
+        self.by_id: dict[str, int] = {}  # committed cluster id -> its position (ties between clusters: first made)
 
     def rarest_first(self, s: Statement) -> list[int]:
         return sorted(s.words, key=lambda w: (self.frequency[w], w))
@@ -132,10 +130,10 @@ class Clusterer:
         found: set[int] = set()
         for w in self.prefix_of(s):
             found.update(self.full.get(w, ()))
-        reps, words, n, rank, wording = self.reps, s.words, s.n, s.rank, s.wording
+        clusters, words, n, rank, wording = self.clusters, s.words, s.n, s.rank, s.wording
         scored = []
         for c in found:  # one pass, inline: these loops are most of the stage's time
-            rep = reps[c]
+            rep = clusters[c].rep
             if s.short:  # an exact excerpt of ``rep``, or (a committed short ``rep``) one that ``s`` holds
                 if wording in rep.wording or (rank < rep.rank and rep.wording in wording):
                     scored.append((-min(n, rep.n) / max(n, rep.n), c))
@@ -150,7 +148,7 @@ class Clusterer:
             for w in words:
                 older.update(self.prefix.get(w, ()))
             for c in older - found:
-                rep = reps[c]
+                rep = clusters[c].rep
                 if rank < rep.rank and (rep.wording in wording if rep.short else len(words & rep.words) >= rep.need):
                     scored.append((-len(words & rep.words) / max(n, rep.n), c))
         scored.sort()
@@ -158,10 +156,7 @@ class Clusterer:
 
     def same_story(self, s: Statement, cluster: Cluster) -> bool:
         """Whether ``s``'s article is one of the cluster's, or carries a long statement with one of them."""
-        if s.article in cluster.articles:
-            return True
-        mine = self.stories.get(s.article)
-        return bool(mine) and any(not mine.isdisjoint(self.stories.get(a, ())) for a in cluster.articles)
+        return s.article in cluster.articles or shares_a_story(s.article, cluster.articles, self.stories)
 
     def accepts(self, cluster: Cluster, s: Statement) -> bool:
         """The rule of the module's docstring, for ``s`` joining ``cluster``."""
@@ -184,15 +179,13 @@ class Clusterer:
         c = self.by_id.get(committed_cluster) if committed_cluster is not None else self._best(s)
         if c is None:
             c = len(self.clusters)
-            self.clusters.append(Cluster(committed_cluster or s.quote_id, c, s))
-            self.reps.append(s)
+            self.clusters.append(Cluster(committed_cluster or s.quote_id, s))
             if committed_cluster is not None:
                 self.by_id[committed_cluster] = c
         cluster = self.clusters[c]
         before = cluster.rep
         cluster.add(s)
         if cluster.rep is not before or len(cluster.members) == 1:
-            self.reps[c] = cluster.rep
             self._index(c, cluster.rep, committed_cluster is not None)
         if not s.short:
             self.stories[s.article].add(c)
@@ -208,8 +201,9 @@ class Clusterer:
         released: list[Statement] = []
         for cluster_id in sorted(groups):
             lead, *rest = sorted(groups[cluster_id], key=lambda x: x.rank)
-            kept[cluster_id] = [lead, *(m for m in rest if passes(m, lead))]
-            released += [m for m in rest if not passes(m, lead)]
+            kept[cluster_id] = [lead]
+            for m in rest:
+                (kept[cluster_id] if passes(m, lead) else released).append(m)
         stories: dict[int, set[str]] = defaultdict(set)  # article -> committed clusters with a long member of it
         for cluster_id, members in kept.items():
             for m in members:
@@ -228,11 +222,18 @@ class Clusterer:
         return next((c for c in self.candidates(s) if self.accepts(self.clusters[c], s)), None)
 
 
-def _backed(s: Statement, members: list[Statement], stories: dict[int, set[str]]) -> bool:
+def shares_a_story(article: int, articles, stories: dict) -> bool:
+    """Whether ``article`` carries a long statement with one of ``articles`` (``stories``: article -> the
+    clusters in which it has a long member)."""
+    mine = stories.get(article)
+    return bool(mine) and any(not mine.isdisjoint(stories.get(a, ())) for a in articles)
+
+
+def _backed(s: Statement, members: list[Statement], stories: dict) -> bool:
     """Whether another member backs a short member: the same known speaker, article or story."""
-    mine = stories.get(s.article, set())
-    return any(o is not s and ((s.speaker != NO_SPEAKER and o.speaker == s.speaker) or o.article == s.article
-                               or not mine.isdisjoint(stories.get(o.article, ()))) for o in members)
+    others = [o for o in members if o is not s]
+    return (any((s.speaker != NO_SPEAKER and o.speaker == s.speaker) or o.article == s.article for o in others)
+            or shares_a_story(s.article, {o.article for o in others}, stories))
 
 
 def cluster_statements(committed: list[tuple[Statement, str]], new: list[Statement],
