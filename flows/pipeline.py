@@ -10,7 +10,8 @@ Dask cluster (a LocalCluster of ``workers`` processes, by default one per core, 
 run the same tasks.  Tasks pass table names and part keys, never DataFrames.
 
 The run holds the output root's lock from start to end, commits its fact tables in one step after the
-last staging stage, then recomputes the aggregates and records itself in ``runs.parquet``.
+last staging stage, then recomputes the aggregates, compacts the fact tables where enough small parts wait
+(newsloom.compaction) and records itself in ``runs.parquet``.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from newsloom.compaction import auto_compact, fold_if_due
 from newsloom.config import DEFAULT_OUT, Config
 from newsloom.lease import LockedError
 from newsloom.preflight import run_config
@@ -259,8 +261,13 @@ def _commit_and_aggregate(store: Store, config: Config, run_id: str, summary: di
     t0 = time.perf_counter()
     execute_stage(AGGREGATE, config, run_id)
     timings["aggregate"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    if (compaction := auto_compact(store, config)) is not None:  # the same rows: the aggregates stay right
+        summary["compaction"] = compaction
+        timings["compact"] = round(time.perf_counter() - t0, 3)
     summary.update(finished_at=datetime.now(timezone.utc).isoformat(), status="completed", stage_seconds=timings)
     store.update_manifest(run_id, **summary)
+    fold_if_due(store)
     write_runs(store)
 
 

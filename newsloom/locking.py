@@ -20,10 +20,10 @@ class WriterLock:
     """The lock methods of a Store (which provides root, remote, fs, url, lease_seconds, _join, _remove and
     the _lock_fh, _lock_owner and _lease fields)."""
 
-    def acquire(self, run_id: str) -> str | None:
-        """Take the single-writer lock, or raise LockedError naming the holder.  Returns a note for the log
-        when the lock was taken over from a writer whose lease expired."""
-        holder = (f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
+    def acquire(self, run_id: str, what: str = "run") -> str | None:
+        """Take the single-writer lock for ``what`` (a run, a compaction), or raise LockedError naming the
+        holder.  Returns a note for the log when the lock was taken over from a writer whose lease expired."""
+        holder = (f"{what} {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
                   f"since {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
         if self.remote:
             return self._acquire_remote(holder)

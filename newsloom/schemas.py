@@ -8,25 +8,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "8"
-# What each version changed.  Readers (Store.read_table, the DuckDB views) read every version listed:
-# columns a file lacks are read as nulls, so new columns must be nullable.
-SCHEMA_HISTORY = {
-    "0": "CONTRACT.md v1 as first published",
-    "1": "quotes: + speaker_start, speaker_end (issue 2), + utterance_id; entities: + alias_counts; "
-         "runs: + sources, stage_seconds",
-    "2": "documents: + url, charset, listed_at, via (web fetching, issue 5); internal _feeds table; "
-         "quotes: + quote_cluster_id; aggregates quote_clusters and speaker_mentions (issue 10)",
-    "3": "entities: + labels, label_counts (issue 20); scratch tables between stages (issue 18)",
-    "4": "quotes: + method (issue 19); mentions: + label_score (issue 20)",
-    "5": "entities: + languages; runs: + languages; aggregate languages (issue 23)",
-    "6": "mentions: + article_entity_id, article_name, article_label; quotes: + speaker_article_entity_id: what the "
-         "article alone says, which resolve-identity reads on every run (issue 28); scratch _identity, _stale",
-    "7": "mentions: + title, title_gender: the title written before a person's name, kept as evidence of who is "
-         "meant (issue 34); _identity: + article_cue",
-    "8": "quote_clusters: + speakers; a cluster is one statement, compared with its representative only, and "
-         "committed clusters are checked again by the rule on every run (issue 33); scratch _reclustered",
-}
+from newsloom.schema_history import SCHEMA_HISTORY
+
+# The version written into every file's metadata: the last one the history lists.
+SCHEMA_VERSION = max(SCHEMA_HISTORY, key=int)
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -314,7 +299,7 @@ RUNS = _schema(
     _f("run_id", pa.string(), "run id", False),
     _f("started_at", TS, "start", False),
     _f("finished_at", TS, "end"),
-    _f("status", pa.string(), "completed or failed", False),
+    _f("status", pa.string(), "completed or failed; compacted for a compaction", False),
     _f("n_documents", pa.int64(), "documents written by the run", False),
     _f("n_articles", pa.int64(), "articles written by the run", False),
     _f("n_duplicates", pa.int64(), "articles the run marked as duplicates", False),
@@ -325,7 +310,10 @@ RUNS = _schema(
     _f("stage_seconds", pa.string(), "JSON object: seconds per stage"),
     _f("languages", pa.string(), "JSON object: per language of the run's original articles, the articles and the "
        "spaCy model that served it (null: none did, see rejects no_model_for_language)"),
-    row='run',
+    _f("kind", pa.string(), "run (a pipeline run) or compaction (newsloom compact, or a run's automatic one)"),
+    _f("compaction", pa.string(), "JSON object: per fact table, the parts a compaction merged (parts_in), the files "
+       "it wrote (files_out), their rows and bytes in and out; a run's row says what its automatic compaction did"),
+    row='run or compaction',
 )
 
 LANGUAGES = _schema(

@@ -54,6 +54,7 @@ from newsloom import schemas
 from newsloom.fs import atomic_write_bytes, filesystem, is_remote, write_parquet_atomic
 from newsloom.lease import S3Lease
 from newsloom.locking import WriterLock
+from newsloom.tablelog import TableLog
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -62,7 +63,7 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 @dataclass
-class Store(WriterLock):
+class Store(WriterLock, TableLog):
     """An output root.  All reads and writes of tables go through here.
 
     Paths that the Store hands out (staged and committed parts, aggregates) are plain paths for a
@@ -105,9 +106,6 @@ class Store(WriterLock):
 
     def staging_dir(self, run_id: str) -> str:
         return self._show(self._join("_staging", run_id))
-
-    def manifest_path(self, run_id: str) -> str:
-        return self._show(self._join("_manifests", f"{run_id}.json"))
 
     def aggregate_path(self, name: str) -> str:
         return self._show(self._join(f"{name}.parquet"))
@@ -216,7 +214,25 @@ class Store(WriterLock):
         return self.dataset(paths, schema).to_table(columns=columns)
 
     def committed_parts(self, table_name: str) -> list[str]:
-        return self._list(self._join(table_name), "part-*.parquet")
+        """The committed part files of a fact table, in name order, as the log says (newsloom.tablelog); the
+        files in its folder for a root with no log."""
+        files = self.committed_files()
+        if files is None:
+            return self._list(self._join(table_name), "part-*.parquet")
+        prefix = table_name + "/"
+        return [self._show(self._join(table_name, f[len(prefix):])) for f in sorted(files) if f.startswith(prefix)]
+
+    def part_sizes(self, table_name: str) -> dict[str, int]:
+        """Bytes of each committed part of a fact table, by file name (one listing, not one call per file)."""
+        folder = self._join(table_name)
+        if self.remote:
+            self.fs.invalidate_cache(folder)
+        try:
+            listed = {posixpath.basename(e["name"]): e["size"] for e in self.fs.ls(folder, detail=True)}
+        except FileNotFoundError:
+            listed = {}
+        names = [posixpath.basename(self._strip(p)) for p in self.committed_parts(table_name)]
+        return {n: listed[n] for n in names if n in listed}
 
     def committed_dataset(self, table_name: str):
         """Every committed row of a fact table as a lazy Arrow dataset (an empty table where there is none)."""
@@ -275,13 +291,16 @@ class Store(WriterLock):
                 out.append(f"{table_name}/{posixpath.basename(self._strip(p))}")
         return out
 
-    def commit(self, run_id: str, summary: dict) -> dict:
-        """Make every staged part of ``run_id`` visible, then write its manifest."""
+    def commit(self, run_id: str, summary: dict, removed: list[str] = (), kind: str = "run") -> dict:
+        """Make every staged part of ``run_id`` visible, then write its manifest.  A compaction (``kind``) also
+        names the committed parts its merged files replace (``removed``, ``<table>/<file name>``): they are
+        deleted once the manifest is written."""
         files = []
         for table_name in schemas.FACT_TABLES:
             for p in self.staged_parts(run_id, table_name):
                 files.append(f"{table_name}/{posixpath.basename(self._strip(p))}")
-        intent = {"run_id": run_id, "files": files, "revised": self.staged_revisions(run_id), "summary": summary}
+        intent = {"run_id": run_id, "kind": kind, "files": files, "revised": self.staged_revisions(run_id),
+                  "removed": list(removed), "summary": summary}
         if self._lease is not None:  # fencing: a writer whose lease another writer took over never commits
             self._lease.check()
         self.write_json(self._join("_staging", run_id, "_commit.json"), intent)
@@ -306,20 +325,18 @@ class Store(WriterLock):
             src, dst = self._join("_staging", run_id, "_revised", *rel.split("/")), self._join(*rel.split("/"))
             if self.fs.exists(src):
                 self._move(src, dst)
-        manifest = {"run_id": run_id, "files": intent["files"], "revised": intent.get("revised", []),
+        manifest = {"run_id": run_id, "kind": intent.get("kind", "run"), "files": intent["files"],
+                    "revised": intent.get("revised", []), "removed": intent.get("removed", []),
                     "summary": intent["summary"]}
         self.write_json(self.manifest_path(run_id), manifest)
+        for rel in manifest["removed"]:  # the log no longer names them: now they can go
+            self._retire(self._join(*rel.split("/")))
         self.discard(run_id)
         return manifest
 
-    def update_manifest(self, run_id: str, **summary_updates) -> None:
-        path = self.manifest_path(run_id)
-        manifest = self.read_json(path)
-        manifest["summary"].update(summary_updates)
-        self.write_json(path, manifest)
-
-    def manifests(self) -> list[dict]:
-        return [self.read_json(p) for p in self._list(self._join("_manifests"), "*.json")]
+    def _retire(self, path: str) -> None:
+        """Delete a part that a committed compaction merged into another file."""
+        self._remove(path)
 
     def _staged_runs(self) -> list[str]:
         base = self._join("_staging")

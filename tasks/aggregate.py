@@ -193,11 +193,14 @@ def compute_aggregates(tables: dict) -> dict[str, pa.Table]:
 
 
 def runs_table(store: Store) -> pa.Table:
+    """One row per committed run and compaction, from the log (newsloom.tablelog)."""
     rows = []
     for m in store.manifests():
-        s = m["summary"]
+        s, kind = m["summary"], m.get("kind", "run")
+        compaction = s.get("tables") if kind == "compaction" else (s.get("compaction") or {}).get("tables")
         rows.append({
             "run_id": m["run_id"],
+            "kind": kind,
             "started_at": datetime.fromisoformat(s["started_at"]),
             "finished_at": datetime.fromisoformat(s["finished_at"]) if s.get("finished_at") else None,
             "status": s.get("status", "committed"),
@@ -206,6 +209,7 @@ def runs_table(store: Store) -> pa.Table:
             "sources": s.get("sources"),
             "stage_seconds": json.dumps(s.get("stage_seconds", {})),
             "languages": json.dumps(s["languages"]) if s.get("languages") is not None else None,
+            "compaction": json.dumps(compaction) if compaction else None,
         })
     return schemas.from_rows(rows, schemas.RUNS)
 

@@ -187,6 +187,34 @@ def report(
 
 
 @app.command()
+def compact(
+    out: str = typer.Option(DEFAULT_OUT, "--out", help="Output root (folder or s3://bucket/prefix)."),
+    target_mb: int = typer.Option(128, "--target-mb", min=1, max=4096, help="Size of the merged files."),
+) -> None:
+    """Merge the small part files of every fact table into files of --target-mb (sorted by article_id), and
+    fold the run manifests into a checkpoint.  Committed like a run, under the output root's lock."""
+    from flows.compact import compact_root
+    from newsloom.lease import LockedError
+    from newsloom.storage import Store
+
+    try:
+        done = compact_root(Store(out), target_mb)
+    except LockedError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1)
+    tables = (done["compaction"] or {}).get("tables", {})
+    for name, c in tables.items():
+        console.print(f"{name}: {c['parts_in']} parts merged into {c['files_out']} files ({c['rows']} rows, "
+                      f"{c['bytes_in'] / MB:.1f} MB -> {c['bytes_out'] / MB:.1f} MB)")
+    if not tables:
+        console.print("no table had small parts to merge")
+    console.print(f"manifests folded into the checkpoint: {done['manifests_folded']}")
+
+
+MB = 1e6
+
+
+@app.command()
 def unlock(
     out: str = typer.Argument(..., help="Output root (folder or s3://bucket/prefix) whose lock a dead run left."),
 ) -> None:

@@ -8,6 +8,15 @@ point, writes the file NEWSLOOM_FAULT_MARKER and waits to be killed:
 - ``entity-extract``: a quotes part is staged by the extract stage;
 - ``commit``: two parts of the commit have been moved into place (the rest are still staged);
 - ``aggregate``: two aggregates have been replaced (the others are still the old ones).
+
+and, for ``newsloom compact``, at each step of its commit:
+
+- ``compact-stage``: the first merged file is staged;
+- ``compact-intent``: the intent is written (nothing moved yet);
+- ``compact-move``: two merged files have been moved into place (the rest are still staged);
+- ``compact-manifest``: the manifest is written (no merged part deleted yet);
+- ``compact-retire``: two merged parts have been deleted (the rest are still there);
+- ``compact-fold``: the checkpoint is written (the manifests it folds are still there).
 """
 import os
 
@@ -45,6 +54,18 @@ if POINT:
         _after(Store, "stage_part", lambda n, args: args[1] == "quotes")
     elif POINT == "commit":
         _after(Store, "_move", lambda n, args: n == 2)
+    elif POINT == "compact-stage":
+        _after(Store, "stage_part", lambda n, args: n == 1)
+    elif POINT == "compact-intent":
+        _after(Store, "write_json", lambda n, args: str(args[0]).endswith("_commit.json"))
+    elif POINT == "compact-move":
+        _after(Store, "_move", lambda n, args: n == 2)
+    elif POINT == "compact-manifest":
+        _after(Store, "write_json", lambda n, args: "_manifests" in str(args[0]) and "_checkpoint" not in str(args[0]))
+    elif POINT == "compact-retire":
+        _after(Store, "_retire", lambda n, args: n == 2)
+    elif POINT == "compact-fold":
+        _after(Store, "write_json", lambda n, args: str(args[0]).endswith("_checkpoint.json"))
     elif POINT == "aggregate":
         _after(Store, "replace_aggregate", lambda n, args: n == 2)
     else:
