@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 import pyarrow.compute as pc
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.cluster import Cluster
 from newsloom.compaction import auto_compact, fold_if_due
 from newsloom.config import DEFAULT_OUT, Config
 from newsloom.lease import LockedError
@@ -43,6 +43,9 @@ from tasks.identity import STAGE as RESOLVE_IDENTITY
 
 # The stages before the commit, in order; aggregate runs after it, over everything committed.
 STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_IDENTITY, CLUSTER_QUOTES]
+# Stages that run in the flow's process while the local cluster is still starting: light per article, so
+# waiting for workers would cost more than running them here.  Extract waits for the workers.
+BEFORE_WORKERS: tuple[Stage, ...] = (CLEAN, DEDUPLICATE)
 
 
 @task(name="run-stage-part")
@@ -50,67 +53,6 @@ def run_stage_part(stage: Stage, config: Config, run_id: str, key: str, committe
     """The one task of every stage: its part phase over the staged part ``key`` (or, ``committed``, over the
     committed part of that file name, which the commit then replaces: Stage.revises)."""
     return revise_part(stage, config, run_id, key) if committed else execute_part(stage, config, run_id, key)
-
-
-def prefect_api_url() -> str | None:
-    """The API this process talks to: PREFECT_API_URL, or the temporary local server it started."""
-    from prefect.settings import PREFECT_API_URL
-
-    if url := PREFECT_API_URL.value():
-        return url
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    return server.api_url if server.running else None
-
-
-class Cluster:
-    """The run's task runner: a one-thread runner for a serial run; else a DaskTaskRunner on the cluster at
-    ``dask_address`` or on a LocalCluster of ``n_workers`` single-threaded processes, started on first use
-    and shared by every stage of the run (so worker processes import the code and load the model once).
-
-    Local workers talk to the run's own Prefect API: without this, each worker process of an
-    ephemeral-mode run starts a temporary Prefect server of its own (about 12 s of CPU each)."""
-
-    def __init__(self, config: Config):
-        self.config, self._local = config, None
-
-    def runner(self, serial: bool = False):
-        """The task runner for the stages' parts; ``serial`` (or a one-worker config): this process."""
-        if serial or self.config.serial:
-            return ThreadPoolTaskRunner(max_workers=1)
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=self.address())
-
-    def address(self) -> str:
-        if self.config.dask_address:
-            return self.config.dask_address
-        if self._local is None:
-            import dask
-            from distributed import LocalCluster
-
-            env = {"PREFECT_API_URL": url} if (url := prefect_api_url()) else {}
-            # distributed's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, so glibc hands freed memory
-            # back at once; spaCy allocates and frees constantly, and ran 15% slower in such a worker than in a
-            # plain process (bench/: the same 60 articles, 10.6-11.0 s against 9.3 s).  Our workers keep
-            # glibc's defaults, as the serial path does.
-            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                self._local = LocalCluster(n_workers=self.config.n_workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, env=env)
-        return self._local.scheduler_address
-
-    def threads(self) -> int:
-        """Worker threads of the cluster at ``dask_address``: what the parts are sized to keep busy."""
-        from distributed import Client
-
-        with Client(self.config.dask_address, timeout=60) as client:
-            return max(1, sum(client.nthreads().values()))
-
-    def close(self) -> None:
-        if self._local is not None:
-            self._local.close()
-            self._local = None
 
 
 def execute_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
@@ -199,8 +141,9 @@ def news_pipeline(
         config = _sized_for_cluster(config, cluster, log)
         for action in store.recover():
             log.warning(action)
-        counts, timings = _stage_the_run(config, run_id, cluster, store)
+        counts, timings, where = _stage_the_run(config, run_id, cluster, store)
         summary = run_summary(config, counts, timings, started)
+        summary["stage_runners"] = where
         summary["languages"] = language_summary(store, config, run_id)
         _commit_and_aggregate(store, config, run_id, summary, timings)
     except BaseException:
@@ -224,17 +167,29 @@ def _sized_for_cluster(config: Config, cluster: Cluster, log) -> Config:
     return config
 
 
-def _stage_the_run(config: Config, run_id: str, cluster: Cluster, store: Store) -> tuple[dict, dict]:
-    """Every stage before the commit: (counts by stage, seconds by stage).  Fetch has no parts to spread; the
-    parts it makes decide the runner of the others: one part (or none, a rerun with nothing new) runs in this
-    process, as starting workers would only cost time."""
+def _stage_the_run(config: Config, run_id: str, cluster: Cluster, store: Store) -> tuple[dict, dict, dict]:
+    """Every stage before the commit: (counts by stage, seconds by stage, where each stage's parts ran).  Fetch
+    has no parts to spread; the parts it makes decide the runner of the others: one part (or none, a rerun with
+    nothing new) runs in this process, as starting workers would only cost time.  Otherwise the local cluster
+    starts in the background, and the stages that do not need it run here until it is up (flows.cluster)."""
     counts, timings = execute_stages(STAGES[:1], config, run_id)
     serial = len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address
-    more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial))(STAGES[1:], config, run_id)
+    where = {STAGES[0].name: "flow"}
+    rest = STAGES[1:]
+    if not serial:
+        cluster.start()
+    while not serial and rest and rest[0] in BEFORE_WORKERS and not cluster.ready():
+        more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial=True))(rest[:1], config, run_id)
+        counts.update(more)
+        timings.update(seconds)
+        where[rest[0].name] = "flow"
+        rest = rest[1:]
+    more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial))(rest, config, run_id)
     counts.update(more)
     timings.update(seconds)
+    where.update({stage.name: "flow" if serial or config.serial else "dask" for stage in rest})
     cluster.close()  # the workers' memory goes back before the commit and the aggregates
-    return counts, timings
+    return counts, timings, where
 
 
 def run_summary(config: Config, counts: dict[str, dict], timings: dict, started: datetime) -> dict:

@@ -12,7 +12,8 @@ Layout under the output root::
     _feeds/                                            conditional-GET validators of polled feeds and sitemaps (internal)
     _staging/<run_id>/<table>/part-*.parquet           a run's parts before it commits
     _staging/<run_id>/_commit.json                     the run's intent to commit (list of parts)
-    _manifests/<run_id>.json                           one per committed run: files and summary
+    _manifests/<run_id>.json                           one per committed run or compaction: files and summary
+    _manifests/_checkpoint.json                        older manifests folded into one (newsloom.tablelog)
     entities.parquet, ...                              aggregates, replaced whole
     _lock                                              held by the one run writing here
 
@@ -29,6 +30,9 @@ Guarantees, on local disk and on object stores:
   rolled forward by the next run.  So ``pandas.read_parquet(<root>/<table>)`` only ever sees
   parts of runs that committed, a crashed run's rows appear completely or not at all, and a
   rerun neither loses nor duplicates them;
+- readers list a table's committed parts from the manifests (newsloom.tablelog), so a compaction
+  (newsloom.compaction), which moves its merged files in before its manifest and deletes the parts they
+  replace after it, is seen whole: before or after, never both;
 - one writer at a time.  Locally ``_lock`` is held with flock, which the OS releases when the
   process dies.  On an object store ``_lock`` is created with a conditional PUT (If-None-Match:
   ``*``, fsspec's exclusive-create mode), which fails for the second writer however close the two
