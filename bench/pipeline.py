@@ -146,7 +146,7 @@ def newsloom_cmd(corpus: Path, out: Path, workers: int | None, model: str) -> li
 
 
 def last_run(out: Path) -> dict:
-    manifests = sorted((out / "_manifests").glob("*.json"))
+    manifests = sorted(p for p in (out / "_manifests").glob("*.json") if not p.name.startswith("_"))
     return json.loads(manifests[-1].read_text())["summary"]
 
 

@@ -118,3 +118,9 @@ class Cluster:
             self._local.close()
             self._local = None
         self._failed = None
+
+
+def dask_setup(worker) -> None:
+    """``dask worker ... --preload flows.cluster``: a long-lived worker imports the pipeline and loads the model
+    of unknown-language text when it starts, not in the first scheduled run it serves (docs/operations.md)."""
+    warm_worker(None)
