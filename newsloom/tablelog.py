@@ -108,9 +108,10 @@ class TableLog:
         fresh = [self.read_json(p) for p in paths if self._id_of(p) not in set(old["covers"])]
         if not fresh:
             return 0
-        files = set(old["files"])
-        for m in fresh:
-            files = (files | set(m["files"])) - set(m.get("removed", ()))
+        # union of what they added, less the union of what they removed: a file is added once and removed at
+        # most once, so this holds in any order (two compactions in one second sort by their random suffix)
+        files = set(old["files"]).union(*(m["files"] for m in fresh))
+        files -= set().union(*(m.get("removed", ()) for m in fresh))
         leftovers = set(old["covers"]) & {self._id_of(p) for p in paths}  # an earlier fold that crashed
         runs = [*old["runs"], *({"run_id": m["run_id"], "kind": m.get("kind", "run"), "summary": m["summary"]}
                                 for m in fresh)]

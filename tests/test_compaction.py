@@ -191,3 +191,83 @@ def test_compact_command_says_what_it_merged(tmp_path):
     runs = pd.read_parquet(tmp_path / "runs.parquet")
     assert runs.kind.tolist() == ["run"] * 4 + ["compaction"]
     assert json.loads(runs.compaction.iloc[-1])["mentions"]["parts_in"] == 4
+
+
+def recommitted_per_article(source: Store, store: Store) -> int:
+    """A real run's rows committed again as one small run per article (many parts, as a schedule makes)."""
+    import pyarrow.compute as pc
+
+    tables = {t: source.read_table(t) for t in SHARED_NAMES}
+    articles = tables["articles"]
+    for i, (aid, doc) in enumerate(zip(articles.column("article_id").to_pylist(), articles.column("doc_id").to_pylist())):
+        run_id = f"20260101T{i:06d}Z-r"
+        for table, t in tables.items():
+            key, value = ("doc_id", doc) if table == "documents" else ("article_id", aid)
+            store.stage_part(run_id, table, t.filter(pc.equal(t.column(key), value)), "00000")
+        store.commit(run_id, {"started_at": "2026-01-01T00:00:00+00:00"})
+    return articles.num_rows
+
+
+def comparable(table) -> pd.DataFrame:
+    df = table.to_pandas().astype(str)
+    return df.sort_values(list(df.columns)).reset_index(drop=True)
+
+
+def test_aggregates_are_equal_row_for_row_after_compaction(sample_run, tmp_path):
+    from tasks.aggregate import compute_aggregates
+
+    store = Store(tmp_path / "root")
+    n = recommitted_per_article(Store(sample_run[0]), store)
+    assert n_files(store, "mentions") > 20
+    before = compute_aggregates({t: store.committed_dataset(t) for t in schemas.FACT_TABLES})
+    compact(store, Policy(1))
+    assert n_files(store, "mentions") == 1 and n_files(store, "articles") == 1
+    after = compute_aggregates({t: store.committed_dataset(t) for t in schemas.FACT_TABLES})
+    for name in before:
+        assert before[name].num_rows > 0 or name == "languages", name
+        pd.testing.assert_frame_equal(comparable(before[name]), comparable(after[name]), obj=name)
+
+
+@pytest.mark.slow
+def test_a_run_compacts_as_its_last_step_and_says_so(tmp_path, prefect_harness):
+    """Two real runs with compact_parts=1: the second finds two small parts and merges them; its summary and
+    runs.parquet say what was merged, and the folders hold every row once."""
+    from conftest import SAMPLE
+
+    from flows.pipeline import news_pipeline
+
+    files = sorted(p for p in SAMPLE.rglob("*") if p.is_file())
+    halves = [tmp_path / "a", tmp_path / "b"]
+    for half, chosen in zip(halves, (files[::2], files[1::2])):
+        half.mkdir()
+        for f in chosen:
+            (half / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "out"
+    first = news_pipeline(sources=[str(halves[0])], out=str(out), workers=1, settings={"compact_parts": 1})
+    assert "compaction" not in first
+    second = news_pipeline(sources=[str(halves[1])], out=str(out), workers=1, settings={"compact_parts": 1})
+    assert second["compaction"]["tables"]["mentions"]["parts_in"] == 2
+    store = Store(out)
+    assert all(n_files(store, t) == 1 for t in ("documents", "articles", "mentions", "quotes"))
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs.kind.tolist() == ["run", "run", "compaction"]
+    assert json.loads(runs.compaction.iloc[1])["mentions"]["files_out"] == 1
+    assert len(pd.read_parquet(out / "articles")) == first["n_articles"] + second["n_articles"]
+    assert not pd.read_parquet(out / "quotes").quote_id.duplicated().any()
+
+
+def test_the_fold_does_not_depend_on_the_order_of_the_manifests(tmp_path):
+    """Two compactions in one second sort by their ids' random suffix, the later one possibly first: the fold
+    must not bring back a file that the later one merged away."""
+    store = Store(tmp_path)
+    commit_runs(store, 0, 3)
+    first = compact(store, Policy(1))
+    commit_runs(store, 3, 2)
+    second = compact(store, Policy(1))
+    manifests = tmp_path / "_manifests"
+    (manifests / f"{first['op_id']}.json").rename(manifests / "20990101T000000Z-ffffff.json")  # now sorts last
+    (manifests / f"{second['op_id']}.json").rename(manifests / "20990101T000000Z-000000.json")
+    parts = store.committed_parts("mentions")
+    assert len(parts) == 1 and store.fold_manifests() == 7
+    assert store.committed_parts("mentions") == parts
+    assert all(os.path.exists(p) for p in store.committed_parts("mentions"))
