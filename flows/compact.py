@@ -9,10 +9,6 @@ from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger
 from tasks.aggregate import write_runs
 
-# By hand, every group of tables with two small parts or more is merged.
-BY_HAND = 1
-
-
 def compact_root(store: Store, target_mb: int = 128) -> dict:
     """Take the lock, finish what crashed writers left, compact every group of tables with small parts to
     merge, fold the manifests, rewrite runs.parquet; return what was done."""
@@ -23,7 +19,7 @@ def compact_root(store: Store, target_mb: int = 128) -> dict:
         recovered = store.recover()
         for action in recovered:
             log.warning(action)
-        done = compact(store, Policy(BY_HAND, target_mb * MIB))
+        done = compact(store, Policy(target_bytes=target_mb * MIB, whole=True))
         folded = store.fold_manifests()
         write_runs(store)
     finally:

@@ -4,9 +4,9 @@ the same protocol as a run (stage, intent, move, manifest; under the output root
 Every run adds a part file per table and per fetch part; an hourly schedule would add 8,760 a year, and every
 reader, aggregate and object-store listing pays per file.  Compaction merges them:
 
-- **Which parts.** A part is small below a quarter of the target size; those that already reach it stay as
-  they are (merging them again would rewrite large files for little gain).  Small parts are packed in name
-  order (the order runs committed them) into files of at most the target size.
+- **Which parts.** Parts below the target size come in two tiers (``SMALL_SHARE``, ``MEDIUM_PARTS``): small
+  parts are merged often and cheaply, medium ones rarely, and a file of half the target is never rewritten.
+  A tier's parts are packed in name order (the order runs committed them) into files of at most the target.
 - **Tables that share part names are merged together.** A fetch part's rows keep one file name in
   documents, articles, mentions, quotes and _signatures, and a stage that revises committed rows reads the
   part of one name in several tables (resolve-identity reads mentions and quotes of the same articles).  So
@@ -19,7 +19,7 @@ reader, aggregate and object-store listing pays per file.  Compaction merges the
   is rolled forward by the next writer.  newsloom's readers list parts from the log (newsloom.tablelog), so
   they see the old parts or the new ones, never both and never neither.
 - **Automatic.** After a run, a group of tables is compacted once it holds more than ``compact_parts`` small
-  parts; the manifests are folded into a checkpoint once more than ``MANIFESTS_PER_CHECKPOINT`` wait.
+  parts (or more than MEDIUM_PARTS medium ones); the manifests are folded into a checkpoint once more than ``MANIFESTS_PER_CHECKPOINT`` wait.
 """
 from __future__ import annotations
 
@@ -47,9 +47,13 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "_feeds": ("url", "fetched_at"),
 }
 
-# A part is small below this share of the target size: a file that reaches it is left alone, so a large
-# file is never rewritten only to add a few rows to it.
-SMALL_SHARE = 4
+# Parts below the target size come in two tiers.  Small parts (under 1/SMALL_SHARE of the target, 8 MB of
+# 128) are merged once more than ``compact_parts`` wait: often, which keeps the file count (and a read's cost
+# per file) low, and cheap, since what is rewritten is small.  Medium parts (from there to half the target)
+# are merged once more than MEDIUM_PARTS wait, into files of up to the target: rarer and dearer.  A file of
+# half the target or more is done: it is never rewritten to add a few rows to it.
+SMALL_SHARE = 16
+MEDIUM_PARTS = 4
 
 # Manifests written since the last checkpoint before the next fold: listing the log reads each of them once
 # per process, and runs.parquet reads them all once per run (docs/benchmarks.md, "A year of hourly runs").
@@ -61,14 +65,20 @@ MIB = 2 ** 20
 @dataclass(frozen=True)
 class Policy:
     """When and how far to compact: a group of tables once it holds more than ``max_small_parts`` small
-    parts, into files of at most ``target_bytes``."""
+    parts (or more than MEDIUM_PARTS medium ones), into files of at most ``target_bytes``.  ``whole``: every
+    part under half the target is merged wherever there are two (``newsloom compact``)."""
 
     max_small_parts: int = 1
     target_bytes: int = 128 * MIB
+    whole: bool = False
 
     @property
     def small_bytes(self) -> int:
         return self.target_bytes // SMALL_SHARE
+
+    @property
+    def done_bytes(self) -> int:
+        return self.target_bytes // 2
 
     @classmethod
     def of(cls, config) -> "Policy":
@@ -90,32 +100,40 @@ def groups() -> list[tuple[str, ...]]:
     return [SHARED_NAMES, *((t,) for t in schemas.FACT_TABLES if t not in SHARED_NAMES)]
 
 
-def small_parts(store: Store, tables: tuple[str, ...], policy: Policy) -> dict[str, int]:
-    """The small parts of a group of tables, by name, in name order: the size of a name is that of its
-    largest file among the tables."""
+def part_sizes(store: Store, tables: tuple[str, ...]) -> dict[str, int]:
+    """The parts of a group of tables, by name, in name order: the size of a name is that of its largest file
+    among the tables."""
     sizes: dict[str, int] = {}
     for table in tables:
         for name, size in store.part_sizes(table).items():
             sizes[name] = max(sizes.get(name, 0), size)
-    return {name: size for name, size in sorted(sizes.items()) if size < policy.small_bytes}
+    return dict(sorted(sizes.items()))
+
+
+def pools(sizes: dict[str, int], policy: Policy) -> list[tuple[dict[str, int], int]]:
+    """(parts, how many may wait unmerged) for each tier of parts that are not done."""
+    if policy.whole:
+        return [({n: b for n, b in sizes.items() if b < policy.done_bytes}, 1)]
+    small = {n: b for n, b in sizes.items() if b < policy.small_bytes}
+    medium = {n: b for n, b in sizes.items() if policy.small_bytes <= b < policy.done_bytes}
+    return [(small, policy.max_small_parts), (medium, MEDIUM_PARTS)]
 
 
 def plan(store: Store, policy: Policy) -> list[Merge]:
-    """The merges that compaction would make now: for each group of tables with more than
-    ``max_small_parts`` small parts, its small parts packed in name order into files of at most the target
-    size (a file of one part is no merge)."""
+    """The merges that compaction would make now: for each group of tables, each tier with more parts than
+    may wait, packed in name order into files of at most the target size (a file of one part is no merge)."""
     merges = []
     for tables in groups():
-        small = small_parts(store, tables, policy)
-        if len(small) <= policy.max_small_parts:
-            continue
-        packed = [Merge(tables)]
-        for name, size in small.items():
-            if packed[-1].names and packed[-1].size + size > policy.target_bytes:
-                packed.append(Merge(tables))
-            packed[-1].names.append(name)
-            packed[-1].size += size
-        merges += [m for m in packed if len(m.names) > 1]
+        for parts, may_wait in pools(part_sizes(store, tables), policy):
+            if len(parts) <= may_wait:
+                continue
+            packed = [Merge(tables)]
+            for name, size in parts.items():
+                if packed[-1].names and packed[-1].size + size > policy.target_bytes:
+                    packed.append(Merge(tables))
+                packed[-1].names.append(name)
+                packed[-1].size += size
+            merges += [m for m in packed if len(m.names) > 1]
     return merges
 
 

@@ -85,9 +85,10 @@ class Config(BaseModel):
     parallel_from: int = Field(200, ge=1)
     dask_address: str | None = None
     # after a run, a group of fact tables is compacted once it holds more than this many small parts (0:
-    # never; `newsloom compact` compacts by hand).  Chosen in docs/benchmarks.md ("A year of hourly runs")
-    compact_parts: int = Field(8, ge=0, le=10_000)
-    # the size compaction merges parts up to; a part from a quarter of it on is left alone
+    # never; `newsloom compact` compacts by hand).  2: with 4 (and more) parts waiting, pandas read a young
+    # table in 2.4x the time of one file (docs/benchmarks.md, "A year of hourly runs")
+    compact_parts: int = Field(2, ge=0, le=10_000)
+    # the size compaction merges parts up to (newsloom.compaction: small and medium parts, and done files)
     compact_target_mb: int = Field(128, ge=1, le=4096)
     # object-store roots (s3://...): the endpoint of an S3-compatible store; credentials come from
     # the usual AWS_* variables.  Default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, else AWS itself.

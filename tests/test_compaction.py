@@ -15,7 +15,8 @@ from conftest import ROOT
 from rootmaker import commit_runs, folder_rows, snapshot
 
 from newsloom import schemas
-from newsloom.compaction import MANIFESTS_PER_CHECKPOINT, SHARED_NAMES, Policy, compact, fold_if_due, plan
+from newsloom.compaction import (MANIFESTS_PER_CHECKPOINT, MEDIUM_PARTS, SHARED_NAMES, Policy, compact,
+                                 fold_if_due, part_sizes, plan)
 from newsloom.storage import Store
 
 FAULTS = ROOT / "tests" / "faults"
@@ -63,9 +64,24 @@ def test_only_groups_above_the_threshold_and_only_small_parts_are_merged(tmp_pat
     assert plan(store, Policy(3)) == []  # three small parts: not more than three
     assert compact(store, Policy(3)) is None
     assert [len(m.names) for m in plan(store, Policy(2))] == [3, 3]
-    # a part from a quarter of the target size on is large: it is left as it is
-    big = Policy(1, target_bytes=4 * 1000)
-    assert plan(store, big) == []
+    # a file of half the target size or more is done: it is left as it is
+    assert plan(store, Policy(1, target_bytes=4 * 1000)) == []
+
+
+def test_medium_parts_wait_longer_than_small_ones(tmp_path):
+    store = Store(tmp_path)
+    commit_runs(store, 0, MEDIUM_PARTS)
+    medium = Policy(1, target_bytes=64 * 1000)  # parts of 5 to 9 kB: over 1/16 of it, under half
+    assert all(medium.small_bytes < size < medium.done_bytes
+               for size in part_sizes(store, SHARED_NAMES).values())
+
+    def merged(policy):  # the shared-name group's merges (rejects parts, about 3 kB, are small here)
+        return [len(m.names) for m in plan(store, policy) if m.tables == SHARED_NAMES]
+
+    assert merged(medium) == []
+    commit_runs(store, MEDIUM_PARTS, 1)
+    assert merged(medium) == [MEDIUM_PARTS + 1]
+    assert merged(Policy(target_bytes=64 * 1000, whole=True)) == [MEDIUM_PARTS + 1]
 
 
 def test_readers_list_parts_from_the_log_not_the_folder(tmp_path):
