@@ -146,8 +146,9 @@ def newsloom_cmd(corpus: Path, out: Path, workers: int | None, model: str) -> li
 
 
 def last_run(out: Path) -> dict:
-    manifests = sorted(p for p in (out / "_manifests").glob("*.json") if not p.name.startswith("_"))
-    return json.loads(manifests[-1].read_text())["summary"]
+    manifests = [json.loads(p.read_text()) for p in sorted((out / "_manifests").glob("*.json"))
+                 if not p.name.startswith("_")]
+    return [m for m in manifests if m.get("kind", "run") == "run"][-1]["summary"]  # not its compaction
 
 
 def article_words(out: Path) -> tuple[int, int, int]:

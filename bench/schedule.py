@@ -3,7 +3,7 @@ what each run's commit and upkeep cost, through the real commit and compaction c
 
     python -m bench.schedule                                  # 720 hourly runs of 4 articles, compact_parts 8
     python -m bench.schedule --compact-parts 0 2 4 8 16       # the thresholds compared (0: no compaction)
-    python -m bench.schedule --runs 10000 --compact-parts 8   # the log after 10,000 runs
+    python -m bench.schedule --log-runs 10000                 # the log alone after 10,000 runs, folded or not
     python -m bench.schedule --pipeline                       # + real runs of 4 new articles: fresh root vs 720 runs
 
 The runs are synthesised, as fast as they can be: a real ``newsloom run`` over 100 articles of the bench
@@ -179,6 +179,28 @@ def schedule(n_runs: int, compact_parts: int, synth: Synthesiser, root: Path) ->
             "compactions": sum(1 for m in store.manifests() if m.get("kind") == "compaction")}
 
 
+def log_only(n_runs: int, fold: bool, root: Path) -> dict:
+    """``n_runs`` commits of one rejects row each (the log, not the tables, is measured), with the flow's fold
+    after each or never; then a cold listing and the runs table."""
+    from newsloom import schemas
+    from newsloom.compaction import fold_if_due
+    from newsloom.storage import Store
+
+    shutil.rmtree(root, ignore_errors=True)
+    store = Store(root)
+    t0 = time.perf_counter()
+    for i in range(n_runs):
+        at = START + timedelta(hours=i)
+        run_id = at.strftime("%Y%m%dT%H%M%SZ") + f"-{i:06x}"
+        row = {"source": f"feed/{i}.pdf", "stage": "fetch", "reason": "unsupported_type", "run_id": run_id}
+        store.stage_part(run_id, "rejects", schemas.from_rows([row], schemas.REJECTS), "fetch-00000")
+        store.commit(run_id, {"started_at": at.isoformat(), "finished_at": at.isoformat(), "status": "completed"})
+        if fold:
+            fold_if_due(store)
+    return {"runs": n_runs, "folded": fold, "seconds": round(time.perf_counter() - t0, 1), **log_costs(root),
+            "manifest_files": len(list((root / "_manifests").glob("*.json")))}
+
+
 def timed_run(new_in: Path, out: Path) -> dict:
     t0 = time.perf_counter()
     cmd = [sys.executable, "-m", "newsloom.interfaces.cli", "run", str(new_in), "--out", str(out), "--workers", "1"]
@@ -204,7 +226,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=720)
     ap.add_argument("--compact-parts", type=int, nargs="+", default=[8])
     ap.add_argument("--pipeline", action="store_true", help="also time real runs of 4 new articles")
+    ap.add_argument("--log-runs", type=int, help="measure the log alone after this many runs, folded and not")
     args = ap.parse_args(argv)
+    if args.log_runs:
+        for fold in (True, False):
+            print(json.dumps(log_only(args.log_runs, fold, OUT / "schedule" / f"log-{args.log_runs}-{fold}")))
+        return
     template, new_in = template_root()
     synth = Synthesiser(template, NEW_ARTICLES)
     for n in args.compact_parts:

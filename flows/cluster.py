@@ -2,9 +2,9 @@
 ``dask_address``, or a LocalCluster of ``workers`` processes that the run starts in the background.
 
 Starting a LocalCluster costs about 10 s on two cores (two worker processes import the pipeline and load a
-spaCy model each).  The run does not wait for it: the cluster starts in a thread while fetch, clean and
-deduplicate work in the flow's process, and the stages go to the workers from the first one that finds
-them up (extract waits for them: it is the stage the workers are for).  The workers load the model of
+spaCy model each).  The run does not wait for it: the cluster starts in a thread once fetch has made its
+parts, clean works in the flow's process until the workers are up, and extract (the stage the workers are
+for) waits for them.  Stages whose parts are light run in the flow's process anyway (flows.pipeline.LIGHT).  The workers load the model of
 unknown-language text (English, by default) as soon as they are up, so that is off the critical path too.
 """
 from __future__ import annotations

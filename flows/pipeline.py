@@ -43,9 +43,12 @@ from tasks.identity import STAGE as RESOLVE_IDENTITY
 
 # The stages before the commit, in order; aggregate runs after it, over everything committed.
 STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_IDENTITY, CLUSTER_QUOTES]
-# Stages that run in the flow's process while the local cluster is still starting: light per article, so
-# waiting for workers would cost more than running them here.  Extract waits for the workers.
-BEFORE_WORKERS: tuple[Stage, ...] = (CLEAN, DEDUPLICATE)
+# Where a parallel run runs each stage's parts (bench/pipeline.py, 400 articles on 2 workers, in
+# docs/benchmarks.md): these stages' parts are light (a mapping applied to each row), and as Prefect tasks on
+# Dask they cost more (1.7 to 2.2 s) than they do in the flow's process (0.2 to 1.0 s), so they always run
+# here.  CLEAN runs here while the local cluster is still starting, and on the workers once it is up.
+LIGHT: tuple[Stage, ...] = (DEDUPLICATE, RESOLVE_IDENTITY, CLUSTER_QUOTES)
+BEFORE_WORKERS: tuple[Stage, ...] = (CLEAN,)
 
 
 @task(name="run-stage-part")
@@ -171,24 +174,20 @@ def _stage_the_run(config: Config, run_id: str, cluster: Cluster, store: Store) 
     """Every stage before the commit: (counts by stage, seconds by stage, where each stage's parts ran).  Fetch
     has no parts to spread; the parts it makes decide the runner of the others: one part (or none, a rerun with
     nothing new) runs in this process, as starting workers would only cost time.  Otherwise the local cluster
-    starts in the background, and the stages that do not need it run here until it is up (flows.cluster)."""
+    starts in the background, and the stages that do not need it run here (LIGHT, BEFORE_WORKERS)."""
     counts, timings = execute_stages(STAGES[:1], config, run_id)
-    serial = len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address
+    serial = config.serial or (len(store.staged_keys(run_id, STAGES[1].parts_of)) < 2 and not config.dask_address)
     where = {STAGES[0].name: "flow"}
-    rest = STAGES[1:]
     if not serial:
         cluster.start()
-    while not serial and rest and rest[0] in BEFORE_WORKERS and not cluster.ready():
-        more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial=True))(rest[:1], config, run_id)
+    for i, stage in enumerate(STAGES[1:], start=1):
+        here = serial or stage in LIGHT or (stage in BEFORE_WORKERS and not cluster.ready())
+        more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial=here))([stage], config, run_id)
         counts.update(more)
         timings.update(seconds)
-        where[rest[0].name] = "flow"
-        rest = rest[1:]
-    more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial))(rest, config, run_id)
-    counts.update(more)
-    timings.update(seconds)
-    where.update({stage.name: "flow" if serial or config.serial else "dask" for stage in rest})
-    cluster.close()  # the workers' memory goes back before the commit and the aggregates
+        where[stage.name] = "flow" if here else "dask"
+        if all(later in LIGHT for later in STAGES[i + 1:]):
+            cluster.close()  # the workers' memory goes back as soon as no stage needs them
     return counts, timings, where
 
 
