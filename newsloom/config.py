@@ -81,8 +81,8 @@ class Config(BaseModel):
     # existing cluster at `dask_address` (tcp://host:port); workers=1 runs them in the flow's own process
     workers: int | None = Field(None, ge=1, le=256)
     # a default run (no workers given) starts its local cluster only from this many local input files: below
-    # it, two workers cost more to start (about 10 s) than they save (measured in docs/benchmarks.md)
-    parallel_from: int = Field(200, ge=1)
+    # it, two workers cost more than they save (at 100 bench articles they tie: docs/benchmarks.md, issue 32)
+    parallel_from: int = Field(100, ge=1)
     dask_address: str | None = None
     # after a run, a group of fact tables is compacted once it holds more than this many small parts (0:
     # never; `newsloom compact` compacts by hand).  2: with 4 (and more) parts waiting, pandas read a young
