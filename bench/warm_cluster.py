@@ -24,9 +24,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from procs import port_open, start_prefect_server, stop, wait_until  # noqa: E402  (the tests' real servers)
+
 from bench._shared import ROOT  # noqa: E402
 from bench.schedule import template_root  # noqa: E402
-from procs import port_open, start_prefect_server, stop, wait_until  # noqa: E402  (the tests' real servers)
 
 RUNS = 3
 WORKERS = 2

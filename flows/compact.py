@@ -9,6 +9,7 @@ from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger
 from tasks.aggregate import write_runs
 
+
 def compact_root(store: Store, target_mb: int = 128) -> dict:
     """Take the lock, finish what crashed writers left, compact every group of tables with small parts to
     merge, fold the manifests, rewrite runs.parquet; return what was done."""

@@ -45,6 +45,18 @@ def wait_until(ready, proc: subprocess.Popen, log: Path, what: str, timeout: flo
         time.sleep(0.3)
 
 
+def kill_when_marked(proc: subprocess.Popen, marker: Path, point: str, timeout: float = 240) -> None:
+    """Wait until a process under fault injection (tests/faults) writes ``marker`` at ``point``, then SIGKILL
+    its process group, as a crash would end it."""
+    deadline = time.time() + timeout
+    while not marker.exists():
+        assert proc.poll() is None, proc.stderr.read()[-2000:]
+        assert time.time() < deadline, f"never reached {point}"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
 def http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as r:

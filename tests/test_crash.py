@@ -9,6 +9,7 @@ import time
 import pandas as pd
 import pytest
 from conftest import ROOT, SAMPLE
+from procs import kill_when_marked
 
 pytestmark = pytest.mark.slow
 
@@ -56,14 +57,7 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize("point", ["fetch", "entity-extract", "commit", "aggregate"])
 def test_killed_run_then_rerun_equals_uninterrupted(tmp_path, reference, point):
     out, marker = tmp_path / "out", tmp_path / "marker"
-    p = cli(out, env={"NEWSLOOM_FAULT_AT": point, "NEWSLOOM_FAULT_MARKER": str(marker)})
-    deadline = time.time() + 240
-    while not marker.exists():
-        assert p.poll() is None, p.stderr.read()[-2000:]
-        assert time.time() < deadline, f"never reached {point}"
-        time.sleep(0.1)
-    os.killpg(p.pid, signal.SIGKILL)
-    p.wait(timeout=30)
+    kill_when_marked(cli(out, env={"NEWSLOOM_FAULT_AT": point, "NEWSLOOM_FAULT_MARKER": str(marker)}), marker, point)
     # a reader looking now sees only committed, complete files
     for table in KEYS:
         if (out / table).exists():

@@ -45,28 +45,27 @@ def _after(cls, name: str, when) -> None:
     setattr(cls, name, wrapped)
 
 
+def _is_manifest(path) -> bool:
+    return "_manifests" in str(path) and "_checkpoint" not in str(path)
+
+
+# point -> (the Store method after which the process stops, when: (calls so far, its arguments) -> bool)
+POINTS = {
+    "fetch": ("stage_part", lambda n, args: args[1] == "documents"),
+    "entity-extract": ("stage_part", lambda n, args: args[1] == "quotes"),
+    "commit": ("_move", lambda n, args: n == 2),
+    "aggregate": ("replace_aggregate", lambda n, args: n == 2),
+    "compact-stage": ("stage_part", lambda n, args: n == 1),
+    "compact-intent": ("write_json", lambda n, args: str(args[0]).endswith("_commit.json")),
+    "compact-move": ("_move", lambda n, args: n == 2),
+    "compact-manifest": ("write_json", lambda n, args: _is_manifest(args[0])),
+    "compact-retire": ("_retire", lambda n, args: n == 2),
+    "compact-fold": ("write_json", lambda n, args: str(args[0]).endswith("_checkpoint.json")),
+}
+
 if POINT:
     from newsloom.storage import Store
 
-    if POINT == "fetch":
-        _after(Store, "stage_part", lambda n, args: args[1] == "documents")
-    elif POINT == "entity-extract":
-        _after(Store, "stage_part", lambda n, args: args[1] == "quotes")
-    elif POINT == "commit":
-        _after(Store, "_move", lambda n, args: n == 2)
-    elif POINT == "compact-stage":
-        _after(Store, "stage_part", lambda n, args: n == 1)
-    elif POINT == "compact-intent":
-        _after(Store, "write_json", lambda n, args: str(args[0]).endswith("_commit.json"))
-    elif POINT == "compact-move":
-        _after(Store, "_move", lambda n, args: n == 2)
-    elif POINT == "compact-manifest":
-        _after(Store, "write_json", lambda n, args: "_manifests" in str(args[0]) and "_checkpoint" not in str(args[0]))
-    elif POINT == "compact-retire":
-        _after(Store, "_retire", lambda n, args: n == 2)
-    elif POINT == "compact-fold":
-        _after(Store, "write_json", lambda n, args: str(args[0]).endswith("_checkpoint.json"))
-    elif POINT == "aggregate":
-        _after(Store, "replace_aggregate", lambda n, args: n == 2)
-    else:
+    if POINT not in POINTS:
         raise SystemExit(f"unknown NEWSLOOM_FAULT_AT {POINT!r}")
+    _after(Store, *POINTS[POINT])
