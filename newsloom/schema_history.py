@@ -17,6 +17,6 @@ SCHEMA_HISTORY = {
          "meant (issue 34); _identity: + article_cue",
     "8": "quote_clusters: + speakers; a cluster is one statement, compared with its representative only, and "
          "committed clusters are checked again by the rule on every run (issue 33); scratch _reclustered",
-    "9": "runs: + kind (run or compaction), compaction: what a compaction merged; fact tables are compacted and "
+    "9": "runs: + compaction: what the run's automatic compaction merged; fact tables are compacted and "
          "their committed parts are the ones the manifests name (issue 32)",
 }

@@ -299,7 +299,7 @@ RUNS = _schema(
     _f("run_id", pa.string(), "run id", False),
     _f("started_at", TS, "start", False),
     _f("finished_at", TS, "end"),
-    _f("status", pa.string(), "completed or failed; compacted for a compaction", False),
+    _f("status", pa.string(), "completed or failed", False),
     _f("n_documents", pa.int64(), "documents written by the run", False),
     _f("n_articles", pa.int64(), "articles written by the run", False),
     _f("n_duplicates", pa.int64(), "articles the run marked as duplicates", False),
@@ -310,10 +310,9 @@ RUNS = _schema(
     _f("stage_seconds", pa.string(), "JSON object: seconds per stage"),
     _f("languages", pa.string(), "JSON object: per language of the run's original articles, the articles and the "
        "spaCy model that served it (null: none did, see rejects no_model_for_language)"),
-    _f("kind", pa.string(), "run (a pipeline run) or compaction (newsloom compact, or a run's automatic one)"),
-    _f("compaction", pa.string(), "JSON object: per fact table, the parts a compaction merged (parts_in), the files "
-       "it wrote (files_out), their rows and bytes in and out; a run's row says what its automatic compaction did"),
-    row='run or compaction',
+    _f("compaction", pa.string(), "JSON object: what the run's automatic compaction merged, per fact table: parts "
+       "in, files out, rows, bytes in and out (null: it merged nothing; newsloom compact is in _manifests/ only)"),
+    row='run',
 )
 
 LANGUAGES = _schema(

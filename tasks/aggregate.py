@@ -193,14 +193,15 @@ def compute_aggregates(tables: dict) -> dict[str, pa.Table]:
 
 
 def runs_table(store: Store) -> pa.Table:
-    """One row per committed run and compaction, from the log (newsloom.tablelog)."""
+    """One row per committed run, from the log (newsloom.tablelog); compactions are in the log, not here."""
     rows = []
     for m in store.manifests():
-        s, kind = m["summary"], m.get("kind", "run")
-        compaction = s.get("tables") if kind == "compaction" else (s.get("compaction") or {}).get("tables")
+        if m.get("kind", "run") != "run":
+            continue
+        s = m["summary"]
+        compaction = (s.get("compaction") or {}).get("tables")
         rows.append({
             "run_id": m["run_id"],
-            "kind": kind,
             "started_at": datetime.fromisoformat(s["started_at"]),
             "finished_at": datetime.fromisoformat(s["finished_at"]) if s.get("finished_at") else None,
             "status": s.get("status", "committed"),

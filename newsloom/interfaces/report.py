@@ -154,7 +154,7 @@ def _report_data(out: str | Path, top: int) -> dict:
     try:
         data = {"totals": _df(con, TOTALS_SQL).iloc[0], "speakers": _df(con, SPEAKERS_SQL.format(top=top)),
                 "clusters": _df(con, CLUSTERS_SQL.format(top=top)),
-                "runs": _df(con, "SELECT * FROM runs WHERE coalesce(kind, 'run') = 'run' ORDER BY started_at"), "languages": _df(con, LANGUAGES_SQL)}
+                "runs": _df(con, "SELECT * FROM runs ORDER BY started_at"), "languages": _df(con, LANGUAGES_SQL)}
         data["entities"] = entities_over_time(con, top)
         data["network"] = cooccurrence_network(con, top)
         data["rejects"] = rejects_chart(con)
