@@ -126,7 +126,7 @@ def language_breaches(path: Path, text: str) -> list[Breach]:
 NOT_LANGUAGE = frozenset({
     "meta", "property", "name", "itemprop", "og", "title", "headline", "author", "datePublished", "time", "https",
     "http", "HTTP", "utm", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc", "eid", "cid",
-    "datetime", "description", "twitter", "alias", "label", "content", "url", "charset",
+    "datetime", "description", "twitter", "alias", "label", "content", "url", "charset", "class", "id", "rel",
     "ccomp", "oprd", "xcomp", "dobj", "attr", "conj", "advcl", "nsubj", "nsubjpass", "csubj", "relcl",
 })
 

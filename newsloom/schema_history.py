@@ -19,4 +19,6 @@ SCHEMA_HISTORY = {
          "committed clusters are checked again by the rule on every run (issue 33); scratch _reclustered",
     "9": "runs: + compaction: what the run's automatic compaction merged; fact tables are compacted and "
          "their committed parts are the ones the manifests name (issue 32)",
+    "10": "articles: + published_date, date_evidence, title_source, author_source: the metadata ranker's choice "
+          "and where it came from (issue 31)",
 }

@@ -53,6 +53,13 @@ ARTICLES = _schema(
     _f("author", pa.string(), "byline"),
     _f("published_at", TS, "publication time (midnight UTC when only the day is known)"),
     _f("date_source", pa.string(), "metadata, text or url: where the date was found"),
+    _f("published_date", pa.date32(), "the publication day as the page prints it, in the outlet's own time zone "
+       "(published_at is the instant in UTC, which can fall on the next or previous day)"),
+    _f("date_evidence", pa.string(), "every source that gave the chosen date, '+'-joined (ld_published_article, "
+       "meta_modified, time_updated, url, ...; tasks.clean.candidates); null when no ranker chose it"),
+    _f("title_source", pa.string(), "where the headline came from (h1_first, og_title, title_tag, trafilatura, ...)"),
+    _f("author_source", pa.string(), "where the byline came from (ld_author_person_article, meta_author, "
+       "byline_element, label_byline, trafilatura, ...); null with a null author"),
     _f("language", pa.string(), "ISO 639-1 code; null where the prose is too short or the detector unsure "
        "(entity-extract reads such an article in its part's majority language)"),
     _f("text", pa.string(), "clean main text, paragraphs separated by a blank line", False),

@@ -51,6 +51,13 @@ class Lexicon:
     months: tuple = ()
     weekdays: tuple = ()
     dateline_prefixes: tuple = ()
+    published_labels: tuple = ()  # words that label a page's publication date ("Published", "Publié le")
+    updated_labels: tuple = ()  # ... its update date, which is never the publication date ("Updated")
+    byline_labels: tuple = ()  # the words a byline opens with ("By", "Written by", "Par")
+    not_author_labels: tuple = ()  # navigation labels near bylines that are never a name ("About the Author")
+    list_conjunctions: tuple = ()  # the word before a list's last item: "Ana Ruiz and Li Wei", "Léa Roux et Paul Diop"
+    author_path_words: tuple = ()  # the path segment of a link to an author's page ("/author/ana-ruiz")
+    byline_stop_words: tuple = ()  # where a byline's names end: "Ana Ruiz on Friday", "Ana Ruiz, Writer"
     inverted_pronouns: frozenset = frozenset()
     name_joiners: tuple = ()
     name_particles: frozenset = frozenset()

@@ -162,7 +162,7 @@ def clean_text_page(raw: str, fetched_at=None) -> dict:
             continue
         paragraphs.append(s)
     return {"title": title, "published_at": published, "date_source": "text" if published else None,
-            "text": normalise_paragraphs(paragraphs)}
+            "title_source": "first_line" if title else None, "text": normalise_paragraphs(paragraphs)}
 
 
 # ---- HTML (tasks.clean.pages, in a page worker) -------------------------------------------------------------
@@ -195,6 +195,8 @@ def clean_jsonl_record(line: bytes) -> dict:
         "url": url,
         "published_at": published,
         "date_source": "metadata" if published else None,
+        "title_source": "record" if obj.get("title") else None,
+        "author_source": "record" if obj.get("author") else None,
         "text": obj["text"],  # verbatim: offsets refer to the given text
     }
 
@@ -231,14 +233,18 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
         published, date_source = page.get("published_at"), page.get("date_source")
         if listed_at is not None and date_source != "metadata":  # the feed's or sitemap's date for the URL
             published, date_source = listed_at, "metadata"
-        if published is None and (d := date_from_url(url or (source if "://" in source else None))):
-            published, date_source = d, "url"
+        if published is None and not page.get("date_ranked") and (
+                d := date_from_url(url or (source if "://" in source else None))):
+            published, date_source = d, "url"  # the ranker saw the URL's date already, and chose not to trust it
         site = page.get("site") or (urlsplit(url).hostname if url else None)
         rows.append({
             "article_id": sha(source, doc_id),
             "doc_id": doc_id, "url": url, "source": source, "site": site,
             "title": page.get("title"), "author": page.get("author"),
             "published_at": published, "date_source": date_source,
+            "published_date": published.date() if published is not None else None,
+            "date_evidence": page.get("date_evidence") if published is page.get("published_at") else None,
+            "title_source": page.get("title_source"), "author_source": page.get("author_source"),
             "language": detect_language(text), "text": text, "n_words": words,
             "text_hash": text_hash(text), "dup_of": None, "dup_similarity": None, "run_id": run_id,
         })

@@ -8,7 +8,7 @@ from functools import lru_cache
 from dateutil import parser as dateparser
 
 from newsloom.lang import all_packs, alternatives
-from tasks.common.dates import parse_any, utc
+from tasks.common.dates import parse_any, parse_local, utc  # noqa: F401  (parse_any: tasks.clean reads it here)
 
 
 @lru_cache(maxsize=1)
@@ -134,6 +134,6 @@ def date_from_meta(html: str) -> datetime | None:
     head = html[:400_000]
     for pattern in (SCHEMA_DATE, META_DATE):
         m = pattern.search(head)
-        if m and (dt := parse_any(next(g for g in m.groups() if g))):
+        if m and (dt := parse_local(next(g for g in m.groups() if g))):
             return dt
     return None

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from newsloom.lang import all_packs
 from tasks.clean import boilerplate
-from tasks.clean.dates import date_from_meta, parse_any
+from tasks.clean.dates import date_from_meta, parse_local
+from tasks.clean.ranker import ranked_metadata
 
 
 class Rejected(Exception):
@@ -156,9 +157,10 @@ def better_of(first, second, html: str, reason: str):
     return second
 
 
-def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> dict:
+def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank: bool = True) -> dict:
     """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little or when the
-    guards doubt the first pass, our filter)."""
+    guards doubt the first pass, our filter).  With ``rank``, the metadata ranker (tasks.clean.ranker)
+    chooses the title, the author and the date among every candidate the page offers, ours included."""
     try:
         doc = _trafilatura(html, url, favor_precision=True)
         if doc is None or count_words(doc.text or "") < max(min_words, 50):
@@ -176,7 +178,7 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
         raise Rejected("empty_text", "no article text found in the page")
     text = boilerplate.strip_residue(doc.text)
     paragraphs = [p for p in text.split("\n") if p.strip() and not boilerplate.is_chrome(p)]
-    published = parse_any(doc.date)
+    published = parse_local(doc.date)
     declared = date_from_meta(html)
     if declared is not None:
         # the publication time the page declares (schema.org datePublished first, else article:published_time
@@ -186,7 +188,7 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
     site = doc.sitename or doc.hostname or None
     h1 = first_h1(html)
     title = prefer_headline(strip_site_suffix(doc.title or None, site, doc.url or url), h1)
-    return {
+    page = {
         "title": agreed_headline(html, h1, site, doc.url or url) or title,
         "author": normalise_author(doc.author or None) or ld_author(html),
         "site": site,
@@ -195,6 +197,7 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20) -> d
         "date_source": "metadata" if published else None,
         "text": normalise_paragraphs(paragraphs),
     }
+    return ranked_metadata(html, doc.url or url, page) if rank else page
 
 
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)

@@ -21,6 +21,13 @@ TZ_NAMES = {k: int(v) for k, v in TZ_NAMES.items()}
 
 def parse_any(value: str | None) -> datetime | None:
     """A metadata date string (ISO or free form) as a UTC datetime."""
+    dt = parse_local(value)
+    return utc(dt) if dt is not None else None
+
+
+def parse_local(value: str | None) -> datetime | None:
+    """A metadata date string with the time zone it was written in ("2020-04-12T20:00:00-07:00" stays on
+    the 12th, the day the outlet printed); a date without a zone is taken as UTC."""
     if not value:
         return None
     try:
@@ -29,4 +36,4 @@ def parse_any(value: str | None) -> datetime | None:
         return None
     if not (1900 <= dt.year <= 2100):
         return None
-    return utc(dt)
+    return dt if dt.tzinfo is not None else utc(dt)

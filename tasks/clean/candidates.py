@@ -1,0 +1,303 @@
+"""Every date, author and title a page offers, each with where it came from: the candidates the metadata
+ranker (tasks.clean.ranker) chooses among.
+
+Sources: JSON-LD (``datePublished``, ``dateModified``, ``author``, ``headline``), meta tags (Open Graph,
+``article:*``, Dublin Core, the publishers' own), microdata ``itemprop``, ``<time>`` elements, elements whose
+class or id says "date", "author" or "byline", ``rel="author"`` links, ``<h1>``, ``<title>``, the URL, the
+first lines of the extracted text, and the answers of trafilatura and htmldate as the clean stage already
+has them.  The words that label a date or a byline ("Updated", "Publié le", "By") come from the language
+packs (``published_labels``, ``updated_labels``, ``byline_labels``, ``not_author_labels``), all of them at
+once: a page's language is not known yet when it is cleaned.
+
+A candidate is ``(field, kind, value, position)``: ``kind`` names the source and what the page says of it
+(``meta_modified``, ``time_updated_label``); ``position`` is its order among the candidates of its field
+(the page's reading order within a source).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime
+from functools import lru_cache
+
+import lxml.html
+from lxml import etree
+
+from newsloom.lang import all_packs, alternatives
+from tasks.clean.dates import date_from_url, parse_dateline
+from tasks.clean.markup import Candidate, json_ld_candidates, meta_candidates
+from tasks.common.dates import parse_local as parse_any  # a date keeps the day its page printed
+
+HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
+SHORT_TEXT = 120  # an element whose text is longer is prose, not a date line or a byline
+MAX_ELEMENT_CANDIDATES = 12  # class-named elements read per field: the first ones, near the headline
+LABEL_WINDOW = 40  # characters before a date (in its element and its parent) searched for a label word
+TEXT_LINES = 4  # the extracted text's first lines that may hold a byline or a dateline
+
+
+@lru_cache(maxsize=1)
+def label_patterns() -> dict[str, re.Pattern]:
+    """One pattern per label kind, from every language pack's words (``published_labels`` ...)."""
+    words: dict[str, set] = defaultdict(set)
+    for pack in all_packs():
+        lex = pack.lexicon
+        words["published"] |= set(lex.published_labels)
+        words["updated"] |= set(lex.updated_labels)
+        words["byline"] |= set(lex.byline_labels)
+        words["not_author"] |= set(lex.not_author_labels)
+        words["stop"] |= set(lex.byline_stop_words)
+        words["path"] |= set(lex.author_path_words)
+        words["calendar"] |= {n for names in lex.months for n in names} | set(lex.weekdays)
+    months = {m for pack in all_packs() for names in pack.lexicon.months for m in names}
+    never = re.compile(r"(?!)")
+    return {
+        "published": re.compile(rf"\b(?:{alternatives(words['published'])})\b", re.I) if words["published"] else never,
+        "updated": re.compile(rf"\b(?:{alternatives(words['updated'])})\b", re.I) if words["updated"] else never,
+        # a byline's opening words, with what follows them: "By", "Written by", "Par", "Author:"
+        "byline": re.compile(rf"^\s*(?:{alternatives(words['byline'])})\s*:?\s+", re.I) if words["byline"] else never,
+        "not_author": re.compile(rf"^(?:{alternatives(words['not_author'])})$", re.I) if words["not_author"] else never,
+        # a link to an author's page: ".../author/ana-ruiz", "/auteur/lea-roux/"
+        "author_path": re.compile(rf"/(?:{alternatives(words['path'])})/[^/?#]+/?(?:[?#]|$)", re.I)
+        if words.get("path") else never,
+        # a byline inside a sentence: "This post was written by Ana Ruiz"
+        "byline_inside": re.compile(rf"\b(?:{alternatives(w for w in words['byline'] if ' ' in w)})\s+", re.I)
+        if any(" " in w for w in words["byline"]) else never,
+        "byline_stop": re.compile(rf"\s+(?:{alternatives(words['stop'])})\b", re.I) if words["stop"] else never,
+        # a month or a weekday alone is a date's remains, not a name ("Dec", "Sat")
+        "calendar_word": re.compile(rf"^(?:{alternatives(words['calendar'])})\.?$", re.I)
+        if words.get("calendar") else never,
+        # where the names of a byline end: a separator, a date, a label ("Luke Kim Dec 17", "Ana Ruiz | Updated")
+        "byline_end": re.compile(
+            rf"\s+(?:[|•·—–-]|\d|(?:{alternatives(months)})\b\.?\s*\d|"
+            rf"(?:{alternatives(words['published'] | words['updated'])})\b)|\s*\d"
+            if months and (words["published"] or words["updated"]) else r"\s*\d", re.I),
+    }
+
+
+def parse_page(html: str):
+    """The page's element tree, or None when it does not parse."""
+    head = html[:HEAD_CHARS]
+    # not language: the XML declaration
+    head = re.sub(r"^\s*<\?xml[^>]*\?>", "", head)  # lxml refuses a str with an encoding declaration
+    try:
+        return lxml.html.fromstring(head)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+
+
+def _text(el) -> str:
+    """The element's text, a space between its children's ("Luke Kim<span>Dec 17</span>" -> "Luke Kim Dec 17")."""
+    try:
+        return " ".join(" ".join(el.itertext()).split())
+    except ValueError:
+        return ""
+
+
+def _attrs(el) -> str:
+    return " ".join(str(el.get(a) or "") for a in ("class", "id", "itemprop", "rel")).lower()
+
+
+# --- elements of the page --------------------------------------------------------------------------------
+
+# not language: the class and id names that themes give date and byline elements, the same on every site
+DATE_ATTR = re.compile(r"date|time|publish|posted|updated|modified|byline|meta")
+# not language: as above
+AUTHOR_ATTR = re.compile(r"author|byline|writer|contributor|reporter")
+
+
+def label_before(el, text: str) -> str:
+    """"published", "updated" or "" from the label words in ``text`` and before the element (its parent's
+    text up to it, the last LABEL_WINDOW characters): "Updated: <time>", "Publié le <time>"."""
+    parent = el.getparent()
+    before = ""
+    if parent is not None:
+        whole = _text(parent)
+        own = _text(el)
+        cut = whole.find(own) if own else -1
+        before = whole[max(0, cut - LABEL_WINDOW):cut] if cut > 0 else ""
+    context = f"{before} {text[:LABEL_WINDOW]}"
+    labels = label_patterns()
+    updated, published = labels["updated"].search(context), labels["published"].search(context)
+    if updated and (not published or updated.start() > published.start()):
+        return "updated"  # "Published March 2, updated March 9": the label nearest the date wins
+    return "published" if published else ""
+
+
+def _element_date(el) -> datetime | None:
+    value = el.get("datetime") or el.get("content")
+    if value and (dt := parse_any(value)):
+        return dt
+    text = _text(el)
+    if not text or len(text) > SHORT_TEXT:
+        return None
+    labels = label_patterns()
+    bare = labels["updated"].sub("", labels["published"].sub("", text)).strip(" :|-–—,")
+    parsed = parse_dateline(bare) or parse_dateline(text)
+    return parsed[0] if parsed else None
+
+
+# not language: class names again ("post-updated", "entry-date published")
+UPDATED_ATTR = re.compile(r"updat|modif")
+
+
+def attribute_label(attrs: str) -> str:
+    """What an element's class or id says of its date: "updated", "published" or nothing."""
+    return "updated" if UPDATED_ATTR.search(attrs) else "published" if "publish" in attrs else ""
+
+
+def time_candidates(tree) -> list[Candidate]:
+    """``<time>`` elements, itemprop dates, and short elements whose class or id names a date."""
+    out: list[Candidate] = []
+    seen = 0
+    for el in tree.iter("time", "span", "div", "p", "li", "abbr", "small", "a"):
+        attrs = _attrs(el)
+        is_time = el.tag == "time"
+        if not is_time and not DATE_ATTR.search(attrs):
+            continue
+        if "datepublished" in attrs or "datemodified" in attrs:
+            if (dt := _element_date(el)) is not None:
+                kind = "modified" if "datemodified" in attrs else "published"
+                out.append(Candidate("date", f"itemprop_{kind}", dt, element=el))
+            continue
+        if not is_time and seen >= MAX_ELEMENT_CANDIDATES:
+            continue
+        if (dt := _element_date(el)) is None:
+            continue
+        seen += not is_time
+        label = label_before(el, _text(el)) or ("published" if el.get("pubdate") is not None else "")
+        label = label or attribute_label(attrs)
+        out.append(Candidate("date", f"{'time' if is_time else 'element'}_{label or 'plain'}", dt, element=el))
+    return out
+
+
+def byline_name(text: str) -> str | None:
+    """The names of a byline without its label ("By Ana Ruiz" -> "Ana Ruiz"), or None for a navigation
+    label or text too long to be a byline."""
+    text = " ".join(text.split())
+    if not text or len(text) > SHORT_TEXT:
+        return None
+    labels = label_patterns()
+    if (inside := labels["byline_inside"].search(text)) is not None:
+        text = text[inside.end():]
+    text = labels["byline"].sub("", text)
+    text = labels["byline_end"].split(text, maxsplit=1)[0]
+    text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,")
+    if not text or labels["not_author"].match(text) or labels["calendar_word"].match(text):
+        return None
+    return text
+
+
+def author_element_candidates(tree) -> list[Candidate]:
+    """``rel="author"`` links, ``itemprop="author"`` and short elements whose class or id names an author."""
+    out: list[Candidate] = []
+    seen = 0
+    author_path = label_patterns()["author_path"]
+    for el in tree.iter("a", "span", "div", "p", "address", "li", "strong", "b", "h4", "h5", "h6", "em"):
+        attrs = _attrs(el)
+        if "author" in (el.get("rel") or "").lower():
+            kind = "rel_author"
+        elif el.tag == "a" and author_path.search(el.get("href") or ""):
+            kind = "author_link"
+        elif "author" in (el.get("itemprop") or "").lower():
+            kind = "itemprop_author"
+            named = el.find(".//*[@itemprop='name']")
+            el = named if named is not None else el
+        elif AUTHOR_ATTR.search(attrs) and seen < MAX_ELEMENT_CANDIDATES:
+            kind, seen = ("byline_element" if "byline" in attrs else "author_element"), seen + 1
+        else:
+            continue
+        if (name := byline_name(_text(el))) is not None:
+            out.append(Candidate("author", kind, name, element=el))
+    return out
+
+
+def label_byline_candidates(tree) -> list[Candidate]:
+    """Short elements that open with a byline label and a capitalised word ("By Ana Ruiz", "Par Léa Roux"),
+    whatever their class: many themes print the byline in a plain paragraph."""
+    out: list[Candidate] = []
+    byline = label_patterns()["byline"]
+    for el in tree.iter("p", "span", "div", "li", "em", "strong", "address", "h4", "h5", "h6"):
+        own = (el.text or "").strip()
+        if not own or len(own) > SHORT_TEXT or not (m := byline.match(own)) or not own[m.end():m.end() + 1].isupper():
+            continue
+        text = _text(el)
+        if len(text) <= SHORT_TEXT and (name := byline_name(text)) is not None:
+            out.append(Candidate("author", "label_byline", name, element=el))
+            if len(out) >= MAX_ELEMENT_CANDIDATES:
+                break
+    return out
+
+
+def heading_candidates(tree) -> list[Candidate]:
+    out: list[Candidate] = []
+    for i, h1 in enumerate(tree.iter("h1")):
+        if (text := _text(h1)) and i < 2:
+            out.append(Candidate("title", "h1_first" if i == 0 else "h1_second", text))
+    title = tree.find(".//title")
+    if title is not None and (text := _text(title)):
+        out.append(Candidate("title", "title_tag", text))
+    return out
+
+
+def without_site_names(candidates: list[Candidate], url: str | None) -> list[Candidate]:
+    """The <title> and og:title without the parts that name the site ("Headline | Ledger"), where they
+    have such parts: a candidate of their own (``title_tag_stripped``), beside the whole."""
+    from tasks.clean.pages import strip_site_suffix
+
+    out = []
+    for c in candidates:
+        if c.field == "title" and c.kind in ("title_tag", "og_title"):
+            stripped = strip_site_suffix(c.value, None, url)
+            if stripped and stripped != c.value:
+                out.append(Candidate("title", f"{c.kind}_stripped", stripped))
+    return out
+
+
+def text_candidates(text: str | None) -> list[Candidate]:
+    """A byline or a dateline left in the extracted text's first lines."""
+    out: list[Candidate] = []
+    lines = [ln for ln in (text or "").split("\n") if ln.strip()][:TEXT_LINES]
+    labels = label_patterns()
+    for line in lines:
+        if labels["byline"].match(line) and (name := byline_name(line)) and len(name.split()) <= 6:
+            out.append(Candidate("author", "text_byline", name))
+        if len(line) <= SHORT_TEXT and (parsed := parse_dateline(line)) is not None:
+            out.append(Candidate("date", "text_dateline", parsed[0]))
+    return out
+
+
+def page_candidates(html: str, url: str | None, text: str | None, answers: dict) -> list[Candidate]:
+    """Every candidate of the page, numbered within its field.  ``answers`` are the clean stage's own
+    (trafilatura's and htmldate's, with our corrections): ``title``, ``author``, ``published_at``."""
+    found: list[Candidate] = []
+    tree = parse_page(html)
+    if tree is not None:
+        for collect in (json_ld_candidates, meta_candidates, time_candidates, author_element_candidates,
+                        label_byline_candidates, heading_candidates):
+            found += collect(tree)
+    found += without_site_names(found, url)
+    if (dt := date_from_url(url)) is not None:
+        found.append(Candidate("date", "url", dt))
+    found += text_candidates(text)
+    for name, key in (("title", "title"), ("author", "author"), ("date", "published_at")):
+        if answers.get(key):
+            found.append(Candidate(name, "trafilatura", answers[key]))
+    offset_of = element_offsets(tree) if tree is not None else {}
+    counters: dict[str, int] = {}
+    numbered = []
+    for c in found:
+        counters[c.field] = counters.get(c.field, -1) + 1
+        offset = offset_of.get(c.element) if c.element is not None else None
+        numbered.append(replace(c, position=counters[c.field], offset=offset, element=None))
+    return numbered
+
+
+def element_offsets(tree) -> dict:
+    """element -> its distance from the first <h1> in document order, as a share of the page's elements
+    (or from the top, where the page has no <h1>)."""
+    order = {el: i for i, el in enumerate(tree.iter())}
+    h1 = next(tree.iter("h1"), None)
+    origin = order.get(h1, 0)
+    total = max(len(order), 1)
+    return {el: (i - origin) / total for el, i in order.items()}
