@@ -137,3 +137,15 @@ def test_title_overlap_is_symmetric_and_bounded():
     assert token_f1("Ferries sail again", "ferries sail again!") == 1.0
     assert token_f1("", "x") == 0.0
     assert 0 < token_f1("Ferries sail again", "Ferries sail again after repairs") < 1
+
+
+def test_the_headline_byline_and_dateline_are_not_left_at_the_top_of_the_text():
+    from tasks.clean.pages import without_repeated_top
+
+    text = ("Ferries sail again after crane repairs\n\nBy Ana Ruiz\n\nMarch 2, 2026\n\n"
+            "The ferry service resumed on Monday.\n\nBy the evening, queues had formed at the pier.")
+    assert without_repeated_top(text, "Ferries sail again after crane repairs") == (
+        "The ferry service resumed on Monday.\n\nBy the evening, queues had formed at the pier.")
+    # a story that opens with "By" is story, and a text of nothing else is kept whole
+    assert without_repeated_top("By the evening, queues formed.\n\nThe pier closed.", None).startswith("By the evening")
+    assert without_repeated_top("By Ana Ruiz", None) == "By Ana Ruiz"
