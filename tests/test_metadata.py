@@ -107,7 +107,7 @@ def test_the_training_command_rebuilds_the_same_file(tmp_path):
 
 # measured on REPORT with the shipped model (docs/benchmarks.md, "Metadata ranker"); a floor sits a few
 # pages under each figure, so that a regression fails and noise does not
-REPORT_FLOORS = {"title": 0.88, "author": 0.74, "date": 0.86}
+REPORT_FLOORS = {"title": 0.88, "author": 0.76, "date": 0.86}
 
 
 def test_report_split_quality_floors():

@@ -43,7 +43,7 @@ def test_article_extraction_floor_on_the_news_pages():
 
 def test_metadata_floor_on_the_news_pages():
     """Date on the right day, author and title on the 68 pages of ../shared/eval/news_html (measured 68/68,
-    66/67 and 55/68 with the metadata ranker of issue 31; 67/68, 67/67 and 60/68 before it).  The title
+    67/67 and 55/68 with the metadata ranker of issue 31; 67/68, 67/67 and 60/68 before it).  The title
     here must equal the label exactly, and this set labels the metadata title where an outlet writes a
     shorter one for search and social media; the ranker, trained on WCXB's labels, prefers the headline the
     page prints (docs/benchmarks.md, "Metadata ranker")."""

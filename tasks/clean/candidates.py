@@ -46,7 +46,7 @@ def label_patterns() -> dict[str, re.Pattern]:
         words["updated"] |= set(lex.updated_labels)
         words["byline"] |= set(lex.byline_labels)
         words["not_author"] |= set(lex.not_author_labels)
-        words["stop"] |= set(lex.byline_stop_words)
+        words["stop"] |= set(lex.byline_stop_words) | set(lex.role_nouns)  # "Ana Ruiz, Founder", "Li Wei, CEO"
         words["path"] |= set(lex.author_path_words)
         words["calendar"] |= {n for names in lex.months for n in names} | set(lex.weekdays)
     months = {m for pack in all_packs() for names in pack.lexicon.months for m in names}
@@ -267,6 +267,19 @@ def text_candidates(text: str | None) -> list[Candidate]:
     return out
 
 
+def cleaned_byline(c: Candidate) -> Candidate | None:
+    """An author candidate from metadata cleaned as a byline printed on the page is ("Dec" and "Staff
+    Writer" are none); any other candidate as it is."""
+    if c.field != "author" or c.kind in ELEMENT_BYLINES:
+        return c
+    name = byline_name(str(c.value))
+    return replace(c, value=name) if name else None
+
+
+ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link",
+                   "label_byline", "text_byline")  # already read by byline_name
+
+
 def page_candidates(html: str, url: str | None, text: str | None, answers: dict) -> list[Candidate]:
     """Every candidate of the page, numbered within its field.  ``answers`` are the clean stage's own
     (trafilatura's and htmldate's, with our corrections): ``title``, ``author``, ``published_at``."""
@@ -283,6 +296,7 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
     for name, key in (("title", "title"), ("author", "author"), ("date", "published_at")):
         if answers.get(key):
             found.append(Candidate(name, "trafilatura", answers[key]))
+    found = [c for c in map(cleaned_byline, found) if c is not None]
     offset_of = element_offsets(tree) if tree is not None else {}
     counters: dict[str, int] = {}
     numbered = []
