@@ -244,7 +244,8 @@ ENTITIES = _schema(
 
 ENTITY_DAILY = _schema(
     "entity_daily",
-    _f("date", pa.date32(), "article date (published, else fetched), UTC", False),
+    _f("date", pa.date32(), "the article's day: as it prints it (articles.published_date), else the UTC day of "
+       "published_at, else of the fetch", False),
     _f("entity_id", pa.string(), "entity id", False),
     _f("n_mentions", pa.int64(), "mentions that day", False),
     _f("n_articles", pa.int64(), "articles that day", False),

@@ -61,7 +61,7 @@ QUERIES = {
         ORDER BY e.n_mentions DESC, e.entity_id
     """,
     "entity_daily": """
-        SELECT CAST(d.day_ts AS DATE) AS date, m.entity_id, count(*) AS n_mentions,
+        SELECT d.day AS date, m.entity_id, count(*) AS n_mentions,
                count(DISTINCT m.article_id) AS n_articles
         FROM mentions m JOIN article_dates d USING (article_id)
         GROUP BY ALL ORDER BY date, n_mentions DESC, entity_id
@@ -169,7 +169,9 @@ def connect_tables(tables: dict) -> duckdb.DuckDBPyConnection:
         con.execute(f"CREATE VIEW {view} AS SELECT * FROM {view}_data")
     con.execute("""
         CREATE VIEW article_dates AS
-        SELECT a.article_id, coalesce(a.published_at, d.fetched_at) AS day_ts
+        SELECT a.article_id, coalesce(a.published_at, d.fetched_at) AS day_ts,
+               -- the day the article prints (published_date, issue 31); the UTC day for rows before it
+               coalesce(a.published_date, CAST(coalesce(a.published_at, d.fetched_at) AS DATE)) AS day
         FROM articles a LEFT JOIN (SELECT DISTINCT doc_id, fetched_at FROM documents) d USING (doc_id)
         WHERE a.dup_of IS NULL
     """)

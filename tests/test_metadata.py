@@ -149,3 +149,26 @@ def test_the_headline_byline_and_dateline_are_not_left_at_the_top_of_the_text():
     # a story that opens with "By" is story, and a text of nothing else is kept whole
     assert without_repeated_top("By the evening, queues formed.\n\nThe pier closed.", None).startswith("By the evening")
     assert without_repeated_top("By Ana Ruiz", None) == "By Ana Ruiz"
+
+
+def test_entity_daily_counts_an_article_on_the_day_it_prints():
+    """21:30 in UTC-7 on March 2 is March 3 in UTC; the article counts on the 2nd.  A row written before
+    published_date existed (null) counts on its UTC day."""
+    from datetime import timedelta
+
+    from newsloom import schemas
+    from tasks.aggregate import compute_aggregates
+
+    evening = datetime(2026, 3, 2, 21, 30, tzinfo=timezone(timedelta(hours=-7)))
+    articles = schemas.from_rows([
+        {"article_id": "a1", "doc_id": "d1", "source": "s1", "text": "x", "n_words": 1, "text_hash": "h1",
+         "run_id": "r", "published_at": evening, "published_date": evening.date()},
+        {"article_id": "a2", "doc_id": "d2", "source": "s2", "text": "y", "n_words": 1, "text_hash": "h2",
+         "run_id": "r", "published_at": evening, "published_date": None}], schemas.ARTICLES)
+    mentions = schemas.from_rows([{"article_id": a, "entity_id": "e1", "name": "Tarrow", "surface": "Tarrow",
+                                   "label": "GPE", "start_char": 0, "end_char": 6, "sentence": 0, "run_id": "r"}
+                                  for a in ("a1", "a2")], schemas.MENTIONS)
+    tables = {name: schemas.FACT_TABLES[name].empty_table() for name in schemas.FACT_TABLES}
+    tables.update(articles=articles, mentions=mentions)
+    days = {(r["date"], r["n_articles"]) for r in compute_aggregates(tables)["entity_daily"].to_pylist()}
+    assert days == {(date(2026, 3, 2), 1), (date(2026, 3, 3), 1)}
