@@ -30,8 +30,9 @@ from newsloom.rejects import reject
 from newsloom.stage import Stage
 from newsloom.util import sha
 from tasks.clean import boilerplate
-from tasks.clean.dates import date_from_url, parse_any, parse_dateline
+from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
 from tasks.clean.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
+from tasks.common.dates import parse_any
 from tasks.common.minhash import compute_signatures
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
@@ -142,9 +143,8 @@ def clean_text_page(raw: str, fetched_at=None) -> dict:
         s = line.strip()
         if not s:
             continue
-        d = parse_dateline(s, fetched_at)
-        if d and d[1] >= len(s.rstrip()) - 1:
-            published = published or d[0]
+        if (whole := is_whole_dateline(s, fetched_at)) is not None:
+            published = published or whole
             continue
         if title is None and not boilerplate.is_chrome(s) and 2 <= boilerplate.n_words(s) <= TITLE_MAX_WORDS:
             title = s

@@ -27,7 +27,7 @@ from lxml import etree
 from newsloom.lang import all_packs, alternatives
 from tasks.clean.dates import date_from_url, parse_dateline
 from tasks.clean.markup import Candidate, json_ld_candidates, meta_candidates
-from tasks.common.dates import parse_local as parse_any  # a date keeps the day its page printed
+from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
 HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
 SHORT_TEXT = 120  # an element whose text is longer is prose, not a date line or a byline
@@ -126,7 +126,7 @@ def label_before(el, text: str) -> str:
 
 def _element_date(el) -> datetime | None:
     value = el.get("datetime") or el.get("content")
-    if value and (dt := parse_any(value)):
+    if value and (dt := parse_local(value)):
         return dt
     text = _text(el)
     if not text or len(text) > SHORT_TEXT:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from dateutil import parser as dateparser
 
 from newsloom.lang import all_packs, alternatives
-from tasks.common.dates import parse_any, parse_local, utc  # noqa: F401  (parse_any: tasks.clean reads it here)
+from tasks.common.dates import parse_local, utc
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +94,13 @@ def parse_dateline(line: str, reference: datetime | None = None) -> tuple[dateti
     if not (1990 <= dt.year <= 2100):
         return None
     return utc(dt), m.end()
+
+
+def is_whole_dateline(line: str, reference: datetime | None = None) -> datetime | None:
+    """The date of a line that is only a dateline ("March 2, 2026", "Publié le 9 mars 2026 à 14h05"),
+    else None: a dateline that opens a paragraph of story is not one."""
+    parsed = parse_dateline(line, reference)
+    return parsed[0] if parsed is not None and parsed[1] >= len(line.rstrip()) - 1 else None
 
 
 def date_from_url(url: str | None) -> datetime | None:

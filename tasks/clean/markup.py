@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from tasks.common.dates import parse_local as parse_any  # a date keeps the day its page printed
+from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def json_ld_candidates(tree) -> list[Candidate]:
         scope = "article" if ARTICLE_TYPES.search(_ld_type(obj)) else "other"
         for key, kind in (("datePublished", "published"), ("dateCreated", "created"), ("dateModified", "modified"),
                           ("uploadDate", "published")):
-            if isinstance(obj.get(key), str) and (dt := parse_any(obj[key])):
+            if isinstance(obj.get(key), str) and (dt := parse_local(obj[key])):
                 out.append(Candidate("date", f"ld_{kind}_{scope}", dt))
         if isinstance(obj.get("headline"), str):
             out.append(Candidate("title", f"ld_headline_{scope}", htmllib.unescape(obj["headline"])))
@@ -125,6 +125,6 @@ def meta_candidates(tree) -> list[Candidate]:
             out.append(Candidate("author", "meta_author", content))
         elif key in META_TITLE_KEYS:
             out.append(Candidate("title", META_TITLE_KEYS[key], content))
-        elif (kind := date_key_kind(key)) is not None and (dt := parse_any(content)):
+        elif (kind := date_key_kind(key)) is not None and (dt := parse_local(content)):
             out.append(Candidate("date", f"meta_{kind}", dt))
     return out

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from newsloom.lang import all_packs
 from tasks.clean import boilerplate
-from tasks.clean.dates import date_from_meta, parse_dateline, parse_local
+from tasks.clean.candidates import byline_name, label_patterns
+from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
 from tasks.clean.ranker import ranked_metadata
 
 
@@ -211,30 +212,21 @@ def without_repeated_top(text: str, title: str | None) -> str:
     paragraph, and a paragraph that is only a byline ("By Ana Ruiz") or only a dateline ("March 2, 2026").
     The text is never emptied: a page whose text is only that keeps it."""
     paragraphs = text.split("\n\n")
-    drop = set()
-    for i, para in enumerate(paragraphs[:TOP_PARAGRAPHS]):
-        if (i == 0 and title and _squash(para) == _squash(title)) or is_byline_line(para) or is_dateline_line(para):
-            drop.add(i)
-        else:
-            break  # the story has started: a later "By ..." line is part of it
-    kept = [p for i, p in enumerate(paragraphs) if i not in drop]
-    return "\n\n".join(kept) if kept else text
+    top = 0  # the story starts at the first paragraph that is none of these: a later "By ..." line is story
+    while top < min(TOP_PARAGRAPHS, len(paragraphs)) and (
+            (top == 0 and title and _squash(paragraphs[0]) == _squash(title))
+            or is_byline_line(paragraphs[top]) or is_whole_dateline(paragraphs[top])):
+        top += 1
+    return "\n\n".join(paragraphs[top:]) if top < len(paragraphs) else text
 
 
 BYLINE_MAX_WORDS = 8  # "By Ana Ruiz and Li Wei, Staff Writers" at most; a longer line is a sentence
 
 
 def is_byline_line(line: str) -> bool:
-    from tasks.clean.candidates import byline_name, label_patterns
-
     label = label_patterns()["byline"].match(line)
     return (label is not None and len(line.split()) <= BYLINE_MAX_WORDS and line[label.end():][:1].isupper()
             and byline_name(line) is not None)  # "By Ana Ruiz", never "By the evening, queues formed."
-
-
-def is_dateline_line(line: str) -> bool:
-    parsed = parse_dateline(line)
-    return parsed is not None and parsed[1] >= len(line.rstrip()) - 1
 
 
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
