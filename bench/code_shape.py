@@ -122,12 +122,14 @@ def language_breaches(path: Path, text: str) -> list[Breach]:
 
 
 # words that are not a language's: markup and metadata vocabularies, protocol and tracking names, the parser's
-# dependency labels (a scheme of the model, not of the language), and the tables' own column names
+# dependency labels (a scheme of the model, not of the language), and the tables' own names and column names
 NOT_LANGUAGE = frozenset({
     "meta", "property", "name", "itemprop", "og", "title", "headline", "author", "datePublished", "time", "https",
     "http", "HTTP", "utm", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc", "eid", "cid",
     "datetime", "description", "twitter", "alias", "label", "content", "url", "charset", "class", "id", "rel",
     "ccomp", "oprd", "xcomp", "dobj", "attr", "conj", "advcl", "nsubj", "nsubjpass", "csubj", "relcl",
+    # the gazetteer's feature classes (mentions.place_feature), GeoNames' scheme
+    "continent", "country", "city",
 })
 
 
@@ -135,8 +137,8 @@ def _column_names() -> frozenset:
     sys.path.insert(0, str(ROOT))
     from newsloom import schemas
 
-    return frozenset(n for schema in schemas.ALL_TABLES.values() for n in schema.names) | {"ids", "short",
-                                                                                        "cluster", "mentions"}
+    columns = frozenset(n for schema in schemas.ALL_TABLES.values() for n in schema.names)
+    return columns | frozenset(schemas.ALL_TABLES) | {"ids", "short", "cluster", "mentions"}
 
 
 REGEX_CALLS = {"compile", "search", "match", "fullmatch", "finditer", "findall", "sub", "split"}

@@ -5,7 +5,7 @@ on CoNLL-2003's English DEV split (../shared/eval/ner) beside the bare spaCy mod
     python bench/entities.py --dev [--model en_core_web_sm]
 
 ``--dev`` feeds each DEV document to the pipeline as a JSONL article (its text kept verbatim, so the
-offsets are the gold's) through the production stage functions (clean_articles, extract_articles, the
+offsets are the gold's) through the production stage functions (clean_articles, extract_and_locate, the
 identity stage: surnames and the label vote), writes the mentions as PRED, does the same with bare ``nlp.pipe`` (every
 ``doc.ents``), and scores both with ../shared/eval/score_ner.py: per type, micro, the right-span-wrong-type
 confusions, and documents rejected.  DEV is split by document number: 001-108 is where settings are chosen
@@ -41,7 +41,7 @@ def predict(model: str | None, sources: set[str], with_quotes: bool = False, roo
 
     from newsloom.config import make_config
     from tasks.clean import clean_articles
-    from tasks.extract import extract_articles
+    from tasks.extract import extract_and_locate
     from tasks.fetch import FetchState, fetch_documents
     from tasks.identity import resolve_identities
 
@@ -50,7 +50,7 @@ def predict(model: str | None, sources: set[str], with_quotes: bool = False, roo
     articles, _ = clean_articles(pa.concat_tables(parts), config)
     keep = [i for i, s in enumerate(articles.column("source").to_pylist()) if s in sources]
     articles = articles.take(pa.array(keep, pa.int64()))
-    mentions, quotes, _ = extract_articles(articles, config)
+    mentions, quotes, _, _ = extract_and_locate(articles, config)
     mentions, quotes = resolve_identities(mentions, quotes)
     ms = mentions.to_pylist()
     src = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
@@ -146,7 +146,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     from newsloom import schemas
     from newsloom.config import make_config
     from tasks.clean import clean_articles
-    from tasks.extract import extract_articles
+    from tasks.extract import extract_and_locate
     from tasks.identity import resolve_identities
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
@@ -156,7 +156,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
         "content": _json.dumps({"id": d["id"], "text": d["text"]}).encode(), "run_id": "bench"} for d in docs],
         schemas.DOCUMENTS)
     articles, rejects = clean_articles(documents, config)
-    mentions, _, extract_rejects = extract_articles(articles, config)
+    mentions, _, extract_rejects, _ = extract_and_locate(articles, config)
     no_quotes = schemas.QUOTES.empty_table()
     mentions, _ = resolve_identities(mentions, no_quotes)
     doc_of = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))

@@ -4,6 +4,7 @@
     python -m bench.pipeline 2000 --workers 2       # every stage's parts on 2 Dask worker processes
     python -m bench.pipeline 2000 --scaling         # --workers 1 and --workers 2, and their ratio
     python -m bench.pipeline 20000 --rerun          # also time a no-op rerun on the same output
+    python -m bench.pipeline 400 --set places=false # a setting passed on to newsloom run
 
 For each run it reports wall seconds, docs/s and words/s end to end, seconds per stage (from the
 run's manifest), and the peak resident memory of the whole process tree (the CLI process, its
@@ -140,8 +141,12 @@ def measured(cmd: list[str], env: dict, log: Path) -> dict:
             "cpu_s_by_process": sampler.cpu_by_kind()}
 
 
+SETTINGS: list[str] = []  # --set KEY=VALUE passed on to every run (main's --set)
+
+
 def newsloom_cmd(corpus: Path, out: Path, workers: int | None, model: str) -> list[str]:
     cmd = [sys.executable, "-m", "newsloom.interfaces.cli", "run", str(corpus), "--out", str(out), "--model", model]
+    cmd += [arg for kv in SETTINGS for arg in ("--set", kv)]
     return cmd + (["--workers", str(workers)] if workers else [])
 
 
@@ -244,7 +249,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rerun", action="store_true", help="also time a no-op rerun")
     ap.add_argument("--no-bare", action="store_true", help="skip the bare spaCy comparison")
     ap.add_argument("--model", default="en_core_web_sm")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a setting for newsloom run (e.g. places=false), repeatable")
     args = ap.parse_args(argv)
+    SETTINGS[:] = args.set
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     corpus = ensure(args.n)

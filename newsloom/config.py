@@ -75,6 +75,11 @@ class Config(BaseModel):
     languages: list[str] | None = None
     # extra alias table (CSV: alias,name,label) added to the shipped one
     aliases_file: str | None = None
+    # place mentions resolved to GeoNames places with the shipped gazetteer (tasks.places); populated places of
+    # fewer people are left out of it (1,000, the smallest the package ships: GeoVirus TUNE placed 0.75 of its
+    # places within 161 km with it, 0.73 with 5,000 and 15,000; local news names small towns: docs/places.md)
+    places: bool = True
+    places_min_population: int = Field(1000, ge=1000)
     # weights of the quote attribution tagger (python -m tasks.quotes.train --out PATH); default: the shipped ones
     quote_model: str | None = None
     # the stages' parts run on Dask: a LocalCluster of `workers` processes (default: every core) or the

@@ -21,4 +21,6 @@ SCHEMA_HISTORY = {
          "their committed parts are the ones the manifests name (issue 32)",
     "10": "articles: + published_date, date_evidence, title_source, author_source: the metadata ranker's choice "
           "and where it came from (issue 31)",
+    "11": "mentions: + geonameid, lat, lon, country_code, place_feature, place_score; entities: + geonameid, lat, "
+          "lon, country_code; articles: + focus_geonameid, focus_country; aggregate places (issue 30)",
 }

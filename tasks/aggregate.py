@@ -2,8 +2,9 @@
 
 Reads the committed ``articles``, ``documents`` (doc_id, fetched_at), ``mentions`` and ``quotes``.
 Writes ``entities``, ``entity_daily``, ``cooccurrence``, ``speakers``, ``quote_clusters`` (one row
-per quoted statement, with how many outlets carried it) and ``speaker_mentions`` (who talks about
-whom: entities mentioned inside each speaker's quoted words), one Parquet file each, replaced
+per quoted statement, with how many outlets carried it), ``speaker_mentions`` (who talks about
+whom: entities mentioned inside each speaker's quoted words) and ``places`` (one row per resolved place,
+with how many articles are about it), one Parquet file each, replaced
 atomically; and ``runs`` from the run manifests.
 
 An article's date is its publication date, else the time its document was fetched.  Only
@@ -52,13 +53,37 @@ QUERIES = {
                (SELECT list(label ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS labels,
                (SELECT list(n ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS label_counts,
                (SELECT list(language ORDER BY n DESC, language) FROM langs WHERE langs.entity_id = e.entity_id) AS languages,
-               e.n_mentions, e.n_articles, coalesce(q.n_quotes, 0) AS n_quotes, e.first_seen, e.last_seen
+               e.n_mentions, e.n_articles, coalesce(q.n_quotes, 0) AS n_quotes, e.first_seen, e.last_seen,
+               e.geonameid, e.lat, e.lon, e.country_code
         FROM (
+            -- a place's entity id is its GeoNames id's (tasks.places): one place per id
             SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) AS n_articles,
-                   min(day_ts) AS first_seen, max(day_ts) AS last_seen
+                   min(day_ts) AS first_seen, max(day_ts) AS last_seen, max(geonameid) AS geonameid,
+                   max(lat) AS lat, max(lon) AS lon, max(country_code) AS country_code
             FROM m GROUP BY entity_id
         ) e LEFT JOIN q USING (entity_id)
         ORDER BY e.n_mentions DESC, e.entity_id
+    """,
+    "places": """
+        WITH m AS (
+            SELECT m.*, d.day_ts FROM mentions m JOIN article_dates d USING (article_id)
+            WHERE m.geonameid IS NOT NULL
+        ),
+        surfaces AS (SELECT geonameid, surface, count(*) AS n FROM m GROUP BY ALL),
+        f AS (
+            SELECT a.focus_geonameid AS geonameid, count(*) AS n_focus FROM articles a
+            WHERE a.dup_of IS NULL AND a.focus_geonameid IS NOT NULL GROUP BY ALL
+        )
+        SELECT p.geonameid, p.entity_id, p.name, p.feature, p.country_code, p.lat, p.lon,
+               (SELECT list(surface ORDER BY n DESC, surface) FROM surfaces s WHERE s.geonameid = p.geonameid) AS aliases,
+               p.n_mentions, p.n_articles, coalesce(f.n_focus, 0) AS n_focus, p.first_seen, p.last_seen
+        FROM (
+            SELECT geonameid, max(entity_id) AS entity_id, max(name) AS name, max(place_feature) AS feature,
+                   max(country_code) AS country_code, max(lat) AS lat, max(lon) AS lon, count(*) AS n_mentions,
+                   count(DISTINCT article_id) AS n_articles, min(day_ts) AS first_seen, max(day_ts) AS last_seen
+            FROM m GROUP BY geonameid
+        ) p LEFT JOIN f USING (geonameid)
+        ORDER BY p.n_mentions DESC, p.geonameid
     """,
     "entity_daily": """
         SELECT d.day AS date, m.entity_id, count(*) AS n_mentions,

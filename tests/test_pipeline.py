@@ -68,10 +68,10 @@ def test_sample_corpus_yields_what_the_issue_asks(sample_run):
     assert (articles.language == "de").sum() == 1
     # the French articles have mentions and quotes with speakers, by the French model
     french = set(articles.loc[articles.language == "fr", "article_id"])
-    assert len(french) == 8 and french <= set(mentions.article_id)
+    assert len(french) == 9 and french <= set(mentions.article_id)
     fr_quotes = quotes[quotes.article_id.isin(french)]
     assert len(fr_quotes) >= 40 and fr_quotes.speaker.notna().mean() >= 0.9
-    assert summary["languages"]["fr"] == {"articles": 8, "model": "fr_core_news_sm 3.8.0"}
+    assert summary["languages"]["fr"] == {"articles": 9, "model": "fr_core_news_sm 3.8.0"}
     # quotes join speakers and entities
     speakers = pd.read_parquet(out / "speakers.parquet")
     entities = pd.read_parquet(out / "entities.parquet")

@@ -93,7 +93,7 @@ def test_deploy_schedule_overlap_and_backfill(server, tmp_path):
         # every run the scheduler made is the test schedule's (the next hours' are made ahead and wait)
         assert {r["out"] for r in runs if r["auto"]} == {str(scheduled)}
         assert sum(r["auto"] and r["state"] == "COMPLETED" for r in runs) == 1
-        assert len(pd.read_parquet(scheduled / "articles")) == 25
+        assert len(pd.read_parquet(scheduled / "articles")) == 27
         assert pd.read_parquet(scheduled / "runs.parquet").status.tolist() == ["completed"]
         # 2. two runs on one output root at once: the second waits for the first (concurrency limit 1).  Both
         # are created while no worker polls, so that the next poll finds both due together
@@ -109,8 +109,8 @@ def test_deploy_schedule_overlap_and_backfill(server, tmp_path):
         pair = sorted((r for r in runs if r["out"] == str(overlap)), key=lambda r: r["start"])
         assert pair[0]["end"] <= pair[1]["start"], pair  # one after the other, never side by side
         assert any("AwaitingConcurrencySlot" in r["states"] for r in pair), pair  # and the state says why
-        assert len(pd.read_parquet(overlap / "articles")) == 25  # written once: the second run found nothing new
-        assert pd.read_parquet(overlap / "runs.parquet").n_articles.tolist() == [25, 0]
+        assert len(pd.read_parquet(overlap / "articles")) == 27  # written once: the second run found nothing new
+        assert pd.read_parquet(overlap / "runs.parquet").n_articles.tolist() == [27, 0]
         # 3. a backfill of a WARC archive into another output root
         warc = tmp_path / "crawl.warc.gz"
         write_warc(warc, gz=True)

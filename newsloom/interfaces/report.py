@@ -1,13 +1,15 @@
 """``newsloom report``: one static HTML file from an output folder, readable in a browser with no server.
 
 Sections: entities over time (line chart of the top N), top speakers with sample quotes, the
-co-occurrence network (top edges), quote clusters carried by several outlets, rejects by stage and
+co-occurrence network (top edges), a map of the places mentioned (drawn on outlines shipped with the
+gazetteer, no tiles), quote clusters carried by several outlets, rejects by stage and
 reason, and the run history.  Charts are plotly figures; plotly.js is embedded once in the page,
 so the file works offline (no CDN).
 """
 from __future__ import annotations
 
 import html
+import json
 import math
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,6 +84,48 @@ def cooccurrence_network(con, top: int):
     return fig, len(edges)
 
 
+PLACES_SQL = """
+    SELECT name, country_code, lat, lon, n_mentions, n_articles, n_focus FROM places
+    ORDER BY n_mentions DESC, geonameid LIMIT {limit}
+"""
+MAP_PLACES = 500  # the map shows the most-mentioned places, this many at most
+MARKER_MIN, MARKER_MAX = 6, 40  # marker diameters (px): a place's area grows with its mentions
+
+
+def _outline_trace(go):
+    """The countries' outlines, shipped with the gazetteer (tasks/places/data/outlines.json): one line trace
+    with breaks between rings, so the map needs no tile or topojson from the network."""
+    from tasks.places.gazetteer import OUTLINES_FILE
+
+    lon, lat = [], []
+    for ring in json.loads(OUTLINES_FILE.read_text(encoding="utf-8")):
+        lon += [p[0] for p in ring] + [None]
+        lat += [p[1] for p in ring] + [None]
+    return go.Scatter(x=lon, y=lat, mode="lines", line=dict(color="#c8c8c8", width=0.7), hoverinfo="skip",
+                      showlegend=False)
+
+
+def places_map(con):
+    """(figure, places shown): resolved places on the countries' outlines, sized by mentions and coloured by
+    country (equirectangular: longitude and latitude on equal axes)."""
+    import plotly.graph_objects as go
+
+    df = _df(con, PLACES_SQL.format(limit=MAP_PLACES))
+    fig = go.Figure([_outline_trace(go)])
+    if len(df):
+        top = max(df["n_mentions"].max(), 1)
+        for code, g in df.groupby(df["country_code"].fillna("—"), sort=True):
+            size = MARKER_MIN + (MARKER_MAX - MARKER_MIN) * (g["n_mentions"] / top) ** 0.5
+            text = [f"{n} ({c}): {m} mentions in {a} articles, focus of {f}" for n, c, m, a, f in
+                    zip(g["name"], g["country_code"].fillna("—"), g["n_mentions"], g["n_articles"], g["n_focus"])]
+            fig.add_trace(go.Scatter(x=g["lon"], y=g["lat"], mode="markers", name=code, text=text,
+                                     hoverinfo="text", marker=dict(size=size, opacity=0.75, line=dict(width=0.5))))
+    fig.update_layout(title="Places mentioned (size: mentions; colour: country)", showlegend=len(df) > 0)
+    fig.update_xaxes(range=[-180, 180], showgrid=False, zeroline=False, visible=False)
+    fig.update_yaxes(range=[-60, 85], showgrid=False, zeroline=False, visible=False, scaleanchor="x")
+    return fig, len(df)
+
+
 def rejects_chart(con):
     import plotly.graph_objects as go
 
@@ -140,6 +184,10 @@ CLUSTERS_SQL = """
 LANGUAGES_SQL = ("SELECT coalesce(language, 'unknown') AS language, n_articles, n_mentions, n_quotes, n_entities, "
                  "n_not_read FROM languages ORDER BY n_articles DESC, language")
 
+# the gazetteer's licence asks for it (docs/places.md)
+ATTRIBUTION = ("<p class='empty'>Places: GeoNames (geonames.org), CC-BY 4.0; country outlines from the "
+               "countryinfo package.</p>")
+
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
@@ -158,6 +206,7 @@ def _report_data(out: str | Path, top: int) -> dict:
         data["entities"] = entities_over_time(con, top)
         data["network"] = cooccurrence_network(con, top)
         data["rejects"] = rejects_chart(con)
+        data["places"] = places_map(con)
     finally:
         con.close()
     return data
@@ -180,6 +229,8 @@ def _sections(d: dict) -> list[tuple[str, str]]:
         ("Entities over time", _figure_html(ent_fig, "chart-entities") if n_points else "<p class='empty'>No mentions yet.</p>"),
         ("Top speakers", _table(d["speakers"], {"name": "speaker", "n_quotes": "quotes", "n_articles": "articles",
                                                 "about": "talks most about", "sample_quote": "sample quote"})),
+        ("Places", (_figure_html(d["places"][0], "chart-places") if d["places"][1]
+                    else "<p class='empty'>No resolved places yet.</p>") + ATTRIBUTION),
         ("Co-occurrence network", _figure_html(net_fig, "chart-network") if n_edges else "<p class='empty'>No pairs yet.</p>"),
         ("Quotes carried by several articles", _table(d["clusters"], {
             "text": "statement", "speakers": "speakers", "n_articles": "articles", "n_sites": "sites",

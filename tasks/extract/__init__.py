@@ -1,7 +1,8 @@
 """entity-extract: mentions and quotes from one spaCy parse per article.
 
-Reads ``articles``: article_id, source, doc_id, text, language, dup_of.
-Writes ``mentions`` (see tasks.extract.entities) and ``quotes`` (see tasks.quotes) for original articles
+Reads ``articles`` (every column).
+Writes ``mentions`` (see tasks.extract.entities; place mentions resolved by tasks.places), ``quotes`` (see
+tasks.quotes) and ``articles`` again (with their focus place, tasks.places) for original articles
 (dup_of null) in a language a model serves (newsloom.models: one spaCy model per language, each loaded by
 a worker the first time one of its articles needs it); ``rejects`` rows (stage ``extract``) with reason
 ``no_model_for_language``, ``unsupported_language`` (outside the ``languages`` setting) or ``too_large``
@@ -28,11 +29,12 @@ from newsloom.stage import Stage
 from tasks.extract.casing import text_for_model
 from tasks.extract.entities import extract_mentions
 from tasks.identity.keys import load_aliases
+from tasks.places import locate_places
+from tasks.places.gazetteer import load_gazetteer
 from tasks.quotes import finder_for, needs_tagger
 from tasks.quotes.model import load_tagger
 
 REJECT_STAGE = "extract"  # the contract's name for this stage in rejects.stage (CONTRACT.md)
-NLP_COLUMNS = ["article_id", "source", "doc_id", "text", "language", "dup_of", "run_id"]
 
 
 def fallback_language(languages: list[str | None], registry: dict[str, str]) -> str | None:
@@ -155,17 +157,35 @@ def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.T
     return pa.concat_tables(mentions), pa.concat_tables(quotes), rejects
 
 
+def extract_and_locate(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """The stage's whole work on one part: (mentions with their places, quotes, rejects, articles with their
+    focus).  Places (tasks.places) run unless the ``places`` setting is off."""
+    mentions, quotes, rejects = extract_articles(articles, config)
+    if config.places:
+        articles, mentions = locate_places(articles, mentions, load_gazetteer(config.places_min_population))
+    return mentions, quotes, rejects, articles
+
+
 def _extract_part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
-    mentions, quotes, rejects = extract_articles(inputs["articles"], config)
-    return {"mentions": mentions, "quotes": quotes, "rejects": rejects}
+    mentions, quotes, rejects, articles = extract_and_locate(inputs["articles"], config)
+    return {"mentions": mentions, "quotes": quotes, "rejects": rejects, "articles": articles}
+
+
+def _count_places(inputs: dict[str, pa.Table], outputs: dict[str, pa.Table]) -> dict[str, int]:
+    """How many mentions were resolved to a place, and how many articles got a focus."""
+    mentions, articles = outputs["mentions"], outputs["articles"]
+    return {"places_resolved": mentions.num_rows - mentions.column("geonameid").null_count,
+            "articles_with_focus": articles.num_rows - articles.column("focus_geonameid").null_count}
 
 
 STAGE = Stage(
     name="entity-extract",
     rejects_as=REJECT_STAGE,
     reports={"n_mentions": "rows_out", "n_quotes": "quotes"},
-    reads={"articles": NLP_COLUMNS},
-    writes=("mentions", "quotes", "rejects"),
+    # every column: the part's articles are written again with their focus place (tasks.places)
+    reads={"articles": None},
+    writes=("mentions", "quotes", "rejects", "articles"),
+    count=_count_places,
     part=_extract_part,
     parts_of="articles",
 )

@@ -24,6 +24,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import PART_COLUMN, Stage
 from tasks.identity.corpus import EVIDENCE_COLUMNS, NAME_KEY, Name, decide, with_article_columns, with_cues
+from tasks.places.resolve import PLACE_LABELS
 
 FINAL_COLUMNS = ("entity_id", "name", "label")
 COMMITTED_COLUMNS = (*EVIDENCE_COLUMNS, *FINAL_COLUMNS, PART_COLUMN)
@@ -61,8 +62,18 @@ def apply_identity(mentions: pa.Table, quotes: pa.Table, identity: pa.Table) -> 
         d = decisions.get(Name(r["article_entity_id"], r["article_name"], r["article_label"], r.pop("article_cue")))
         if d is not None:
             r["entity_id"], r["name"], r["label"] = d[:3]
+        if r.get("geonameid") is not None and r["label"] not in PLACE_LABELS:
+            forget_place(r)  # the corpus reads the name as a person or an organisation: not a place
         speaker_of.setdefault((r["article_id"], r["article_entity_id"]), Name(r["entity_id"], r["name"], r["label"]))
     return schemas.from_rows(rows, schemas.MENTIONS), _follow_speakers(quotes, speaker_of)
+
+
+PLACE_COLUMNS = ("geonameid", "lat", "lon", "country_code", "place_feature", "place_score")
+
+
+def forget_place(row: dict) -> None:
+    for c in PLACE_COLUMNS:
+        row[c] = None
 
 
 def _follow_speakers(quotes: pa.Table, speaker_of: dict[tuple[str, str], Name]) -> pa.Table:

@@ -1,0 +1,136 @@
+"""places: every place mention resolved to a GeoNames place, and the place each article is about.
+
+A pure function over one part's tables, which the entity-extract stage runs on its own part after the parse
+(the gazetteer is loaded once per worker, like the spaCy model):
+
+- ``mentions``: each place mention (GPE, LOC, FAC) the gazetteer resolves (tasks.places.resolve) gets
+  ``geonameid``, ``lat``, ``lon``, ``country_code``, ``place_feature`` and ``place_score``; its ``entity_id``
+  (and ``article_entity_id``) becomes the place's (``"geo:" + geonameid``, hashed like every id) and its name
+  the GeoNames name, so "Kyiv" and "Kiev" are one entity and Paris, France and Paris, Texas are two.
+  A dateline the model missed ("TARROW (AP) —") becomes a mention when the gazetteer knows the place.
+- ``articles``: ``focus_geonameid`` and ``focus_country`` (tasks.places.focus).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+
+from newsloom import schemas
+from newsloom.lang import pack_for
+from newsloom.util import sha
+from tasks.identity.keys import ID_CHARS, entity_id_for
+from tasks.places.focus import article_focus
+from tasks.places.gazetteer import Gazetteer, Place
+from tasks.places.resolve import WEIGHTS, Reading, Weights, confirmed_place, resolve_article
+
+PLACE_ID_KIND = "PLACE"  # the first part hashed into a place's entity id, beside its GeoNames id
+# a country-code domain that is not the country's ISO code
+TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its ISO 3166 code
+# not language: the dateline's place ends at its first punctuation ("PORT-LAURIER (AFP) —", "KYIV, March 3 —")
+DATELINE_PLACE = re.compile(r"(.+?)\s*(?:,|\(|--|[—―–])")
+DATELINE_LABEL = "GPE"  # a dateline names where the story was filed: a place
+
+
+def place_entity_id(place: Place) -> str:
+    return sha(PLACE_ID_KIND, place.geonameid, n=ID_CHARS)
+
+
+def outlet_country(url: str | None, gazetteer: Gazetteer) -> str | None:
+    """The country of an outlet's country-code domain ("example.co.uk" -> GB); None for .com and the like."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+    code = TLD_COUNTRY.get(tld, tld.upper()) if len(tld) == 2 else None
+    return code if gazetteer.country(code) is not None else None
+
+
+def dateline_end(text: str, language: str | None) -> int:
+    """Where the place dateline that opens the text ends (the language pack's ``place_dateline``); 0 without
+    one."""
+    pattern = pack_for(language).pattern("place_dateline") if language else None
+    match = pattern.match(text) if pattern is not None else None
+    return match.end() if match else 0
+
+
+def dateline_mention(text: str, end: int, mentions: list[dict], gazetteer: Gazetteer) -> dict | None:
+    """The place of a dateline (``text[:end]``) that no mention covers, as a GPE mention, where the gazetteer
+    knows it ("TARROW (AP) —": the model rarely reads a name in capitals)."""
+    if not end:
+        return None
+    head = DATELINE_PLACE.match(text[:end])
+    name = head.group(1).strip() if head else ""
+    end = len(name)
+    if not name or any(m["start_char"] < end and m["end_char"] > 0 for m in mentions):
+        return None
+    if not gazetteer.candidates(name.title()):
+        return None
+    eid = entity_id_for(name.title(), DATELINE_LABEL)
+    return {"start_char": 0, "end_char": end, "surface": text[:end], "name": name.title(), "label": DATELINE_LABEL,
+            "sentence": 0, "label_score": 1.0, "entity_id": eid, "article_entity_id": eid,
+            "article_name": name.title(), "article_label": DATELINE_LABEL}
+
+
+def relabel_misread_places(mentions: list[dict], gazetteer: Gazetteer, w: Weights) -> None:
+    """Mentions the model read as a person or an organisation whose name is a known country, division,
+    continent or large city become place mentions (tasks.places.resolve.confirmed_place)."""
+    for m in mentions:
+        label = confirmed_place(m, gazetteer, w)
+        if label is not None:
+            m["label"] = m["article_label"] = label
+
+
+def apply_reading(m: dict, reading: Reading) -> None:
+    p = reading.place
+    eid = place_entity_id(p)
+    m.update(entity_id=eid, article_entity_id=eid, name=p.name, article_name=p.name, geonameid=p.geonameid,
+             lat=p.lat, lon=p.lon, country_code=p.country_code, place_feature=p.feature,
+             place_score=reading.confidence)
+
+
+def locate_article(text: str, url: str | None, language: str | None, mentions: list[dict], gazetteer: Gazetteer,
+                   w: Weights = WEIGHTS, title: str | None = None) -> tuple[list[dict], Place | None, str | None]:
+    """(the article's mentions with their places, its focus place, its focus country)."""
+    end = dateline_end(text, language)
+    added = dateline_mention(text, end, mentions, gazetteer)
+    if added is not None:
+        added.update(article_id=mentions[0]["article_id"] if mentions else None)
+        mentions = [added, *mentions]
+    mentions.sort(key=lambda m: m["start_char"])
+    if w.relabel_misread:
+        relabel_misread_places(mentions, gazetteer, w)
+    conjunctions = frozenset(pack_for(language).lexicon.list_conjunctions) if language else frozenset()
+    readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions)
+    for i, reading in readings.items():
+        apply_reading(mentions[i], reading)
+    resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
+    where = frozenset(pack_for(language).lexicon.always_place_prepositions) if language else frozenset()
+    focus, country = article_focus(text, resolved, gazetteer, end, title, where)
+    return mentions, focus, country
+
+
+def locate_places(articles: pa.Table, mentions: pa.Table, gazetteer: Gazetteer,
+                  w: Weights = WEIGHTS) -> tuple[pa.Table, pa.Table]:
+    """(articles with their focus, mentions with their places) of one part."""
+    by_article: dict[str, list[dict]] = {}
+    for m in mentions.to_pylist():
+        by_article.setdefault(m["article_id"], []).append(m)
+    rows, out = articles.to_pylist(), []
+    for a in rows:
+        if a.get("dup_of") is not None:
+            continue
+        ms = by_article.pop(a["article_id"], [])
+        for m in ms:
+            m.setdefault("article_id", a["article_id"])
+        ms, focus, country = locate_article(a["text"], a.get("url"), a.get("language"), ms, gazetteer, w,
+                                            a.get("title"))
+        for m in ms:
+            m["article_id"], m["run_id"] = a["article_id"], a["run_id"]
+        out.extend(ms)
+        a["focus_geonameid"] = focus.geonameid if focus else None
+        a["focus_country"] = country
+    for ms in by_article.values():  # mentions of articles not in this part: none in a pipeline run
+        out.extend(ms)
+    return schemas.from_rows(rows, schemas.ARTICLES), schemas.from_rows(out, schemas.MENTIONS)

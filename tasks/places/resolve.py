@@ -1,0 +1,222 @@
+"""Which place each place mention of one article means: GeoNames candidates scored in the article's context.
+
+A mention's candidates are the gazetteer's places written with its name (the alias table's canonical name,
+and the surface as written).  Each candidate gets a score, the sum of:
+
+- **prior**: its feature class (a country over a town of the same name) and log population;
+- **main name**: the name is the place's own name, not one of its alternate names;
+- **containment**: the place lies in the division or country written right after it ("Springfield,
+  Illinois"; "Alexandria, Egypt");
+- **article's countries**: the share of the article's other place mentions that lie in its country, by their
+  own best prior reading;
+- **article's divisions**: another place mention of the article is its division, or lies in it (a division
+  gets it when the article names places inside it: "Seattle" makes "Washington" the state);
+- **outlet's country**: the outlet's country (the URL's country-code domain) is its country;
+- **capitals**: a country's capital, more so in an article that names another country's capital.
+
+Every mention of one name in an article means one place (one sense per discourse), so the score is summed
+over the name's mentions and decided once.  The weights are chosen on GeoVirus TUNE (docs/places.md).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from tasks.identity.keys import fold
+from tasks.places.gazetteer import Gazetteer, Place
+
+PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
+# labels the small model gives places it misreads ("Romania" as a person, "Mozambique" as an organisation)
+MISREAD_LABELS = ("ORG", "PERSON")
+STRONG_FEATURES = ("continent", "country", "admin1")  # a name of one of these is a place whatever the model said
+CONTAINER_FEATURES = ("country", "admin1")
+# a city is its division's namesake when it holds at least this share of the division's people (Geneva holds a
+# third of its canton, Moscow half of its region; Washington, D.C. a tenth of the state of Washington's)
+EPONYMOUS_SHARE = 0.25
+CONTAINMENT_GAP = re.compile(r"\s*,\s*$")  # "Springfield, Illinois": a comma, and nothing else, between the two
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The score's weights (chosen on GeoVirus TUNE: bench/geo.py --tune)."""
+
+    continent: float = 3.0
+    country: float = 4.5
+    admin1: float = 1.5
+    admin2: float = 4.0
+    city: float = 0.0
+    population: float = 0.75  # per tenfold population
+    main_name: float = 1.0
+    capital: float = 1.0  # a country's capital: news names capitals for their governments ("Moscow said")
+    # a city that shares its name with a division of its country and holds much of its people (Moscow,
+    # Hamburg, Geneva, New York, Kyiv beside the Kiev oblast): news means the city
+    eponymous_city: float = 2.0
+    # a capital in an article that names another country's capital: diplomacy names governments by their
+    # capitals ("Moscow and Washington"), so "Washington" there is the city, not the state
+    capital_company: float = 2.0
+    containment: float = 4.0
+    article_country: float = 2.0
+    article_division: float = 1.5
+    outlet_country: float = 1.0
+    min_score: float = -1.0  # below this the best candidate is too weak a reading: the mention stays unresolved
+    # a town smaller than this, with no support from the article (no containment, no other place of its
+    # country or division, not the outlet's country), is not read at all: a lone "Bellerive" is as likely a
+    # place the gazetteer lacks (or a fictional one) as one of the many small towns of that name
+    unsupported_min_population: int = 50_000  # GeoVirus TUNE: no place lost up to 100,000
+    # a mention the model labelled a person or an organisation is a place when its name is a country's, a
+    # division's, a continent's or a city's of this many people.  GeoVirus TUNE recognition F1: 0.895 without,
+    # 0.912 from 100,000 (precision kept), 0.911 with every town (precision 0.911), 0.910 with no city
+    misread_min_population: int = 100_000
+    relabel_misread: bool = True
+
+
+WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class Reading:
+    place: Place
+    score: float
+    confidence: float
+
+
+def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
+    """The place label ("GPE", or "LOC" for a continent) of a mention the model labelled a person or an
+    organisation whose whole name is a country's, a first-level division's or a continent's, or a city's of
+    at least ``w.misread_min_population`` people: no title before it ("Ms Georgia"), no organisation's word
+    in it.  None otherwise."""
+    if m["label"] not in MISREAD_LABELS or m.get("title") or m.get("name") != m.get("surface"):
+        return None
+    key = fold(m["surface"])
+    for p in gazetteer.candidates(m["surface"]):
+        if fold(p.name) != key:
+            continue
+        if p.feature in STRONG_FEATURES or (p.feature == "city" and p.population >= w.misread_min_population):
+            return "LOC" if p.feature == "continent" else "GPE"
+    return None
+
+
+def candidates_of(m: dict, gazetteer: Gazetteer) -> list[Place]:
+    seen, out = set(), []
+    for name in (m.get("name"), m.get("surface")):
+        for p in gazetteer.candidates(name or ""):
+            if p.geonameid not in seen:
+                seen.add(p.geonameid)
+                out.append(p)
+    return out
+
+
+def prior(place: Place, key: str, w: Weights) -> float:
+    main = w.main_name if fold(place.name) == key else 0.0
+    value = getattr(w, place.feature) + w.population * math.log10(place.population + 1) + main
+    return value + w.capital * place.capital
+
+
+def _gap(mentions: list[dict], text: str, i: int) -> str | None:
+    """The text between mention i and the next one (None at the end)."""
+    if i < 0 or i + 1 >= len(mentions):
+        return None
+    return text[mentions[i]["end_char"]:mentions[i + 1]["start_char"]]
+
+
+def _listed(gap: str | None, conjunctions: frozenset[str]) -> bool:
+    """A gap between two items of a list: a comma, or a list's conjunction ("Texas, Utah and Virginia")."""
+    if gap is None:
+        return False
+    words = gap.replace(",", " ").split()
+    return bool(CONTAINMENT_GAP.match(gap)) or (len(words) == 1 and words[0].lower() in conjunctions)
+
+
+def containers(mentions: list[dict], text: str, conjunctions: frozenset[str] = frozenset()) -> dict[int, int]:
+    """mention index -> the index of the mention written right after it as its container ("Springfield,
+    Illinois"), unless the two are items of a longer list ("Texas, Utah and Virginia")."""
+    out = {}
+    for i in range(len(mentions) - 1):
+        gap = _gap(mentions, text, i)
+        if not CONTAINMENT_GAP.match(gap) or not gap.strip():
+            continue
+        if _listed(_gap(mentions, text, i - 1), conjunctions) or _listed(_gap(mentions, text, i + 1), conjunctions):
+            continue
+        out[i] = i + 1
+    return out
+
+
+def contains(container: Place, place: Place) -> bool:
+    if container.feature == "country":
+        return place.country_code == container.country_code and place.feature != "country"
+    if container.feature == "admin1":
+        return (place.country_code, place.admin1) == (container.country_code, container.admin1) \
+            and place.feature in ("city", "admin2")
+    return False
+
+
+def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outlet_country: str | None = None,
+                    w: Weights = WEIGHTS, conjunctions: frozenset[str] = frozenset()) -> dict[int, Reading]:
+    """mention index -> its reading, for the place mentions of one article (rows with start_char, end_char,
+    label, name and surface, in text order) that the gazetteer resolves; ``conjunctions`` are the article's
+    language's list words (its pack's list_conjunctions)."""
+    idx = [i for i, m in enumerate(mentions) if m["label"] in PLACE_LABELS]
+    places = [mentions[i] for i in idx]
+    keys = [fold(m.get("surface") or "") for m in places]
+    cands = [candidates_of(m, gazetteer) for m in places]
+    namesakes = [eponymous_cities(c) for c in cands]
+    best_prior = [max(c, key=lambda p, k=k, e=e: prior(p, k, w) + w.eponymous_city * (p.geonameid in e))
+                  if c else None for c, k, e in zip(cands, keys, namesakes)]
+    boxes = containers(places, text, conjunctions)
+    scores: dict[str, Counter] = defaultdict(Counter)  # name key -> geonameid -> summed score
+    by_id: dict[str, Place] = {}
+    for j, (key, cs) in enumerate(zip(keys, cands)):
+        others = [p for k, p in zip(keys, best_prior) if p is not None and k != key]
+        countries = Counter(p.country_code for p in others)
+        divisions = {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "city")}
+        capitals_of = {p.country_code for p in others if p.capital}
+        box = best_of(cands[boxes[j]], keys[boxes[j]], w) if j in boxes else None
+        for p in cs:
+            boxed = box is not None and contains(box, p)
+            share = countries[p.country_code] / len(others) if others else 0.0
+            in_division = (p.country_code, p.admin1) in divisions if p.feature in ("city", "admin2", "admin1") else False
+            from_outlet = outlet_country is not None and p.country_code == outlet_country
+            if p.feature == "city" and p.population < w.unsupported_min_population \
+                    and not (boxed or share or in_division or from_outlet):
+                continue
+            s = prior(p, key, w) + w.containment * boxed + w.article_country * share
+            s += w.article_division * in_division + w.outlet_country * from_outlet
+            s += w.eponymous_city * (p.geonameid in namesakes[j])
+            s += w.capital_company * (p.capital and bool(capitals_of - {p.country_code}))
+            scores[key][p.geonameid] += s
+            by_id[p.geonameid] = p
+    counts = Counter(keys)
+    readings = {}
+    for key, c in scores.items():
+        gid, total = max(c.items(), key=lambda kv: (kv[1], kv[0]))
+        score = total / counts[key]
+        if score >= w.min_score:
+            readings[key] = Reading(by_id[gid], round(score, 3), confidence_of(c, gid))
+    return {i: readings[k] for i, k in zip(idx, keys) if k in readings}
+
+
+def eponymous_cities(cands: list[Place]) -> set[str]:
+    """The ids of the cities that share their name with a first-level division of their country and hold at
+    least ``EPONYMOUS_SHARE`` of its people (Moscow, Hamburg, Geneva, New York; Kyiv beside the Kiev oblast
+    around it), not a small namesake town (Oregon, Ohio beside the state of Oregon)."""
+    divisions = {}
+    for p in cands:
+        if p.feature == "admin1":
+            divisions[p.country_code] = max(divisions.get(p.country_code, 0), p.population)
+    return {p.geonameid for p in cands if p.feature == "city" and p.country_code in divisions
+            and p.population >= EPONYMOUS_SHARE * divisions[p.country_code]}
+
+
+def best_of(cands: list[Place], key: str, w: Weights) -> Place | None:
+    """A container's reading by prior alone, among the features that contain places."""
+    boxes = [p for p in cands if p.feature in CONTAINER_FEATURES]
+    return max(boxes, key=lambda p: prior(p, key, w)) if boxes else None
+
+
+def confidence_of(scores: Counter, chosen: str) -> float:
+    """The chosen reading's share of a softmax over the candidates' summed scores."""
+    top = max(scores.values())
+    z = sum(math.exp(v - top) for v in scores.values())
+    return round(math.exp(scores[chosen] - top) / z, 3)

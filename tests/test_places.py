@@ -1,0 +1,189 @@
+"""Places (issue 30): the shipped gazetteer, resolution in context, the focus of an article, and the columns the
+extract stage writes.  The texts are made up for these tests; the places are real, so that they resolve."""
+from __future__ import annotations
+
+import json
+import math
+
+import pyarrow as pa
+import pytest
+
+from newsloom import schemas
+from tasks.places import locate_places, outlet_country, place_entity_id
+from tasks.places.focus import article_focus
+from tasks.places.gazetteer import GAZETTEER_FILE, OUTLINES_FILE, load_gazetteer
+from tasks.places.resolve import resolve_article
+
+ENGLISH_LISTS = frozenset({"and"})
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+def mentions_of(text: str, names: list[str], label: str = "GPE") -> list[dict]:
+    """GPE mentions of each name's first occurrence after the previous one, in text order."""
+    rows, pos = [], 0
+    for n in names:
+        i = text.index(n, pos)
+        rows.append({"start_char": i, "end_char": i + len(n), "label": label, "name": n, "surface": n})
+        pos = i + len(n)
+    return rows
+
+
+def readings(text: str, names: list[str], gazetteer, outlet: str | None = None) -> dict[str, tuple]:
+    ms = mentions_of(text, names)
+    found = resolve_article(ms, text, gazetteer, outlet, conjunctions=ENGLISH_LISTS)
+    return {ms[i]["surface"] + f"@{ms[i]['start_char']}": (r.place.name, r.place.feature, r.place.country_code,
+                                                            r.place.admin1, r.place.geonameid)
+            for i, r in found.items()}
+
+
+def only(result: dict, surface: str) -> tuple:
+    hits = [v for k, v in result.items() if k.startswith(surface + "@")]
+    assert len(hits) == 1, (surface, result)
+    return hits[0]
+
+
+def test_the_gazetteer_ships_in_the_package_and_loads_once(gazetteer):
+    assert GAZETTEER_FILE.exists() and OUTLINES_FILE.exists()
+    assert load_gazetteer() is gazetteer  # once per process, like the spaCy model
+    features = {gazetteer.place(i).feature for i in range(len(gazetteer))}
+    assert features == {"continent", "country", "admin1", "admin2", "city"}
+    france = gazetteer.country("FR")
+    assert france.name == "France" and 44 < france.lat < 48 and 0 < france.lon < 5  # the mainland's centre
+    assert [p.name for p in gazetteer.candidates("Kiev") if p.feature == "city"] == ["Kyiv"]  # an alternate name
+    outlines = json.loads(OUTLINES_FILE.read_text())
+    assert len(outlines) > 150 and all(len(ring) >= 4 for ring in outlines)
+
+
+def test_the_names_of_one_place_are_one_entity_and_namesakes_are_two(gazetteer):
+    kyiv = readings("Talks in Kiev went on; Kyiv said later.", ["Kiev", "Kyiv"], gazetteer)
+    assert only(kyiv, "Kiev") == only(kyiv, "Kyiv") and only(kyiv, "Kiev")[1] == "city"
+    france = only(readings("A fair in Paris drew crowds.", ["Paris"], gazetteer), "Paris")
+    texas = only(readings("He moved to Paris, Texas, last year.", ["Paris", "Texas"], gazetteer), "Paris")
+    assert (france[2], texas[2], texas[3]) == ("FR", "US", "TX")
+    assert france[4] != texas[4]
+
+
+def test_context_decides_between_namesakes(gazetteer):
+    springfield = readings("She grew up in Springfield, Illinois.", ["Springfield", "Illinois"], gazetteer)
+    assert only(springfield, "Springfield")[2:4] == ("US", "IL")
+    state = readings("Protests in Seattle spread across Washington.", ["Seattle", "Washington"], gazetteer)
+    assert only(state, "Washington")[1] == "admin1"  # a city of the state is named: the state
+    capital = readings("Moscow and Washington agreed to talk.", ["Moscow", "Washington"], gazetteer)
+    assert only(capital, "Washington")[1:3] == ("city", "US") and only(capital, "Moscow")[1:3] == ("city", "RU")
+    georgia = readings("Flights from Tbilisi to other cities in Georgia resumed.", ["Tbilisi", "Georgia"], gazetteer)
+    assert only(georgia, "Georgia")[1:3] == ("country", "GE")
+    listed = readings("Storms hit Texas, Utah and Virginia.", ["Texas", "Utah", "Virginia"], gazetteer)
+    assert {v[1] for v in listed.values()} == {"admin1"}  # a list, not "Texas in Utah"
+
+
+def test_a_lone_small_town_is_left_unresolved(gazetteer):
+    # a name only small towns carry, with nothing in the article to back one of them: no guess
+    assert readings("The festival in Bellerive drew visitors.", ["Bellerive"], gazetteer) == {}
+
+
+def test_the_outlets_country_domain(gazetteer):
+    assert outlet_country("https://news.example.co.uk/a", gazetteer) == "GB"
+    assert outlet_country("https://www.example.fr/x", gazetteer) == "FR"
+    assert outlet_country("https://example.com/x", gazetteer) is None and outlet_country(None, gazetteer) is None
+
+
+def test_focus_weighs_the_dateline_and_counts_cities_for_their_country(gazetteer):
+    text = "DAMASCUS (Wire) — Officials in Damascus met.\n\nLater, Syria and Turkey spoke; Turkey and Turkey again."
+    ms = mentions_of(text, ["DAMASCUS", "Damascus", "Syria", "Turkey", "Turkey", "Turkey"])
+    ms[0]["name"] = "Damascus"
+    found = resolve_article(ms, text, gazetteer, conjunctions=ENGLISH_LISTS)
+    pairs = [(ms[i], r.place) for i, r in sorted(found.items())]
+    focus, country = article_focus(text, pairs, gazetteer, dateline_end=len("DAMASCUS (Wire) — "))
+    assert country == "SY" and focus.name == "Damascus"  # 3 Turkeys weigh less than a dateline and a lede
+    later = "Officials met in Damascus.\n\nTurkey said; Turkey and Turkey again, and Turkey."
+    ms = mentions_of(later, ["Damascus", "Turkey", "Turkey", "Turkey", "Turkey"])
+    found = resolve_article(ms, later, gazetteer, conjunctions=ENGLISH_LISTS)
+    focus, country = article_focus(later, [(ms[i], r.place) for i, r in sorted(found.items())], gazetteer)
+    assert (country, focus.name) == ("TR", "Turkey")  # four mentions outweigh one in the lede
+
+
+def _articles(rows: list[dict]) -> pa.Table:
+    base = {"doc_id": "d", "source": "s", "n_words": 30, "text_hash": "h", "run_id": "r", "language": "en"}
+    return schemas.from_rows([{**base, **r} for r in rows], schemas.ARTICLES)
+
+
+def test_locate_places_writes_the_place_columns_and_the_focus(gazetteer):
+    text = "ROTTERDAM (Harbour Post) — A new line will sail to Lisbon and Rotterdam in June, said Ana Ruiz."
+    articles = _articles([{"article_id": "a1", "text": text, "url": "https://harbour.example.nl/x"},
+                          {"article_id": "a2", "text": "Copy of a1.", "dup_of": "a1"}])
+    ms = [dict(m, article_id="a1", entity_id="e", article_entity_id="e", article_name=m["name"],
+               article_label="GPE", sentence=0, run_id="r") for m in mentions_of(text, ["Lisbon", "Rotterdam"])]
+    ms.append({"article_id": "a1", "entity_id": "p", "name": "Ana Ruiz", "surface": "Ana Ruiz", "label": "PERSON",
+               "start_char": text.index("Ana"), "end_char": len(text) - 1, "sentence": 0, "run_id": "r"})
+    out_articles, out_mentions = locate_places(articles, schemas.from_rows(ms, schemas.MENTIONS), gazetteer)
+    rows = {r["surface"]: r for r in out_mentions.to_pylist()}
+    assert set(rows) == {"ROTTERDAM", "Lisbon", "Rotterdam", "Ana Ruiz"}  # the dateline became a mention
+    assert rows["ROTTERDAM"]["geonameid"] == rows["Rotterdam"]["geonameid"]
+    assert rows["Rotterdam"]["entity_id"] == rows["Rotterdam"]["article_entity_id"] != "e"
+    assert rows["Lisbon"]["country_code"] == "PT" and math.isclose(rows["Lisbon"]["lat"], 38.7, abs_tol=0.3)
+    assert rows["Ana Ruiz"]["geonameid"] is None and rows["Ana Ruiz"]["entity_id"] == "p"
+    focus = {r["article_id"]: (r["focus_geonameid"], r["focus_country"]) for r in out_articles.to_pylist()}
+    assert focus["a1"] == (rows["Rotterdam"]["geonameid"], "NL") and focus["a2"] == (None, None)
+    rotterdam = next(p for p in gazetteer.candidates("Rotterdam") if p.geonameid == rows["Rotterdam"]["geonameid"])
+    assert rows["Rotterdam"]["entity_id"] == place_entity_id(rotterdam) and rotterdam.country_code == "NL"
+
+
+def test_french_names_resolve_through_alternate_names(gazetteer):
+    text = "Le salon réunit des exposants de Suisse, de Genève et d'Allemagne."
+    ms = mentions_of(text, ["Suisse", "Genève", "Allemagne"], label="LOC")
+    found = resolve_article(ms, text, gazetteer, conjunctions=frozenset({"et"}))
+    got = {ms[i]["surface"]: (r.place.name, r.place.country_code) for i, r in found.items()}
+    assert got == {"Suisse": ("Switzerland", "CH"), "Genève": ("Geneva", "CH"), "Allemagne": ("Germany", "DE")}
+
+
+def test_the_sample_run_writes_places_and_the_report_table(sample_run):
+    """The flow over data/raw: the two sample articles set in real ports (one English, one French) get their
+    places, their focus and the places aggregate; the fictional places of the others stay unresolved."""
+    import pandas as pd
+
+    out, _ = sample_run
+    mentions, articles = pd.read_parquet(out / "mentions"), pd.read_parquet(out / "articles")
+    places = pd.read_parquet(out / "places.parquet")
+    placed = mentions[mentions["geonameid"].notna()]
+    by_surface = placed.groupby("surface")["country_code"].first().to_dict()
+    assert {"Rotterdam": "NL", "Lisbon": "PT", "Hamburg": "DE", "Lyon": "FR", "Genève": "CH",
+            "Marseille": "FR"}.items() <= by_surface.items()
+    assert not placed["surface"].isin(["Kestria", "Dunmere", "Port-Laurier"]).any()  # fictional: no guess
+    focus = articles.set_index("source")["focus_country"].to_dict()
+    ferry = next(k for k in focus if k.endswith("ferry-route.txt"))
+    fair = next(k for k in focus if k.endswith("salon-lyon.txt"))
+    assert (focus[ferry], focus[fair]) == ("NL", "FR")  # the datelines: ROTTERDAM, LYON
+    rotterdam = places.set_index("name").loc["Rotterdam"]
+    assert rotterdam["n_focus"] >= 1 and rotterdam["n_mentions"] >= 4 and rotterdam["country_code"] == "NL"
+    entities = pd.read_parquet(out / "entities.parquet").set_index("entity_id")
+    assert entities.loc[rotterdam["entity_id"], "geonameid"] == rotterdam["geonameid"]
+
+
+def test_the_seed_articles_places_and_focus(gazetteer):
+    """The seed articles (../shared/seeds): Moscow, Damascus, Washington and Syria resolve to the right places,
+    and every seed is about Russia or Syria, as its headline and text say."""
+    from datetime import datetime, timezone
+
+    from conftest import shared_path
+
+    from newsloom.config import make_config
+    from tasks.clean import clean_articles
+    from tasks.extract import extract_and_locate
+
+    seeds = sorted(shared_path("seeds").glob("*.txt"))
+    now = datetime.now(timezone.utc)
+    documents = schemas.from_rows([{"doc_id": p.name, "source": p.name, "fetched_at": now, "media_type": "text/plain",
+                                    "content": p.read_bytes(), "run_id": "t"} for p in seeds], schemas.DOCUMENTS)
+    config = make_config(sources=[str(seeds[0].parent)], out="/tmp/newsloom-test-unused")
+    articles, _ = clean_articles(documents, config)
+    mentions, _, _, articles = extract_and_locate(articles, config)
+    placed = {(m["surface"], m["geonameid"]) for m in mentions.to_pylist() if m["geonameid"]}
+    expected = {"Moscow": "524901", "Damascus": "170654", "Washington": "4140963", "Syria": "163843"}
+    for surface, geonameid in expected.items():
+        assert {g for s, g in placed if s == surface} == {geonameid}, surface
+    focus = {a["source"][:3]: a["focus_country"] for a in articles.to_pylist()}
+    assert focus == {"000": "RU", "001": "SY", "002": "SY", "003": "SY", "004": "SY"}
