@@ -187,3 +187,23 @@ def test_the_seed_articles_places_and_focus(gazetteer):
         assert {g for s, g in placed if s == surface} == {geonameid}, surface
     focus = {a["source"][:3]: a["focus_country"] for a in articles.to_pylist()}
     assert focus == {"000": "RU", "001": "SY", "002": "SY", "003": "SY", "004": "SY"}
+
+
+# a little under what bench/geo.py measured on GeoVirus REPORT (docs/benchmarks.md: F1 0.889, acc@161 0.691)
+GEO_REPORT_FLOORS = {"f1": 0.87, "acc161": 0.67}
+
+
+def test_geovirus_report_floors(gazetteer):
+    """Recognition and resolution on GeoVirus REPORT, through the production functions, above their floors
+    and above the bare model's recognition."""
+    from conftest import shared_path
+
+    shared_path("eval", "geo", "geovirus.jsonl")
+    from bench.geo import bare_places, load_docs, pipeline_mentions, predictions, score, split_of
+    from tasks.places.resolve import WEIGHTS
+
+    docs = [d for d in load_docs() if split_of(d["id"]) == "REPORT"]
+    res = score(docs, predictions(docs, pipeline_mentions(docs, None), gazetteer, WEIGHTS))
+    for metric, floor in GEO_REPORT_FLOORS.items():
+        assert res[metric] >= floor, (metric, res)
+    assert res["f1"] > score(docs, bare_places(docs, None))["f1"]

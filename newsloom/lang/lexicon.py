@@ -85,6 +85,9 @@ class Lexicon:
     demonym_suffixes: tuple = ()
     source_clause_markers: frozenset = frozenset()
     parse_labels: dict = None  # role -> the dependency label this language's parser gives it
+    # the language's newsroom abbreviations of divisions, as written after a town ("Alexandria, La.") ->
+    # the division's GeoNames key (country.admin1: "US.LA"); tasks.places
+    division_abbreviations: dict = None
 
     @cached_property
     def title_genders(self) -> dict:

@@ -23,14 +23,26 @@ from newsloom.util import sha
 from tasks.identity.keys import ID_CHARS, entity_id_for
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
-from tasks.places.resolve import WEIGHTS, Reading, Weights, confirmed_place, resolve_article
+from tasks.places.resolve import (
+    KNOWN_PLACE,
+    PLACE_LABELS,
+    WEIGHTS,
+    Reading,
+    Weights,
+    confirmed_place,
+    resolve_article,
+)
 
 PLACE_ID_KIND = "PLACE"  # the first part hashed into a place's entity id, beside its GeoNames id
 # a country-code domain that is not the country's ISO code
 TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its ISO 3166 code
 # not language: the dateline's place ends at its first punctuation ("PORT-LAURIER (AFP) —", "KYIV, March 3 —")
 DATELINE_PLACE = re.compile(r"(.+?)\s*(?:,|\(|--|[—―–])")
-DATELINE_LABEL = "GPE"  # a dateline names where the story was filed: a place
+DATELINE_LABEL = "GPE"
+# not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
+ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
+POSTAL_CODE = re.compile(r"[A-Z]{2}")  # not language: US postal codes are the US divisions' GeoNames codes
+POSTAL_COUNTRY = "US"  # a dateline names where the story was filed: a place
 
 
 def place_entity_id(place: Place) -> str:
@@ -82,6 +94,39 @@ def relabel_misread_places(mentions: list[dict], gazetteer: Gazetteer, w: Weight
             m["label"] = m["article_label"] = label
 
 
+def division_after(text: str, end: int, gazetteer: Gazetteer, abbreviations: dict) -> tuple[int, int, Place] | None:
+    """(start, end, division) of a division written as an abbreviation right after a place: the language's
+    newsroom abbreviation ("Alexandria, La.") or a US postal code ("Austin, TX")."""
+    match = ABBREVIATION_AFTER.match(text, end)
+    if match is None:
+        return None
+    word = match.group(1)
+    key = abbreviations.get(word) or (f"{POSTAL_COUNTRY}.{word}" if POSTAL_CODE.fullmatch(word) else None)
+    country, _, code = (key or "").partition(".")
+    division = gazetteer.division(country, code) if key else None
+    return (match.start(1), match.end(1), division) if division is not None else None
+
+
+def abbreviated_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer, abbreviations: dict) -> list[dict]:
+    """A GPE mention for each division abbreviation written right after a place mention, its place known."""
+    taken = {(m["start_char"], m["end_char"]) for m in mentions}
+    added = []
+    for m in mentions:
+        if m["label"] not in PLACE_LABELS:
+            continue
+        found = division_after(text, m["end_char"], gazetteer, abbreviations)
+        if found is None or (found[0], found[1]) in taken:
+            continue
+        start, end, division = found
+        eid = entity_id_for(division.name, DATELINE_LABEL)
+        added.append({"article_id": m.get("article_id"), "start_char": start, "end_char": end,
+                      "surface": text[start:end], "name": division.name, "label": DATELINE_LABEL,
+                      "sentence": m.get("sentence", 0), "label_score": 1.0, "entity_id": eid, "article_entity_id": eid,
+                      "article_name": division.name, "article_label": DATELINE_LABEL, KNOWN_PLACE: division})
+        taken.add((start, end))
+    return added
+
+
 def apply_reading(m: dict, reading: Reading) -> None:
     p = reading.place
     eid = place_entity_id(p)
@@ -98,13 +143,17 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     if added is not None:
         added.update(article_id=mentions[0]["article_id"] if mentions else None)
         mentions = [added, *mentions]
-    mentions.sort(key=lambda m: m["start_char"])
     if w.relabel_misread:
         relabel_misread_places(mentions, gazetteer, w)
+    abbreviations = (pack_for(language).lexicon.division_abbreviations or {}) if language else {}
+    mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
+    mentions.sort(key=lambda m: m["start_char"])
     conjunctions = frozenset(pack_for(language).lexicon.list_conjunctions) if language else frozenset()
     readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions)
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
+    for m in mentions:
+        m.pop(KNOWN_PLACE, None)
     resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
     where = frozenset(pack_for(language).lexicon.always_place_prepositions) if language else frozenset()
     focus, country = article_focus(text, resolved, gazetteer, end, title, where)

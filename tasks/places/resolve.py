@@ -98,7 +98,12 @@ def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
     return None
 
 
+KNOWN_PLACE = "known_place"  # a mention whose place its finder already knows ("La." after a town: Louisiana)
+
+
 def candidates_of(m: dict, gazetteer: Gazetteer) -> list[Place]:
+    if m.get(KNOWN_PLACE) is not None:
+        return [m[KNOWN_PLACE]]
     seen, out = set(), []
     for name in (m.get("name"), m.get("surface")):
         for p in gazetteer.candidates(name or ""):
