@@ -23,3 +23,18 @@ def scorer(name: str):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def jsonl_documents(docs: list[dict]):
+    """A ``documents`` table of gold documents ({"id", "text"}) fed as JSONL articles: the text is kept
+    verbatim, so the offsets of the pipeline's rows are the gold's."""
+    import json
+    from datetime import datetime, timezone
+
+    from newsloom import schemas
+
+    now = datetime.now(timezone.utc)
+    return schemas.from_rows([{
+        "doc_id": d["id"], "source": d["id"], "fetched_at": now, "media_type": "application/x-ndjson",
+        "content": json.dumps({"id": d["id"], "text": d["text"]}).encode(), "run_id": "bench"} for d in docs],
+        schemas.DOCUMENTS)

@@ -140,9 +140,7 @@ SPLITS = {"TUNE": range(1, 109), "REPORT": range(109, 217), "ALL": range(1, 217)
 
 def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], list[dict]]:
     """(mentions by document id, rejects) from the production stage functions."""
-    import json as _json
-    from datetime import datetime, timezone
-
+    from bench._shared import jsonl_documents
     from newsloom import schemas
     from newsloom.config import make_config
     from tasks.clean import clean_articles
@@ -150,12 +148,7 @@ def newsloom_dev(docs: list[dict], model: str) -> tuple[dict[str, list[dict]], l
     from tasks.identity import resolve_identities
 
     config = make_config(sources=[str(ROOT / "data" / "raw")], out="/tmp/newsloom-bench-unused", model=model)
-    now = datetime.now(timezone.utc)
-    documents = schemas.from_rows([{
-        "doc_id": d["id"], "source": d["id"], "fetched_at": now, "media_type": "application/x-ndjson",
-        "content": _json.dumps({"id": d["id"], "text": d["text"]}).encode(), "run_id": "bench"} for d in docs],
-        schemas.DOCUMENTS)
-    articles, rejects = clean_articles(documents, config)
+    articles, rejects = clean_articles(jsonl_documents(docs), config)
     mentions, _, extract_rejects, _ = extract_and_locate(articles, config)
     no_quotes = schemas.QUOTES.empty_table()
     mentions, _ = resolve_identities(mentions, no_quotes)

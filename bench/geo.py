@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._shared import OUT, SHARED, need, scorer  # noqa: E402
+from bench._shared import OUT, SHARED, jsonl_documents, need, scorer  # noqa: E402
 
 GOLD = SHARED / "eval" / "geo" / "geovirus.jsonl"
 CACHE = OUT / "geo_mentions.json"
@@ -39,20 +39,13 @@ def load_docs() -> list[dict]:
 
 def pipeline_mentions(docs: list[dict], model: str | None) -> dict[str, list[dict]]:
     """doc id -> its mentions (every label) from the production clean and extract stages, before places."""
-    from datetime import datetime, timezone
 
-    from newsloom import schemas
     from newsloom.config import make_config
     from tasks.clean import clean_articles
     from tasks.extract import extract_articles
 
     config = make_config(sources=[str(OUT)], out="/tmp/newsloom-bench-unused", model=model)
-    now = datetime.now(timezone.utc)
-    documents = schemas.from_rows([{
-        "doc_id": d["id"], "source": d["id"], "fetched_at": now, "media_type": "application/x-ndjson",
-        "content": json.dumps({"id": d["id"], "text": d["text"]}).encode(), "run_id": "bench"} for d in docs],
-        schemas.DOCUMENTS)
-    articles, _ = clean_articles(documents, config)
+    articles, _ = clean_articles(jsonl_documents(docs), config)
     mentions, _, _ = extract_articles(articles, config)
     doc_of = dict(zip(articles.column("article_id").to_pylist(), articles.column("source").to_pylist()))
     out: dict[str, list[dict]] = defaultdict(list)
@@ -166,6 +159,11 @@ def main() -> None:
         for n in (0, 100_000, 1_000_000, 10**12):
             w = dataclasses.replace(WEIGHTS, relabel_misread=True, misread_min_population=n)
             print(f"TUNE, misread places relabelled (cities from {n}): "
+                  f"{brief(score(splits['TUNE'], predictions(splits['TUNE'], mentions, gazetteer, w)))}")
+    if args.ablate:
+        for n in (0, 1000, 15_000, 100_000):
+            w = dataclasses.replace(WEIGHTS, context_min_population=n)
+            print(f"TUNE, names after 'in' from towns of {n}: "
                   f"{brief(score(splits['TUNE'], predictions(splits['TUNE'], mentions, gazetteer, w)))}")
     if args.tune:
         tune_weights(splits["TUNE"], mentions, gazetteer)

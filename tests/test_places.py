@@ -207,3 +207,16 @@ def test_geovirus_report_floors(gazetteer):
     for metric, floor in GEO_REPORT_FLOORS.items():
         assert res[metric] >= floor, (metric, res)
     assert res["f1"] > score(docs, bare_places(docs, None))["f1"]
+
+
+def test_a_known_place_after_a_preposition_becomes_a_mention(gazetteer):
+    from newsloom.lang import pack_for
+    from tasks.places import places_after_prepositions
+    from tasks.places.resolve import WEIGHTS
+
+    text = "Flooding was reported in Tarragona and near Kestria Harbour in March, officials in Dunmere said."
+    found = places_after_prepositions(text, [], gazetteer, pack_for("en"), WEIGHTS)
+    assert [m["surface"] for m in found] == ["Tarragona"]  # not a month, not a fictional place
+    assert found[0]["label"] == "GPE" and text[found[0]["start_char"]:found[0]["end_char"]] == "Tarragona"
+    covered = [{"start_char": text.index("Tarragona"), "end_char": text.index("Tarragona") + 9, "label": "ORG"}]
+    assert places_after_prepositions(text, covered, gazetteer, pack_for("en"), WEIGHTS) == []

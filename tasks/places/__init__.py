@@ -20,7 +20,7 @@ import pyarrow as pa
 from newsloom import schemas
 from newsloom.lang import pack_for
 from newsloom.util import sha
-from tasks.identity.keys import ID_CHARS, entity_id_for
+from tasks.identity.keys import ID_CHARS, entity_id_for, fold
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
 from tasks.places.resolve import (
@@ -42,7 +42,10 @@ DATELINE_LABEL = "GPE"
 # not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
 ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
 POSTAL_CODE = re.compile(r"[A-Z]{2}")  # not language: US postal codes are the US divisions' GeoNames codes
-POSTAL_COUNTRY = "US"  # a dateline names where the story was filed: a place
+POSTAL_COUNTRY = "US"
+# not language: one to three capitalised words, the shape of a place's name ("Bulacan", "Dar es Salaam" is
+# missed, "Port Ellis" found); the words before it come from the pack
+NAME_WORDS = r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}"  # a dateline names where the story was filed: a place
 
 
 def place_entity_id(place: Place) -> str:
@@ -127,6 +130,52 @@ def abbreviated_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer,
     return added
 
 
+def calendar_words(pack) -> frozenset[str]:
+    """The language's month and weekday names, folded: "in March" is a date, not the town of March."""
+    months = {name for forms in pack.lexicon.months for name in forms}
+    return frozenset(months | set(pack.lexicon.weekdays))
+
+
+def where_pattern(where_words: frozenset[str]) -> re.Pattern | None:
+    """A place preposition of the language and the capitalised name after it ("in Tarrow", "near Port Ellis")."""
+    if not where_words:
+        return None
+    words = "|".join(sorted((re.escape(x) for x in where_words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{words})\s+({NAME_WORDS})")
+
+
+def places_after_prepositions(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> list[dict]:
+    """GPE mentions of the names the model missed after a place preposition ("in Bulacan") whose whole name
+    is a country's, a division's, or a town's of at least ``w.context_min_population`` people, by its main
+    name; month and weekday names are never places."""
+    pattern = where_pattern(frozenset(pack.lexicon.always_place_prepositions))
+    if pattern is None or not w.context_min_population:
+        return []
+    covered = [(m["start_char"], m["end_char"]) for m in mentions]
+    calendar, added = calendar_words(pack), []
+    for match in pattern.finditer(text):
+        start, end = match.span(1)
+        name = match.group(1)
+        if fold(name) in calendar or any(s < end and e > start for s, e in covered):
+            continue
+        if not any(fold(p.name) == fold(name) and (p.feature != "city" or p.population >= w.context_min_population)
+                   for p in gazetteer.candidates(name)):
+            continue
+        eid = entity_id_for(name, DATELINE_LABEL)
+        added.append({"article_id": mentions[0]["article_id"] if mentions else None, "start_char": start,
+                      "end_char": end, "surface": name, "name": name, "label": DATELINE_LABEL,
+                      "sentence": sentence_of(mentions, start), "label_score": 1.0, "entity_id": eid,
+                      "article_entity_id": eid, "article_name": name, "article_label": DATELINE_LABEL})
+        covered.append((start, end))
+    return added
+
+
+def sentence_of(mentions: list[dict], start: int) -> int:
+    """The sentence of the last mention before ``start`` (a mention added without a parse)."""
+    before = [m.get("sentence", 0) for m in mentions if m["start_char"] < start]
+    return before[-1] if before else 0
+
+
 def apply_reading(m: dict, reading: Reading) -> None:
     p = reading.place
     eid = place_entity_id(p)
@@ -147,6 +196,8 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         relabel_misread_places(mentions, gazetteer, w)
     abbreviations = (pack_for(language).lexicon.division_abbreviations or {}) if language else {}
     mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
+    if language:
+        mentions = mentions + places_after_prepositions(text, mentions, gazetteer, pack_for(language), w)
     mentions.sort(key=lambda m: m["start_char"])
     conjunctions = frozenset(pack_for(language).lexicon.list_conjunctions) if language else frozenset()
     readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions)
