@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from newsloom import schemas
-from tasks.places import locate_places, outlet_country, place_entity_id
+from tasks.places import locate_article, locate_places, outlet_country, place_entity_id
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import GAZETTEER_FILE, OUTLINES_FILE, load_gazetteer
 from tasks.places.resolve import resolve_article
@@ -74,6 +74,8 @@ def test_context_decides_between_namesakes(gazetteer):
     assert only(state, "Washington")[1] == "admin1"  # a city of the state is named: the state
     capital = readings("Moscow and Washington agreed to talk.", ["Moscow", "Washington"], gazetteer)
     assert only(capital, "Washington")[1:3] == ("city", "US") and only(capital, "Moscow")[1:3] == ("city", "RU")
+    lisbon = readings("Ships sail from Lisbon every week.", ["Lisbon"], gazetteer)
+    assert only(lisbon, "Lisbon")[1:3] == ("city", "PT")  # the capital, not the district named after it
     georgia = readings("Flights from Tbilisi to other cities in Georgia resumed.", ["Tbilisi", "Georgia"], gazetteer)
     assert only(georgia, "Georgia")[1:3] == ("country", "GE")
     listed = readings("Storms hit Texas, Utah and Virginia.", ["Texas", "Utah", "Virginia"], gazetteer)
@@ -132,12 +134,23 @@ def test_locate_places_writes_the_place_columns_and_the_focus(gazetteer):
     assert rows["Rotterdam"]["entity_id"] == place_entity_id(rotterdam) and rotterdam.country_code == "NL"
 
 
+def test_a_dateline_the_model_read_as_a_person_is_the_place(gazetteer):
+    text = "ROTTERDAM (Harbour Post) — The port opened a new quay."
+    m = {"article_id": "a1", "start_char": 0, "end_char": 9, "surface": "ROTTERDAM", "name": "Rotterdam",
+         "label": "PERSON", "entity_id": "p", "article_entity_id": "p", "article_name": "Rotterdam",
+         "article_label": "PERSON", "sentence": 0}
+    located, focus, country = locate_article(text, None, "en", [m], gazetteer)
+    assert len(located) == 1 and located[0]["label"] == "GPE" and located[0]["country_code"] == "NL"
+    assert (focus.name, country) == ("Rotterdam", "NL")
+
+
 def test_french_names_resolve_through_alternate_names(gazetteer):
-    text = "Le salon réunit des exposants de Suisse, de Genève et d'Allemagne."
-    ms = mentions_of(text, ["Suisse", "Genève", "Allemagne"], label="LOC")
+    text = "Le salon réunit des exposants de Suisse, de Genève et d'Allemagne, venus aussi de France."
+    ms = mentions_of(text, ["Suisse", "Genève", "Allemagne", "de France"], label="LOC")
     found = resolve_article(ms, text, gazetteer, conjunctions=frozenset({"et"}))
     got = {ms[i]["surface"]: (r.place.name, r.place.country_code) for i, r in found.items()}
-    assert got == {"Suisse": ("Switzerland", "CH"), "Genève": ("Geneva", "CH"), "Allemagne": ("Germany", "DE")}
+    assert got == {"Suisse": ("Switzerland", "CH"), "Genève": ("Geneva", "CH"), "Allemagne": ("Germany", "DE"),
+                   "de France": ("France", "FR")}  # the French model's span opens with "de"
 
 
 def test_the_sample_run_writes_places_and_the_report_table(sample_run):

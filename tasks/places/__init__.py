@@ -71,21 +71,27 @@ def dateline_end(text: str, language: str | None) -> int:
 
 
 def dateline_mention(text: str, end: int, mentions: list[dict], gazetteer: Gazetteer) -> dict | None:
-    """The place of a dateline (``text[:end]``) that no mention covers, as a GPE mention, where the gazetteer
-    knows it ("TARROW (AP) —": the model rarely reads a name in capitals)."""
+    """The place of a dateline (``text[:end]``) as a GPE mention, where the gazetteer knows it ("TARROW (AP) —":
+    the model rarely reads a name in capitals, or reads it as a person).  A mention the model made of exactly
+    that name becomes the place; any other mention over it leaves the dateline alone."""
     if not end:
         return None
     head = DATELINE_PLACE.match(text[:end])
     name = head.group(1).strip() if head else ""
     end = len(name)
-    if not name or any(m["start_char"] < end and m["end_char"] > 0 for m in mentions):
+    if not name or not gazetteer.candidates(name.title()):
         return None
-    if not gazetteer.candidates(name.title()):
+    over = [m for m in mentions if m["start_char"] < end and m["end_char"] > 0]
+    if over and not (len(over) == 1 and (over[0]["start_char"], over[0]["end_char"]) == (0, end)):
         return None
     eid = entity_id_for(name.title(), DATELINE_LABEL)
-    return {"start_char": 0, "end_char": end, "surface": text[:end], "name": name.title(), "label": DATELINE_LABEL,
-            "sentence": 0, "label_score": 1.0, "entity_id": eid, "article_entity_id": eid,
-            "article_name": name.title(), "article_label": DATELINE_LABEL}
+    place = {"start_char": 0, "end_char": end, "surface": text[:end], "name": name.title(), "label": DATELINE_LABEL,
+             "sentence": 0, "label_score": 1.0, "entity_id": eid, "article_entity_id": eid,
+             "article_name": name.title(), "article_label": DATELINE_LABEL}
+    if over:
+        over[0].update(place)  # the model's reading of the dateline ("ROTTERDAM" as a person) gives way
+        return None
+    return place
 
 
 def relabel_misread_places(mentions: list[dict], gazetteer: Gazetteer, w: Weights) -> None:

@@ -90,7 +90,7 @@ def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
     organisation whose whole name is a country's, a first-level division's or a continent's, or a city's of
     at least ``w.misread_min_population`` people: no title before it ("Ms Georgia"), no organisation's word
     in it.  None otherwise."""
-    if m["label"] not in MISREAD_LABELS or m.get("title") or m.get("name") != m.get("surface"):
+    if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]):
         return None
     key = fold(m["surface"])
     for p in gazetteer.candidates(m["surface"]):
@@ -104,11 +104,19 @@ def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
 KNOWN_PLACE = "known_place"  # a mention whose place its finder already knows ("La." after a town: Louisiana)
 
 
+def name_part(surface: str) -> str:
+    """The name in a span that opens with lowercase words ("de France" as a French model tags it)."""
+    words = surface.split()
+    while len(words) > 1 and words[0].islower():
+        words.pop(0)
+    return " ".join(words)
+
+
 def candidates_of(m: dict, gazetteer: Gazetteer) -> list[Place]:
     if m.get(KNOWN_PLACE) is not None:
         return [m[KNOWN_PLACE]]
     seen, out = set(), []
-    for name in (m.get("name"), m.get("surface")):
+    for name in (m.get("name"), m.get("surface"), name_part(m.get("surface") or "")):
         for p in gazetteer.candidates(name or ""):
             if p.geonameid not in seen:
                 seen.add(p.geonameid)
@@ -206,15 +214,21 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
 
 
 def eponymous_cities(cands: list[Place]) -> set[str]:
-    """The ids of the cities that share their name with a first-level division of their country and hold at
-    least ``EPONYMOUS_SHARE`` of its people (Moscow, Hamburg, Geneva, New York; Kyiv beside the Kiev oblast
-    around it), not a small namesake town (Oregon, Ohio beside the state of Oregon)."""
-    divisions = {}
+    """The ids of the cities that share their name with a first-level division of their country and are its
+    capital inside it or hold at least ``EPONYMOUS_SHARE`` of its people (Moscow, Hamburg, Geneva, New York, Lisbon; Kyiv
+    beside the Kiev oblast around it), not a small namesake town (Oregon, Ohio beside the state of Oregon)."""
+    divisions: dict[str, Place] = {}
     for p in cands:
-        if p.feature == "admin1":
-            divisions[p.country_code] = max(divisions.get(p.country_code, 0), p.population)
-    return {p.geonameid for p in cands if p.feature == "city" and p.country_code in divisions
-            and p.population >= EPONYMOUS_SHARE * divisions[p.country_code]}
+        if p.feature == "admin1" and (p.country_code not in divisions or
+                                      p.population > divisions[p.country_code].population):
+            divisions[p.country_code] = p
+    out = set()
+    for p in cands:
+        division = divisions.get(p.country_code) if p.feature == "city" else None
+        if division is not None and ((p.capital and p.admin1 == division.admin1)
+                                     or p.population >= EPONYMOUS_SHARE * division.population):
+            out.add(p.geonameid)
+    return out
 
 
 def best_of(cands: list[Place], key: str, w: Weights) -> Place | None:
