@@ -5,9 +5,11 @@ A pure function over one part's tables, which the entity-extract stage runs on i
 
 - ``mentions``: each place mention (GPE, LOC, FAC) the gazetteer resolves (tasks.places.resolve) gets
   ``geonameid``, ``lat``, ``lon``, ``country_code``, ``place_feature`` and ``place_score``; its ``entity_id``
-  (and ``article_entity_id``) becomes the place's (``"geo:" + geonameid``, hashed like every id) and its name
-  the GeoNames name, so "Kyiv" and "Kiev" are one entity and Paris, France and Paris, Texas are two.
-  A dateline the model missed ("TARROW (AP) —") becomes a mention when the gazetteer knows the place.
+  (and ``article_entity_id``) becomes the place's (a hash of its GeoNames id) and its name the GeoNames
+  name, so "Kyiv" and "Kiev" are one entity and Paris, France and Paris, Texas are two.
+  Places the model missed or misread become mentions where the gazetteer knows them: a dateline ("TARROW
+  (AP) —"), a person or organisation named like a country or a large city, a known name after a place
+  preposition ("in Tarragona"), a division abbreviated after a place ("Alexandria, La.").
 - ``articles``: ``focus_geonameid`` and ``focus_country`` (tasks.places.focus).
 """
 from __future__ import annotations
@@ -38,14 +40,14 @@ PLACE_ID_KIND = "PLACE"  # the first part hashed into a place's entity id, besid
 TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its ISO 3166 code
 # not language: the dateline's place ends at its first punctuation ("PORT-LAURIER (AFP) —", "KYIV, March 3 —")
 DATELINE_PLACE = re.compile(r"(.+?)\s*(?:,|\(|--|[—―–])")
-DATELINE_LABEL = "GPE"
+DATELINE_LABEL = "GPE"  # a dateline names where the story was filed: a place
 # not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
 ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
 POSTAL_CODE = re.compile(r"[A-Z]{2}")  # not language: US postal codes are the US divisions' GeoNames codes
 POSTAL_COUNTRY = "US"
 # not language: one to three capitalised words, the shape of a place's name ("Bulacan", "Dar es Salaam" is
 # missed, "Port Ellis" found); the words before it come from the pack
-NAME_WORDS = r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}"  # a dateline names where the story was filed: a place
+NAME_WORDS = r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}"
 
 
 def place_entity_id(place: Place) -> str:

@@ -32,7 +32,6 @@ GAZETTEER_SCHEMA = pa.schema([
 FEATURES = ("continent", "country", "admin1", "admin2", "city")
 # populated places below this many people are left out: chosen on GeoVirus TUNE (docs/places.md)
 DEFAULT_MIN_POPULATION = 1000
-PLACE_ID_PREFIX = "geo:"  # entity ids of resolved places: "geo:" + the GeoNames id
 
 
 class Place(NamedTuple):
@@ -115,7 +114,3 @@ def read_gazetteer(path: Path = GAZETTEER_FILE, min_population: int = DEFAULT_MI
 def load_gazetteer(min_population: int = DEFAULT_MIN_POPULATION) -> Gazetteer:
     """The shipped gazetteer, read once per process (a worker keeps it like its spaCy model)."""
     return read_gazetteer(GAZETTEER_FILE, min_population)
-
-
-def place_entity_id(place: Place) -> str:
-    return PLACE_ID_PREFIX + place.geonameid
