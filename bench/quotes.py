@@ -30,10 +30,11 @@ from bench._shared import OUT, SHARED, need, scorer  # noqa: E402
 SPLITS = {"TUNE": slice(0, 101), "REPORT": slice(101, None), "ALL": slice(0, None)}
 
 
-def predict(records: list[dict], model: str, quote_model: str | None = None) -> tuple[list[dict], dict]:
+def predict(records: list[dict], model: str, quote_model: str | None = None,
+            tagger_kind: str = "encoder") -> tuple[list[dict], dict]:
     """(predictions, seconds) with every quote row's method and confidence kept for the analyses."""
     from newsloom.lang import pack_for
-    from newsloom.nlp import dictionary_of, load_nlp
+    from newsloom.nlp import NLP_BATCH, dictionary_of, load_nlp
     from tasks.extract import as_written, is_table_code
     from tasks.extract.casing import text_for_model
     from tasks.extract.entities import extract_mentions
@@ -41,7 +42,7 @@ def predict(records: list[dict], model: str, quote_model: str | None = None) -> 
     from tasks.quotes.extract import extract_quotes
     from tasks.quotes.model import load_tagger
 
-    nlp, aliases, tagger = load_nlp(model), load_aliases(), load_tagger(quote_model)
+    nlp, aliases, tagger = load_nlp(model), load_aliases(), load_tagger(quote_model, tagger_kind)
     pack = pack_for("en")  # PolNeAR is English news
     texts = [r["text"] for r in records]
     t0 = time.perf_counter()
@@ -49,7 +50,7 @@ def predict(records: list[dict], model: str, quote_model: str | None = None) -> 
     out = []
     dictionary = dictionary_of(nlp)
     pairs = ((text_for_model(t, pack, dictionary), i) for i, t in enumerate(texts))
-    for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=8):
+    for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=NLP_BATCH):
         rid = records[i]["id"]
         ms = [m for m in extract_mentions(doc, rid, aliases, pack, dictionary) if not is_table_code(texts[i], m)]
         t1 = time.perf_counter()
@@ -98,11 +99,11 @@ def by_method(sc, gold: list[dict], pred: list[dict]) -> dict:
 
 
 def run(split: str = "ALL", limit: int | None = None, model: str = "en_core_web_sm",
-        quote_model: str | None = None) -> dict:
+        quote_model: str | None = None, tagger_kind: str = "encoder") -> dict:
     sc = scorer("score_quotes")
     gold = sc.load_jsonl(str(need(SHARED / "eval" / "quotes" / "dev.jsonl")))[SPLITS[split]][:limit]
-    pred, seconds = predict(gold, model, quote_model)
-    out = {"split": split, "articles": len(gold), **seconds}
+    pred, seconds = predict(gold, model, quote_model, tagger_kind)
+    out = {"split": split, "articles": len(gold), "tagger": tagger_kind, **seconds}
     for name, kinds in (("direct", {"direct"}), ("direct,mixed", {"direct", "mixed"}), ("all", None)):
         out[name] = summarise(sc.score(gold, pred, kinds))
     out["by_method"] = by_method(sc, gold, pred)
@@ -110,9 +111,12 @@ def run(split: str = "ALL", limit: int | None = None, model: str = "en_core_web_
     return out
 
 
-def calibrate(model: str, quote_model: str | None) -> dict:
-    """Fit the confidence map on TUNE, then the reliability of REPORT's confidences under that map."""
+def calibrate(model: str) -> dict:
+    """Fit the confidence map on TUNE, then the reliability of REPORT's confidences under that map.  Both
+    taggers are fitted: every finder's quotes from a run with the default tagger (the encoder), and the
+    CRF's own spans from a run with the CRF, so ``quote_tagger=crf`` is calibrated too."""
     from tasks.quotes import calibration
+    from tasks.quotes.model import METHOD as CRF_METHOD
 
     sc = scorer("score_quotes")
     gold = sc.load_jsonl(str(need(SHARED / "eval" / "quotes" / "dev.jsonl")))
@@ -120,13 +124,15 @@ def calibrate(model: str, quote_model: str | None) -> dict:
     if path.exists():
         path.unlink()  # raw certainties, not the old map's, are what the new map is fitted on
     calibration._maps.cache_clear()
-    tune_pred, _ = predict(gold[SPLITS["TUNE"]], model, quote_model)
-    samples = [(p["method"], p["confidence"], p["speaker"] is not None, ok)
-               for p, ok in judged(sc, gold[SPLITS["TUNE"]], tune_pred)]
+    samples = []
+    for kind in ("encoder", "crf"):
+        tune_pred, _ = predict(gold[SPLITS["TUNE"]], model, None, kind)
+        samples += [(p["method"], p["confidence"], p["speaker"] is not None, ok)
+                    for p, ok in judged(sc, gold[SPLITS["TUNE"]], tune_pred) if kind == "encoder" or p["method"] == CRF_METHOD]
     maps = calibration.fit_calibration(samples)
     path.write_text(json.dumps(maps, indent=1) + "\n")
     calibration._maps.cache_clear()
-    report_pred, _ = predict(gold[SPLITS["REPORT"]], model, quote_model)
+    report_pred, _ = predict(gold[SPLITS["REPORT"]], model)
     pairs = [(p["confidence"], ok) for p, ok in judged(sc, gold[SPLITS["REPORT"]], report_pred)]
     curve = calibration.reliability(pairs)
     ece = sum(b["n"] * abs(b["confidence"] - b["right"]) for b in curve) / max(1, len(pairs))
@@ -166,6 +172,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--model", default="en_core_web_sm")
     ap.add_argument("--quote-model", default=None, help="tagger weights (default: the shipped ones)")
+    ap.add_argument("--tagger", choices=("encoder", "crf"), default="encoder", help="the quote_tagger setting")
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--lang", choices=("all", "en", "fr"), default="all",
                     help="en: PolNeAR only; fr: the French sample gold only; all: both, English first")
@@ -177,15 +184,15 @@ def main() -> None:
         print_quotes(french_quotes(show=True))
         return
     if args.calibrate:
-        res = calibrate(args.model, args.quote_model)
+        res = calibrate(args.model)
         (OUT / "quotes_calibration.json").write_text(json.dumps(res, indent=1))
         print(json.dumps(res, indent=1))
         return
-    res = run(args.split, args.limit, args.model, args.quote_model)
+    res = run(args.split, args.limit, args.model, args.quote_model, args.tagger)
     with open(OUT / f"quotes_pred_{args.split}.jsonl", "w") as fh:
         for p in res["_pred"]:
             fh.write(json.dumps(p) + "\n")
-    print(f"PolNeAR dev {res['split']}, {res['articles']} articles, {res['seconds_per_article']} s/article "
+    print(f"PolNeAR dev {res['split']}, {res['tagger']} tagger, {res['articles']} articles, {res['seconds_per_article']} s/article "
           f"(parse + mentions + quotes), {res['quote_seconds_per_article']} s/article in the quote finders")
     print(f"{'kinds':14}{'span F1 ovl':>12}{'P':>7}{'R':>7}{'exact F1':>10}{'spk acc':>9}{'joint F1':>10}{'joint strict':>13}")
     for name in ("direct", "direct,mixed", "all"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -80,7 +81,11 @@ class Config(BaseModel):
     # places within 161 km with it, 0.73 with 5,000 and 15,000; local news names small towns: docs/places.md)
     places: bool = True
     places_min_population: int = Field(1000, ge=1000)
-    # weights of the quote attribution tagger (python -m tasks.quotes.train --out PATH); default: the shipped ones
+    # the quote attribution tagger: "encoder", the fine-tuned MiniLM run with onnxruntime (docs/quote-model.md),
+    # or "crf", the CRF over parse features; the encoder falls back to the CRF when its files are missing
+    quote_tagger: Literal["encoder", "crf"] = "encoder"
+    # weights of that tagger: the encoder's directory (python -m tasks.quotes.train_encoder --out DIR) or the
+    # CRF's file (python -m tasks.quotes.train --out PATH); default: the shipped ones
     quote_model: str | None = None
     # the stages' parts run on Dask: a LocalCluster of `workers` processes (default: every core) or the
     # existing cluster at `dask_address` (tcp://host:port); workers=1 runs them in the flow's own process

@@ -21,9 +21,14 @@ def _sources_exist(config: Config) -> list[str]:
 
 
 def _files_exist(config: Config) -> list[str]:
-    return [f"{name}: {name.replace('_', ' ')} not found: {path}"
-            for name, path in (("aliases_file", config.aliases_file), ("quote_model", config.quote_model))
-            if path is not None and not Path(path).is_file()]
+    out = [f"aliases_file: aliases file not found: {config.aliases_file}"
+           for _ in [0] if config.aliases_file is not None and not Path(config.aliases_file).is_file()]
+    # the CRF's weights are one file; the encoder's are a directory (tasks.quotes.encoder)
+    wanted = Path.is_file if config.quote_tagger == "crf" else Path.is_dir
+    if config.quote_model is not None and not wanted(Path(config.quote_model)):
+        wants = "a crf file" if config.quote_tagger == "crf" else "an encoder directory"
+        out.append(f"quote_model: quote model not found: {config.quote_model} ({wants})")
+    return out
 
 
 def _models_installed(config: Config) -> list[str]:

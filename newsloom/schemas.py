@@ -136,8 +136,9 @@ QUOTES = table_schema(
     described("run_id", pa.string(), "the run that wrote the row", False),
     described("quote_cluster_id", pa.string(), "the statement this quote reports, shared by every outlet's (possibly "
        "shortened) version of it; joins quote_clusters.cluster_id (null in rows written before schema 2)"),
-    described("method", pa.string(), "what found the span: quotation_marks (the rule for quotation marks) or the "
-       "attribution model's name, e.g. crf_attribution_v1 (null in rows written before schema 4)"),
+    described("method", pa.string(), "what found the span: quotation_marks (the rule for quotation marks), a rule_* "
+       "rule, or the attribution tagger's name: minilm_attribution_v1 (the encoder, the default) or crf_attribution_v1 "
+       "(quote_tagger=crf) (null in rows written before schema 4)"),
     described("speaker_article_entity_id", pa.string(), "the speaker's article_entity_id in mentions: the id the article "
        "alone gives, from which the identity stage re-derives speaker_entity_id (null before schema 6)"),
     row='quotation in an original article',

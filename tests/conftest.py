@@ -87,9 +87,9 @@ def sample_run(tmp_path_factory, prefect_harness):
     return out, summary
 
 
-def read_article(nlp, aliases, text: str, language: str = "en") -> tuple[list[dict], list[dict]]:
+def read_article(nlp, aliases, text: str, language: str = "en", tagger: str = "encoder") -> tuple[list[dict], list[dict]]:
     """(mentions, quotes) of one article through the extract stage's production wrapper (title-cased capitals,
-    table codes dropped, the language's pack and quote finder), as rows."""
+    table codes dropped, the language's pack and quote finder, the ``quote_tagger`` named), as rows."""
     import pyarrow as pa
 
     from newsloom.lang import pack_for
@@ -99,7 +99,7 @@ def read_article(nlp, aliases, text: str, language: str = "en") -> tuple[list[di
 
     pack = pack_for(language)
     mentions, quotes = extract_mentions_and_quotes(pa.table({"text": [text], "article_id": ["a1"]}), nlp, aliases,
-                                                   "test", pack, tagger=load_tagger() if needs_tagger(pack) else None)
+                                                   "test", pack, tagger=load_tagger(None, tagger) if needs_tagger(pack) else None)
     return mentions.to_pylist(), quotes.to_pylist()
 
 

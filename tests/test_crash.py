@@ -23,13 +23,23 @@ KEYS = {
 
 
 FAULTS = ROOT / "tests" / "faults"  # sitecustomize: the fault points, wrapped around the store from outside
+# the runs read part of the sample, in both languages and all three input folders, with a story two outlets
+# tell: crash safety is about the commit, not the corpus, and every run here is a whole CLI run
+CRASH_INPUT = ["html/dunmere-ledger-2026-03-02-port-strike.html", "html/harbor-watch-2026-03-03-strike-day-two.html",
+               "html/courrier-port-laurier-2026-03-02-greve-dockers.html", "text/kestria-today-2026-03-03-union-vote.txt",
+               "text/vws-2026-03-05-okhotin-harbour.txt", "text/kestria-today-okhotin-harbour.txt",
+               "feeds/wire-2026-03.jsonl"]
+
+
+def crash_sources() -> list[str]:
+    return [str(SAMPLE / name) for name in CRASH_INPUT]
 
 
 def cli(out, env=None, **kw):
     env = {**os.environ, **(env or {})}
     if "NEWSLOOM_FAULT_AT" in env:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
-    return subprocess.Popen([sys.executable, "-m", "newsloom.interfaces.cli", "run", str(SAMPLE), "--out", str(out)],
+    return subprocess.Popen([sys.executable, "-m", "newsloom.interfaces.cli", "run", *crash_sources(), "--out", str(out)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True, **kw)
 
@@ -110,7 +120,7 @@ def test_a_killed_writer_on_s3_holds_its_lock_only_for_its_lease(s3, tmp_path, r
         env = {**os.environ, **(env or {})}
         if "NEWSLOOM_FAULT_AT" in env:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULTS), env.get("PYTHONPATH")]))
-        return subprocess.Popen([sys.executable, "-m", "newsloom.interfaces.cli", "run", str(SAMPLE), "--out", url, *lease,
+        return subprocess.Popen([sys.executable, "-m", "newsloom.interfaces.cli", "run", *crash_sources(), "--out", url, *lease,
                                  *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
 

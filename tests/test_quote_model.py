@@ -1,4 +1,4 @@
-"""The attribution tagger: the shipped weights load and find the quotes of a fictional article; the
+"""The CRF attribution tagger (``quote_tagger=crf``, and the fallback of the encoder): the shipped weights load and find the quotes of a fictional article; the
 training command runs end to end on a handful of articles; calibration and the lexicon hold together."""
 import json
 import os
@@ -26,12 +26,12 @@ ARTICLE = (
 def test_shipped_weights_are_small_and_load():
     path = default_model_path()
     assert path.is_file() and path.stat().st_size <= 25 * 1024 * 1024
-    tagger = load_tagger()
+    tagger = load_tagger(kind="crf")
     assert set(tagger.labels()) == set(LABELS)
 
 
 def test_the_shipped_model_finds_the_quotes_of_a_fictional_article(nlp, aliases):
-    mentions, qs = read_article(nlp, aliases, ARTICLE)
+    mentions, qs = read_article(nlp, aliases, ARTICLE, tagger="crf")
     by_text = {q["text"]: q for q in qs}
     board = next(q for t, q in by_text.items() if "east quay would reopen" in t)
     assert board["kind"] == "indirect" and board["method"] == METHOD and "harbour board" in board["speaker_surface"]
@@ -49,7 +49,7 @@ def test_the_shipped_model_finds_the_quotes_of_a_fictional_article(nlp, aliases)
 
 def test_tagged_spans_carry_their_cue_and_source(nlp):
     doc = nlp("Jonas Feld said the ferries would run again on Friday.")
-    atts = tag_attributions(doc, pack_for("en"))
+    atts = tag_attributions(doc, pack_for("en"), load_tagger(kind="crf"))
     assert len(atts) == 1
     a = atts[0]
     assert doc.text[a.start:a.end] == "the ferries would run again on Friday"
@@ -75,7 +75,7 @@ def test_training_smoke(tmp_path):
     out = tmp_path / "m.crfsuite"
     info = main(["--train", str(train), "--limit", "5", "--iterations", "5", "--out", str(out)])
     assert out.is_file() and info["articles"] == 5 and info["sequences"] > 20
-    assert set(load_tagger(str(out)).labels()) <= set(LABELS)
+    assert set(load_tagger(str(out), "crf").labels()) <= set(LABELS)
 
 
 def test_calibration_is_monotone_and_bounded():

@@ -147,7 +147,7 @@ def extract_articles(articles: pa.Table, config: Config) -> tuple[pa.Table, pa.T
             more += [reject(REJECT_STAGE, src, "no_lexicon_for_language",
                             f"language {lang!r}: mentions only; add newsloom/lang/{lang}.json for quotes", run_id, doc)
                      for src, doc in zip(part.column("source").to_pylist(), part.column("doc_id").to_pylist())]
-        tagger = load_tagger(config.quote_model) if needs_tagger(pack) else None
+        tagger = load_tagger(config.quote_model, config.quote_tagger) if needs_tagger(pack) else None
         ms, qs = extract_mentions_and_quotes(part, load_nlp(model_for(registry, lang)),
                                              load_aliases(config.aliases_file), run_id, pack, tagger=tagger)
         mentions.append(ms)

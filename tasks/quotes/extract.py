@@ -22,8 +22,7 @@ from __future__ import annotations
 from newsloom.lang import LanguagePack
 from tasks.quotes.direct import extract_direct
 from tasks.quotes.marks import find_quote_segments
-from tasks.quotes.model import METHOD as MODEL_METHOD
-from tasks.quotes.model import Attribution, tag_attributions
+from tasks.quotes.model import MODEL_METHODS, Attribution, tag_attributions
 from tasks.quotes.rows import quote_row
 from tasks.quotes.rules import find_rule_spans, split_relative_attribution
 from tasks.quotes.speakers import Context, Found, Speaker, resolve_speaker, speaker_from_subject
@@ -88,9 +87,16 @@ def _other_speaker(quoted: Speaker | None, tagged: Speaker | None) -> bool:
     return tagged is None or tagged.entity_id is None
 
 
+def _framed_by_speech(ctx: Context, att: Attribution) -> bool:
+    """The tagger found a source for the span and a cue that is a verb of saying or believing."""
+    return att.source is not None and att.cue_lemma in ctx.pack.lexicon.attribution_verbs
+
+
 def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> list[Found]:
-    """One span per quotation: the direct quotes, then each tagged attribution that is not one of them."""
+    """One span per quotation: the direct quotes, then each tagged attribution that is not one of them.  Tagged
+    spans framed by one cue are one utterance ("The new quay, Jonas Feld said, would open in the spring")."""
     out = list(direct)
+    utterance_of_cue: dict[tuple[int, int], int] = {}
     for att in atts:
         a, b = att.start, att.end
         held = [f for f in out if f.start < b and a < f.end]
@@ -106,11 +112,13 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
         shared = sum(min(b, f.end) - max(a, f.start) for f in held)
         if held and any(f.kind == "direct" for f in held) and shared >= MOSTLY_QUOTED * (b - a):
             continue  # the quotation itself, found by its marks
-        if not held and _kind(ctx, a, b) == "direct":
-            continue  # words in marks that the quotation rule judged a title, a name or a scare quote
+        if not held and _kind(ctx, a, b) == "direct" and not _framed_by_speech(ctx, att):
+            # words in marks that the quotation rule judged a title, a name or a scare quote; unless the tagger
+            # found who said them with a verb of saying ("the mayor called “a waste of money”")
+            continue
         if any(f.kind == "direct" and _after_colon(ctx.text, a, f.start, ctx.marks) for f in held):
             continue  # "X spoke about the delays: “...”": the colon ends the frame, the quotation is the content
-        if any(f.method == MODEL_METHOD for f in held):
+        if any(f.method in MODEL_METHODS for f in held):
             continue  # tagged spans never overlap each other; a nested repeat would double a row
         speaker = model_speaker(ctx, att)
         other = [f for f in held if f.kind == "direct" and f.start > a and _other_speaker(f.speaker, speaker)]
@@ -126,7 +134,8 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
         if speaker is None:
             speaker = next((f.speaker for f in held if f.speaker is not None), None)
         out = [f for f in out if f not in held]
-        out.append(Found(a, b, _kind(ctx, a, b), speaker, a, MODEL_METHOD, att.score))
+        utterance = utterance_of_cue.setdefault(att.cue, a) if att.cue is not None else a
+        out.append(Found(a, b, _kind(ctx, a, b), speaker, utterance, att.method, att.score))
     return sorted(out, key=lambda f: f.start)
 
 

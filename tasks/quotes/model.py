@@ -1,12 +1,19 @@
-"""The learned attribution tagger: content, source and cue spans from a parsed article.
+"""The learned attribution taggers: content, source and cue spans from a parsed article.
 
-A linear-chain CRF (python-crfsuite) labels the tokens of each paragraph with the BIO labels of
-``tasks.quotes.features``; this module turns the labels into attributions: a content span, the cue that
-frames it and the source span that speaks.  The weights ship in ``tasks/quotes/model/``;
-``python -m tasks.quotes.train`` rebuilds them (docs/quote-model.md is the model card).
+Two taggers label the tokens of each paragraph with the BIO labels of ``tasks.quotes.features``:
+
+- ``encoder`` (the default): a fine-tuned MiniLM run with onnxruntime (``tasks.quotes.encoder``), rebuilt by
+  ``python -m tasks.quotes.train_encoder``;
+- ``crf``: a linear-chain CRF (python-crfsuite) over parse features, rebuilt by ``python -m tasks.quotes.train``;
+  the fallback when the encoder's files or onnxruntime are missing.
+
+This module turns either tagger's labels into attributions: a content span, the cue that frames it and the
+source span that speaks.  The weights ship in ``tasks/quotes/model/``; the model cards are docs/quote-encoder.md
+and docs/quote-model.md.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,23 +23,67 @@ from tasks.quotes.features import MAX_CLIMB, doc_features
 
 MODEL_FILE = "attribution.crfsuite"
 METHOD = "crf_attribution_v1"
+ENCODER_METHOD = "minilm_attribution_v1"  # tasks.quotes.encoder.METHOD, named here without importing onnxruntime
+MODEL_METHODS = frozenset({METHOD, ENCODER_METHOD})  # the methods of spans a tagger found
+TAGGERS = ("encoder", "crf")
+log = logging.getLogger(__name__)
 
 
 def default_model_path() -> Path:
     return Path(str(resources.files("tasks.quotes") / "model" / MODEL_FILE))
 
 
-@lru_cache(maxsize=4)
-def load_tagger(path: str | None = None):
-    """The tagger at ``path`` (default: the shipped weights), opened once per process."""
-    import pycrfsuite
+class CrfTagger:
+    """The CRF at ``path`` (default: the shipped weights)."""
 
-    path = path or str(default_model_path())
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"quote model not found at {path}: run `python -m tasks.quotes.train`")
-    tagger = pycrfsuite.Tagger()
-    tagger.open(path)
-    return tagger
+    method = METHOD
+
+    def __init__(self, path: str | None = None):
+        import pycrfsuite
+
+        path = path or str(default_model_path())
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"quote model not found at {path}: run `python -m tasks.quotes.train`")
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(path)
+
+    def labels(self) -> list[str]:
+        return self.tagger.labels()
+
+    def label_paragraphs(self, doc, pack) -> list[tuple[list[int], list[str], list[float]]]:
+        """(token indices, labels, marginal probability of each label) of every paragraph with a span label."""
+        paras, feats = doc_features(doc, pack)
+        out = []
+        for para, seq in zip(paras, feats):
+            if not seq:
+                continue
+            self.tagger.set(seq)
+            labels = self.tagger.tag()
+            if all(lab == "O" for lab in labels):
+                continue
+            scores = [self.tagger.marginal(lab, k) if lab != "O" else 1.0 for k, lab in enumerate(labels)]
+            out.append((para, labels, scores))
+        return out
+
+
+@lru_cache(maxsize=4)
+def load_tagger(path: str | None = None, kind: str = "encoder"):
+    """The ``kind`` of tagger (``TAGGERS``) with its weights at ``path`` (default: the shipped ones), opened
+    once per process.  The encoder falls back to the CRF, with a warning, when its files or onnxruntime
+    are missing (a wheel built without them, or a trimmed install)."""
+    if kind not in TAGGERS:
+        raise ValueError(f"quote_tagger {kind!r} is not one of {TAGGERS}")
+    if kind == "crf":
+        return CrfTagger(path)
+    from tasks.quotes.encoder import EncoderTagger, encoder_available
+
+    if path is not None and not encoder_available(path):
+        raise FileNotFoundError(f"encoder quote model not found in {path}: run `python -m tasks.quotes.train_encoder`")
+    try:
+        return EncoderTagger(path)
+    except (ImportError, FileNotFoundError) as exc:
+        log.warning("the encoder quote tagger is unavailable (%s): quotes use the CRF tagger", exc)
+        return CrfTagger()
 
 
 @dataclass
@@ -44,6 +95,7 @@ class Attribution:
     cue: tuple[int, int] | None = None
     cue_lemma: str | None = None
     source_head: object = None  # the source's syntactic head token, for speaker resolution
+    method: str = METHOD  # the tagger that found it
 
 
 def _runs(labels: list[str], kind: str) -> list[tuple[int, int]]:
@@ -60,11 +112,16 @@ def _runs(labels: list[str], kind: str) -> list[tuple[int, int]]:
     return out
 
 
-def _chars(doc, toks: list[int], text: str, marks: frozenset) -> tuple[int, int]:
+CLAUSE_JOINTS = ",;"  # a comma or semicolon that ends a content span joins it to its frame ("X, he said")
+
+
+def _chars(doc, toks: list[int], text: str, marks: frozenset, trail: str = "") -> tuple[int, int]:
+    """The characters of a span of tokens, without quotation marks and spaces at its edges, nor the ``trail``
+    characters at its end."""
     a, b = doc[toks[0]].idx, doc[toks[-1]].idx + len(doc[toks[-1]].text)
     while a < b and (text[a] in marks or text[a].isspace()):
         a += 1
-    while b > a and (text[b - 1] in marks or text[b - 1].isspace()):
+    while b > a and (text[b - 1] in marks or text[b - 1].isspace() or text[b - 1] in trail):
         b -= 1
     return a, b
 
@@ -117,28 +174,21 @@ def tag_attributions(doc, pack, tagger=None) -> list[Attribution]:
     order."""
     tagger = tagger or load_tagger()
     marks = pack.marks.all
-    paras, feats = doc_features(doc, pack)
     sents = None
     text = doc.text  # Doc.text joins every token anew on each call
     out: list[Attribution] = []
-    for para, seq in zip(paras, feats):
-        if not seq:
-            continue
-        tagger.set(seq)
-        labels = tagger.tag()
-        if all(lab == "O" for lab in labels):
-            continue
+    for para, labels, probs in tagger.label_paragraphs(doc, pack):
         sents = sents or _token_sentences(doc)
         contents = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "C")]
         sources = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "S")]
         cues = [[para[k] for k in range(a, b + 1)] for a, b in _runs(labels, "Q")]
         pos = {i: k for k, i in enumerate(para)}
         for toks in contents:
-            a, b = _chars(doc, toks, text, marks)
+            a, b = _chars(doc, toks, text, marks, CLAUSE_JOINTS)
             if b <= a:
                 continue
-            score = sum(tagger.marginal(labels[pos[i]], pos[i]) for i in toks) / len(toks)
-            att = Attribution(a, b, round(score, 4))
+            score = sum(probs[pos[i]] for i in toks) / len(toks)
+            att = Attribution(a, b, round(score, 4), method=tagger.method)
             c = _linked_cue(doc, toks, cues, sents)
             if c is not None:
                 att.cue = _chars(doc, cues[c], text, marks)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from newsloom.util import sha
 from tasks.quotes.calibration import calibrate
-from tasks.quotes.model import METHOD as MODEL_METHOD
+from tasks.quotes.model import MODEL_METHODS
 from tasks.quotes.speakers import Found
 
 
 def quote_row(article_id: str, text: str, f: Found) -> dict:
     sp = f.speaker
-    raw = f.score if f.method == MODEL_METHOD else (sp.confidence if sp else 0.3)
+    raw = f.score if f.method in MODEL_METHODS else (sp.confidence if sp else 0.3)
     return {
         "quote_id": sha(article_id, f.kind, f.start, f.end, n=16),
         "article_id": article_id,
