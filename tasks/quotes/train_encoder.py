@@ -170,7 +170,7 @@ def export_onnx(model, out: Path, quantise: bool, keep_float: bool = False) -> d
 
 
 def write_config(out: Path, args, articles: int, windows: int, epochs: int) -> None:
-    settings = {k: getattr(args, k) for k in ("lr", "batch", "warmup", "weight_decay", "seed", "layers")}
+    settings = {k: getattr(args, k) for k in DEFAULTS if k != "epochs"}  # epochs: this file's own, below
     config = {"method": METHOD, "labels": list(LABELS), "base": "sentence-transformers/all-MiniLM-L6-v2",
               "training": {"articles": articles, "windows": windows, "epochs": epochs, "of_epochs": args.epochs,
                            **settings, "max_steps": args.max_steps, "spacy_model": args.model}}
