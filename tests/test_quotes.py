@@ -327,3 +327,36 @@ def test_a_line_that_opens_with_a_name_and_a_colon(quotes_of):
     assert [(q["text"], q["speaker"], q["kind"]) for q in qs] == [
         ("Harbour strike could last into spring", "Jonas Feld", "indirect"),
         ("Nobody knows yet, and the board will not say until Friday", "Jonas Feld", "indirect")]
+
+
+def test_a_lone_word_is_no_statement(nlp):
+    from tasks.quotes.extract import is_fragment
+
+    text = "Mayor Ilse Dorn discussed taxes in Varnhelm and said the harbour would reopen. Feld denied it."
+    doc = nlp(text)
+
+    def span(words: str) -> tuple[int, int]:
+        start = text.index(words)
+        return start, start + len(words)
+
+    assert is_fragment(doc, *span("taxes"))  # the topic of "discussed"
+    assert is_fragment(doc, *span("in"))  # a stray tag
+    assert not is_fragment(doc, *span("the harbour would reopen"))
+    assert not is_fragment(doc, *span("denied"))  # a verb says something
+    assert not is_fragment(doc, *span("taxes in Varnhelm"))  # two words and more: the tagger's call
+
+
+def test_a_tagged_lone_word_becomes_no_row(nlp):
+    from newsloom.lang import pack_for as pack
+    from tasks.quotes.extract import merge_found
+    from tasks.quotes.model import Attribution
+    from tasks.quotes.speakers import Context
+
+    text = "Mayor Ilse Dorn discussed taxes on Monday. She said the harbour would reopen in May."
+    doc = nlp(text)
+    at = {w: (text.index(w), text.index(w) + len(w))
+          for w in ("taxes", "the harbour would reopen in May", "Mayor Ilse Dorn", "discussed", "said")}
+    atts = [Attribution(*at["taxes"], 0.9, source=at["Mayor Ilse Dorn"], cue=at["discussed"], cue_lemma="discuss"),
+            Attribution(*at["the harbour would reopen in May"], 0.9, cue=at["said"], cue_lemma="say")]
+    found = merge_found(Context(doc, text, [], pack("en"), quote_spans=[]), [], atts)
+    assert [text[f.start:f.end] for f in found] == ["the harbour would reopen in May"]

@@ -22,12 +22,16 @@ from __future__ import annotations
 from newsloom.lang import LanguagePack
 from tasks.quotes.direct import extract_direct
 from tasks.quotes.marks import find_quote_segments
-from tasks.quotes.model import MODEL_METHODS, Attribution, tag_attributions
+from tasks.quotes.model import MIN_STANDALONE_SCORE, MODEL_METHODS, Attribution, tag_attributions
 from tasks.quotes.rows import quote_row
 from tasks.quotes.rules import find_rule_spans, split_relative_attribution
 from tasks.quotes.speakers import Context, Found, Speaker, resolve_speaker, speaker_from_subject
 
 MOSTLY_QUOTED = 0.75  # a tagged span this much inside one quotation is that quotation
+# a tagged span of fewer words than this, none of them a verb, states nothing: the topic of "discussed taxes"
+# (PolNeAR tags it) or a stray token ("in").  Chosen on PolNeAR TUNE: dropping one-word spans raised span, exact
+# and joint F1 (docs/quote-encoder.md); dropping verbless spans of up to 2, 3 or 5 words lowered joint F1
+MIN_STATEMENT_WORDS = 2
 
 
 def _cue_token(doc, att: Attribution):
@@ -92,6 +96,16 @@ def _framed_by_speech(ctx: Context, att: Attribution) -> bool:
     return att.source is not None and att.cue_lemma in ctx.pack.lexicon.attribution_verbs
 
 
+def is_fragment(doc, a: int, b: int) -> bool:
+    """Whether characters [a, b) of ``doc`` are too short to state anything: fewer than MIN_STATEMENT_WORDS
+    words, and no verb among them."""
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None:
+        return False
+    words = [t for t in span if not (t.is_punct or t.is_space)]
+    return len(words) < MIN_STATEMENT_WORDS and not any(t.pos_ in ("VERB", "AUX") for t in words)
+
+
 def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> list[Found]:
     """One span per quotation: the direct quotes, then each tagged attribution that is not one of them.  Tagged
     spans framed by one cue are one utterance ("The new quay, Jonas Feld said, would open in the spring")."""
@@ -120,6 +134,8 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
             continue  # "X spoke about the delays: “...”": the colon ends the frame, the quotation is the content
         if any(f.method in MODEL_METHODS for f in held):
             continue  # tagged spans never overlap each other; a nested repeat would double a row
+        if not held and (is_fragment(ctx.doc, a, b) or att.score < MIN_STANDALONE_SCORE.get(att.method, 0.0)):
+            continue  # a lone word ("in", "preconditions") or a span the tagger doubts, with no quotation to support it
         speaker = model_speaker(ctx, att)
         other = [f for f in held if f.kind == "direct" and f.start > a and _other_speaker(f.speaker, speaker)]
         if other:
