@@ -360,3 +360,45 @@ def test_a_tagged_lone_word_becomes_no_row(nlp):
             Attribution(*at["the harbour would reopen in May"], 0.9, cue=at["said"], cue_lemma="say")]
     found = merge_found(Context(doc, text, [], pack("en"), quote_spans=[]), [], atts)
     assert [text[f.start:f.end] for f in found] == ["the harbour would reopen in May"]
+
+
+def _merged(nlp, text: str, direct_spans: list[str], atts: list[dict], persons: tuple[str, ...] = ()):
+    """merge_found over ``text``: quotations (their inside, with no speaker yet) and tagged attributions
+    given by their words ({"content": ..., "source": ..., "cue": ..., "lemma": ...})."""
+    from newsloom.lang import pack_for as pack
+    from tasks.quotes.extract import merge_found
+    from tasks.quotes.model import ENCODER_METHOD, Attribution
+    from tasks.quotes.speakers import Context, Found
+
+    def at(words: str) -> tuple[int, int]:
+        return text.index(words), text.index(words) + len(words)
+
+    doc = nlp(text)
+    mentions = [{"start_char": at(p)[0], "end_char": at(p)[1], "label": "PERSON", "name": p, "entity_id": p.lower()}
+                for p in persons]
+    direct = [Found(*at(w), "direct", None, at(w)[0], "quotation_marks") for w in direct_spans]
+    tagged = [Attribution(*at(a["content"]), 0.95, source=at(a["source"]) if a.get("source") else None,
+                          cue=at(a["cue"]), cue_lemma=a["lemma"], method=ENCODER_METHOD,
+                          source_head=doc.char_span(*at(a["source"])).root if a.get("source") else None)
+              for a in atts]
+    ctx = Context(doc, text, mentions, pack("en"), quote_spans=[at(w) for w in direct_spans])
+    return merge_found(ctx, direct, tagged)
+
+
+def test_a_tagged_span_reaching_outside_a_quotation_is_one_mixed_quote(nlp):
+    text = "Mayor Ilse Dorn said that “the harbour will reopen in May” after the storm."
+    found = _merged(nlp, text, ["the harbour will reopen in May"],
+                    [{"content": "that “the harbour will reopen in May", "source": "Mayor Ilse Dorn", "cue": "said",
+                      "lemma": "say"}], persons=("Ilse Dorn",))
+    assert [(text[f.start:f.end], f.kind) for f in found] == [("that “the harbour will reopen in May", "indirect")]
+    assert found[0].speaker.name == "Ilse Dorn"
+
+
+def test_the_tagger_names_the_speaker_of_a_quotation_it_reads_inside(nlp):
+    text = "Ilse Dorn, the mayor, told reporters on Friday: “The harbour will reopen in May.” Then she left."
+    found = _merged(nlp, text, ["The harbour will reopen in May."],
+                    [{"content": "The harbour will reopen in May", "source": "Ilse Dorn", "cue": "told",
+                      "lemma": "tell"}], persons=("Ilse Dorn",))
+    (quote,) = found
+    assert quote.method == "quotation_marks" and text[quote.start:quote.end] == "The harbour will reopen in May."
+    assert quote.speaker is not None and quote.speaker.name == "Ilse Dorn"

@@ -27,7 +27,11 @@ from tasks.quotes.rows import quote_row
 from tasks.quotes.rules import find_rule_spans, split_relative_attribution
 from tasks.quotes.speakers import Context, Found, Speaker, resolve_speaker, speaker_from_subject
 
-MOSTLY_QUOTED = 0.75  # a tagged span this much inside one quotation is that quotation
+# a tagged span wholly inside one quotation is that quotation: the marks say where its words begin and end.  One
+# that reaches outside it ("that “...”", "he is “...”") is a mixed quote and replaces it.  On PolNeAR TUNE, moving
+# this from 0.75 (chosen for the CRF's first release) to wholly inside raised exact F1 of direct and mixed quotes
+# from 0.815 to 0.850 with the encoder, and from 0.787 to 0.824 with the CRF (docs/quote-encoder.md)
+MOSTLY_QUOTED = 1.0
 # a tagged span of fewer words than this, none of them a verb, states nothing: the topic of "discussed taxes"
 # (PolNeAR tags it) or a stray token ("in").  Chosen on PolNeAR TUNE: dropping one-word spans raised span, exact
 # and joint F1 (docs/quote-encoder.md); dropping verbless spans of up to 2, 3 or 5 words lowered joint F1
@@ -106,6 +110,31 @@ def is_fragment(doc, a: int, b: int) -> bool:
     return len(words) < MIN_STATEMENT_WORDS and not any(t.pos_ in ("VERB", "AUX") for t in words)
 
 
+def _edge_chars(text: str, a: int, b: int, held: list[Found]) -> int:
+    """The characters of [a, b) outside the spans ``held`` that are no word: marks, apostrophes, punctuation and
+    spaces ("''We will not sign" reaches outside “We will not sign” by its marks only)."""
+    inside = [False] * (b - a)
+    for f in held:
+        for k in range(max(a, f.start), min(b, f.end)):
+            inside[k - a] = True
+    return sum(1 for k, covered in enumerate(inside) if not covered and not text[a + k].isalnum())
+
+
+def lend_speaker(ctx: Context, att: Attribution, held: list[Found], found: list[Found]) -> None:
+    """The speaker the tagger finds for a span inside a quotation becomes the speaker of that quotation's
+    utterance (every fragment of it, so that they keep one speaker).  The tagger reads the frame across the
+    sentence, where the quotation's own rules look at the words beside the marks: on PolNeAR TUNE this raised
+    the speaker accuracy of direct quotes from 0.929 to 0.945 (docs/quote-encoder.md)."""
+    speaker = model_speaker(ctx, att)
+    if speaker is None:
+        return
+    utterances = {f.utterance for f in held if f.kind == "direct"}
+    for f in found:
+        if f.kind == "direct" and f.utterance in utterances and f.method not in MODEL_METHODS \
+                and (f.speaker is None or speaker.name is not None):
+            f.speaker = speaker  # a speaker the tagger could not name never replaces one the rules named
+
+
 def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> list[Found]:
     """One span per quotation: the direct quotes, then each tagged attribution that is not one of them.  Tagged
     spans framed by one cue are one utterance ("The new quay, Jonas Feld said, would open in the spring")."""
@@ -124,7 +153,8 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
             continue
         held = [f for f in out if f.start < b and a < f.end]
         shared = sum(min(b, f.end) - max(a, f.start) for f in held)
-        if held and any(f.kind == "direct" for f in held) and shared >= MOSTLY_QUOTED * (b - a):
+        if held and any(f.kind == "direct" for f in held) and shared + _edge_chars(ctx.text, a, b, held) >= MOSTLY_QUOTED * (b - a):
+            lend_speaker(ctx, att, held, out)
             continue  # the quotation itself, found by its marks
         if not held and _kind(ctx, a, b) == "direct" and not _framed_by_speech(ctx, att):
             # words in marks that the quotation rule judged a title, a name or a scare quote; unless the tagger
