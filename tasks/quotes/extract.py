@@ -124,7 +124,7 @@ def lend_speaker(ctx: Context, att: Attribution, held: list[Found], found: list[
     """The speaker the tagger finds for a span inside a quotation becomes the speaker of that quotation's
     utterance (every fragment of it, so that they keep one speaker).  The tagger reads the frame across the
     sentence, where the quotation's own rules look at the words beside the marks: on PolNeAR TUNE this raised
-    the speaker accuracy of direct quotes from 0.929 to 0.945 (docs/quote-encoder.md)."""
+    the speaker accuracy of direct quotes from 0.929 to 0.943 (docs/quote-encoder.md)."""
     speaker = model_speaker(ctx, att)
     if speaker is None:
         return

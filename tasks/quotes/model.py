@@ -26,7 +26,7 @@ METHOD = "crf_attribution_v1"
 ENCODER_METHOD = "minilm_attribution_v1"  # tasks.quotes.encoder.METHOD, named here without importing onnxruntime
 MODEL_METHODS = frozenset({METHOD, ENCODER_METHOD})  # the methods of spans a tagger found
 # a tagged span that holds no quotation becomes a row only when the mean probability of its words reaches this.
-# The encoder's: on PolNeAR TUNE, 0.65 gave the best span, exact and joint F1 together (0.60 to 0.90 tried,
+# The encoder's: on PolNeAR TUNE, 0.65 gave the best span, exact and joint F1 together (0.30 to 0.90 tried,
 # docs/quote-encoder.md); below it, its spans were wrong more often than right.  The CRF's scores are on
 # another scale, and its spans all stand
 MIN_STANDALONE_SCORE = {ENCODER_METHOD: 0.65, METHOD: 0.0}
