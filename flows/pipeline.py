@@ -15,6 +15,7 @@ last staging stage, then recomputes the aggregates, compacts the fact tables whe
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import Counter
@@ -147,6 +148,7 @@ def news_pipeline(
         counts, timings, where = _stage_the_run(config, run_id, cluster, store)
         summary = run_summary(config, counts, timings, started)
         summary["stage_runners"] = where
+        summary["rules"] = rules_applied(store, counts)
         summary["languages"] = language_summary(store, config, run_id)
         _commit_and_aggregate(store, config, run_id, summary, timings)
     except BaseException:
@@ -206,6 +208,21 @@ def run_summary(config: Config, counts: dict[str, dict], timings: dict, started:
     summary["fetch"] = {k: v for k, v in fetched.items() if k not in ("stage", "rejects")}
     summary["stage_seconds"] = timings
     return summary
+
+
+def rules_applied(store: Store, counts: dict[str, dict]) -> dict[str, str]:
+    """The rule version each deciding stage leaves the root under (runs.rules): its own where it ran, the
+    last run's where it had nothing to do (a run that decided nothing puts no row under a newer rule)."""
+    runs = store.read_aggregate("runs")
+    last = runs.column("rules")[-1].as_py() if runs is not None and runs.num_rows and "rules" in runs.column_names \
+        else None
+    before = json.loads(last) if last else {}
+    out = {}
+    for stage in STAGES:
+        version = stage.rule if stage.name in counts else before.get(stage.name)
+        if stage.rule is not None and version is not None:
+            out[stage.name] = version
+    return out
 
 
 def _commit_and_aggregate(store: Store, config: Config, run_id: str, summary: dict, timings: dict) -> None:

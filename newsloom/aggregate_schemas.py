@@ -108,6 +108,9 @@ RUNS = table_schema(
        "spaCy model that served it (null: none did, see rejects no_model_for_language)"),
     described("compaction", pa.string(), "JSON object: what the run's automatic compaction merged, per fact table: parts "
        "in, files out, rows, bytes in and out (null: it merged nothing; newsloom compact is in _manifests/ only)"),
+    described("rules", pa.string(), "JSON object: per stage that decides over committed rows (resolve-identity, "
+       "cluster-quotes), the version of the rule the run applied; the next run on the root decides only what its own "
+       "rows can change when its rule is the same (null: a run before versions were recorded)"),
     row='run',
 )
 

@@ -32,6 +32,7 @@ summed and logged per stage.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -75,6 +76,10 @@ class Stage:
     rejects_as: str | None = None
     # run-summary field -> the count of this stage it takes (runs.parquet: n_documents <- fetch's rows_out)
     reports: dict[str, str] = field(default_factory=dict)
+    # the version of the rule a stage that decides over committed rows applies.  Each run records it
+    # (runs.rules); a run whose root's last run recorded the same version may decide only what its own rows
+    # can change (``rule_settled``), any other decides over the whole corpus once.  Change it with the rule.
+    rule: str | None = None
 
     def __post_init__(self) -> None:
         for ref in [*self.reads, *self.whole_reads]:
@@ -119,15 +124,32 @@ def read_inputs(store: Store, stage: Stage, run_id: str, key: str | None) -> Tab
         elif where == "dataset":
             t = store.committed_dataset(table)
         elif where == "aggregate":
-            t = store.read_aggregate(table, columns=cols)
-            if t is None:
-                t = _select(schemas.ALL_TABLES[table].empty_table(), columns)
+            t = _read_aggregate(store, table, columns)
         elif where == "run":
             t = store.read_staged(run_id, table, RUN_KEY, cols)
         else:
             t = store.read_staged(run_id, table, key, cols)
         out[table if where in ("", "run") else ref] = t
     return out
+
+
+def _read_aggregate(store: Store, table: str, columns: tuple[str, ...] | None) -> pa.Table:
+    """An aggregate's declared columns, or an empty table where none was written yet; a column an older
+    version did not write comes back as nulls."""
+    t = store.read_aggregate(table)
+    t = schemas.ALL_TABLES[table].empty_table() if t is None else schemas.conform(
+        t.select([c for c in t.column_names if c in schemas.ALL_TABLES[table].names]), schemas.ALL_TABLES[table])
+    return _select(t, columns)
+
+
+def rule_settled(runs: pa.Table, stage: Stage) -> bool:
+    """Whether the root's last run (``runs``, with its ``rules`` column) applied the rule ``stage`` applies
+    now: then every committed row already follows it, and the stage may decide only what this run's rows can
+    change.  A root with no run, an older one, or one whose rule changed is decided whole."""
+    if stage.rule is None or not runs.num_rows:
+        return False
+    last = runs.column("rules")[runs.num_rows - 1].as_py()
+    return last is not None and json.loads(last).get(stage.name) == stage.rule
 
 
 def write_outputs(store: Store, stage: Stage, run_id: str, key: str, outputs: Tables) -> None:

@@ -238,6 +238,7 @@ def runs_table(store: Store) -> pa.Table:
             "stage_seconds": json.dumps(s.get("stage_seconds", {})),
             "languages": json.dumps(s["languages"]) if s.get("languages") is not None else None,
             "compaction": json.dumps(compaction) if compaction else None,
+            "rules": json.dumps(s["rules"], sort_keys=True) if s.get("rules") else None,
         })
     return schemas.from_rows(rows, schemas.RUNS)
 

@@ -173,6 +173,43 @@ def test_decisions_do_not_depend_on_the_order_of_the_evidence(rows, rnd):
     # fixed point: a surname joins by the articles' labels, and the vote may then move its bearer
 
 
+# ---- a run on a settled root decides only its scope ------------------------------------------------------------------
+# names that meet in every way decide() weighs: bearers sharing a surname, a word that is a given name and a
+# surname ("Wren"), a person's name an organisation or place also carries, and titles that narrow bearers
+SCOPE_NAMES = [("Ilse Okafor", "PERSON"), ("Okafor", "PERSON"), ("Tomas Okafor", "PERSON"), ("Okafor", "ORG"),
+               ("Okafor Freight", "ORG"), ("Wren Dorn", "PERSON"), ("Wren", "PERSON"), ("Dorn", "PERSON"),
+               ("Pella Wren", "PERSON"), ("Wren", "GPE"), ("Halden", "GPE"), ("Halden", "PERSON"),
+               ("Eda Halden", "PERSON"), ("Eda Halden", "ORG"), ("Halden Council", "ORG"), ("Brekke", "PERSON"),
+               ("Halvard Brekke", "PERSON"), ("Halvard Brekke", "ORG"), ("Brekke Council", "ORG"), ("Fell", "LOC")]
+SCOPE_TITLES = [(None, None), ("Mrs.", "female"), ("Mr.", "male"), ("Minister", None)]
+articles_of_names = st.lists(st.lists(st.tuples(st.integers(0, len(SCOPE_NAMES) - 1), st.sampled_from([0.4, 0.7, 1.0]),
+                                                st.integers(0, len(SCOPE_TITLES) - 1)), min_size=1, max_size=5),
+                             min_size=2, max_size=14)
+
+
+@given(articles_of_names, st.integers(1, 4))
+def test_a_run_decides_its_scope_as_the_whole_corpus_would_and_moves_nothing_outside_it(articles, n_new):
+    from tasks.identity import decisions_of, scoped_identity
+
+    rows = []
+    for a, names in enumerate(articles):
+        for i, (k, score, t) in enumerate(names):
+            name, label = SCOPE_NAMES[k]
+            title, gender = SCOPE_TITLES[t] if label == "PERSON" else (None, None)
+            rows.append(mention(f"a{a}", name, label, score, start=10 * i, title=title, gender=gender))
+    split = f"a{max(len(articles) - n_new, 1)}"
+    old = [r for r in rows if int(r["article_id"][1:]) < int(split[1:])]
+    new = [r for r in rows if r not in old]
+    identity, _ = scoped_identity(schemas.from_rows(new, schemas.MENTIONS), schemas.from_rows(old, schemas.MENTIONS))
+    scoped, whole, before = decisions_of(identity), decide(evidence(rows)), decide(evidence(old)) if old else {}
+    for name, decision in scoped.items():
+        assert whole[name] == decision, name
+    for name, decision in whole.items():
+        if name not in scoped:
+            assert before[name] == decision, name  # outside the scope, the run moves nothing
+    assert set(decide(evidence(new))) <= set(scoped)  # every name of the run is decided
+
+
 # ---- the same corpus, three orders of runs -------------------------------------------------------------------------
 HALF_A = ("a2-ferries.txt", "a4-court.txt", "a6-vote.txt")  # "Whitfield" alone, and Laura Kessler
 HALF_B = ("a1-harbour.txt", "a3-toll.txt", "a5-wall.txt")  # Sarah Whitfield named in full

@@ -26,7 +26,16 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.identity.keys import entity_id_for, fold, is_full_name, is_surname_only, name_tokens, person_key, surname
+from tasks.identity.keys import (
+    entity_id_for,
+    fold,
+    is_full_name,
+    is_surname_only,
+    name_tokens,
+    person_key,
+    soft,
+    surname,
+)
 
 VOTED_LABELS = ("PERSON", "ORG", "GPE", "LOC")  # the labels the small model confuses with each other
 # chosen on the TUNE half of CoNLL-2003 DEV (docs/benchmarks.md): a ratio of 2 or 3, three articles, or one
@@ -83,17 +92,20 @@ def title_classes(title: str | None, gender: str | None) -> set[str]:
 def with_cues(mentions: pa.Table) -> pa.Table:
     """``mentions`` with ``article_cue``: for a person named by surname alone, the titles and gender written
     before any of its mentions in the article ("female|mrs"); null for every other name.  One article's
-    mentions of one name share one cue."""
-    cols = [mentions.column(c).to_pylist() for c in
-            ("article_id", "article_entity_id", "article_name", "article_label", "title", "title_gender")]
+    mentions of one name share one cue.  Only the rows of surnames alone are read one by one."""
+    lone_names = pa.array(sorted({n for n in pc.unique(mentions.column("article_name")).to_pylist()
+                                  if n is not None and is_surname_only(n)}), pa.string())
+    lone = pc.fill_null(pc.and_(pc.equal(mentions.column("article_label"), "PERSON"),
+                                pc.is_in(mentions.column("article_name"), value_set=lone_names)), False)
+    rows = mentions.filter(lone)
+    cols = [rows.column(c).to_pylist() for c in ("article_id", "article_entity_id", "title", "title_gender")]
     cues: dict[tuple[str, str], set[str]] = defaultdict(set)
-    lone = [label == "PERSON" and is_surname_only(name) for name, label in zip(cols[2], cols[3])]
-    for is_lone, article, eid, title, gender in zip(lone, cols[0], cols[1], cols[4], cols[5]):
-        if is_lone:
-            cues[(article, eid)] |= title_classes(title, gender)
-    column = [CUE_SEPARATOR.join(sorted(cues[(a, e)])) or None if is_lone else None
-              for is_lone, a, e in zip(lone, cols[0], cols[1])]
-    return mentions.append_column("article_cue", pa.array(column, pa.string()))
+    for article, eid, title, gender in zip(*cols):
+        cues[(article, eid)] |= title_classes(title, gender)
+    found = pa.array([CUE_SEPARATOR.join(sorted(cues[(a, e)])) or None for a, e in zip(cols[0], cols[1])], pa.string())
+    column = pc.replace_with_mask(pa.nulls(mentions.num_rows, pa.string()), lone.combine_chunks(), found) \
+        if len(found) else pa.nulls(mentions.num_rows, pa.string())
+    return mentions.append_column("article_cue", column)
 
 
 def bearer_titles(evidence: pa.Table) -> dict[str, Counter]:
@@ -223,3 +235,53 @@ def decide(evidence: pa.Table) -> dict[Name, Name]:
         changed = name != n.name or (label == "PERSON") != (n.label == "PERSON")
         out[n] = Name(entity_id_for(name, label) if changed else n.entity_id, name, label)
     return out
+
+
+
+class Scope(NamedTuple):
+    """What a run's names can change in the corpus's decisions (``scope_of``): the folded names whose votes
+    may move, and the surnames whose lone bearers may resolve otherwise or vote on a moved name."""
+    folds: frozenset
+    surnames: frozenset
+
+
+def scope_of(new: list[tuple[str, str]], known: list[tuple[str, str]]) -> Scope:
+    """The scope of the run's distinct (name, label) pairs ``new`` in a corpus of distinct pairs ``known``.
+
+    ``decide`` weighs, for a surname alone, the full person names of its surname (bearers and their titles)
+    and of its word as a first word (given names); for a label, the vote on the folded name the name
+    resolves to.  So the run can move the resolution of a surname alone whose surname or word it names in
+    a person name, and the votes on its own folded names and on every name such a surname alone may
+    resolve to; a surname alone of any of those surnames votes on one of them."""
+    moved: set[str] = set()  # surnames whose lone bearers may resolve otherwise
+    for name, label in new:
+        if label == "PERSON" and is_full_name(name):
+            moved |= {surname(name), soft(name_tokens(name)[0])}
+        elif label == "PERSON" and is_surname_only(name):
+            moved.add(surname(name))
+    folds = {fold(name) for name, _ in new}
+    folds |= {fold(name) for name, label in known if label == "PERSON" and surname(name) in moved}
+    return Scope(frozenset(folds), frozenset(moved | {surname(f) for f in folds} - {""}))
+
+
+def in_scope(name: str, label: str, scope: Scope) -> bool:
+    """Whether the decision for (name, label) may change with the run: its vote may move, or it is a
+    surname alone that may resolve otherwise or vote on a moved name."""
+    return fold(name) in scope.folds or (label == "PERSON" and is_surname_only(name) and surname(name) in scope.surnames)
+
+
+def weighed_for(name: str, label: str, scope: Scope, person_folds: frozenset) -> bool:
+    """Whether ``decide`` needs the mentions of (name, label) to decide the names in ``scope``: names that
+    vote on a name in scope (``person_folds``: the folded person names of the scope's surnames, which its
+    surnames alone may resolve to), the person names of its surnames, and full names whose first word a
+    surname alone in scope may be."""
+    if fold(name) in scope.folds or fold(name) in person_folds:
+        return True
+    if label != "PERSON":
+        return False
+    tokens = name_tokens(name)
+    return surname(name) in scope.surnames or (len(tokens) >= 2 and soft(tokens[0]) in scope.surnames)
+
+
+def person_folds(known: list[tuple[str, str]], scope: Scope) -> frozenset:
+    return frozenset(fold(name) for name, label in known if label == "PERSON" and surname(name) in scope.surnames)
