@@ -10,8 +10,8 @@ reader, aggregate and object-store listing pays per file.  Compaction merges the
 - **Tables that share part names are merged together.** A fetch part's rows keep one file name in
   documents, articles, mentions, quotes and _signatures, and a stage that revises committed rows reads the
   part of one name in several tables (resolve-identity reads mentions and quotes of the same articles).  So
-  those tables are merged in the same groups and the merged files keep one name across them.  rejects and
-  _feeds are merged on their own.
+  those tables are merged in the same groups and the merged files keep one name across them.  rejects,
+  _feeds and _statements are merged on their own.
 - **Sorted** by what analysts filter on (``SORT_KEYS``), so a filter on article_id reads few row groups.
 - **Committed like a run.** The merged files are staged, the intent names them and the parts they replace,
   they are moved into the table folders, the manifest is written, and the replaced parts are deleted.  A
@@ -45,6 +45,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "_signatures": ("article_id",),
     "rejects": ("run_id", "source", "stage"),
     "_feeds": ("url", "fetched_at"),
+    "_statements": ("quote_id",),
 }
 
 # Parts below the target size come in two tiers.  Small parts (under 1/SMALL_SHARE of the target, 8 MB of

@@ -165,6 +165,20 @@ SIGNATURES = table_schema(
     row="original article's MinHash signature (internal)",
 )
 
+# Internal: each committed quote's content words as the clustering rule reads them (tasks.clusters), so that a
+# run finds the clusters its quotes may join without reading every committed quote again.
+STATEMENTS = table_schema(
+    "statements",
+    described("quote_id", pa.string(), "the quote (quotes.quote_id)", False),
+    described("words", pa.list_(pa.string()), "its content words: the language pack's stop words dropped, the rest "
+              "stemmed, each once, sorted", False),
+    described("plain", pa.list_(pa.string()), "those of its words written at least once as no name", False),
+    described("rule", pa.string(), "the version of the clustering rule that read them (tasks.clusters.RULE): rows of "
+              "another version are read again", False),
+    described("run_id", pa.string(), "the run that wrote the row", False),
+    row="quote's content words for the clustering rule (internal)",
+)
+
 # Internal: what each feed or sitemap returned, for conditional GET (ETag, Last-Modified) and schedule hints.
 FEEDS = table_schema(
     "feeds",
@@ -238,7 +252,8 @@ CLUSTERS = table_schema(
 )
 
 FACT_TABLES: dict[str, pa.Schema] = {"documents": DOCUMENTS, "articles": ARTICLES, "mentions": MENTIONS,
-                                     "quotes": QUOTES, "rejects": REJECTS, "_signatures": SIGNATURES, "_feeds": FEEDS}
+                                     "quotes": QUOTES, "rejects": REJECTS, "_signatures": SIGNATURES, "_feeds": FEEDS,
+                                     "_statements": STATEMENTS}
 AGGREGATES: dict[str, pa.Schema] = {"entities": ENTITIES, "entity_daily": ENTITY_DAILY, "cooccurrence": COOCCURRENCE,
                                     "speakers": SPEAKERS, "quote_clusters": QUOTE_CLUSTERS,
                                     "speaker_mentions": SPEAKER_MENTIONS, "languages": LANGUAGES, "places": PLACES,

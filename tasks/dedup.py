@@ -31,6 +31,32 @@ def _minhash(sig: bytes, num_perm: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=1, scheme=SCHEME, hashvalues=np.frombuffer(sig, dtype="<u4"))
 
 
+GOLDEN_ODD = 0x9E3779B97F4A7C15  # an odd 64-bit constant: the first of the multipliers that mix a band's values
+
+
+def signature_matrix(signatures: pa.Table, num_perm: int) -> np.ndarray:
+    values = signatures.column("signature").to_pylist()
+    return np.frombuffer(b"".join(values), dtype="<u4").reshape(len(values), num_perm) if values else \
+        np.zeros((0, num_perm), dtype="<u4")
+
+
+def sharing_a_band(prior: pa.Table, new: pa.Table, lsh: MinHashLSH, num_perm: int) -> np.ndarray:
+    """For each prior signature, whether it shares an LSH band with a new one.  Only those can answer a new
+    article's query, so only they are built and inserted: a run over a large root no longer rebuilds the
+    index of every committed article.  A band is keyed by a 64-bit mix of its values, so a collision only
+    inserts one prior more."""
+    old, now = signature_matrix(prior, num_perm), signature_matrix(new, num_perm)
+    found = np.zeros(len(old), dtype=bool)
+    if not len(old) or not len(now):
+        return found
+    with np.errstate(over="ignore"):
+        for start, end in lsh.hashranges:
+            mix = np.uint64(GOLDEN_ODD) + np.arange(end - start, dtype=np.uint64) * np.uint64(2)
+            found |= np.isin((old[:, start:end].astype(np.uint64) * mix).sum(axis=1),
+                             (now[:, start:end].astype(np.uint64) * mix).sum(axis=1))
+    return found
+
+
 def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: pa.Table,
                     config: Config) -> pa.Table:
     """Decide dup_of for each new article.
@@ -42,15 +68,18 @@ def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: p
     lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=num_perm)
     by_hash: dict[str, str] = {}
     hashes: dict[str, MinHash] = {}
-    for aid, th, sig in zip(prior_signatures.column("article_id").to_pylist(),
-                            prior_signatures.column("text_hash").to_pylist(),
-                            prior_signatures.column("signature").to_pylist()):
-        if aid in hashes:
+    known: set[str] = set()
+    probed = sharing_a_band(prior_signatures, new_signatures, lsh, num_perm)
+    for aid, th, sig, near in zip(prior_signatures.column("article_id").to_pylist(),
+                                  prior_signatures.column("text_hash").to_pylist(),
+                                  prior_signatures.column("signature").to_pylist(), probed):
+        if aid in known:
             continue
-        mh = _minhash(sig, num_perm)
-        hashes[aid] = mh
+        known.add(aid)
         by_hash.setdefault(th, aid)
-        lsh.insert(aid, mh)
+        if near:
+            hashes[aid] = mh = _minhash(sig, num_perm)
+            lsh.insert(aid, mh)
     sig_of = dict(zip(new_signatures.column("article_id").to_pylist(), new_signatures.column("signature").to_pylist()))
     ids = new.column("article_id").to_pylist()
     pub = new.column("published_at").to_pylist()
@@ -60,7 +89,7 @@ def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: p
     dup_of: dict[str, tuple[str | None, float | None]] = {}
     for i in order:
         aid = ids[i]
-        if aid in hashes:  # already known from an earlier run (e.g. re-cleaned): never its own duplicate
+        if aid in known:  # already known from an earlier run (e.g. re-cleaned): never its own duplicate
             dup_of[aid] = (None, None)
             continue
         if not config.dedup:
@@ -81,6 +110,7 @@ def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: p
             continue
         dup_of[aid] = (None, None)
         hashes[aid] = mh
+        known.add(aid)
         by_hash[th_of[i]] = aid
         lsh.insert(aid, mh)
     return pa.table({

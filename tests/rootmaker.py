@@ -11,6 +11,9 @@ from newsloom import schemas
 from newsloom.storage import Store
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
+# the part key each table is staged under, as the pipeline stages it: rejects by stage, the content words of
+# the run's quotes by the cluster-quotes stage's whole phase; every other table by fetch part
+PART_KEYS = {"rejects": "fetch-00000", "_statements": "run"}
 
 
 def run_tables(run_id: str, i: int, n_articles: int) -> dict:
@@ -30,6 +33,8 @@ def run_tables(run_id: str, i: int, n_articles: int) -> dict:
                    for a in ids],
         "_signatures": [{"article_id": a, "text_hash": f"h-{a}", "signature": b"\x01\x02\x03", "run_id": run_id}
                         for a in ids],
+        "_statements": [{"quote_id": f"q-{a}", "words": ["bridg", "may", "open"], "plain": ["bridg", "open"],
+                         "rule": "r", "run_id": run_id} for a in ids],
     }
     tables = {name: schemas.from_rows(r, schemas.FACT_TABLES[name]) for name, r in rows.items()}
     tables["rejects"] = schemas.from_rows([{"source": f"feed/bad-{i}.pdf", "stage": "fetch", "reason": "unsupported_type",
@@ -43,7 +48,7 @@ def commit_runs(store: Store, first: int, n_runs: int, n_articles: int = 4) -> l
     for i in range(first, first + n_runs):
         run_id = (START + timedelta(hours=i)).strftime("%Y%m%dT%H%M%SZ") + f"-{i:06x}"
         for name, table in run_tables(run_id, i, n_articles).items():
-            store.stage_part(run_id, name, table, "fetch-00000" if name == "rejects" else "00000")
+            store.stage_part(run_id, name, table, PART_KEYS.get(name, "00000"))
         store.commit(run_id, {"started_at": (START + timedelta(hours=i)).isoformat(), "n_articles": n_articles})
         ids.append(run_id)
     return ids

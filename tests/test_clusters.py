@@ -213,6 +213,49 @@ def test_indexed_clustering_equals_the_literal_rule(max_postings):
     assert sum(c.startswith("c") for c in got.values()) > 100  # and committed clusters that new quotes join
 
 
+SYLLABLES = ("ka", "lo", "mi", "ter", "van", "dus", "pel", "ron", "sa", "bri")
+WIDE_VOCABULARY = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in ("n", "st", "rd")]  # 300 made-up words
+
+
+def test_a_run_on_a_settled_root_loads_only_the_clusters_it_can_touch_and_clusters_as_the_whole_corpus_would():
+    """Runs of 20 quotes, one after another, on a root whose clusters this rule made: the scoped run (stored
+    content words, only the candidate clusters loaded, as they are) gives every new quote, and every committed
+    quote it moves, the cluster that loading and checking every committed cluster gives.  The words are
+    drawn unevenly from a wide vocabulary, as a corpus's are, so a run can touch only some clusters.  A run's
+    quotes come from its own articles, as in the pipeline (an article is read once)."""
+    from tasks.clusters.scope import candidate_quotes
+    from tasks.clusters.statements import Vocabulary, statements_of
+
+    rng = random.Random(11)
+    weights = [1 / (i + 1) for i in range(len(WIDE_VOCABULARY))]
+    base = [" ".join(rng.choices(WIDE_VOCABULARY, weights, k=rng.randint(2, 16))) for _ in range(400)]
+    first = random_quotes_of(rng, "c", 600, base)
+    earlier = [{**r, "quote_cluster_id": c} for r, c in zip(first, cluster_quotes(first).values())]
+    schema = schemas.QUOTES.empty_table().select(COMMITTED_COLUMNS).schema
+    ids = [f"{run}art{i}" for run in ["", *(f"r{k}-" for k in range(8))] for i in range(150)]
+    articles = pa.table({"article_id": ids, "language": ["en"] * len(ids)})
+    stored = clusters.cluster_run(pa.Table.from_pylist([], schema=schema).select(list(clusters.QUOTE_COLUMNS)),
+                                  pa.Table.from_pylist(earlier, schema=schema), articles, None)[1]
+    joined, touched = 0, []
+    for run in range(8):
+        batch = [{**r, "article_id": f"r{run}-art{rng.randrange(10)}"} for r in random_quotes_of(rng, f"r{run}-", 20, base)]
+        new_t = pa.Table.from_pylist(batch, schema=schema).select(list(clusters.QUOTE_COLUMNS))
+        earlier_t = pa.Table.from_pylist(earlier, schema=schema)
+        whole, _ = clusters.cluster_run(new_t, earlier_t, articles, stored)
+        scoped, written = clusters.cluster_run(new_t, earlier_t, articles, stored, scoped=True)
+        assert scoped.to_pylist() == whole.to_pylist()
+        assert written.column("quote_id").to_pylist() == new_t.column("quote_id").to_pylist()  # stored words used
+        vocab = Vocabulary(dict.fromkeys(articles.column("article_id").to_pylist(), "en"))
+        touched.append(len(candidate_quotes(stored, vocab, statements_of(vocab, new_t))) / len(earlier))
+        got = dict(zip(scoped.column("quote_id").to_pylist(), scoped.column("quote_cluster_id").to_pylist()))
+        joined += sum(not c.startswith(f"r{run}-") for q, c in got.items() if q.startswith(f"r{run}-"))
+        earlier = [{**r, "quote_cluster_id": got.get(r["quote_id"], r["quote_cluster_id"])} for r in earlier]
+        earlier += [{**r, "quote_cluster_id": got[r["quote_id"]]} for r in batch]
+        stored = pa.concat_tables([stored, written])
+    assert joined > 60  # the runs' quotes really join committed clusters
+    assert max(touched) < 0.5, touched  # and a run reads only some of them
+
+
 # ---- fictional statements through the real extract stage ----------------------------------------------------------
 def quotes_of(nlp, aliases, articles: dict[str, str]) -> list[dict]:
     rows = []

@@ -70,3 +70,35 @@ def test_articles_an_earlier_run_wrote_are_not_written_again():
     marks, new_sigs = run([article("a", BASE, 2), article("b", BASE, 3)], prior=sigs, known=["a"])
     assert marks == {"b": ("a", 1.0)}
     assert new_sigs.num_rows == 0
+
+
+def test_a_run_over_many_committed_articles_finds_the_same_originals_as_an_index_of_all_of_them(monkeypatch):
+    """Only the committed signatures that share an LSH band with one of the run's are indexed; the decisions
+    equal those of an index of every committed signature (near copies of committed articles, of each other,
+    and articles unlike any)."""
+    import random
+
+    import tasks.dedup as dedup
+
+    rng = random.Random(3)
+    words = BASE.split()
+    stories = [[rng.choice(words) + str(k) for _ in range(90)] for k in range(6)]  # six unrelated texts
+
+    def variant(story, k):
+        w = list(stories[story])
+        for _ in range(k):
+            w[rng.randrange(len(w))] = rng.choice(words)
+        return " ".join(w)
+
+    committed = [article(f"c{i}", variant(i % 6, 0 if i < 6 else rng.randint(5, 30)), 1 + i % 20) for i in range(60)]
+    _, prior = run(committed)
+    rows = [article(f"n{i}", variant(i % 6, rng.randint(0, 2)) if i % 2 else " ".join(rng.choices(words, k=80)),
+                    21 + i % 5) for i in range(12)]
+    banded, _ = run(rows, prior=prior)
+    asked = []
+    real = dedup.sharing_a_band
+    monkeypatch.setattr(dedup, "sharing_a_band", lambda *a: asked.append(real(*a)) or [True] * a[0].num_rows)
+    every, _ = run(rows, prior=prior)
+    assert banded == every
+    assert 0 < sum(asked[0]) < len(asked[0])  # some committed signatures were left out of the index
+    assert len({d for d, _ in banded.values() if d is not None and d.startswith("c")}) >= 3  # committed originals found

@@ -10,6 +10,7 @@ from conftest import FIXTURES
 from newsloom import schemas
 from newsloom.fs import write_parquet_atomic
 from newsloom.storage import Store
+from tasks.clusters import RULE as CLUSTER_RULE
 
 STORY = ("Brennick council voted on Tuesday to close the old ferry terminal by the end of the year, ending more "
          "than a century of crossings to the island of Tarrow. “The terminal has lost money for nine straight "
@@ -92,8 +93,8 @@ def test_a_quote_in_a_later_run_joins_the_statement_of_an_earlier_run_under_its_
 
 def test_a_root_clustered_by_the_old_rule_is_put_right_by_the_next_run(tmp_path, prefect_harness):
     """Committed quotes chained into one cluster through a shared phrase (what the rule before schema 8
-    did): the next run checks committed clusters again, rewrites the part that holds them, and the
-    aggregate follows."""
+    did, on a root whose runs recorded no rule version): the next run checks committed clusters again,
+    rewrites the part that holds them, and the aggregate follows."""
     from flows.pipeline import news_pipeline
 
     statements = json.loads((FIXTURES / "statements.json").read_text(encoding="utf-8"))
@@ -113,6 +114,10 @@ def test_a_root_clustered_by_the_old_rule_is_put_right_by_the_next_run(tmp_path,
     chained = chained.set_column(chained.schema.get_field_index("quote_cluster_id"), "quote_cluster_id",
                                  pa.array([one] * chained.num_rows, pa.string()))
     write_parquet_atomic(chained, part)
+    runs = pq.read_table(out / "runs.parquet")
+    assert json.loads(runs.column("rules")[0].as_py())["cluster-quotes"] == CLUSTER_RULE
+    write_parquet_atomic(runs.set_column(runs.schema.get_field_index("rules"), "rules",
+                                         pa.nulls(runs.num_rows, pa.string())), out / "runs.parquet")
 
     news_pipeline(sources=[str(second)], out=str(out))
     quotes = pd.read_parquet(out / "quotes").merge(pd.read_parquet(out / "articles")[["article_id", "source"]])

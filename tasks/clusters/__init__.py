@@ -38,9 +38,21 @@ import pyarrow.compute as pc
 
 from newsloom import schemas
 from newsloom.config import Config
-from newsloom.stage import PART_COLUMN, Stage
+from newsloom.stage import PART_COLUMN, Stage, rule_settled
 from tasks.clusters.rule import MAX_POSTINGS, cluster_statements
-from tasks.clusters.statements import QUOTE_COLUMNS, Vocabulary, languages_of, statements_of
+from tasks.clusters.scope import candidate_quotes
+from tasks.clusters.statements import (
+    QUOTE_COLUMNS,
+    Vocabulary,
+    languages_of,
+    statements_of,
+    statements_table,
+    stored_statements,
+)
+
+# The version of the clustering rule (tasks/clusters/rule.py and statements.py): change it with the rule, so
+# that the next run on every root checks all its committed clusters again (newsloom.stage.rule_settled)
+RULE = "2026-12-06"
 
 __all__ = ["MAX_POSTINGS", "QUOTE_COLUMNS", "STAGE", "assign_quote_clusters", "reclustered_parts",
            "set_quote_clusters"]
@@ -53,17 +65,49 @@ def assign_quote_clusters(new: pa.Table, earlier: pa.Table, articles: pa.Table,
     rule moves to another cluster.
     ``articles`` (article_id, language) gives each quote's language.  The result does not depend on how
     the run was split into parts: new quotes are taken in one global order."""
+    return cluster_run(new, earlier, articles, None, max_postings=max_postings)[0]
+
+
+def cluster_run(new: pa.Table, earlier: pa.Table, articles: pa.Table, stored: pa.Table | None, scoped: bool = False,
+                run_id: str = "", max_postings: int | None = MAX_POSTINGS) -> tuple[pa.Table, pa.Table]:
+    """(``_clusters``, ``_statements`` of the run) for the quotes of ``new`` against the committed ``earlier``.
+
+    ``stored`` (the committed ``_statements``) gives the content words of committed quotes that this rule
+    read already; the others are read now, and with the run's quotes make the run's ``_statements``.
+    ``scoped``, for a root whose clusters follow this rule: only the committed clusters the run's quotes
+    may join or take over are loaded (tasks/clusters/scope.py), as they are.  Otherwise every committed
+    cluster is loaded and checked again."""
     vocab = Vocabulary(languages_of(articles))
     earlier = earlier.filter(pc.is_valid(earlier.column("quote_cluster_id")))
+    fresh = statements_of(vocab, new)
+    known = _read_by_this_rule(stored, earlier)
+    unread = earlier.filter(pc.invert(pc.is_in(earlier.column("quote_id"), value_set=known.column("quote_id"))))
+    written = statements_table(vocab, [*fresh, *statements_of(vocab, unread)], run_id, RULE)
+    words = pa.concat_tables([known, written.select(list(WORD_COLUMNS))])
+    if scoped:
+        touched = earlier.filter(pc.is_in(earlier.column("quote_id"), value_set=candidate_quotes(words, vocab, fresh)))
+        earlier = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"), value_set=touched.column("quote_cluster_id")))
     was = earlier.column("quote_cluster_id").to_pylist()
-    committed = list(zip(statements_of(vocab, earlier), was))
-    clusterer = cluster_statements(committed, statements_of(vocab, new), max_postings)
+    clusterer = cluster_statements(list(zip(stored_statements(vocab, earlier, words), was)), fresh, max_postings,
+                                   check=not scoped)
     cluster_of = {s.quote_id: c.id for c in clusterer.clusters for s in c.members}
     moved = [q for q, c in zip(earlier.column("quote_id").to_pylist(), was) if cluster_of[q] != c]
     ids = new.column("quote_id").to_pylist() + moved
-    return schemas.conform(pa.table({"quote_id": pa.array(ids, pa.string()),
-                                     "quote_cluster_id": pa.array([cluster_of[q] for q in ids], pa.string())}),
-                           schemas.CLUSTERS)
+    clusters = schemas.conform(pa.table({"quote_id": pa.array(ids, pa.string()),
+                                         "quote_cluster_id": pa.array([cluster_of[q] for q in ids], pa.string())}),
+                               schemas.CLUSTERS)
+    return clusters, written
+
+
+WORD_COLUMNS = ("quote_id", "words", "plain")
+
+
+def _read_by_this_rule(stored: pa.Table | None, earlier: pa.Table) -> pa.Table:
+    """The stored content words (WORD_COLUMNS) of the committed quotes ``earlier``, as this rule reads them."""
+    if stored is None:
+        return schemas.STATEMENTS.empty_table().select(list(WORD_COLUMNS))
+    mine = pc.and_(pc.equal(stored.column("rule"), RULE), pc.is_in(stored.column("quote_id"), value_set=earlier.column("quote_id")))
+    return stored.filter(pc.fill_null(mine, False)).select(list(WORD_COLUMNS))
 
 
 def set_quote_clusters(quotes: pa.Table, clusters: pa.Table) -> pa.Table:
@@ -86,8 +130,9 @@ def reclustered_parts(committed: pa.Table, clusters: pa.Table) -> pa.Table:
 def _whole(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str, pa.Table]:
     articles = pa.concat_tables([inputs["articles"], inputs["committed:articles"].select(["article_id", "language"])])
     committed = inputs["committed:quotes"]
-    clusters = assign_quote_clusters(inputs["quotes"], committed, articles)
-    return {"_clusters": clusters, "_reclustered": reclustered_parts(committed, clusters)}
+    clusters, statements = cluster_run(inputs["quotes"], committed, articles, inputs["committed:_statements"],
+                                       rule_settled(inputs["aggregate:runs"], STAGE), run_id)
+    return {"_clusters": clusters, "_reclustered": reclustered_parts(committed, clusters), "_statements": statements}
 
 
 def _part(inputs: dict[str, pa.Table], config: Config) -> dict[str, pa.Table]:
@@ -108,12 +153,14 @@ STAGE = Stage(
     name="cluster-quotes",
     whole_reads={"quotes": QUOTE_COLUMNS, "articles": ("article_id", "language"),
                  "committed:quotes": (*QUOTE_COLUMNS, "quote_cluster_id", PART_COLUMN),
-                 "committed:articles": ("article_id", "language")},
+                 "committed:articles": ("article_id", "language"),
+                 "committed:_statements": (*WORD_COLUMNS, "rule"), "aggregate:runs": ("rules",)},
     whole=_whole,
     reads={"quotes": None, "run:_clusters": None},
-    writes=("quotes", "_clusters", "_reclustered"),
+    writes=("quotes", "_clusters", "_reclustered", "_statements"),
     part=_part,
     parts_of="quotes",
     revises="_reclustered",
     count=_count,
+    rule=RULE,
 )

@@ -218,6 +218,14 @@ class Clusterer:
                     self.add(m, cluster_id)
         return released
 
+    def load_as_they_are(self, groups: dict[str, list[Statement]]) -> list[Statement]:
+        """The committed clusters (cluster id -> members) as they are, in the order ``load_committed`` puts
+        them: for clusters this rule made, which its check would leave unchanged.  Releases nothing."""
+        for cluster_id in sorted(groups):
+            for m in sorted(groups[cluster_id], key=lambda x: x.rank):
+                self.add(m, cluster_id)
+        return []
+
     def _best(self, s: Statement) -> int | None:
         return next((c for c in self.candidates(s) if self.accepts(self.clusters[c], s)), None)
 
@@ -237,16 +245,17 @@ def _backed(s: Statement, members: list[Statement], stories: dict) -> bool:
 
 
 def cluster_statements(committed: list[tuple[Statement, str]], new: list[Statement],
-                       max_postings: int | None = MAX_POSTINGS) -> Clusterer:
+                       max_postings: int | None = MAX_POSTINGS, check: bool = True) -> Clusterer:
     """Every statement in its cluster: the committed clusters first, each checked again by the rule
-    (``Clusterer.load_committed``), then the new quotes and the committed ones the check released, longest
-    first.  Returns the clusterer, whose clusters list them."""
+    (``Clusterer.load_committed``) unless ``check`` is off (clusters this rule made, which the check leaves
+    as they are), then the new quotes and the committed ones the check released, longest first.  Returns
+    the clusterer, whose clusters list them."""
     frequency = Counter(w for s in [*(s for s, _ in committed), *new] for w in s.words)
     clusterer = Clusterer(frequency, max_postings)
     groups: dict[str, list[Statement]] = defaultdict(list)
     for s, cluster_id in committed:
         groups[cluster_id].append(s)
-    released = clusterer.load_committed(groups)
+    released = clusterer.load_committed(groups) if check else clusterer.load_as_they_are(groups)
     for s in sorted([*new, *released], key=lambda x: x.rank):
         clusterer.add(s)
     return clusterer

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
+from newsloom import schemas
 from newsloom.lang import LanguagePack, pack_for
 from tasks.clusters.rule import NO_SPEAKER, Statement
 from tasks.common.text import WORDS
@@ -29,17 +30,32 @@ class Vocabulary:
         self.words: dict[str, int] = {}
         self.articles: dict[str, int] = {}
         self.speakers: dict[str, int] = {}
+        self.spellings: list[str] = []  # word code -> word, built when asked
 
     def pack_of(self, article_id: str) -> LanguagePack:
         return pack_for(self.languages.get(article_id) or self.default)
 
+    def code(self, word: str) -> int:
+        return self.words.setdefault(word, len(self.words))
+
+    def spelled(self, codes) -> list[str]:
+        """The words of ``codes``, sorted (as ``_statements`` stores them)."""
+        if len(self.spellings) < len(self.words):
+            self.spellings = sorted(self.words, key=self.words.__getitem__)
+        return sorted(self.spellings[c] for c in codes)
+
     def statement(self, quote_id: str, article_id: str, text: str | None, speaker: str | None) -> Statement:
         """``speaker``: the quote's speaker_key, or None."""
-        pack = self.pack_of(article_id)
-        marked = [(self.words.setdefault(w, len(self.words)), name) for w, name in pack.marked_content_words(text or "")]
-        words = frozenset(w for w, _ in marked)
-        return Statement(quote_id, self.articles.setdefault(article_id, len(self.articles)), words,
-                         frozenset(w for w, name in marked if not name), self.speakers.setdefault(speaker, len(self.speakers)) if speaker else NO_SPEAKER,
+        marked = self.pack_of(article_id).marked_content_words(text or "")
+        return self.stored(quote_id, article_id, text, speaker, [w for w, _ in marked],
+                           [w for w, name in marked if not name])
+
+    def stored(self, quote_id: str, article_id: str, text: str | None, speaker: str | None, words: list[str],
+               plain: list[str]) -> Statement:
+        """A statement from content words already read (``_statements``)."""
+        return Statement(quote_id, self.articles.setdefault(article_id, len(self.articles)),
+                         frozenset(self.code(w) for w in words), frozenset(self.code(w) for w in plain),
+                         self.speakers.setdefault(speaker, len(self.speakers)) if speaker else NO_SPEAKER,
                          " ".join(WORDS.findall((text or "").lower())))
 
 
@@ -58,10 +74,31 @@ def looks_like_a_name(words: str, pack: LanguagePack) -> bool:
     return bool(found) and all(w[0].isupper() for w in found) and found[0].lower() not in pack.stop_words
 
 
+def speaker_keys(vocab: Vocabulary, quotes: pa.Table) -> list[str | None]:
+    cols = [quotes.column(c).to_pylist() for c in ("article_id", "speaker", "speaker_surface", "attribution")]
+    return [speaker_key(name, surface, how, vocab.pack_of(article)) for article, name, surface, how in zip(*cols)]
+
+
 def statements_of(vocab: Vocabulary, quotes: pa.Table) -> list[Statement]:
-    cols = [quotes.column(c).to_pylist() for c in QUOTE_COLUMNS]
-    return [vocab.statement(qid, article, text, speaker_key(name, surface, how, vocab.pack_of(article)))
-            for qid, article, text, name, surface, how in zip(*cols)]
+    cols = [quotes.column(c).to_pylist() for c in ("quote_id", "article_id", "text")]
+    return [vocab.statement(qid, article, text, key) for qid, article, text, key in zip(*cols, speaker_keys(vocab, quotes))]
+
+
+def stored_statements(vocab: Vocabulary, quotes: pa.Table, words: pa.Table) -> list[Statement]:
+    """The statements of ``quotes`` from their stored content words (``words``: quote_id, words, plain, with
+    a row for each of them)."""
+    at = {q: i for i, q in enumerate(words.column("quote_id").to_pylist())}
+    order = pa.array([at[q] for q in quotes.column("quote_id").to_pylist()], pa.int64())
+    words = words.take(order)
+    cols = [quotes.column(c).to_pylist() for c in ("quote_id", "article_id", "text")]
+    return [vocab.stored(qid, article, text, key, w, p) for qid, article, text, key, w, p in
+            zip(*cols, speaker_keys(vocab, quotes), words.column("words").to_pylist(), words.column("plain").to_pylist())]
+
+
+def statements_table(vocab: Vocabulary, statements: list[Statement], run_id: str, rule: str) -> pa.Table:
+    """``_statements`` rows for ``statements``, read by the clustering rule of version ``rule``."""
+    return schemas.from_rows([{"quote_id": s.quote_id, "words": vocab.spelled(s.words), "plain": vocab.spelled(s.plain),
+                               "rule": rule, "run_id": run_id} for s in statements], schemas.STATEMENTS)
 
 
 def languages_of(*tables: pa.Table) -> dict[str, str | None]:
