@@ -57,6 +57,26 @@ def sharing_a_band(prior: pa.Table, new: pa.Table, lsh: MinHashLSH, num_perm: in
     return found
 
 
+def index_priors(prior: pa.Table, new: pa.Table, lsh: MinHashLSH,
+                 num_perm: int) -> tuple[dict[str, str], dict[str, MinHash], set[str]]:
+    """(text_hash -> first prior article, the MinHash of each indexed prior, every prior id): the priors that
+    share a band with a new signature go into ``lsh``."""
+    by_hash: dict[str, str] = {}
+    hashes: dict[str, MinHash] = {}
+    known: set[str] = set()
+    near = sharing_a_band(prior, new, lsh, num_perm)
+    for aid, th, sig, banded in zip(prior.column("article_id").to_pylist(), prior.column("text_hash").to_pylist(),
+                                    prior.column("signature").to_pylist(), near):
+        if aid in known:
+            continue
+        known.add(aid)
+        by_hash.setdefault(th, aid)
+        if banded:
+            hashes[aid] = mh = _minhash(sig, num_perm)
+            lsh.insert(aid, mh)
+    return by_hash, hashes, known
+
+
 def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: pa.Table,
                     config: Config) -> pa.Table:
     """Decide dup_of for each new article.
@@ -66,20 +86,7 @@ def find_duplicates(new: pa.Table, new_signatures: pa.Table, prior_signatures: p
     """
     num_perm = config.num_perm
     lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=num_perm)
-    by_hash: dict[str, str] = {}
-    hashes: dict[str, MinHash] = {}
-    known: set[str] = set()
-    probed = sharing_a_band(prior_signatures, new_signatures, lsh, num_perm)
-    for aid, th, sig, near in zip(prior_signatures.column("article_id").to_pylist(),
-                                  prior_signatures.column("text_hash").to_pylist(),
-                                  prior_signatures.column("signature").to_pylist(), probed):
-        if aid in known:
-            continue
-        known.add(aid)
-        by_hash.setdefault(th, aid)
-        if near:
-            hashes[aid] = mh = _minhash(sig, num_perm)
-            lsh.insert(aid, mh)
+    by_hash, hashes, known = index_priors(prior_signatures, new_signatures, lsh, num_perm)
     sig_of = dict(zip(new_signatures.column("article_id").to_pylist(), new_signatures.column("signature").to_pylist()))
     ids = new.column("article_id").to_pylist()
     pub = new.column("published_at").to_pylist()
