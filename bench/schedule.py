@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", type=int, default=720)
     ap.add_argument("--compact-parts", type=int, nargs="+", default=[8])
     ap.add_argument("--pipeline", action="store_true", help="also time real runs of 4 new articles")
+    ap.add_argument("--reuse", action="store_true", help="with --pipeline: time on the scheduled root left by the last "
+                    "run of this bench, without simulating the schedule again")
     ap.add_argument("--log-runs", type=int, help="measure the log alone after this many runs, folded and not")
     args = ap.parse_args(argv)
     if args.log_runs:
@@ -258,7 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     synth = Synthesiser(template, NEW_ARTICLES)
     for n in args.compact_parts:
         root = OUT / "schedule" / f"root-{args.runs}-{n}"
-        print(json.dumps(schedule(args.runs, n, synth, root)), flush=True)
+        if not (args.reuse and (root / "runs.parquet").exists()):
+            print(json.dumps(schedule(args.runs, n, synth, root)), flush=True)
         if args.pipeline:
             print(json.dumps({"compact_parts": n, "pipeline": pipeline_runs(new_in, root)}), flush=True)
 

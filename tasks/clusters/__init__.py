@@ -40,7 +40,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import PART_COLUMN, Stage, rule_settled
 from tasks.clusters.rule import MAX_POSTINGS, cluster_statements
-from tasks.clusters.scope import candidate_quotes
+from tasks.clusters.scope import candidate_clusters
 from tasks.clusters.statements import (
     QUOTE_COLUMNS,
     Vocabulary,
@@ -85,8 +85,8 @@ def cluster_run(new: pa.Table, earlier: pa.Table, articles: pa.Table, stored: pa
     written = statements_table(vocab, [*fresh, *statements_of(vocab, unread)], run_id, RULE)
     words = pa.concat_tables([known, written.select(list(WORD_COLUMNS))])
     if scoped:
-        touched = earlier.filter(pc.is_in(earlier.column("quote_id"), value_set=candidate_quotes(words, vocab, fresh)))
-        earlier = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"), value_set=touched.column("quote_cluster_id")))
+        touched = candidate_clusters(earlier, words, vocab, fresh)
+        earlier = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"), value_set=touched))
     was = earlier.column("quote_cluster_id").to_pylist()
     clusterer = cluster_statements(list(zip(stored_statements(vocab, earlier, words), was)), fresh, max_postings,
                                    check=not scoped)

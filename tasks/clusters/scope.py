@@ -12,8 +12,10 @@ tasks/clusters/__init__.py).  Either needs the two to share words:
 - **Taking over** needs the representative to pass against ``s``: ``s`` holds at least the
   representative's ``need`` of its words.
 
-So a committed quote is a candidate when it holds one of the run's probe words, or when the run's quotes
-together hold its ``need`` of its words; the clusters of the candidates are loaded whole.  Every cluster the
+Only the representative is compared (a member that is not it decides nothing for a new quote).  So a
+committed cluster is a candidate when its representative holds one of the run's probe words, or when a
+quote of the run holds one of the representative's own probe words (its rarest ``n - need + 1``, by the
+same argument); the candidate clusters are loaded whole.  Every cluster the
 run can change is among them.  The rest of the rule looks only inside a loaded cluster, or at the stories of
 the run's own articles: a run's quotes come from its own articles (an article is read once), and every
 cluster they join is loaded.  So the clusterer run over the candidates gives what it would give over the
@@ -21,6 +23,8 @@ whole corpus, apart from its per-word posting cap, which binds less on fewer clu
 (tests/test_clusters.py compares the two, run after run).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyarrow as pa
@@ -50,20 +54,83 @@ def probe_words(vocab: Vocabulary, new: list[Statement], frequency: dict[str, in
     return every, probes
 
 
-def candidate_quotes(stored: pa.Table, vocab: Vocabulary, new: list[Statement]) -> pa.Array:
-    """The quote_ids of ``stored`` (quote_id, words) that a quote of ``new`` may join or take over."""
-    if not stored.num_rows or not new:
-        return pa.array([], pa.string())
-    lists = stored.column("words").combine_chunks()
-    flat, owner = pc.list_flatten(lists), pc.list_parent_indices(lists).to_numpy()
-    every, probes = probe_words(vocab, new, word_counts(stored))
-    rows = stored.num_rows
-    shared = np.bincount(owner[pc.is_in(flat, value_set=pa.array(sorted(every), pa.string())).to_numpy(zero_copy_only=False)],
-                         minlength=rows)
-    probed = np.bincount(owner[pc.is_in(flat, value_set=pa.array(sorted(probes), pa.string())).to_numpy(zero_copy_only=False)],
-                         minlength=rows)
-    n = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
-    need = np.where(n < MIN_CONTENT_WORDS, n, np.ceil(JOIN_SHARE * n - 1e-9))
-    chosen = (probed > 0) | ((n > 0) & (shared >= need))
-    return stored.column("quote_id").combine_chunks().filter(pa.array(chosen))
+def representatives(earlier: pa.Table, words: pa.Table) -> pa.Table:
+    """The representative of each committed cluster (its member with the most content words, then the
+    smaller quote_id, as ``Statement.rank`` orders them): (quote_cluster_id, words)."""
+    sized = pa.table({"quote_id": words.column("quote_id"), "n": pc.list_value_length(words.column("words")),
+                      "row": pa.array(np.arange(words.num_rows))})
+    members = earlier.select(["quote_id", "quote_cluster_id"]).join(sized, "quote_id", join_type="inner")
+    members = members.sort_by([("quote_cluster_id", "ascending"), ("n", "descending"), ("quote_id", "ascending")])
+    cluster = members.column("quote_cluster_id").to_numpy()
+    first = np.ones(len(cluster), dtype=bool)
+    first[1:] = cluster[1:] != cluster[:-1]
+    reps = members.filter(pa.array(first))
+    return pa.table({"quote_cluster_id": reps.column("quote_cluster_id"), "quote_id": reps.column("quote_id"),
+                     "words": words.column("words").take(reps.column("row"))})
 
+
+def own_probes(lists: pa.ListArray, frequency: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """For each statement of ``lists``, a mask over its flattened words of its ``n - need + 1`` rarest
+    (``frequency`` per word code, then code): a statement that passes against another holds one of them."""
+    owner = pc.list_parent_indices(lists).to_numpy()
+    n = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    keep = n - np.where(n < MIN_CONTENT_WORDS, n, np.ceil(JOIN_SHARE * n - 1e-9)).astype(np.int64) + 1
+    order = np.lexsort((codes, frequency[codes], owner))
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - starts[owner[order]]
+    return rank < keep[owner]
+
+
+def candidate_clusters(earlier: pa.Table, words: pa.Table, vocab: Vocabulary, new: list[Statement]) -> pa.Array:
+    """The committed clusters (quote_cluster_id) a quote of ``new`` may join or take over: those whose
+    representative holds one of the run's probe words, or whose own probe words a quote of the run holds."""
+    reps = representatives(earlier, words)
+    if not reps.num_rows or not new:
+        return pa.array([], pa.string())
+    lists = reps.column("words").combine_chunks()
+    encoded = pc.dictionary_encode(pc.list_flatten(lists))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    frequency = np.bincount(codes, minlength=len(encoded.dictionary))
+    counts = dict(zip(encoded.dictionary.to_pylist(), frequency.tolist()))
+    every, probes = probe_words(vocab, new, counts)
+    owner = pc.list_parent_indices(lists).to_numpy()
+    spelled = encoded.dictionary
+    in_probes = pc.is_in(spelled, value_set=pa.array(sorted(probes), pa.string())).to_numpy(zero_copy_only=False)[codes]
+    in_every = pc.is_in(spelled, value_set=pa.array(sorted(every), pa.string())).to_numpy(zero_copy_only=False)[codes]
+    n = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    joined = np.bincount(owner[in_probes], minlength=reps.num_rows) > 0
+    taken = np.bincount(owner[in_every & own_probes(lists, frequency, codes)], minlength=reps.num_rows) > 0
+    takeable = n >= SHORT_EXCERPT_WORDS  # a shorter one passes against nothing, so no quote takes it over
+    maybe = reps.filter(pa.array(joined | (taken & takeable)))
+    touched = Overlaps(vocab, new).touched
+    keep = [touched(words, qid) for words, qid in zip(maybe.column("words").to_pylist(), maybe.column("quote_id").to_pylist())]
+    return maybe.column("quote_cluster_id").combine_chunks().filter(pa.array(keep, pa.bool_()))
+
+
+class Overlaps:
+    """The exact word counts behind ``candidate_clusters``, for the representatives its filter let through:
+    a new quote that holds ``need`` of its own words in the representative, or one that ranks before it and
+    holds the representative's ``need`` of its words."""
+
+    def __init__(self, vocab: Vocabulary, new: list[Statement]) -> None:
+        self.new = [(set(vocab.spelled(s.words)), s) for s in new if s.n]
+        self.by_word: dict[str, list[int]] = {}
+        for i, (words, _) in enumerate(self.new):
+            for w in words:
+                self.by_word.setdefault(w, []).append(i)
+
+    def touched(self, words: list[str], quote_id: str) -> bool:
+        mine = set(words)
+        rank, need = (-len(mine), quote_id), need_of(len(mine))
+        for i in sorted({i for w in mine for i in self.by_word.get(w, ())}):
+            theirs, s = self.new[i]
+            shared = len(mine & theirs)
+            if shared >= s.need or (s.rank < rank and len(mine) >= SHORT_EXCERPT_WORDS and shared >= need):
+                return True
+        return False
+
+
+def need_of(n: int) -> int:
+    """``Statement.need`` of a statement of ``n`` content words."""
+    return n if n < MIN_CONTENT_WORDS else math.ceil(JOIN_SHARE * n - 1e-9)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsloom import schemas
 from newsloom.lang import LanguagePack, pack_for
@@ -52,11 +54,26 @@ class Vocabulary:
 
     def stored(self, quote_id: str, article_id: str, text: str | None, speaker: str | None, words: list[str],
                plain: list[str]) -> Statement:
-        """A statement from content words already read (``_statements``)."""
-        return Statement(quote_id, self.articles.setdefault(article_id, len(self.articles)),
-                         frozenset(self.code(w) for w in words), frozenset(self.code(w) for w in plain),
-                         self.speakers.setdefault(speaker, len(self.speakers)) if speaker else NO_SPEAKER,
+        """A statement from its content words."""
+        return self.coded(quote_id, article_id, text, speaker, [self.code(w) for w in words],
+                          [self.code(w) for w in plain])
+
+    def coded(self, quote_id: str, article_id: str, text: str | None, speaker: str | None, words: list[int],
+              plain: list[int]) -> Statement:
+        """A statement from the codes of its content words."""
+        return Statement(quote_id, self.articles.setdefault(article_id, len(self.articles)), frozenset(words),
+                         frozenset(plain), self.speakers.setdefault(speaker, len(self.speakers)) if speaker else NO_SPEAKER,
                          " ".join(WORDS.findall((text or "").lower())))
+
+    def codes_of(self, lists: pa.ChunkedArray) -> list[list[int]]:
+        """The word codes of each list of words, coding each distinct word once."""
+        lists = lists.combine_chunks()
+        encoded = pc.dictionary_encode(pc.list_flatten(lists))
+        mapping = np.array([self.code(w) for w in encoded.dictionary.to_pylist()], dtype=np.int64)
+        codes = mapping[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)] if len(mapping) else \
+            np.zeros(0, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(lists).to_numpy(zero_copy_only=False))])
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(codes, pa.int64())).to_pylist()
 
 
 @lru_cache(maxsize=SPEAKER_CACHE)
@@ -87,12 +104,13 @@ def statements_of(vocab: Vocabulary, quotes: pa.Table) -> list[Statement]:
 def stored_statements(vocab: Vocabulary, quotes: pa.Table, words: pa.Table) -> list[Statement]:
     """The statements of ``quotes`` from their stored content words (``words``: quote_id, words, plain, with
     a row for each of them)."""
+    words = words.filter(pc.is_in(words.column("quote_id"), value_set=quotes.column("quote_id")))
     at = {q: i for i, q in enumerate(words.column("quote_id").to_pylist())}
-    order = pa.array([at[q] for q in quotes.column("quote_id").to_pylist()], pa.int64())
-    words = words.take(order)
+    words = words.take(pa.array([at[q] for q in quotes.column("quote_id").to_pylist()], pa.int64()))
     cols = [quotes.column(c).to_pylist() for c in ("quote_id", "article_id", "text")]
-    return [vocab.stored(qid, article, text, key, w, p) for qid, article, text, key, w, p in
-            zip(*cols, speaker_keys(vocab, quotes), words.column("words").to_pylist(), words.column("plain").to_pylist())]
+    return [vocab.coded(qid, article, text, key, w, p) for qid, article, text, key, w, p in
+            zip(*cols, speaker_keys(vocab, quotes), vocab.codes_of(words.column("words")),
+                vocab.codes_of(words.column("plain")))]
 
 
 def statements_table(vocab: Vocabulary, statements: list[Statement], run_id: str, rule: str) -> pa.Table:
