@@ -26,6 +26,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.cluster import Cluster
+from newsloom import schemas
 from newsloom.compaction import auto_compact, fold_if_due
 from newsloom.config import DEFAULT_OUT, Config
 from newsloom.lease import LockedError
@@ -35,6 +36,8 @@ from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger, progress
 from tasks.aggregate import STAGE as AGGREGATE
 from tasks.aggregate import write_runs
+from tasks.aggregate_update import KEYED as UPDATE_KEYED
+from tasks.aggregate_update import STAGE as UPDATE_AGGREGATES
 from tasks.clean import STAGE as CLEAN
 from tasks.clusters import STAGE as CLUSTER_QUOTES
 from tasks.dedup import STAGE as DEDUPLICATE
@@ -227,10 +230,12 @@ def rules_applied(store: Store, counts: dict[str, dict]) -> dict[str, str]:
 
 def _commit_and_aggregate(store: Store, config: Config, run_id: str, summary: dict, timings: dict) -> None:
     t0 = time.perf_counter()
-    store.commit(run_id, summary)
+    manifest = store.commit(run_id, summary)
     timings["commit"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
-    execute_stage(AGGREGATE, config, run_id)
+    updated = aggregates_updatable(store, manifest)
+    execute_stage(UPDATE_AGGREGATES if updated else AGGREGATE, config, run_id)
+    summary["aggregates"] = "updated" if updated else "recomputed"
     timings["aggregate"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     if (compaction := auto_compact(store, config)) is not None:  # the same rows: the aggregates stay right
@@ -240,6 +245,22 @@ def _commit_and_aggregate(store: Store, config: Config, run_id: str, summary: di
     store.update_manifest(run_id, **summary)
     fold_if_due(store)
     write_runs(store)
+
+
+def aggregates_updatable(store: Store, manifest: dict) -> bool:
+    """Whether the run may update the aggregates from its own rows (tasks.aggregate_update) rather than
+    recompute them: it revised no committed part, the run before it completed (its aggregates are whole),
+    and every aggregate the update keeps rows of was written by this version (the same columns)."""
+    if manifest.get("revised"):
+        return False
+    runs = [m for m in store.manifests() if m.get("kind", "run") == "run" and m["run_id"] != manifest["run_id"]]
+    if not runs or runs[-1]["summary"].get("status") != "completed":
+        return False
+    for name in UPDATE_KEYED:
+        old = store.read_aggregate(name)
+        if old is None or old.column_names != schemas.AGGREGATES[name].names:
+            return False
+    return True
 
 
 def _log_completion(log, summary: dict) -> None:

@@ -126,3 +126,27 @@ def test_a_root_clustered_by_the_old_rule_is_put_right_by_the_next_run(tmp_path,
     assert one in of["a.txt"] | of["b.txt"]  # the cluster's representative keeps the committed id
     clusters = pd.read_parquet(out / "quote_clusters.parquet")
     assert clusters.n_articles.max() == 1
+
+
+def test_aggregates_a_run_updates_from_its_own_rows_equal_a_full_recompute(tmp_path, prefect_harness):
+    """The sample corpus in four runs, one after another: where a run revised nothing it updates the
+    aggregates from its own rows (tasks.aggregate_update), and after every run each aggregate equals, row
+    for row, the aggregates computed from every committed row."""
+    from conftest import SAMPLE
+
+    from flows.pipeline import news_pipeline
+    from tasks.aggregate import compute_aggregates
+
+    files = sorted(p for p in SAMPLE.rglob("*") if p.is_file() and p.parent.name != "feeds")
+    out, ways = tmp_path / "out", []
+    for i in range(4):
+        folder = tmp_path / f"in{i}"
+        folder.mkdir()
+        for f in files[i::4]:
+            (folder / f.name).write_bytes(f.read_bytes())
+        ways.append(news_pipeline(sources=[str(folder)], out=str(out), workers=1)["aggregates"])
+        store = Store(str(out))
+        whole = compute_aggregates({n: store.committed_dataset(n) for n in schemas.FACT_TABLES})
+        for name, table in whole.items():
+            assert pq.read_table(out / f"{name}.parquet").equals(table), (i, name)
+    assert ways[0] == "recomputed" and "updated" in ways, ways
