@@ -40,7 +40,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import PART_COLUMN, Stage, rule_settled
 from tasks.clusters.rule import MAX_POSTINGS, cluster_statements
-from tasks.clusters.scope import candidate_clusters
+from tasks.clusters.scope import candidate_clusters, summaries_of
 from tasks.clusters.statements import (
     QUOTE_COLUMNS,
     Vocabulary,
@@ -84,12 +84,16 @@ def cluster_run(new: pa.Table, earlier: pa.Table, articles: pa.Table, stored: pa
     unread = earlier.filter(pc.invert(pc.is_in(earlier.column("quote_id"), value_set=known.column("quote_id"))))
     written = statements_table(vocab, [*fresh, *statements_of(vocab, unread)], run_id, RULE)
     words = pa.concat_tables([known, written.select(list(WORD_COLUMNS))])
+    summaries = {}
     if scoped:
-        touched = candidate_clusters(earlier, words, vocab, fresh)
-        earlier = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"), value_set=touched))
+        touched, takeable = candidate_clusters(earlier, words, vocab, fresh)
+        joinable = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"),
+                                           value_set=pc.filter(touched, pc.invert(pc.is_in(touched, value_set=takeable)))))
+        summaries = summaries_of(vocab, joinable, words)
+        earlier = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"), value_set=takeable))
     was = earlier.column("quote_cluster_id").to_pylist()
     clusterer = cluster_statements(list(zip(stored_statements(vocab, earlier, words), was)), fresh, max_postings,
-                                   check=not scoped)
+                                   check=not scoped, summaries=summaries)
     cluster_of = {s.quote_id: c.id for c in clusterer.clusters for s in c.members}
     moved = [q for q, c in zip(earlier.column("quote_id").to_pylist(), was) if cluster_of[q] != c]
     ids = new.column("quote_id").to_pylist() + moved

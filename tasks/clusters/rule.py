@@ -87,6 +87,16 @@ class Cluster:
             self.rep = s
 
 
+@dataclass(eq=False)
+class Summary:
+    """What a new quote joining a committed cluster asks of it: its representative, the speaker codes of its
+    members, their article codes, and the articles of its long members (its stories)."""
+    rep: Statement
+    speakers: list
+    articles: list
+    long_articles: list
+
+
 class Clusterer:
     """The clusters so far, the index that finds a quote's candidate clusters, and the stories each article
     belongs to (the clusters in which it has a long member)."""
@@ -218,13 +228,28 @@ class Clusterer:
                     self.add(m, cluster_id)
         return released
 
-    def load_as_they_are(self, groups: dict[str, list[Statement]]) -> list[Statement]:
-        """The committed clusters (cluster id -> members) as they are, in the order ``load_committed`` puts
-        them: for clusters this rule made, which its check would leave unchanged.  Releases nothing."""
-        for cluster_id in sorted(groups):
+    def load_as_they_are(self, groups: dict[str, list[Statement]], summaries: dict[str, Summary]) -> list[Statement]:
+        """The committed clusters (cluster id -> members, or -> a summary for one no new quote can take
+        over) as they are, in the order ``load_committed`` puts them: for clusters this rule made, which its
+        check would leave unchanged.  Releases nothing."""
+        for cluster_id in sorted(groups.keys() | summaries.keys()):
+            if cluster_id in summaries:
+                self.load_summary(cluster_id, summaries[cluster_id])
+                continue
             for m in sorted(groups[cluster_id], key=lambda x: x.rank):
                 self.add(m, cluster_id)
         return []
+
+    def load_summary(self, cluster_id: str, summary: Summary) -> None:
+        """A committed cluster that new quotes may join but not take over: what joining asks of it (its
+        representative, known speakers, articles and the articles of its long members), not its members."""
+        c = len(self.clusters)
+        cluster = Cluster(cluster_id, summary.rep, [summary.rep], Counter(summary.speakers), set(summary.articles))
+        self.clusters.append(cluster)
+        self.by_id[cluster_id] = c
+        self._index(c, summary.rep, True)
+        for article in summary.long_articles:
+            self.stories[article].add(c)
 
     def _best(self, s: Statement) -> int | None:
         return next((c for c in self.candidates(s) if self.accepts(self.clusters[c], s)), None)
@@ -245,17 +270,19 @@ def _backed(s: Statement, members: list[Statement], stories: dict) -> bool:
 
 
 def cluster_statements(committed: list[tuple[Statement, str]], new: list[Statement],
-                       max_postings: int | None = MAX_POSTINGS, check: bool = True) -> Clusterer:
+                       max_postings: int | None = MAX_POSTINGS, check: bool = True,
+                       summaries: dict[str, Summary] | None = None) -> Clusterer:
     """Every statement in its cluster: the committed clusters first, each checked again by the rule
     (``Clusterer.load_committed``) unless ``check`` is off (clusters this rule made, which the check leaves
     as they are), then the new quotes and the committed ones the check released, longest first.  Returns
     the clusterer, whose clusters list them."""
-    frequency = Counter(w for s in [*(s for s, _ in committed), *new] for w in s.words)
+    reps = [x.rep for x in (summaries or {}).values()]
+    frequency = Counter(w for s in [*(s for s, _ in committed), *reps, *new] for w in s.words)
     clusterer = Clusterer(frequency, max_postings)
     groups: dict[str, list[Statement]] = defaultdict(list)
     for s, cluster_id in committed:
         groups[cluster_id].append(s)
-    released = clusterer.load_committed(groups) if check else clusterer.load_as_they_are(groups)
+    released = clusterer.load_committed(groups) if check else clusterer.load_as_they_are(groups, summaries or {})
     for s in sorted([*new, *released], key=lambda x: x.rank):
         clusterer.add(s)
     return clusterer

@@ -30,8 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.clusters.rule import JOIN_SHARE, MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement
-from tasks.clusters.statements import Vocabulary
+from tasks.clusters.rule import JOIN_SHARE, MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement, Summary
+from tasks.clusters.statements import Vocabulary, speaker_keys, stored_statements
 
 
 def word_counts(stored: pa.Table) -> dict[str, int]:
@@ -82,12 +82,14 @@ def own_probes(lists: pa.ListArray, frequency: np.ndarray, codes: np.ndarray) ->
     return rank < keep[owner]
 
 
-def candidate_clusters(earlier: pa.Table, words: pa.Table, vocab: Vocabulary, new: list[Statement]) -> pa.Array:
-    """The committed clusters (quote_cluster_id) a quote of ``new`` may join or take over: those whose
-    representative holds one of the run's probe words, or whose own probe words a quote of the run holds."""
+def candidate_clusters(earlier: pa.Table, words: pa.Table, vocab: Vocabulary,
+                       new: list[Statement]) -> tuple[pa.Array, pa.Array]:
+    """(the committed clusters, by quote_cluster_id, a quote of ``new`` may join or take over; those of them
+    it may take over).  A candidate's representative holds one of the run's probe words, or a quote of the
+    run holds one of the representative's own probe words; the shared words are then counted exactly."""
     reps = representatives(earlier, words)
     if not reps.num_rows or not new:
-        return pa.array([], pa.string())
+        return pa.array([], pa.string()), pa.array([], pa.string())
     lists = reps.column("words").combine_chunks()
     encoded = pc.dictionary_encode(pc.list_flatten(lists))
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -103,9 +105,11 @@ def candidate_clusters(earlier: pa.Table, words: pa.Table, vocab: Vocabulary, ne
     taken = np.bincount(owner[in_every & own_probes(lists, frequency, codes)], minlength=reps.num_rows) > 0
     takeable = n >= SHORT_EXCERPT_WORDS  # a shorter one passes against nothing, so no quote takes it over
     maybe = reps.filter(pa.array(joined | (taken & takeable)))
-    touched = Overlaps(vocab, new).touched
-    keep = [touched(words, qid) for words, qid in zip(maybe.column("words").to_pylist(), maybe.column("quote_id").to_pylist())]
-    return maybe.column("quote_cluster_id").combine_chunks().filter(pa.array(keep, pa.bool_()))
+    overlaps = Overlaps(vocab, new).of
+    found = [overlaps(words, qid) for words, qid in zip(maybe.column("words").to_pylist(), maybe.column("quote_id").to_pylist())]
+    ids = maybe.column("quote_cluster_id").combine_chunks()
+    return (ids.filter(pa.array([joins or takes for joins, takes in found], pa.bool_())),
+            ids.filter(pa.array([takes for _, takes in found], pa.bool_())))
 
 
 class Overlaps:
@@ -120,17 +124,43 @@ class Overlaps:
             for w in words:
                 self.by_word.setdefault(w, []).append(i)
 
-    def touched(self, words: list[str], quote_id: str) -> bool:
+    def of(self, words: list[str], quote_id: str) -> tuple[bool, bool]:
+        """(a quote of the run may join the representative ``words``, one may take it over)."""
         mine = set(words)
         rank, need = (-len(mine), quote_id), need_of(len(mine))
-        for i in sorted({i for w in mine for i in self.by_word.get(w, ())}):
+        joins = takes = False
+        for i in {i for w in mine for i in self.by_word.get(w, ())}:
             theirs, s = self.new[i]
             shared = len(mine & theirs)
-            if shared >= s.need or (s.rank < rank and len(mine) >= SHORT_EXCERPT_WORDS and shared >= need):
-                return True
-        return False
+            joins = joins or shared >= s.need
+            takes = takes or (s.rank < rank and len(mine) >= SHORT_EXCERPT_WORDS and shared >= need)
+        return joins, takes
 
 
 def need_of(n: int) -> int:
     """``Statement.need`` of a statement of ``n`` content words."""
     return n if n < MIN_CONTENT_WORDS else math.ceil(JOIN_SHARE * n - 1e-9)
+
+
+def summaries_of(vocab: Vocabulary, members: pa.Table, words: pa.Table) -> dict[str, Summary]:
+    """A summary of each committed cluster of ``members`` (QUOTE_COLUMNS and quote_cluster_id): what a new
+    quote that joins it asks of it, built from every member's article, speaker and size and the
+    representative's words, without a statement for each member."""
+    if not members.num_rows:
+        return {}
+    reps = representatives(members, words)
+    rep_rows = members.filter(pc.is_in(members.column("quote_id"), value_set=reps.column("quote_id")))
+    rep_of = {s.quote_id: s for s in stored_statements(vocab, rep_rows, words)}
+    n = dict(zip(words.column("quote_id").to_pylist(), pc.list_value_length(words.column("words")).to_pylist()))
+    out: dict[str, Summary] = {}
+    for cluster_id, qid in zip(reps.column("quote_cluster_id").to_pylist(), reps.column("quote_id").to_pylist()):
+        out[cluster_id] = Summary(rep_of[qid], [], [], [])
+    cols = [members.column(c).to_pylist() for c in ("quote_cluster_id", "quote_id", "article_id")]
+    for (cluster_id, qid, article), speaker in zip(zip(*cols), speaker_keys(vocab, members)):
+        summary, code = out[cluster_id], vocab.articles.setdefault(article, len(vocab.articles))
+        summary.articles.append(code)
+        if speaker:
+            summary.speakers.append(vocab.speakers.setdefault(speaker, len(vocab.speakers)))
+        if n[qid] >= MIN_CONTENT_WORDS:
+            summary.long_articles.append(code)
+    return out
