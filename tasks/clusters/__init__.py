@@ -80,7 +80,7 @@ def cluster_run(new: pa.Table, earlier: pa.Table, articles: pa.Table, stored: pa
     vocab = Vocabulary(languages_of(articles))
     earlier = earlier.filter(pc.is_valid(earlier.column("quote_cluster_id")))
     fresh = statements_of(vocab, new)
-    known = _read_by_this_rule(stored, earlier)
+    known = _read_by_this_rule(stored)
     unread = earlier.filter(pc.invert(pc.is_in(earlier.column("quote_id"), value_set=known.column("quote_id"))))
     written = statements_table(vocab, [*fresh, *statements_of(vocab, unread)], run_id, RULE)
     words = pa.concat_tables([known, written.select(list(WORD_COLUMNS))])
@@ -106,12 +106,11 @@ def cluster_run(new: pa.Table, earlier: pa.Table, articles: pa.Table, stored: pa
 WORD_COLUMNS = ("quote_id", "words", "plain")
 
 
-def _read_by_this_rule(stored: pa.Table | None, earlier: pa.Table) -> pa.Table:
-    """The stored content words (WORD_COLUMNS) of the committed quotes ``earlier``, as this rule reads them."""
+def _read_by_this_rule(stored: pa.Table | None) -> pa.Table:
+    """The stored content words (WORD_COLUMNS) that this rule read (rows of another version are read again)."""
     if stored is None:
         return schemas.STATEMENTS.empty_table().select(list(WORD_COLUMNS))
-    mine = pc.and_(pc.equal(stored.column("rule"), RULE), pc.is_in(stored.column("quote_id"), value_set=earlier.column("quote_id")))
-    return stored.filter(pc.fill_null(mine, False)).select(list(WORD_COLUMNS))
+    return stored.filter(pc.fill_null(pc.equal(stored.column("rule"), RULE), False)).select(list(WORD_COLUMNS))
 
 
 def set_quote_clusters(quotes: pa.Table, clusters: pa.Table) -> pa.Table:
