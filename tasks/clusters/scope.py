@@ -15,11 +15,14 @@ tasks/clusters/__init__.py).  Either needs the two to share words:
 Only the representative is compared (a member that is not it decides nothing for a new quote).  So a
 committed cluster is a candidate when its representative holds one of the run's probe words, or when a
 quote of the run holds one of the representative's own probe words (its rarest ``n - need + 1``, by the
-same argument); the candidate clusters are loaded whole.  Every cluster the
-run can change is among them.  The rest of the rule looks only inside a loaded cluster, or at the stories of
-the run's own articles: a run's quotes come from its own articles (an article is read once), and every
-cluster they join is loaded.  So the clusterer run over the candidates gives what it would give over the
-whole corpus, apart from its per-word posting cap, which binds less on fewer clusters
+same argument); the shared words are then counted exactly.  Every cluster the run can change is among
+the candidates.  A candidate a quote of the run may take over is loaded whole (every member must pass
+against the new representative); one it may only join is loaded as a ``Summary``: what joining asks of a
+cluster (its representative, known speakers, articles and stories).  The rest of the rule looks only
+inside a loaded cluster, or at the stories of the run's own articles: a run's quotes come from its own
+articles (an article is read once), and every cluster they join is loaded.  So the clusterer run over the
+candidates gives what it would give over the whole corpus, apart from its per-word posting cap, which binds
+less on fewer clusters, and the word frequencies it probes by, which it counts over what it loaded
 (tests/test_clusters.py compares the two, run after run).
 """
 from __future__ import annotations
@@ -32,12 +35,6 @@ import pyarrow.compute as pc
 
 from tasks.clusters.rule import JOIN_SHARE, MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement, Summary
 from tasks.clusters.statements import Vocabulary, speaker_keys, stored_statements
-
-
-def word_counts(stored: pa.Table) -> dict[str, int]:
-    """word -> how many stored statements hold it."""
-    counts = pc.value_counts(pc.list_flatten(stored.column("words")))
-    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
 
 
 def probe_words(vocab: Vocabulary, new: list[Statement], frequency: dict[str, int]) -> tuple[set[str], set[str]]:
