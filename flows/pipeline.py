@@ -15,7 +15,6 @@ last staging stage, then recomputes the aggregates, compacts the fact tables whe
 """
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import Counter
@@ -31,7 +30,7 @@ from newsloom.compaction import auto_compact, fold_if_due
 from newsloom.config import DEFAULT_OUT, Config
 from newsloom.lease import LockedError
 from newsloom.preflight import run_config
-from newsloom.stage import Stage, execute_part, execute_whole, merge_counts, revise_part, stale_parts
+from newsloom.stage import Stage, execute_part, execute_whole, last_rules, merge_counts, revise_part, stale_parts
 from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger, progress
 from tasks.aggregate import STAGE as AGGREGATE
@@ -216,10 +215,7 @@ def run_summary(config: Config, counts: dict[str, dict], timings: dict, started:
 def rules_applied(store: Store, counts: dict[str, dict]) -> dict[str, str]:
     """The rule version each deciding stage leaves the root under (runs.rules): its own where it ran, the
     last run's where it had nothing to do (a run that decided nothing puts no row under a newer rule)."""
-    runs = store.read_aggregate("runs")
-    last = runs.column("rules")[-1].as_py() if runs is not None and runs.num_rows and "rules" in runs.column_names \
-        else None
-    before = json.loads(last) if last else {}
+    before = last_rules(store.read_aggregate("runs", columns=None))
     out = {}
     for stage in STAGES:
         version = stage.rule if stage.name in counts else before.get(stage.name)
@@ -256,11 +252,7 @@ def aggregates_updatable(store: Store, manifest: dict) -> bool:
     runs = [m for m in store.manifests() if m.get("kind", "run") == "run" and m["run_id"] != manifest["run_id"]]
     if not runs or runs[-1]["summary"].get("status") != "completed":
         return False
-    for name in UPDATE_KEYED:
-        old = store.read_aggregate(name)
-        if old is None or old.column_names != schemas.AGGREGATES[name].names:
-            return False
-    return True
+    return all(store.aggregate_columns(name) == schemas.AGGREGATES[name].names for name in UPDATE_KEYED)
 
 
 def _log_completion(log, summary: dict) -> None:

@@ -142,14 +142,20 @@ def _read_aggregate(store: Store, table: str, columns: tuple[str, ...] | None) -
     return _select(t, columns)
 
 
+def last_rules(runs: pa.Table | None) -> dict[str, str]:
+    """The rule versions the root's last run recorded (``runs.rules`` of its last row; none for a root with
+    no run or one written before versions were recorded)."""
+    if runs is None or not runs.num_rows or "rules" not in runs.column_names:
+        return {}
+    last = runs.column("rules")[runs.num_rows - 1].as_py()
+    return json.loads(last) if last else {}
+
+
 def rule_settled(runs: pa.Table, stage: Stage) -> bool:
     """Whether the root's last run (``runs``, with its ``rules`` column) applied the rule ``stage`` applies
     now: then every committed row already follows it, and the stage may decide only what this run's rows can
     change.  A root with no run, an older one, or one whose rule changed is decided whole."""
-    if stage.rule is None or not runs.num_rows:
-        return False
-    last = runs.column("rules")[runs.num_rows - 1].as_py()
-    return last is not None and json.loads(last).get(stage.name) == stage.rule
+    return stage.rule is not None and last_rules(runs).get(stage.name) == stage.rule
 
 
 def write_outputs(store: Store, stage: Stage, run_id: str, key: str, outputs: Tables) -> None:

@@ -385,6 +385,14 @@ class Store(WriterLock, TableLog):
         path = self.aggregate_path(name)
         return self.read_parquet(path, columns) if self.exists(path) else None
 
+    def aggregate_columns(self, name: str) -> list[str] | None:
+        """The columns an aggregate file was written with (from its footer), or None where there is none."""
+        path = self.aggregate_path(name)
+        if not self.exists(path):
+            return None
+        with self.arrow_fs.open_input_file(self._strip(path)) as fh:
+            return pq.ParquetFile(fh).schema_arrow.names
+
     def replace_aggregate(self, name: str, table: pa.Table) -> str:
         table = schemas.conform(table, schemas.AGGREGATES[name])
         return self.write_parquet(table, self.aggregate_path(name))

@@ -18,6 +18,8 @@ left behind, recomputes everything (flows.pipeline decides).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pyarrow as pa
 
 from newsloom import schemas
@@ -49,12 +51,13 @@ IN_MENTIONED = "entity_id IN (SELECT entity_id FROM k_mentioned)"
 IN_SPEAKERS = "speaker_entity_id IN (SELECT entity_id FROM k_speakers)"
 
 
-class Keyed:
+class Keyed(NamedTuple):
     """How one aggregate is updated: its rows of the run's keys (``rows``, over the aggregate's columns),
-    the mentions and quotes its query reads for them, and its order."""
-
-    def __init__(self, rows: str, order: str, mentions: str | None = None, quotes: str | None = None) -> None:
-        self.rows, self.order, self.mentions, self.quotes = rows, order, mentions, quotes
+    its order, and the mentions and quotes its query reads for them (None: every row)."""
+    rows: str
+    order: str
+    mentions: str | None = None
+    quotes: str | None = None
 
 
 KEYED = {

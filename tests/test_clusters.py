@@ -223,7 +223,7 @@ def test_a_run_on_a_settled_root_loads_only_the_clusters_it_can_touch_and_cluste
     quote it moves, the cluster that loading and checking every committed cluster gives.  The words are
     drawn unevenly from a wide vocabulary, as a corpus's are, so a run can touch only some clusters.  A run's
     quotes come from its own articles, as in the pipeline (an article is read once)."""
-    from tasks.clusters.scope import candidate_clusters
+    from tasks.clusters.scope import candidate_clusters, representatives
     from tasks.clusters.statements import Vocabulary, statements_of
 
     rng = random.Random(11)
@@ -246,7 +246,7 @@ def test_a_run_on_a_settled_root_loads_only_the_clusters_it_can_touch_and_cluste
         assert scoped.to_pylist() == whole.to_pylist()
         assert written.column("quote_id").to_pylist() == new_t.column("quote_id").to_pylist()  # stored words used
         vocab = Vocabulary(dict.fromkeys(articles.column("article_id").to_pylist(), "en"))
-        chosen = candidate_clusters(earlier_t, stored, vocab, statements_of(vocab, new_t))
+        chosen, _ = candidate_clusters(representatives(earlier_t, stored), vocab, statements_of(vocab, new_t))
         touched.append(len(chosen) / len(set(earlier_t.column("quote_cluster_id").to_pylist())))
         got = dict(zip(scoped.column("quote_id").to_pylist(), scoped.column("quote_cluster_id").to_pylist()))
         joined += sum(not c.startswith(f"r{run}-") for q, c in got.items() if q.startswith(f"r{run}-"))

@@ -40,7 +40,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import PART_COLUMN, Stage, rule_settled
 from tasks.clusters.rule import MAX_POSTINGS, cluster_statements
-from tasks.clusters.scope import candidate_clusters, summaries_of
+from tasks.clusters.scope import candidate_clusters, representatives, summaries_of
 from tasks.clusters.statements import (
     QUOTE_COLUMNS,
     Vocabulary,
@@ -86,10 +86,11 @@ def cluster_run(new: pa.Table, earlier: pa.Table, articles: pa.Table, stored: pa
     words = pa.concat_tables([known, written.select(list(WORD_COLUMNS))])
     summaries = {}
     if scoped:
-        touched, takeable = candidate_clusters(earlier, words, vocab, fresh)
+        reps = representatives(earlier, words)
+        touched, takeable = candidate_clusters(reps, vocab, fresh)
         joinable = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"),
                                            value_set=pc.filter(touched, pc.invert(pc.is_in(touched, value_set=takeable)))))
-        summaries = summaries_of(vocab, joinable, words)
+        summaries = summaries_of(vocab, joinable, words, reps)
         earlier = earlier.filter(pc.is_in(earlier.column("quote_cluster_id"), value_set=takeable))
     was = earlier.column("quote_cluster_id").to_pylist()
     clusterer = cluster_statements(list(zip(stored_statements(vocab, earlier, words), was)), fresh, max_postings,

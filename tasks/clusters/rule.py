@@ -51,9 +51,15 @@ class Statement:
         self.wording = f" {self.wording} "
         self.n = len(self.words)
         self.short = self.n < MIN_CONTENT_WORDS
-        self.need = self.n if self.short else math.ceil(JOIN_SHARE * self.n - 1e-9)
+        self.need = need_for(self.n)
         self.plain_need = math.ceil(JOIN_SHARE * len(self.plain) - 1e-9)
         self.rank = (-self.n, self.quote_id)
+
+
+def need_for(n: int) -> int:
+    """How many of a statement's ``n`` content words a version of it must hold: all of them for a short one
+    (an exact excerpt), else JOIN_SHARE of them."""
+    return n if n < MIN_CONTENT_WORDS else math.ceil(JOIN_SHARE * n - 1e-9)
 
 
 def passes(member: Statement, rep: Statement) -> bool:

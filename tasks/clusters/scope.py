@@ -27,13 +27,11 @@ less on fewer clusters, and the word frequencies it probes by, which it counts o
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.clusters.rule import JOIN_SHARE, MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement, Summary
+from tasks.clusters.rule import MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement, Summary, need_for
 from tasks.clusters.statements import Vocabulary, speaker_keys, stored_statements
 
 
@@ -71,7 +69,7 @@ def own_probes(lists: pa.ListArray, frequency: np.ndarray, codes: np.ndarray) ->
     (``frequency`` per word code, then code): a statement that passes against another holds one of them."""
     owner = pc.list_parent_indices(lists).to_numpy()
     n = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
-    keep = n - np.where(n < MIN_CONTENT_WORDS, n, np.ceil(JOIN_SHARE * n - 1e-9)).astype(np.int64) + 1
+    keep = n - np.fromiter((need_for(k) for k in n), dtype=np.int64, count=len(n)) + 1
     order = np.lexsort((codes, frequency[codes], owner))
     starts = np.concatenate([[0], np.cumsum(n)[:-1]])
     rank = np.empty(len(order), dtype=np.int64)
@@ -79,12 +77,11 @@ def own_probes(lists: pa.ListArray, frequency: np.ndarray, codes: np.ndarray) ->
     return rank < keep[owner]
 
 
-def candidate_clusters(earlier: pa.Table, words: pa.Table, vocab: Vocabulary,
-                       new: list[Statement]) -> tuple[pa.Array, pa.Array]:
+def candidate_clusters(reps: pa.Table, vocab: Vocabulary, new: list[Statement]) -> tuple[pa.Array, pa.Array]:
     """(the committed clusters, by quote_cluster_id, a quote of ``new`` may join or take over; those of them
     it may take over).  A candidate's representative holds one of the run's probe words, or a quote of the
-    run holds one of the representative's own probe words; the shared words are then counted exactly."""
-    reps = representatives(earlier, words)
+    run holds one of the representative's own probe words; the shared words are then counted exactly.
+    ``reps``: the committed clusters' representatives (``representatives``)."""
     if not reps.num_rows or not new:
         return pa.array([], pa.string()), pa.array([], pa.string())
     lists = reps.column("words").combine_chunks()
@@ -124,7 +121,7 @@ class Overlaps:
     def of(self, words: list[str], quote_id: str) -> tuple[bool, bool]:
         """(a quote of the run may join the representative ``words``, one may take it over)."""
         mine = set(words)
-        rank, need = (-len(mine), quote_id), need_of(len(mine))
+        rank, need = (-len(mine), quote_id), need_for(len(mine))
         joins = takes = False
         for i in {i for w in mine for i in self.by_word.get(w, ())}:
             theirs, s = self.new[i]
@@ -134,18 +131,13 @@ class Overlaps:
         return joins, takes
 
 
-def need_of(n: int) -> int:
-    """``Statement.need`` of a statement of ``n`` content words."""
-    return n if n < MIN_CONTENT_WORDS else math.ceil(JOIN_SHARE * n - 1e-9)
-
-
-def summaries_of(vocab: Vocabulary, members: pa.Table, words: pa.Table) -> dict[str, Summary]:
+def summaries_of(vocab: Vocabulary, members: pa.Table, words: pa.Table, reps: pa.Table) -> dict[str, Summary]:
     """A summary of each committed cluster of ``members`` (QUOTE_COLUMNS and quote_cluster_id): what a new
     quote that joins it asks of it, built from every member's article, speaker and size and the
-    representative's words, without a statement for each member."""
+    representative's words (``reps``), without a statement for each member."""
     if not members.num_rows:
         return {}
-    reps = representatives(members, words)
+    reps = reps.filter(pc.is_in(reps.column("quote_cluster_id"), value_set=members.column("quote_cluster_id")))
     rep_rows = members.filter(pc.is_in(members.column("quote_id"), value_set=reps.column("quote_id")))
     rep_of = {s.quote_id: s for s in stored_statements(vocab, rep_rows, words)}
     n = dict(zip(words.column("quote_id").to_pylist(), pc.list_value_length(words.column("words")).to_pylist()))

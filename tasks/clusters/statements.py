@@ -49,14 +49,8 @@ class Vocabulary:
     def statement(self, quote_id: str, article_id: str, text: str | None, speaker: str | None) -> Statement:
         """``speaker``: the quote's speaker_key, or None."""
         marked = self.pack_of(article_id).marked_content_words(text or "")
-        return self.stored(quote_id, article_id, text, speaker, [w for w, _ in marked],
-                           [w for w, name in marked if not name])
-
-    def stored(self, quote_id: str, article_id: str, text: str | None, speaker: str | None, words: list[str],
-               plain: list[str]) -> Statement:
-        """A statement from its content words."""
-        return self.coded(quote_id, article_id, text, speaker, [self.code(w) for w in words],
-                          [self.code(w) for w in plain])
+        return self.coded(quote_id, article_id, text, speaker, [self.code(w) for w, _ in marked],
+                          [self.code(w) for w, name in marked if not name])
 
     def coded(self, quote_id: str, article_id: str, text: str | None, speaker: str | None, words: list[int],
               plain: list[int]) -> Statement:

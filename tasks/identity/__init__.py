@@ -164,8 +164,7 @@ def _whole(inputs: dict[str, pa.Table], config: Config, run_id: str) -> dict[str
     if rule_settled(inputs["aggregate:runs"], STAGE):
         identity, committed = scoped_identity(new, committed)
     else:
-        identity = identity_table(pa.concat_tables([new.select(list(EVIDENCE_COLUMNS)),
-                                                    committed.select(list(EVIDENCE_COLUMNS))]))
+        identity = identity_table(evidence_of(new, committed))
     stale = [{"part": p} for p in stale_parts(committed, identity)]
     return {"_identity": identity, "_stale": schemas.from_rows(stale, schemas.STALE)}
 
@@ -179,9 +178,13 @@ def scoped_identity(new: pa.Table, committed: pa.Table) -> tuple[pa.Table, pa.Ta
     scope = scope_of(mine, known)
     voters = person_folds(known, scope)
     committed = committed.filter(names_where(committed, lambda n, lab: weighed_for(n, lab, scope, voters)))
-    identity = identity_table(pa.concat_tables([new.select(list(EVIDENCE_COLUMNS)),
-                                                committed.select(list(EVIDENCE_COLUMNS))]))
+    identity = identity_table(evidence_of(new, committed))
     return identity.filter(names_where(identity, lambda n, lab: in_scope(n, lab, scope))), committed
+
+
+def evidence_of(*mentions: pa.Table) -> pa.Table:
+    """The evidence columns of the given mention tables, together."""
+    return pa.concat_tables([m.select(list(EVIDENCE_COLUMNS)) for m in mentions])
 
 
 def distinct_names(mentions: pa.Table) -> list[tuple[str, str]]:
