@@ -259,8 +259,8 @@ class Store(WriterLock, TableLog):
         pieces = []
         for fragment in self.dataset(self.committed_parts(table_name), schema).get_fragments():
             t = fragment.to_table(columns=columns, schema=schema)
-            pieces.append(t.append_column("_part", pa.array([posixpath.basename(fragment.path)] * t.num_rows,
-                                                            pa.string())))
+            pieces.append(t.append_column("_part", pa.repeat(pa.scalar(posixpath.basename(fragment.path), pa.string()),
+                                                             t.num_rows)))
         if not pieces:
             t = schema.empty_table().select(columns)
             return t.append_column("_part", pa.array([], pa.string()))
