@@ -183,15 +183,55 @@ QUERIES = {
 }
 
 
-def connect_tables(tables: dict) -> duckdb.DuckDBPyConnection:
+# The columns of each fact table that QUERIES read.  The aggregate's views offer only these: a query that
+# reads ``m.*`` into a CTE used twice makes DuckDB materialise it, and mentions.sentence alone is most of
+# a mentions row.
+AGGREGATE_COLUMNS = {
+    "documents": ("doc_id", "fetched_at"),
+    "articles": ("article_id", "doc_id", "source", "site", "published_at", "published_date", "language",
+                 "focus_geonameid", "dup_of", "run_id"),
+    "mentions": ("article_id", "entity_id", "name", "surface", "label", "start_char", "end_char", "geonameid", "lat",
+                 "lon", "country_code", "place_feature", "run_id"),
+    "quotes": ("quote_id", "article_id", "text", "start_char", "end_char", "speaker", "speaker_entity_id",
+               "quote_cluster_id", "run_id"),
+    "rejects": ("source", "doc_id", "stage", "reason"),
+}
+
+
+# A fact table up to this many rows is read into memory once (its AGGREGATE_COLUMNS only: about 150 bytes
+# a mentions row, so 150 MB at the cap) rather than scanned from its files by every query: on a root of
+# 176,000 mentions that halved the queries' time (docs/benchmarks.md).  A larger one is scanned lazily, so
+# the stage's memory stays bounded however large the corpus grows.
+IN_MEMORY_ROWS = 1_000_000
+
+
+def projected(tables: dict) -> dict:
+    """The fact tables (Arrow datasets or tables, by name) for the aggregate's queries: each that they read
+    with its AGGREGATE_COLUMNS only, in memory where it holds at most IN_MEMORY_ROWS rows; the others as
+    they are."""
+    out = {}
+    for name, data in tables.items():
+        columns = AGGREGATE_COLUMNS.get(name)
+        small = columns is not None and (not hasattr(data, "count_rows") or data.count_rows() <= IN_MEMORY_ROWS)
+        out[name] = _read_columns(data, list(columns)) if small else data
+    return out
+
+
+def _read_columns(data, columns: list[str]) -> pa.Table:
+    return data.to_table(columns=columns) if hasattr(data, "to_table") else data.select(columns)
+
+
+def connect_tables(tables: dict, columns: dict[str, tuple[str, ...]] | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with a view per given fact table (an Arrow dataset or table, by table name) and
-    ``article_dates``."""
+    ``article_dates``.  ``columns`` (table -> names) limits the views of the tables it names to those
+    columns."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name, data in tables.items():
         view = name.lstrip("_")
         con.register(f"{view}_data", data)
-        con.execute(f"CREATE VIEW {view} AS SELECT * FROM {view}_data")
+        picked = ", ".join((columns or {}).get(name, ("*",)))
+        con.execute(f"CREATE VIEW {view} AS SELECT {picked} FROM {view}_data")
     con.execute("""
         CREATE VIEW article_dates AS
         SELECT a.article_id, coalesce(a.published_at, d.fetched_at) AS day_ts,
@@ -212,7 +252,7 @@ def query_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
 
 def compute_aggregates(tables: dict) -> dict[str, pa.Table]:
     """Every aggregate but ``runs``, from the committed fact tables (Arrow datasets or tables by name)."""
-    con = connect_tables(tables)
+    con = connect_tables(projected(tables), AGGREGATE_COLUMNS)
     try:
         return {name: schemas.conform(query_arrow(con, sql), schemas.AGGREGATES[name]) for name, sql in QUERIES.items()}
     finally:

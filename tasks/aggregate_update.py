@@ -25,7 +25,7 @@ import pyarrow as pa
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import Stage
-from tasks.aggregate import QUERIES, connect_tables, query_arrow
+from tasks.aggregate import AGGREGATE_COLUMNS, QUERIES, connect_tables, projected, query_arrow
 
 # The keys the run's rows carry: one small table each, from the run's own rows.
 KEYS = {
@@ -82,7 +82,7 @@ def _restrict(con, view: str, where: str | None) -> None:
 def update_aggregates(tables: dict, old: dict[str, pa.Table], run_id: str) -> dict[str, pa.Table]:
     """Every aggregate but ``runs`` after run ``run_id`` added rows and revised none: ``old`` (the
     aggregates before it) with the rows of the run's keys computed again, the others computed whole."""
-    con = connect_tables(tables)
+    con = connect_tables(projected(tables), AGGREGATE_COLUMNS)
     try:
         for name, sql in {**KEYS, **PICKED}.items():
             con.execute(f"CREATE TEMP TABLE {name} AS {sql.replace('$run', '?')}", [run_id] * sql.count("$run"))
