@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from newsloom.config import resolve_model
+from newsloom.heap import kept_for_the_process
 
 # components that no stage reads; disabled wherever a model has them
 UNUSED_COMPONENTS = ("textcat", "textcat_multilabel", "entity_linker", "spancat", "trainable_lemmatizer_unused")
@@ -41,7 +42,7 @@ def load_nlp(model: str):
         Language.component("newline_sentences", func=_newline_sentences)
     first = next((n for n in ("parser", "senter", "ner") if n in nlp.pipe_names), None)
     nlp.add_pipe("newline_sentences", before=first) if first else nlp.add_pipe("newline_sentences")
-    return nlp
+    return kept_for_the_process(nlp)
 
 
 class Dictionary:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsloom.heap import kept_for_the_process
 from tasks.identity.keys import fold
 
 GAZETTEER_FILE = Path(__file__).parent / "data" / "gazetteer.parquet"
@@ -113,4 +114,4 @@ def read_gazetteer(path: Path = GAZETTEER_FILE, min_population: int = DEFAULT_MI
 @lru_cache(maxsize=4)
 def load_gazetteer(min_population: int = DEFAULT_MIN_POPULATION) -> Gazetteer:
     """The shipped gazetteer, read once per process (a worker keeps it like its spaCy model)."""
-    return read_gazetteer(GAZETTEER_FILE, min_population)
+    return kept_for_the_process(read_gazetteer(GAZETTEER_FILE, min_population))

@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from newsloom.heap import kept_for_the_process
 from tasks.quotes.features import MAX_CLIMB, doc_features
 
 MODEL_FILE = "attribution.crfsuite"
@@ -78,6 +79,10 @@ def load_tagger(path: str | None = None, kind: str = "encoder"):
     are missing (a wheel built without them, or a trimmed install)."""
     if kind not in TAGGERS:
         raise ValueError(f"quote_tagger {kind!r} is not one of {TAGGERS}")
+    return kept_for_the_process(_open_tagger(path, kind))
+
+
+def _open_tagger(path: str | None, kind: str):
     if kind == "crf":
         return CrfTagger(path)
     from tasks.quotes.encoder import EncoderTagger, encoder_available
