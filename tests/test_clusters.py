@@ -257,6 +257,37 @@ def test_a_run_on_a_settled_root_loads_only_the_clusters_it_can_touch_and_cluste
     assert max(touched) < 0.5, touched  # and a run loads only some of the clusters
 
 
+def test_a_cluster_summary_holds_every_speaker_article_and_story_of_its_members():
+    """What a new quote joining a committed cluster asks of it (tasks.clusters.scope.summaries_of), built
+    from columns, is what the members give one by one: the representative, each known speaker, each
+    article, and each article with a long member (a story), once each."""
+    from tasks.clusters.scope import representatives, summaries_of
+    from tasks.clusters.statements import Vocabulary, stored_statements
+
+    rng = random.Random(3)
+    base = [" ".join(rng.choices(WIDE_VOCABULARY, k=rng.randint(2, 16))) for _ in range(80)]
+    first = random_quotes_of(rng, "c", 400, base)
+    schema = schemas.QUOTES.empty_table().select(COMMITTED_COLUMNS).schema
+    earlier = pa.Table.from_pylist([{**r, "quote_cluster_id": c} for r, c in zip(first, cluster_quotes(first).values())],
+                                   schema=schema)
+    articles = pa.table({"article_id": [f"art{i}" for i in range(150)], "language": ["en"] * 150})
+    words = clusters.cluster_run(earlier.slice(0, 0).select(list(clusters.QUOTE_COLUMNS)), earlier, articles, None)[1]
+    vocab = Vocabulary(dict.fromkeys(articles.column("article_id").to_pylist(), "en"))
+    got = summaries_of(vocab, earlier, words, representatives(earlier, words))
+    members: dict[str, list] = {}
+    for s, c in zip(stored_statements(vocab, earlier, words), earlier.column("quote_cluster_id").to_pylist()):
+        members.setdefault(c, []).append(s)
+    assert got.keys() == members.keys()
+    for c, ms in members.items():
+        summary = got[c]
+        assert summary.rep.quote_id == min(ms, key=lambda m: m.rank).quote_id
+        assert sorted(summary.speakers) == sorted({m.speaker for m in ms if m.speaker != rule.NO_SPEAKER})
+        assert sorted(summary.articles) == sorted({m.article for m in ms})
+        assert sorted(summary.long_articles) == sorted({m.article for m in ms if not m.short})
+    assert sum(len(x.long_articles) < len(x.articles) for x in got.values()) > 5  # short members do occur
+    assert sum(len(x.speakers) > 1 for x in got.values()) > 5
+
+
 # ---- fictional statements through the real extract stage ----------------------------------------------------------
 def quotes_of(nlp, aliases, articles: dict[str, str]) -> list[dict]:
     rows = []

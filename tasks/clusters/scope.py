@@ -31,8 +31,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from newsloom.lang import pack_for
 from tasks.clusters.rule import MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement, Summary, need_for
-from tasks.clusters.statements import Vocabulary, speaker_keys, stored_statements
+from tasks.clusters.statements import Vocabulary, speaker_key, stored_statements
 
 
 def probe_words(vocab: Vocabulary, new: list[Statement], frequency: dict[str, int]) -> tuple[set[str], set[str]]:
@@ -134,22 +135,64 @@ class Overlaps:
 def summaries_of(vocab: Vocabulary, members: pa.Table, words: pa.Table, reps: pa.Table) -> dict[str, Summary]:
     """A summary of each committed cluster of ``members`` (QUOTE_COLUMNS and quote_cluster_id): what a new
     quote that joins it asks of it, built from every member's article, speaker and size and the
-    representative's words (``reps``), without a statement for each member."""
+    representative's words (``reps``), without a statement for each member.  Each list holds distinct codes:
+    joining asks whether a speaker, an article or a story is the cluster's, never how many members have it."""
     if not members.num_rows:
         return {}
     reps = reps.filter(pc.is_in(reps.column("quote_cluster_id"), value_set=members.column("quote_cluster_id")))
     rep_rows = members.filter(pc.is_in(members.column("quote_id"), value_set=reps.column("quote_id")))
     rep_of = {s.quote_id: s for s in stored_statements(vocab, rep_rows, words)}
-    n = dict(zip(words.column("quote_id").to_pylist(), pc.list_value_length(words.column("words")).to_pylist()))
-    out: dict[str, Summary] = {}
-    for cluster_id, qid in zip(reps.column("quote_cluster_id").to_pylist(), reps.column("quote_id").to_pylist()):
-        out[cluster_id] = Summary(rep_of[qid], [], [], [])
-    cols = [members.column(c).to_pylist() for c in ("quote_cluster_id", "quote_id", "article_id")]
-    for (cluster_id, qid, article), speaker in zip(zip(*cols), speaker_keys(vocab, members)):
-        summary, code = out[cluster_id], vocab.articles.setdefault(article, len(vocab.articles))
-        summary.articles.append(code)
-        if speaker:
-            summary.speakers.append(vocab.speakers.setdefault(speaker, len(vocab.speakers)))
-        if n[qid] >= MIN_CONTENT_WORDS:
-            summary.long_articles.append(code)
+    out = {cluster_id: Summary(rep_of[qid], [], [], []) for cluster_id, qid in
+           zip(reps.column("quote_cluster_id").to_pylist(), reps.column("quote_id").to_pylist())}
+    for cluster_id, articles, long_articles in _articles_by_cluster(vocab, members, words):
+        out[cluster_id].articles.extend(articles)
+        out[cluster_id].long_articles.extend(long_articles)
+    for cluster_id, speaker in _speakers_by_cluster(vocab, members):
+        out[cluster_id].speakers.append(speaker)
     return out
+
+
+def _articles_by_cluster(vocab: Vocabulary, members: pa.Table, words: pa.Table):
+    """(cluster id, the article codes of its members, those of its long members) for each cluster of
+    ``members``, each code once."""
+    sized = pa.table({"quote_id": words.column("quote_id"), "n": pc.list_value_length(words.column("words"))})
+    rows = members.select(["quote_id", "quote_cluster_id", "article_id"]).join(sized, "quote_id", join_type="inner")
+    clusters = pc.dictionary_encode(rows.column("quote_cluster_id").combine_chunks())
+    articles = pc.dictionary_encode(rows.column("article_id").combine_chunks())
+    code_of = np.array([vocab.articles.setdefault(a, len(vocab.articles)) for a in articles.dictionary.to_pylist()],
+                       dtype=np.int64)
+    codes = code_of[articles.indices.to_numpy(zero_copy_only=False)]
+    cluster = clusters.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    long = rows.column("n").to_numpy() >= MIN_CONTENT_WORDS
+    every, of_long = _distinct_by_group(cluster, codes), _distinct_by_group(cluster[long], codes[long])
+    for i, cluster_id in enumerate(clusters.dictionary.to_pylist()):
+        yield cluster_id, every.get(i, []), of_long.get(i, [])
+
+
+def _distinct_by_group(group: np.ndarray, values: np.ndarray) -> dict[int, list[int]]:
+    """group -> its distinct values (non-negative integers), ascending."""
+    if not len(values):
+        return {}
+    width = int(values.max()) + 1
+    keys = np.unique(group * width + values)
+    groups, values = (keys // width).tolist(), (keys % width).tolist()
+    bounds = [0, *(np.flatnonzero(np.diff(keys // width)) + 1).tolist(), len(keys)]
+    return {groups[a]: values[a:b] for a, b in zip(bounds, bounds[1:])}
+
+
+def _speakers_by_cluster(vocab: Vocabulary, members: pa.Table):
+    """(cluster id, speaker code) for each known speaker of each cluster of ``members``, once: the speaker
+    columns are keyed once per distinct combination in the cluster and language (``speaker_key``)."""
+    language = pa.array([vocab.languages.get(a) or vocab.default for a in members.column("article_id").to_pylist()],
+                        pa.string())
+    columns = ["quote_cluster_id", "speaker", "speaker_surface", "attribution"]
+    distinct = members.select(columns).append_column("language", language).group_by(
+        [*columns, "language"], use_threads=False).aggregate([])
+    seen: set[tuple[str, int]] = set()
+    for cluster_id, name, surface, how, lang in zip(*(distinct.column(c).to_pylist() for c in [*columns, "language"])):
+        key = speaker_key(name, surface, how, pack_for(lang))
+        if key:
+            code = vocab.speakers.setdefault(key, len(vocab.speakers))
+            if (cluster_id, code) not in seen:
+                seen.add((cluster_id, code))
+                yield cluster_id, code
