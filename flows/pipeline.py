@@ -49,7 +49,8 @@ STAGES: list[Stage] = [FETCH, CLEAN, DEDUPLICATE, EXTRACT, RESOLVE_IDENTITY, CLU
 # Where a parallel run runs each stage's parts (bench/pipeline.py, 400 articles on 2 workers, in
 # docs/benchmarks.md): these stages' parts are light (a mapping applied to each row), and as Prefect tasks on
 # Dask they cost more (1.7 to 2.2 s) than they do in the flow's process (0.2 to 1.0 s), so they always run
-# here.  CLEAN runs here while the local cluster is still starting, and on the workers once it is up.
+# here.  CLEAN's parts run here while the local cluster is still starting, and on the workers once it is up
+# (hand_over).
 LIGHT: tuple[Stage, ...] = (DEDUPLICATE, RESOLVE_IDENTITY, CLUSTER_QUOTES)
 BEFORE_WORKERS: tuple[Stage, ...] = (CLEAN,)
 
@@ -61,31 +62,57 @@ def run_stage_part(stage: Stage, config: Config, run_id: str, key: str, committe
     return revise_part(stage, config, run_id, key) if committed else execute_part(stage, config, run_id, key)
 
 
-def execute_stage(stage: Stage, config: Config, run_id: str) -> dict | None:
+def execute_stage(stage: Stage, config: Config, run_id: str, keys: list[str] | None = None) -> dict | None:
     """One stage over the run: its whole phase here, then its parts on the task runner of the calling flow.
-    A stage whose parts table has no staged part has nothing to do and is skipped (None)."""
+    A stage whose parts table has no staged part has nothing to do and is skipped (None).  ``keys``: only
+    these staged parts of a stage with no whole phase (the rest of it runs elsewhere: ``hand_over``)."""
     store = Store.of(config)
-    keys = store.staged_keys(run_id, stage.parts_of) if stage.part is not None else []
-    if stage.part is not None and not keys:
-        return None
+    whole = keys is None
+    if whole:
+        keys = store.staged_keys(run_id, stage.parts_of) if stage.part is not None else []
+        if stage.part is not None and not keys:
+            return None
+    elif stage.whole is not None or stage.revises is not None:
+        raise ValueError(f"stage {stage.name} has a whole phase: its parts cannot be run apart from it")
     results = [execute_whole(stage, config, run_id)] if stage.whole is not None else []
     # the largest parts first, so that the workers finish close together (longest processing time first)
-    keys.sort(key=lambda k: -store.staged_size(run_id, stage.parts_of, k))
+    keys = sorted(keys, key=lambda k: -store.staged_size(run_id, stage.parts_of, k))
     futures = [run_stage_part.submit(stage, config, run_id, k) for k in keys]
     futures += [run_stage_part.submit(stage, config, run_id, p, committed=True) for p in stale_parts(store, stage, run_id)]
     for future in futures:  # progress is reported here, in the flow's process, as each part's result arrives
         results.append(future.result())
         progress(stage.name, results[-1].get("rows_in", 0))
-    return merge_counts(stage.name, results)
+    return merge_counts(stage.name, results, log=whole)
+
+
+def hand_over(stage: Stage, config: Config, run_id: str, cluster: Cluster) -> tuple[dict, float, str]:
+    """``stage`` (parts only: BEFORE_WORKERS) while the local cluster starts: this process runs the smallest
+    parts, one at a time, until the workers are up, and the workers run every other part from then on.  So
+    neither waits for the other: on heavy pages the workers take most of the stage, and on a small run this
+    process may finish it before they are up.  Returns (counts, seconds, where its parts ran)."""
+    t0 = time.perf_counter()
+    store = Store.of(config)
+    keys = sorted(store.staged_keys(run_id, stage.parts_of), key=lambda k: store.staged_size(run_id, stage.parts_of, k))
+    results, ran = [], []
+    while keys and not cluster.ready():
+        results.append(run_stage_part(stage, config, run_id, keys.pop(0)))  # a task run in this process
+        progress(stage.name, results[-1].get("rows_in", 0))
+        ran = ["flow"]
+    if keys:
+        more, _ = execute_stages.with_options(task_runner=cluster.runner())([stage], config, run_id, keys)
+        results.append(more[stage.name])
+        ran.append("dask")
+    return merge_counts(stage.name, results), round(time.perf_counter() - t0, 3), ", then ".join(ran)
 
 
 @flow(name="news-pipeline-stages")
-def execute_stages(stages: list[Stage], config: Config, run_id: str) -> tuple[dict, dict]:
-    """The stages in order, on the task runner given with with_options: (counts by stage, seconds by stage)."""
+def execute_stages(stages: list[Stage], config: Config, run_id: str, keys: list[str] | None = None) -> tuple[dict, dict]:
+    """The stages in order, on the task runner given with with_options: (counts by stage, seconds by stage).
+    ``keys``: only these parts of the one stage given (``execute_stage``)."""
     counts, seconds = {}, {}
     for stage in stages:
         t0 = time.perf_counter()
-        result = execute_stage(stage, config, run_id)
+        result = execute_stage(stage, config, run_id, keys)
         seconds[stage.name] = round(time.perf_counter() - t0, 3)
         if result is not None:
             counts[stage.name] = result
@@ -185,7 +212,10 @@ def _stage_the_run(config: Config, run_id: str, cluster: Cluster, store: Store) 
     if not serial:
         cluster.start()
     for i, stage in enumerate(STAGES[1:], start=1):
-        here = serial or stage in LIGHT or (stage in BEFORE_WORKERS and not cluster.ready())
+        if not serial and stage in BEFORE_WORKERS and store.staged_keys(run_id, stage.parts_of):
+            counts[stage.name], timings[stage.name], where[stage.name] = hand_over(stage, config, run_id, cluster)
+            continue
+        here = serial or stage in LIGHT
         more, seconds = execute_stages.with_options(task_runner=cluster.runner(serial=here))([stage], config, run_id)
         counts.update(more)
         timings.update(seconds)

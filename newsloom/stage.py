@@ -243,8 +243,9 @@ def execute_whole(stage: Stage, config: Config, run_id: str) -> dict:
     return {k: v for k, v in counts_of(stage, inputs, 0, outputs).items() if k not in ("rows_in", "rows_out")}
 
 
-def merge_counts(stage: str, results: list[dict]) -> dict:
-    """Sum the counts of a stage's parts (and its whole phase) and log them in one line."""
+def merge_counts(stage: str, results: list[dict], log: bool = True) -> dict:
+    """Sum the counts of a stage's parts (and its whole phase) and log them in one line (``log``: a stage's
+    share run apart, whose counts are merged again with the rest, is not logged alone)."""
     total: Counter = Counter()
     by_reason: Counter = Counter()
     for r in results:
@@ -252,7 +253,8 @@ def merge_counts(stage: str, results: list[dict]) -> dict:
         total.update({k: v for k, v in r.items() if isinstance(v, int) and not isinstance(v, bool)})
     extra = {k: v for k, v in total.items() if k not in ("rows_in", "rows_out")}
     line = "".join(f", {k} {v}" for k, v in extra.items())
-    get_logger().info(f"{stage}: {total['rows_in']} in, {total['rows_out']} out{line}; "
-                      f"rejects {dict(by_reason) or 'none'}")
+    if log:
+        get_logger().info(f"{stage}: {total['rows_in']} in, {total['rows_out']} out{line}; "
+                          f"rejects {dict(by_reason) or 'none'}")
     return {"stage": stage, "rows_in": total["rows_in"], "rows_out": total["rows_out"],
             "rejects": dict(by_reason), **extra}
