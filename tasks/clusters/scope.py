@@ -5,7 +5,8 @@ A new quote ``s`` changes a committed cluster only by joining it or by taking it
 tasks/clusters/__init__.py).  Either needs the two to share words:
 
 - **Joining** needs ``s`` to pass against the representative: it holds at least ``need`` of ``s``'s
-  content words (all of them for a short quote, which must be an exact excerpt).  So it misses at most
+  content words (all of them for a short quote, which must moreover be an exact excerpt: its wording is
+  checked too, since a short quote's few words are in many representatives).  So it misses at most
   ``n - need`` of them, and holds one of any ``n - need + 1`` of ``s``'s words: the cluster's
   representative holds one of ``s``'s *probe words*, its rarest ``n - need + 1`` (prefix filtering, as the
   clusterer's own index does).
@@ -33,7 +34,7 @@ import pyarrow.compute as pc
 
 from newsloom.lang import pack_for
 from tasks.clusters.rule import MIN_CONTENT_WORDS, SHORT_EXCERPT_WORDS, Statement, Summary, need_for
-from tasks.clusters.statements import Vocabulary, speaker_key, stored_statements
+from tasks.clusters.statements import Vocabulary, speaker_key, stored_statements, wording_of
 
 
 def probe_words(vocab: Vocabulary, new: list[Statement], frequency: dict[str, int]) -> tuple[set[str], set[str]]:
@@ -52,17 +53,17 @@ def probe_words(vocab: Vocabulary, new: list[Statement], frequency: dict[str, in
 
 def representatives(earlier: pa.Table, words: pa.Table) -> pa.Table:
     """The representative of each committed cluster (its member with the most content words, then the
-    smaller quote_id, as ``Statement.rank`` orders them): (quote_cluster_id, words)."""
+    smaller quote_id, as ``Statement.rank`` orders them): (quote_cluster_id, quote_id, words, text)."""
     sized = pa.table({"quote_id": words.column("quote_id"), "n": pc.list_value_length(words.column("words")),
                       "row": pa.array(np.arange(words.num_rows))})
-    members = earlier.select(["quote_id", "quote_cluster_id"]).join(sized, "quote_id", join_type="inner")
+    members = earlier.select(["quote_id", "quote_cluster_id", "text"]).join(sized, "quote_id", join_type="inner")
     members = members.sort_by([("quote_cluster_id", "ascending"), ("n", "descending"), ("quote_id", "ascending")])
     cluster = members.column("quote_cluster_id").to_numpy()
     first = np.ones(len(cluster), dtype=bool)
     first[1:] = cluster[1:] != cluster[:-1]
     reps = members.filter(pa.array(first))
     return pa.table({"quote_cluster_id": reps.column("quote_cluster_id"), "quote_id": reps.column("quote_id"),
-                     "words": words.column("words").take(reps.column("row"))})
+                     "words": words.column("words").take(reps.column("row")), "text": reps.column("text")})
 
 
 def own_probes(lists: pa.ListArray, frequency: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -101,7 +102,8 @@ def candidate_clusters(reps: pa.Table, vocab: Vocabulary, new: list[Statement]) 
     takeable = n >= SHORT_EXCERPT_WORDS  # a shorter one passes against nothing, so no quote takes it over
     maybe = reps.filter(pa.array(joined | (taken & takeable)))
     overlaps = Overlaps(vocab, new).of
-    found = [overlaps(words, qid) for words, qid in zip(maybe.column("words").to_pylist(), maybe.column("quote_id").to_pylist())]
+    found = [overlaps(words, qid, text) for words, qid, text in
+             zip(*(maybe.column(c).to_pylist() for c in ("words", "quote_id", "text")))]
     ids = maybe.column("quote_cluster_id").combine_chunks()
     return (ids.filter(pa.array([joins or takes for joins, takes in found], pa.bool_())),
             ids.filter(pa.array([takes for _, takes in found], pa.bool_())))
@@ -109,8 +111,9 @@ def candidate_clusters(reps: pa.Table, vocab: Vocabulary, new: list[Statement]) 
 
 class Overlaps:
     """The exact word counts behind ``candidate_clusters``, for the representatives its filter let through:
-    a new quote that holds ``need`` of its own words in the representative, or one that ranks before it and
-    holds the representative's ``need`` of its words."""
+    a new quote that holds ``need`` of its own words in the representative (a short one: an exact excerpt of
+    it, as ``passes`` asks), or one that ranks before it and holds the representative's ``need`` of its
+    words."""
 
     def __init__(self, vocab: Vocabulary, new: list[Statement]) -> None:
         self.new = [(set(vocab.spelled(s.words)), s) for s in new if s.n]
@@ -119,15 +122,19 @@ class Overlaps:
             for w in words:
                 self.by_word.setdefault(w, []).append(i)
 
-    def of(self, words: list[str], quote_id: str) -> tuple[bool, bool]:
-        """(a quote of the run may join the representative ``words``, one may take it over)."""
-        mine = set(words)
+    def of(self, words: list[str], quote_id: str, text: str | None) -> tuple[bool, bool]:
+        """(a quote of the run may join the representative ``quote_id``, with content words ``words`` and
+        ``text``; one may take it over)."""
+        mine, wording = set(words), None
         rank, need = (-len(mine), quote_id), need_for(len(mine))
         joins = takes = False
         for i in {i for w in mine for i in self.by_word.get(w, ())}:
             theirs, s = self.new[i]
             shared = len(mine & theirs)
-            joins = joins or shared >= s.need
+            if s.short and not joins and shared >= s.need and s.n >= SHORT_EXCERPT_WORDS:
+                wording = f" {wording_of(text)} " if wording is None else wording
+                joins = s.wording in wording
+            joins = joins or (not s.short and shared >= s.need)
             takes = takes or (s.rank < rank and len(mine) >= SHORT_EXCERPT_WORDS and shared >= need)
         return joins, takes
 

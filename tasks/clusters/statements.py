@@ -57,7 +57,7 @@ class Vocabulary:
         """A statement from the codes of its content words."""
         return Statement(quote_id, self.articles.setdefault(article_id, len(self.articles)), frozenset(words),
                          frozenset(plain), self.speakers.setdefault(speaker, len(self.speakers)) if speaker else NO_SPEAKER,
-                         " ".join(WORDS.findall((text or "").lower())))
+                         wording_of(text))
 
     def codes_of(self, lists: pa.ChunkedArray) -> list[list[int]]:
         """The word codes of each list of words, coding each distinct word once."""
@@ -68,6 +68,12 @@ class Vocabulary:
             np.zeros(0, dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(lists).to_numpy(zero_copy_only=False))])
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(codes, pa.int64())).to_pylist()
+
+
+def wording_of(text: str | None) -> str:
+    """Every word of ``text``, lowercased, one space between (Statement.wording pads it with one more at each
+    end, so that an exact excerpt is a substring of the words it was cut from)."""
+    return " ".join(WORDS.findall((text or "").lower()))
 
 
 @lru_cache(maxsize=SPEAKER_CACHE)
