@@ -93,11 +93,11 @@ def hand_over(stage: Stage, config: Config, run_id: str, cluster: Cluster) -> tu
     t0 = time.perf_counter()
     store = Store.of(config)
     keys = sorted(store.staged_keys(run_id, stage.parts_of), key=lambda k: store.staged_size(run_id, stage.parts_of, k))
-    results, ran = [], []
+    results = []
     while keys and not cluster.ready():
         results.append(run_stage_part(stage, config, run_id, keys.pop(0)))  # a task run in this process
         progress(stage.name, results[-1].get("rows_in", 0))
-        ran = ["flow"]
+    ran = ["flow"] if results else []
     if keys:
         more, _ = execute_stages.with_options(task_runner=cluster.runner())([stage], config, run_id, keys)
         results.append(more[stage.name])
@@ -109,6 +109,8 @@ def hand_over(stage: Stage, config: Config, run_id: str, cluster: Cluster) -> tu
 def execute_stages(stages: list[Stage], config: Config, run_id: str, keys: list[str] | None = None) -> tuple[dict, dict]:
     """The stages in order, on the task runner given with with_options: (counts by stage, seconds by stage).
     ``keys``: only these parts of the one stage given (``execute_stage``)."""
+    if keys is not None and len(stages) != 1:
+        raise ValueError("parts are named for one stage at a time")
     counts, seconds = {}, {}
     for stage in stages:
         t0 = time.perf_counter()
