@@ -76,13 +76,18 @@ def execute_stage(stage: Stage, config: Config, run_id: str, keys: list[str] | N
         raise ValueError(f"stage {stage.name} has a whole phase: its parts cannot be run apart from it")
     results = [execute_whole(stage, config, run_id)] if stage.whole is not None else []
     # the largest parts first, so that the workers finish close together (longest processing time first)
-    keys = sorted(keys, key=lambda k: -store.staged_size(run_id, stage.parts_of, k))
+    keys = parts_by_size(store, run_id, stage, keys, largest_first=True)
     futures = [run_stage_part.submit(stage, config, run_id, k) for k in keys]
     futures += [run_stage_part.submit(stage, config, run_id, p, committed=True) for p in stale_parts(store, stage, run_id)]
     for future in futures:  # progress is reported here, in the flow's process, as each part's result arrives
         results.append(future.result())
         progress(stage.name, results[-1].get("rows_in", 0))
     return merge_counts(stage.name, results, log=whole)
+
+
+def parts_by_size(store: Store, run_id: str, stage: Stage, keys: list[str], largest_first: bool) -> list[str]:
+    """The staged parts ``keys`` of ``stage`` ordered by their size on disk."""
+    return sorted(keys, key=lambda k: store.staged_size(run_id, stage.parts_of, k), reverse=largest_first)
 
 
 def hand_over(stage: Stage, config: Config, run_id: str, cluster: Cluster) -> tuple[dict, float, str]:
@@ -92,7 +97,7 @@ def hand_over(stage: Stage, config: Config, run_id: str, cluster: Cluster) -> tu
     process may finish it before they are up.  Returns (counts, seconds, where its parts ran)."""
     t0 = time.perf_counter()
     store = Store.of(config)
-    keys = sorted(store.staged_keys(run_id, stage.parts_of), key=lambda k: store.staged_size(run_id, stage.parts_of, k))
+    keys = parts_by_size(store, run_id, stage, store.staged_keys(run_id, stage.parts_of), largest_first=False)
     results = []
     while keys and not cluster.ready():
         results.append(run_stage_part(stage, config, run_id, keys.pop(0)))  # a task run in this process

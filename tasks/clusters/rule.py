@@ -48,7 +48,6 @@ class Statement:
     rank: tuple = ()  # the representative is the member that sorts first: most content words, then smaller id
 
     def __post_init__(self) -> None:
-        self.wording = f" {self.wording} "
         self.n = len(self.words)
         self.short = self.n < MIN_CONTENT_WORDS
         self.need = need_for(self.n)
@@ -95,8 +94,8 @@ class Cluster:
 
 @dataclass(eq=False)
 class Summary:
-    """What a new quote joining a committed cluster asks of it: its representative, the speaker codes of its
-    members, their article codes, and the articles of its long members (its stories)."""
+    """What a new quote joining a committed cluster asks of it: its representative, the distinct speaker
+    codes of its members, their article codes, and the articles of its long members (its stories)."""
     rep: Statement
     speakers: list
     articles: list

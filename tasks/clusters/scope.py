@@ -132,7 +132,7 @@ class Overlaps:
             theirs, s = self.new[i]
             shared = len(mine & theirs)
             if s.short and not joins and shared >= s.need and s.n >= SHORT_EXCERPT_WORDS:
-                wording = f" {wording_of(text)} " if wording is None else wording
+                wording = wording_of(text) if wording is None else wording
                 joins = s.wording in wording
             joins = joins or (not s.short and shared >= s.need)
             takes = takes or (s.rank < rank and len(mine) >= SHORT_EXCERPT_WORDS and shared >= need)

@@ -71,9 +71,9 @@ class Vocabulary:
 
 
 def wording_of(text: str | None) -> str:
-    """Every word of ``text``, lowercased, one space between (Statement.wording pads it with one more at each
-    end, so that an exact excerpt is a substring of the words it was cut from)."""
-    return " ".join(WORDS.findall((text or "").lower()))
+    """Every word of ``text``, lowercased, one space between and one at each end (``Statement.wording``): an
+    exact excerpt is then a substring of the wording it was cut from, and never matches inside a word."""
+    return f" {' '.join(WORDS.findall((text or '').lower()))} "
 
 
 @lru_cache(maxsize=SPEAKER_CACHE)
