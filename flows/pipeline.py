@@ -33,9 +33,9 @@ from newsloom.preflight import run_config
 from newsloom.stage import Stage, execute_part, execute_whole, last_rules, merge_counts, revise_part, stale_parts
 from newsloom.storage import Store, new_run_id
 from newsloom.util import get_logger, progress
+from tasks.aggregate import QUERIES as AGGREGATE_QUERIES
 from tasks.aggregate import STAGE as AGGREGATE
 from tasks.aggregate import write_runs
-from tasks.aggregate_update import KEYED as UPDATE_KEYED
 from tasks.aggregate_update import STAGE as UPDATE_AGGREGATES
 from tasks.clean import STAGE as CLEAN
 from tasks.clusters import STAGE as CLUSTER_QUOTES
@@ -289,7 +289,7 @@ def aggregates_updatable(store: Store, manifest: dict) -> bool:
     runs = [m for m in store.manifests() if m.get("kind", "run") == "run" and m["run_id"] != manifest["run_id"]]
     if not runs or runs[-1]["summary"].get("status") != "completed":
         return False
-    return all(store.aggregate_columns(name) == schemas.AGGREGATES[name].names for name in UPDATE_KEYED)
+    return all(store.aggregate_columns(name) == schemas.AGGREGATES[name].names for name in AGGREGATE_QUERIES)
 
 
 def _log_completion(log, summary: dict) -> None:

@@ -27,6 +27,10 @@ ENTITIES = table_schema(
     described("lat", pa.float64(), "a place's latitude"),
     described("lon", pa.float64(), "a place's longitude"),
     described("country_code", pa.string(), "a place's ISO 3166-1 alpha-2 country code"),
+    described("names", pa.list_(pa.string()), "every canonical name its mentions carry, most frequent first: name is "
+       "the first (a run merges its own counts into these, tasks.aggregate_update)"),
+    described("name_counts", pa.list_(pa.int64()), "mentions per name, in the order of names"),
+    described("language_counts", pa.list_(pa.int64()), "mentions per language, in the order of languages"),
     row='entity',
 )
 
@@ -56,6 +60,9 @@ SPEAKERS = table_schema(
     described("n_articles", pa.int64(), "articles quoting them", False),
     described("first_quoted", TS, "earliest article date with a quote"),
     described("last_quoted", TS, "latest article date with a quote"),
+    described("names", pa.list_(pa.string()), "every name its quotes give the speaker, most quotes first: name is the "
+       "first"),
+    described("name_counts", pa.list_(pa.int64()), "quotes per name, in the order of names"),
     row='quoted entity',
 )
 
@@ -75,6 +82,16 @@ QUOTE_CLUSTERS = table_schema(
     described("first_seen", TS, "earliest article date (published, else fetched)"),
     described("first_site", pa.string(), "the site (else source) of the earliest article; on a tie, the first by name"),
     described("last_seen", TS, "latest article date"),
+    described("wordings", pa.list_(pa.string()), "every wording of its members, most quotes first, the longest on a "
+       "tie: text is the first"),
+    described("wording_counts", pa.list_(pa.int64()), "quotes per wording, in the order of wordings"),
+    described("attributions", pa.list_(pa.struct([("speaker", pa.string()), ("entity_id", pa.string()),
+                                                   ("n_quotes", pa.int64())])),
+       "every (speaker, entity_id) its members are attributed to, with their quotes, most first (then by name and "
+       "id): speaker and entity_id are the first's"),
+    described("sites", pa.list_(pa.string()), "every site (else source) that carries it, most articles first: n_sites "
+       "is their number"),
+    described("site_counts", pa.list_(pa.int64()), "original articles per site, in the order of sites"),
     row="quoted statement (every outlet's version of it)",
 )
 
@@ -143,5 +160,6 @@ PLACES = table_schema(
     described("n_focus", pa.int64(), "original articles whose focus it is", False),
     described("first_seen", TS, "earliest article date (published, else fetched)"),
     described("last_seen", TS, "latest article date (published, else fetched)"),
+    described("alias_counts", pa.list_(pa.int64()), "mentions per alias, in the order of aliases"),
     row='resolved place',
 )

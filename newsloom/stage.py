@@ -17,7 +17,9 @@ A table reference in ``reads`` says where rows come from:
   also says which committed part holds it);
 - ``"aggregate:entities"``: an aggregate file, or an empty table where none was written yet;
 - ``"dataset:mentions"``: the committed rows as a lazy Arrow dataset, for a stage that scans everything
-  with DuckDB (aggregate) and must not hold it in memory.
+  with DuckDB (aggregate) and must not hold it in memory;
+- ``"added:mentions"``: the committed rows this run added (its own parts, after its commit), for a stage
+  that merges them into what earlier runs left (tasks.aggregate_update).
 
 Outputs that are aggregates replace their file; every other output is staged.
 
@@ -84,7 +86,7 @@ class Stage:
     def __post_init__(self) -> None:
         for ref in [*self.reads, *self.whole_reads]:
             where, _, table = ref.rpartition(":")
-            if where not in ("", "run", "committed", "aggregate", "dataset"):
+            if where not in ("", "run", "committed", "aggregate", "dataset", "added"):
                 raise ValueError(f"stage {self.name}: unknown table reference {ref!r}")
             if table not in schemas.ALL_TABLES:
                 raise ValueError(f"stage {self.name}: reads undeclared table {table!r}")
@@ -123,6 +125,8 @@ def read_inputs(store: Store, stage: Stage, run_id: str, key: str | None) -> Tab
             t = store.read_table(table, columns=cols)
         elif where == "dataset":
             t = store.committed_dataset(table)
+        elif where == "added":
+            t = store.read_table(table, columns=cols, run_id=run_id)
         elif where == "aggregate":
             t = _read_aggregate(store, table, columns)
         elif where == "run":

@@ -244,10 +244,12 @@ class Store(WriterLock, TableLog):
         parts = self.committed_parts(table_name)
         return self.dataset(parts, schema) if parts else schema.empty_table()
 
-    def read_table(self, table_name: str, columns: list[str] | None = None) -> pa.Table:
-        """All committed rows of a fact table (only the given columns, if named)."""
+    def read_table(self, table_name: str, columns: list[str] | None = None, run_id: str | None = None) -> pa.Table:
+        """All committed rows of a fact table (only the given columns, if named); with ``run_id``, the rows of
+        that run's own parts only (named by its id until a compaction merges them)."""
         schema = schemas.FACT_TABLES[table_name]
         parts = self.committed_parts(table_name)
+        parts = [p for p in parts if run_id is None or posixpath.basename(self._strip(p)).startswith(f"part-{run_id}-")]
         if not parts:
             return schema.empty_table() if columns is None else schema.empty_table().select(columns)
         return self.dataset(parts, schema).to_table(columns=columns)

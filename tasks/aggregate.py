@@ -23,66 +23,65 @@ from newsloom.config import Config
 from newsloom.stage import Stage
 from newsloom.storage import Store
 
+
+def ranked(key: str, counted: str, items: str, counts: str, order: str = "n DESC, k") -> str:
+    """SQL: per ``key``, the lists ``items`` and ``counts`` of the rows of ``counted`` (``key``, item ``k``, its
+    count ``n``) in ``order``: most frequent first, then by the item, so that the first is the choice."""
+    return (f"SELECT {key}, list(k ORDER BY {order}) AS {items}, list(n ORDER BY {order}) AS {counts} "
+            f"FROM ({counted}) GROUP BY ALL")
+
+
 QUERIES = {
-    "entities": """
+    "entities": f"""
         WITH m AS (
             SELECT m.*, d.day_ts FROM mentions m JOIN article_dates d USING (article_id)
         ),
-        names AS (
-            SELECT entity_id, name, count(*) AS n FROM m GROUP BY ALL
-        ),
-        labels AS (
-            SELECT entity_id, label, count(*) AS n FROM m GROUP BY ALL
-        ),
-        surfaces AS (
-            SELECT entity_id, surface, count(*) AS n FROM m GROUP BY ALL
-        ),
-        langs AS (
-            SELECT m.entity_id, a.language, count(*) AS n FROM m JOIN articles a USING (article_id)
-            WHERE a.language IS NOT NULL GROUP BY ALL
-        ),
+        names AS ({ranked("entity_id", "SELECT entity_id, name AS k, count(*) AS n FROM m GROUP BY ALL",
+                          "names", "name_counts")}),
+        labels AS ({ranked("entity_id", "SELECT entity_id, label AS k, count(*) AS n FROM m GROUP BY ALL",
+                           "labels", "label_counts")}),
+        aliases AS ({ranked("entity_id", "SELECT entity_id, surface AS k, count(*) AS n FROM m GROUP BY ALL",
+                            "aliases", "alias_counts")}),
+        langs AS ({ranked("entity_id", "SELECT m.entity_id, a.language AS k, count(*) AS n FROM m JOIN articles a "
+                          "USING (article_id) WHERE a.language IS NOT NULL GROUP BY ALL", "languages", "language_counts")}),
         q AS (
             SELECT speaker_entity_id AS entity_id, count(*) AS n_quotes FROM quotes
             WHERE speaker_entity_id IS NOT NULL GROUP BY ALL
-        )
-        SELECT e.entity_id,
-               (SELECT list(name ORDER BY n DESC, name)[1] FROM names WHERE names.entity_id = e.entity_id) AS name,
-               (SELECT list(label ORDER BY n DESC, label)[1] FROM labels WHERE labels.entity_id = e.entity_id) AS label,
-               (SELECT list(surface ORDER BY n DESC, surface) FROM surfaces WHERE surfaces.entity_id = e.entity_id) AS aliases,
-               (SELECT list(n ORDER BY n DESC, surface) FROM surfaces WHERE surfaces.entity_id = e.entity_id) AS alias_counts,
-               (SELECT list(label ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS labels,
-               (SELECT list(n ORDER BY n DESC, label) FROM labels WHERE labels.entity_id = e.entity_id) AS label_counts,
-               (SELECT list(language ORDER BY n DESC, language) FROM langs WHERE langs.entity_id = e.entity_id) AS languages,
-               e.n_mentions, e.n_articles, coalesce(q.n_quotes, 0) AS n_quotes, e.first_seen, e.last_seen,
-               e.geonameid, e.lat, e.lon, e.country_code
-        FROM (
+        ),
+        e AS (
             -- a place's entity id is its GeoNames id's (tasks.places): one place per id
             SELECT entity_id, count(*) AS n_mentions, count(DISTINCT article_id) AS n_articles,
                    min(day_ts) AS first_seen, max(day_ts) AS last_seen, max(geonameid) AS geonameid,
                    max(lat) AS lat, max(lon) AS lon, max(country_code) AS country_code
             FROM m GROUP BY entity_id
-        ) e LEFT JOIN q USING (entity_id)
+        )
+        SELECT e.entity_id, names.names[1] AS name, labels.labels[1] AS label, aliases.aliases, aliases.alias_counts,
+               labels.labels, labels.label_counts, langs.languages, e.n_mentions, e.n_articles,
+               coalesce(q.n_quotes, 0) AS n_quotes, e.first_seen, e.last_seen, e.geonameid, e.lat, e.lon,
+               e.country_code, names.names, names.name_counts, langs.language_counts
+        FROM e LEFT JOIN q USING (entity_id) LEFT JOIN names USING (entity_id) LEFT JOIN labels USING (entity_id)
+        LEFT JOIN aliases USING (entity_id) LEFT JOIN langs USING (entity_id)
         ORDER BY e.n_mentions DESC, e.entity_id
     """,
-    "places": """
+    "places": f"""
         WITH m AS (
             SELECT m.*, d.day_ts FROM mentions m JOIN article_dates d USING (article_id)
             WHERE m.geonameid IS NOT NULL
         ),
-        surfaces AS (SELECT geonameid, surface, count(*) AS n FROM m GROUP BY ALL),
+        aliases AS ({ranked("geonameid", "SELECT geonameid, surface AS k, count(*) AS n FROM m GROUP BY ALL",
+                            "aliases", "alias_counts")}),
         f AS (
             SELECT a.focus_geonameid AS geonameid, count(*) AS n_focus FROM articles a
             WHERE a.dup_of IS NULL AND a.focus_geonameid IS NOT NULL GROUP BY ALL
         )
-        SELECT p.geonameid, p.entity_id, p.name, p.feature, p.country_code, p.lat, p.lon,
-               (SELECT list(surface ORDER BY n DESC, surface) FROM surfaces s WHERE s.geonameid = p.geonameid) AS aliases,
-               p.n_mentions, p.n_articles, coalesce(f.n_focus, 0) AS n_focus, p.first_seen, p.last_seen
+        SELECT p.geonameid, p.entity_id, p.name, p.feature, p.country_code, p.lat, p.lon, s.aliases,
+               p.n_mentions, p.n_articles, coalesce(f.n_focus, 0) AS n_focus, p.first_seen, p.last_seen, s.alias_counts
         FROM (
             SELECT geonameid, max(entity_id) AS entity_id, max(name) AS name, max(place_feature) AS feature,
                    max(country_code) AS country_code, max(lat) AS lat, max(lon) AS lon, count(*) AS n_mentions,
                    count(DISTINCT article_id) AS n_articles, min(day_ts) AS first_seen, max(day_ts) AS last_seen
             FROM m GROUP BY geonameid
-        ) p LEFT JOIN f USING (geonameid)
+        ) p LEFT JOIN f USING (geonameid) LEFT JOIN aliases s USING (geonameid)
         ORDER BY p.n_mentions DESC, p.geonameid
     """,
     "entity_daily": """
@@ -97,21 +96,20 @@ QUERIES = {
         FROM ae a JOIN ae b ON a.article_id = b.article_id AND a.entity_id < b.entity_id
         GROUP BY ALL ORDER BY n_articles DESC, entity_a, entity_b
     """,
-    "speakers": """
+    "speakers": f"""
         WITH q AS (
             SELECT q.*, d.day_ts FROM quotes q JOIN article_dates d USING (article_id)
             WHERE speaker_entity_id IS NOT NULL
         ),
-        names AS (SELECT speaker_entity_id, speaker, count(*) AS n FROM q GROUP BY ALL)
-        SELECT s.entity_id,
-               (SELECT list(speaker ORDER BY n DESC, speaker)[1] FROM names
-                 WHERE names.speaker_entity_id = s.entity_id) AS name,
-               s.n_quotes, s.n_articles, s.first_quoted, s.last_quoted
+        names AS ({ranked("entity_id", "SELECT speaker_entity_id AS entity_id, speaker AS k, count(*) AS n FROM q "
+                          "GROUP BY ALL", "names", "name_counts")})
+        SELECT s.entity_id, names.names[1] AS name, s.n_quotes, s.n_articles, s.first_quoted, s.last_quoted,
+               names.names, names.name_counts
         FROM (
             SELECT speaker_entity_id AS entity_id, count(*) AS n_quotes, count(DISTINCT article_id) AS n_articles,
                    min(day_ts) AS first_quoted, max(day_ts) AS last_quoted
             FROM q GROUP BY ALL
-        ) s ORDER BY n_quotes DESC, entity_id
+        ) s LEFT JOIN names USING (entity_id) ORDER BY s.n_quotes DESC, s.entity_id
     """,
     "quote_clusters": """
         WITH q AS (
@@ -120,24 +118,31 @@ QUERIES = {
             WHERE q.quote_cluster_id IS NOT NULL
         ),
         wordings AS (SELECT quote_cluster_id, text, count(*) AS n FROM q GROUP BY ALL),
-        texts AS (SELECT quote_cluster_id, first(text ORDER BY n DESC, length(text) DESC, text) AS text
+        texts AS (SELECT quote_cluster_id, list(text ORDER BY n DESC, length(text) DESC, text) AS wordings,
+                         list(n ORDER BY n DESC, length(text) DESC, text) AS wording_counts
                   FROM wordings GROUP BY ALL),
-        spk AS (SELECT quote_cluster_id, speaker, speaker_entity_id, count(*) AS n FROM q
-                WHERE speaker_entity_id IS NOT NULL GROUP BY ALL),
-        top AS (SELECT quote_cluster_id, first(speaker ORDER BY n DESC, speaker) AS speaker,
-                       first(speaker_entity_id ORDER BY n DESC, speaker) AS entity_id FROM spk GROUP BY ALL),
-        names AS (SELECT quote_cluster_id, speaker, sum(n) AS n FROM spk GROUP BY ALL),
+        pairs AS (SELECT quote_cluster_id, speaker, speaker_entity_id AS entity_id, count(*) AS n FROM q
+                  WHERE speaker_entity_id IS NOT NULL GROUP BY ALL),
+        attributions AS (SELECT quote_cluster_id,
+                                list({'speaker': speaker, 'entity_id': entity_id, 'n_quotes': n}
+                                     ORDER BY n DESC, speaker, entity_id) AS attributions
+                         FROM pairs GROUP BY ALL),
+        names AS (SELECT quote_cluster_id, speaker, sum(n) AS n FROM pairs GROUP BY ALL),
         speakers AS (SELECT quote_cluster_id, list(speaker ORDER BY n DESC, speaker) AS speakers FROM names
                      GROUP BY ALL),
+        site_articles AS (SELECT quote_cluster_id, site, count(DISTINCT article_id) AS n FROM q GROUP BY ALL),
+        sites AS (SELECT quote_cluster_id, list(site ORDER BY n DESC, site) AS sites,
+                         list(n ORDER BY n DESC, site) AS site_counts FROM site_articles GROUP BY ALL),
         c AS (SELECT quote_cluster_id, count(*) AS n_quotes, count(DISTINCT article_id) AS n_articles,
                      count(DISTINCT site) AS n_sites, min(day_ts) AS first_seen,
                      first(site ORDER BY day_ts, site) AS first_site, max(day_ts) AS last_seen
               FROM q GROUP BY ALL)
-        SELECT c.quote_cluster_id AS cluster_id, t.text, top.speaker, top.entity_id,
-               coalesce(s.speakers, []::VARCHAR[]) AS speakers,
-               c.n_quotes, c.n_articles, c.n_sites, c.first_seen, c.first_site, c.last_seen
-        FROM c JOIN texts t USING (quote_cluster_id) LEFT JOIN top USING (quote_cluster_id)
-        LEFT JOIN speakers s USING (quote_cluster_id)
+        SELECT c.quote_cluster_id AS cluster_id, t.wordings[1] AS text, a.attributions[1].speaker AS speaker,
+               a.attributions[1].entity_id AS entity_id, coalesce(s.speakers, []::VARCHAR[]) AS speakers,
+               c.n_quotes, c.n_articles, c.n_sites, c.first_seen, c.first_site, c.last_seen,
+               t.wordings, t.wording_counts, a.attributions, st.sites, st.site_counts
+        FROM c JOIN texts t USING (quote_cluster_id) LEFT JOIN attributions a USING (quote_cluster_id)
+        LEFT JOIN speakers s USING (quote_cluster_id) JOIN sites st USING (quote_cluster_id)
         ORDER BY c.n_articles DESC, c.n_quotes DESC, cluster_id
     """,
     "languages": """
@@ -169,13 +174,15 @@ QUERIES = {
         ),
         spk AS (SELECT speaker_entity_id, speaker, count(*) AS n FROM quotes
                 WHERE speaker_entity_id IS NOT NULL GROUP BY ALL),
-        ent AS (SELECT entity_id, name, label, count(*) AS n FROM mentions GROUP BY ALL)
+        -- the entity's name and label as entities chooses them: each by its own count
+        names AS (SELECT entity_id, name, count(*) AS n FROM mentions GROUP BY ALL),
+        labels AS (SELECT entity_id, label, count(*) AS n FROM mentions GROUP BY ALL)
         SELECT p.speaker_entity_id,
                (SELECT list(speaker ORDER BY n DESC, speaker)[1] FROM spk
                  WHERE spk.speaker_entity_id = p.speaker_entity_id) AS speaker,
                p.entity_id,
-               (SELECT list(name ORDER BY n DESC, name)[1] FROM ent WHERE ent.entity_id = p.entity_id) AS name,
-               (SELECT list(label ORDER BY n DESC, label)[1] FROM ent WHERE ent.entity_id = p.entity_id) AS label,
+               (SELECT list(name ORDER BY n DESC, name)[1] FROM names WHERE names.entity_id = p.entity_id) AS name,
+               (SELECT list(label ORDER BY n DESC, label)[1] FROM labels WHERE labels.entity_id = p.entity_id) AS label,
                count(DISTINCT p.quote_id) AS n_quotes, count(DISTINCT p.article_id) AS n_articles
         FROM pairs p GROUP BY p.speaker_entity_id, p.entity_id
         ORDER BY n_quotes DESC, p.speaker_entity_id, p.entity_id
@@ -237,7 +244,9 @@ def connect_tables(tables: dict, columns: dict[str, tuple[str, ...]] | None = No
         SELECT a.article_id, coalesce(a.published_at, d.fetched_at) AS day_ts,
                -- the day the article prints (published_date, issue 31); the UTC day for rows before it
                coalesce(a.published_date, CAST(coalesce(a.published_at, d.fetched_at) AS DATE)) AS day
-        FROM articles a LEFT JOIN (SELECT DISTINCT doc_id, fetched_at FROM documents) d USING (doc_id)
+        -- a document fetched again (another source, a refetch) dates its article by its first fetch
+        FROM articles a LEFT JOIN (SELECT doc_id, min(fetched_at) AS fetched_at FROM documents GROUP BY doc_id) d
+          USING (doc_id)
         WHERE a.dup_of IS NULL
     """)
     return con
