@@ -29,7 +29,7 @@ import pyarrow as pa
 from newsloom import schemas
 from newsloom.config import Config
 from newsloom.stage import Stage
-from tasks.aggregate import QUERIES, compute_aggregates, query_arrow, ranked
+from tasks.aggregate import AGGREGATE_COLUMNS, QUERIES, connect_tables, dated_once, projected, query_arrow, ranked
 
 # The fact tables whose run's own rows are aggregated; documents is read whole (doc_id, fetched_at), since an
 # article is dated by the first fetch of its document, which an earlier run may have made.
@@ -163,15 +163,13 @@ def _merge_one(con: duckdb.DuckDBPyConnection, name: str, merge: Merge) -> pa.Ta
 def merge_aggregates(added: dict[str, pa.Table], documents: pa.Table, old: dict[str, pa.Table]) -> dict[str, pa.Table]:
     """Every aggregate but ``runs`` after a run that added the fact rows ``added`` (by table, its own rows
     only) and revised none: ``old`` (the aggregates before it, as their schemas declare them) with the run's
-    counts merged in.
-    ``documents`` holds the doc_id and fetched_at of every committed document."""
-    delta = compute_aggregates({**added, "documents": documents})
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
+    counts merged in.  ``documents`` holds the doc_id and fetched_at of every committed document."""
+    con = connect_tables(projected({**added, "documents": documents}), AGGREGATE_COLUMNS)
+    dated_once(con)
     try:
-        for name in QUERIES:
+        for name, sql in QUERIES.items():  # the run's own aggregates, kept inside DuckDB
+            con.execute(f"CREATE TEMP TABLE delta_{name} AS {sql}")
             con.register(f"old_{name}", old[name])
-            con.register(f"delta_{name}", delta[name])
         out = {name: _merge_one(con, name, merge) for name, merge in MERGES.items()}
         out["languages"] = query_arrow(con, LANGUAGES)
         return {name: schemas.conform(out[name], schemas.AGGREGATES[name]) for name in QUERIES}

@@ -53,17 +53,30 @@ def probe_words(vocab: Vocabulary, new: list[Statement], frequency: dict[str, in
 
 def representatives(earlier: pa.Table, words: pa.Table) -> pa.Table:
     """The representative of each committed cluster (its member with the most content words, then the
-    smaller quote_id, as ``Statement.rank`` orders them): (quote_cluster_id, quote_id, words, text)."""
-    sized = pa.table({"quote_id": words.column("quote_id"), "n": pc.list_value_length(words.column("words")),
-                      "row": pa.array(np.arange(words.num_rows))})
-    members = earlier.select(["quote_id", "quote_cluster_id", "text"]).join(sized, "quote_id", join_type="inner")
-    members = members.sort_by([("quote_cluster_id", "ascending"), ("n", "descending"), ("quote_id", "ascending")])
-    cluster = members.column("quote_cluster_id").to_numpy()
-    first = np.ones(len(cluster), dtype=bool)
-    first[1:] = cluster[1:] != cluster[:-1]
-    reps = members.filter(pa.array(first))
+    smaller quote_id, as ``Statement.rank`` orders them): (quote_cluster_id, quote_id, words, text), by
+    quote_cluster_id.  Sizes are compared as integers per cluster code; only the members of the most words
+    are sorted by quote_id (copies of one wording all tie)."""
+    at = pc.index_in(earlier.column("quote_id"), value_set=words.column("quote_id"))
+    earlier = earlier.filter(pc.is_valid(at))
+    at = pc.drop_null(at).to_numpy(zero_copy_only=False)
+    n = pc.list_value_length(words.column("words")).to_numpy(zero_copy_only=False)[at]
+    encoded = pc.dictionary_encode(earlier.column("quote_cluster_id")).combine_chunks()
+    cluster = encoded.indices.to_numpy(zero_copy_only=False)
+    most = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+    np.maximum.at(most, cluster, n)
+    rows = np.flatnonzero(n == most[cluster])
+    tied = pa.table({"cluster": cluster[rows], "quote_id": earlier.column("quote_id").take(pa.array(rows)), "row": rows})
+    tied = tied.sort_by([("cluster", "ascending"), ("quote_id", "ascending")])
+    c = tied.column("cluster").to_numpy()
+    first = np.ones(len(c), dtype=bool)
+    first[1:] = c[1:] != c[:-1]
+    chosen = tied.column("row").to_numpy()[first]
+    reps = earlier.take(pa.array(chosen))
+    order = pc.sort_indices(reps.column("quote_cluster_id"))
+    reps = reps.take(order)
+    row = pa.array(at[chosen]).take(order)
     return pa.table({"quote_cluster_id": reps.column("quote_cluster_id"), "quote_id": reps.column("quote_id"),
-                     "words": words.column("words").take(reps.column("row")), "text": reps.column("text")})
+                     "words": words.column("words").take(row), "text": reps.column("text")})
 
 
 def own_probes(lists: pa.ListArray, frequency: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -203,3 +216,5 @@ def _speakers_by_cluster(vocab: Vocabulary, members: pa.Table):
             if (cluster_id, code) not in seen:
                 seen.add((cluster_id, code))
                 yield cluster_id, code
+
+
