@@ -112,7 +112,7 @@ QUERIES = {
         ) s LEFT JOIN names USING (entity_id) ORDER BY s.n_quotes DESC, s.entity_id
     """,
     "quote_clusters": """
-        WITH q AS (
+        WITH q AS MATERIALIZED (
             SELECT q.*, d.day_ts, coalesce(a.site, a.source) AS site FROM quotes q JOIN article_dates d USING (article_id)
             JOIN articles a USING (article_id)
             WHERE q.quote_cluster_id IS NOT NULL
@@ -130,16 +130,18 @@ QUERIES = {
         names AS (SELECT quote_cluster_id, speaker, sum(n) AS n FROM pairs GROUP BY ALL),
         speakers AS (SELECT quote_cluster_id, list(speaker ORDER BY n DESC, speaker) AS speakers FROM names
                      GROUP BY ALL),
-        site_articles AS (SELECT quote_cluster_id, site, count(DISTINCT article_id) AS n FROM q GROUP BY ALL),
+        -- one row per article that carries the statement: an article has one site and one date
+        carried AS (SELECT quote_cluster_id, article_id, any_value(site) AS site, any_value(day_ts) AS day_ts,
+                           count(*) AS n FROM q GROUP BY quote_cluster_id, article_id),
         sites AS (SELECT quote_cluster_id, list(site ORDER BY n DESC, site) AS sites,
-                         list(n ORDER BY n DESC, site) AS site_counts FROM site_articles GROUP BY ALL),
-        c AS (SELECT quote_cluster_id, count(*) AS n_quotes, count(DISTINCT article_id) AS n_articles,
-                     count(DISTINCT site) AS n_sites, min(day_ts) AS first_seen,
+                         list(n ORDER BY n DESC, site) AS site_counts, count(*) AS n_sites
+                  FROM (SELECT quote_cluster_id, site, count(*) AS n FROM carried GROUP BY ALL) GROUP BY ALL),
+        c AS (SELECT quote_cluster_id, sum(n)::BIGINT AS n_quotes, count(*) AS n_articles, min(day_ts) AS first_seen,
                      first(site ORDER BY day_ts, site) AS first_site, max(day_ts) AS last_seen
-              FROM q GROUP BY ALL)
+              FROM carried GROUP BY ALL)
         SELECT c.quote_cluster_id AS cluster_id, t.wordings[1] AS text, a.attributions[1].speaker AS speaker,
                a.attributions[1].entity_id AS entity_id, coalesce(s.speakers, []::VARCHAR[]) AS speakers,
-               c.n_quotes, c.n_articles, c.n_sites, c.first_seen, c.first_site, c.last_seen,
+               c.n_quotes, c.n_articles, st.n_sites, c.first_seen, c.first_site, c.last_seen,
                t.wordings, t.wording_counts, a.attributions, st.sites, st.site_counts
         FROM c JOIN texts t USING (quote_cluster_id) LEFT JOIN attributions a USING (quote_cluster_id)
         LEFT JOIN speakers s USING (quote_cluster_id) JOIN sites st USING (quote_cluster_id)
