@@ -72,6 +72,26 @@ def test_a_french_byline_is_found_with_the_french_labels():
     assert ("author", "label_byline", "Léa Roux") in {(c.field, c.kind, c.value) for c in candidates}
 
 
+def test_a_date_printed_under_the_headline_and_bylines_split_from_their_label_are_candidates():
+    twitter = ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Ilse Dorn">'
+               '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="4 minutes">')
+    top = ('<div class="meta"><span>By</span><span>Ana Ruiz</span></div><ul><li>by <a href="/t">Tomas Ek</a></li></ul>'
+           '<p>Updated March 9, 2026</p><p>November 2, 2022</p>')
+    found = {(c.field, c.kind, str(c.value)[:10]) for c in page_candidates(page(head=twitter, top=top), None, None, {})}
+    assert {("author", "twitter_byline", "Ilse Dorn"), ("author", "label_alone_byline", "Ana Ruiz"),
+            ("author", "label_alone_byline", "Tomas Ek"), ("date", "headline_updated", "2026-03-09"),
+            ("date", "headline_plain", "2022-11-02")} <= found
+    # a card's other labels name no author; a label with nothing after it names no one
+    assert not any(c.value == "4 minutes" for c in page_candidates(page(head=twitter), None, None, {}))
+    assert not any(c.field == "author" for c in page_candidates(page(top="<p>By</p>"), None, None, {}))
+
+
+def test_a_date_far_below_the_headline_is_not_read_as_printed_under_it():
+    far = "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(60)) + "<p>November 2, 2022</p>"
+    kinds = {c.kind for c in page_candidates(page(top=far), None, None, {}) if c.field == "date"}
+    assert not any(k.startswith("headline_") for k in kinds)
+
+
 def test_a_page_without_any_date_gets_none_rather_than_a_guess():
     got = clean_html_page(page(), "https://ledger.example/news/ferries")
     assert got["published_at"] is None and got["date_source"] is None
@@ -107,7 +127,7 @@ def test_the_training_command_rebuilds_the_same_file(tmp_path):
 
 # measured on REPORT with the shipped model (docs/benchmarks.md, "Metadata ranker"); a floor sits a few
 # pages under each figure, so that a regression fails and noise does not
-REPORT_FLOORS = {"title": 0.88, "author": 0.76, "date": 0.86}
+REPORT_FLOORS = {"title": 0.88, "author": 0.80, "date": 0.86}
 
 
 def test_report_split_quality_floors():

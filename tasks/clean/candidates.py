@@ -25,7 +25,7 @@ import lxml.html
 from lxml import etree
 
 from newsloom.lang import all_packs, alternatives
-from tasks.clean.dates import date_from_url, parse_dateline
+from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
 from tasks.clean.markup import Candidate, json_ld_candidates, meta_candidates
 from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
@@ -34,6 +34,7 @@ SHORT_TEXT = 120  # an element whose text is longer is prose, not a date line or
 MAX_ELEMENT_CANDIDATES = 12  # class-named elements read per field: the first ones, near the headline
 LABEL_WINDOW = 40  # characters before a date (in its element and its parent) searched for a label word
 TEXT_LINES = 4  # the extracted text's first lines that may hold a byline or a dateline
+NEAR_HEADLINE_ELEMENTS = 40  # elements after the <h1> read for a date printed under it: the headline's block
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +57,8 @@ def label_patterns() -> dict[str, re.Pattern]:
         "updated": re.compile(rf"\b(?:{alternatives(words['updated'])})\b", re.I) if words["updated"] else never,
         # a byline's opening words, with what follows them: "By", "Written by", "Par", "Author:"
         "byline": re.compile(rf"^\s*(?:{alternatives(words['byline'])})\s*:?\s+", re.I) if words["byline"] else never,
+        # a byline label with no name after it: the name is in the next element ("<span>By</span><a>Ana Ruiz</a>")
+        "byline_alone": re.compile(rf"^\s*(?:{alternatives(words['byline'])})\s*:?\s*$", re.I) if words["byline"] else never,
         "not_author": re.compile(rf"^(?:{alternatives(words['not_author'])})$", re.I) if words["not_author"] else never,
         # a link to an author's page: ".../author/ana-ruiz", "/auteur/lea-roux/"
         "author_path": re.compile(rf"/(?:{alternatives(words['path'])})/[^/?#]+/?(?:[?#]|$)", re.I)
@@ -116,12 +119,26 @@ def label_before(el, text: str) -> str:
         own = _text(el)
         cut = whole.find(own) if own else -1
         before = whole[max(0, cut - LABEL_WINDOW):cut] if cut > 0 else ""
-    context = f"{before} {text[:LABEL_WINDOW]}"
+    return label_in(f"{before} {text[:LABEL_WINDOW]}")
+
+
+def label_in(context: str) -> str:
+    """"published", "updated" or "" from the label words of ``context``, the text before a date."""
     labels = label_patterns()
     updated, published = labels["updated"].search(context), labels["published"].search(context)
     if updated and (not published or updated.start() > published.start()):
         return "updated"  # "Published March 2, updated March 9": the label nearest the date wins
     return "published" if published else ""
+
+
+def headline_label(el, own: str) -> str:
+    """The label of a date under the headline: in its own text ("Updated March 9"), else in the element just
+    before it when that is a label alone ("<div>Published</div><div>March 2</div>"), not another date line."""
+    if label := label_in(own):
+        return label
+    before = el.getprevious()
+    text = _text(before) if before is not None else ""
+    return label_in(text) if len(text) <= LABEL_WINDOW and not is_whole_dateline(text) else ""
 
 
 def _element_date(el) -> datetime | None:
@@ -171,6 +188,36 @@ def time_candidates(tree) -> list[Candidate]:
     return out
 
 
+def headline_date_candidates(tree) -> list[Candidate]:
+    """Short elements just after the first ``<h1>`` whose own text is a date, whatever their class or id
+    ("<h1>...</h1><p>November 2, 2022</p>"): the date a page prints under its headline.  Elements that
+    ``time_candidates`` reads (``<time>``, a class or id that names a date) are left to it."""
+    if (h1 := next(tree.iter("h1"), None)) is None:
+        return []
+    out: list[Candidate] = []
+    for i, el in enumerate(el for el in _after(h1) if isinstance(el.tag, str)):
+        if i >= NEAR_HEADLINE_ELEMENTS or len(out) >= MAX_ELEMENT_CANDIDATES:
+            break
+        own, labels = (el.text or "").strip(), label_patterns()
+        if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(_attrs(el)):
+            continue
+        bare = labels["updated"].sub("", labels["published"].sub("", own)).strip(" :|-–—,")
+        if (dt := is_whole_dateline(bare)) is not None:
+            out.append(Candidate("date", f"headline_{headline_label(el, own) or 'plain'}", dt, element=el))
+    return out
+
+
+def _after(el):
+    """The elements after ``el`` in document order: its descendants, then what follows it."""
+    yield from el.iterdescendants()
+    node = el
+    while node is not None:
+        for after in node.itersiblings():
+            yield after
+            yield from after.iterdescendants()
+        node = node.getparent()
+
+
 def byline_name(text: str) -> str | None:
     """The names of a byline without its label ("By Ana Ruiz" -> "Ana Ruiz"), or None for a navigation
     label or text too long to be a byline."""
@@ -214,18 +261,49 @@ def author_element_candidates(tree) -> list[Candidate]:
 
 def label_byline_candidates(tree) -> list[Candidate]:
     """Short elements that open with a byline label and a capitalised word ("By Ana Ruiz", "Par Léa Roux"),
-    whatever their class: many themes print the byline in a plain paragraph."""
+    whatever their class: many themes print the byline in a plain paragraph.  A label alone takes the name
+    its children or its next element print ("<li>by <a>Ana Ruiz</a>", "<span>By</span><span>Ana Ruiz</span>")."""
     out: list[Candidate] = []
-    byline = label_patterns()["byline"]
-    for el in tree.iter("p", "span", "div", "li", "em", "strong", "address", "h4", "h5", "h6"):
+    labels = label_patterns()
+    for el in tree.iter("p", "span", "div", "li", "em", "strong", "address", "h3", "h4", "h5", "h6"):
         own = (el.text or "").strip()
-        if not own or len(own) > SHORT_TEXT or not (m := byline.match(own)) or not own[m.end():m.end() + 1].isupper():
+        if not own or len(own) > SHORT_TEXT:
             continue
-        text = _text(el)
-        if len(text) <= SHORT_TEXT and (name := byline_name(text)) is not None:
-            out.append(Candidate("author", "label_byline", name, element=el))
+        if labels["byline_alone"].match(own):
+            text, kind = _name_after_label(el, own), "label_alone_byline"
+        elif (m := labels["byline"].match(own)) and own[m.end():m.end() + 1].isupper():
+            text, kind = _text(el), "label_byline"
+        else:
+            continue
+        if text and len(text) <= SHORT_TEXT and (name := byline_name(text)) is not None and name[:1].isupper():
+            out.append(Candidate("author", kind, name, element=el))
             if len(out) >= MAX_ELEMENT_CANDIDATES:
                 break
+    return out
+
+
+def _name_after_label(el, label: str) -> str:
+    """The byline a label alone opens: the label and what its children print, or else its next element's text."""
+    text = _text(el)
+    if len(text) > len(label) + 1:
+        return text
+    following = el.getnext()
+    return f"{label} {_text(following)}" if following is not None else ""
+
+
+def twitter_byline_candidates(tree) -> list[Candidate]:
+    """The author of a Twitter card's label and data pair whose label is a byline label ("twitter:label1" =
+    "Written by", "twitter:data1" = the name), as SEO plugins write them."""
+    pairs: dict[str, dict[str, str]] = defaultdict(dict)
+    for meta in tree.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or "").strip().lower()
+        # not language: the Twitter card's own keys
+        if (m := re.fullmatch(r"twitter:(label|data)(\d+)", key)) is not None:
+            pairs[m[2]][m[1]] = (meta.get("content") or "").strip()
+    out = []
+    for pair in pairs.values():
+        if label_patterns()["byline_alone"].match(pair.get("label", "")) and (name := byline_name(pair.get("data", ""))):
+            out.append(Candidate("author", "twitter_byline", name))
     return out
 
 
@@ -277,7 +355,7 @@ def cleaned_byline(c: Candidate) -> Candidate | None:
 
 
 ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link",
-                   "label_byline", "text_byline")  # already read by byline_name
+                   "label_byline", "label_alone_byline", "twitter_byline", "text_byline")  # already read by byline_name
 
 
 def page_candidates(html: str, url: str | None, text: str | None, answers: dict) -> list[Candidate]:
@@ -286,8 +364,9 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
     found: list[Candidate] = []
     tree = parse_page(html)
     if tree is not None:
-        for collect in (json_ld_candidates, meta_candidates, time_candidates, author_element_candidates,
-                        label_byline_candidates, heading_candidates):
+        for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, time_candidates,
+                        headline_date_candidates, author_element_candidates, label_byline_candidates,
+                        heading_candidates):
             found += collect(tree)
     found += without_site_names(found, url)
     if (dt := date_from_url(url)) is not None:

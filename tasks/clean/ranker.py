@@ -158,7 +158,7 @@ def date_features(v: Value, values: list[Value], url: str | None) -> dict[str, f
     return feats
 
 
-VISIBLE_SOURCES = ("time_", "element_", "text_")
+VISIBLE_SOURCES = ("time_", "element_", "text_", "headline_")
 
 
 def is_visible(v: Value) -> bool:

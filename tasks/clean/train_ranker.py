@@ -16,6 +16,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,11 @@ WEIGHT_DIGITS = 6  # rounding of the shipped weights: a dot product needs no mor
 # even odds.  An answer on a page labelled with none is reported, not counted: WCXB leaves a field unlabelled
 # where its labeller found none, which is not proof that the page has none
 WRONG_COST = 1.0
+# A date is chosen as the publication date (issue 31: "published" beats "modified").  Some labels give the
+# update date a page shows, and a free fit learns to prefer modified dates from them; a feature that says a
+# date is a modification or an update may only count against it (an upper bound of 0 on its weight).
+# not language: the ranker's own feature names (tasks.clean.ranker)
+NOT_PUBLISHED = re.compile(r"^(?:kind:.*(?:modified|updated)|modified_only)")
 
 
 def default_corpus() -> Path:
@@ -119,7 +125,8 @@ def fit(groups: list[tuple[list[dict], list[int]]], l2: float) -> dict:
                 grad = grad + x.T @ (e / z)
         return total, grad
 
-    w = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B").x if names else []
+    bounds = [(None, 0.0) if NOT_PUBLISHED.search(n) else (None, None) for n in names]
+    w = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=bounds).x if names else []
     return {"l2": l2, "coef": {n: round(float(v), WEIGHT_DIGITS) for n, v in zip(names, w)}, "threshold": 0.0}
 
 
