@@ -63,6 +63,15 @@ def test_navigation_labels_and_dates_are_cut_from_bylines():
     assert byline_name("Written by Ana Ruiz | Updated 3 hours ago") == "Ana Ruiz"
     assert byline_name("Par Léa Roux, publié le 3 mars 2026") == "Léa Roux"
     assert author_names("Dana Pell, MS, RD and Omar Haddad") == ["Dana Pell", "Omar Haddad"]
+    assert byline_name("Dec. 19, 2025 · Niko Varga on behalf of the team") == "Niko Varga"  # the date first
+    assert byline_name("2 mars 2026 — Léa Roux") == "Léa Roux"
+
+
+def test_a_wordpress_data_layer_and_a_contributors_line_name_the_author():
+    layer = '<script>var dataLayer_content = {"pagePostType":"post","pagePostAuthor":"Ilse Dorn"};</script>'
+    top = "<div><strong>Contributors:</strong> Tomas Ek</div>"
+    found = {(c.field, c.kind, c.value) for c in page_candidates(page(head=layer, top=top), None, None, {})}
+    assert {("author", "data_layer_author", "Ilse Dorn"), ("author", "label_alone_byline", "Tomas Ek")} <= found
 
 
 def test_a_french_byline_is_found_with_the_french_labels():

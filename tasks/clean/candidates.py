@@ -26,7 +26,7 @@ from lxml import etree
 
 from newsloom.lang import all_packs, alternatives
 from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
-from tasks.clean.markup import Candidate, json_ld_candidates, meta_candidates
+from tasks.clean.markup import Candidate, data_layer_candidates, json_ld_candidates, meta_candidates
 from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
 HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
@@ -227,6 +227,8 @@ def byline_name(text: str) -> str | None:
     labels = label_patterns()
     if (inside := labels["byline_inside"].search(text)) is not None:
         text = text[inside.end():]
+    if (dated := parse_dateline(text)) is not None:  # "Dec. 19, 2025 · Niko Matsakis": the date, then the name
+        text = text[dated[1]:].lstrip(" ·•|:-–—,")
     text = labels["byline"].sub("", text)
     text = labels["byline_end"].split(text, maxsplit=1)[0]
     text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,")
@@ -283,10 +285,11 @@ def label_byline_candidates(tree) -> list[Candidate]:
 
 
 def _name_after_label(el, label: str) -> str:
-    """The byline a label alone opens: the label and what its children print, or else its next element's text."""
-    text = _text(el)
-    if len(text) > len(label) + 1:
-        return text
+    """The byline a label alone opens: the label and what its children print, or the text after it
+    ("<strong>By:</strong> Ana Ruiz"), or else its next element's text."""
+    text, tail = _text(el), " ".join((el.tail or "").split())
+    if len(text) > len(label) + 1 or tail:
+        return f"{text} {tail}".strip()
     following = el.getnext()
     return f"{label} {_text(following)}" if following is not None else ""
 
@@ -364,9 +367,9 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
     found: list[Candidate] = []
     tree = parse_page(html)
     if tree is not None:
-        for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, time_candidates,
-                        headline_date_candidates, author_element_candidates, label_byline_candidates,
-                        heading_candidates):
+        for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, data_layer_candidates,
+                        time_candidates, headline_date_candidates, author_element_candidates,
+                        label_byline_candidates, heading_candidates):
             found += collect(tree)
     found += without_site_names(found, url)
     if (dt := date_from_url(url)) is not None:

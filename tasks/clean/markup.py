@@ -128,3 +128,19 @@ def meta_candidates(tree) -> list[Candidate]:
         elif (kind := date_key_kind(key)) is not None and (dt := parse_local(content)):
             out.append(Candidate("date", f"meta_{kind}", dt))
     return out
+
+
+# --- analytics data layers -------------------------------------------------------------------------------
+
+# not language: the key WordPress's Google Tag Manager plugin (GTM4WP) gives the post's author in its data layer
+DATA_LAYER_AUTHOR = re.compile(r'"pagePostAuthor"\s*:\s*"([^"\\]{1,80})"')
+
+
+def data_layer_candidates(tree) -> list[Candidate]:
+    """The post author a WordPress page's analytics data layer names (``"pagePostAuthor":"Ana Ruiz"``), for a
+    page that prints its byline nowhere else."""
+    out = []
+    for script in tree.iter("script"):
+        if script.text and (m := DATA_LAYER_AUTHOR.search(script.text)):
+            out.append(Candidate("author", "data_layer_author", htmllib.unescape(m.group(1)).strip()))
+    return out[:1]
