@@ -271,8 +271,8 @@ def dated_once(con: duckdb.DuckDBPyConnection) -> None:
 def compute_aggregates(tables: dict) -> dict[str, pa.Table]:
     """Every aggregate but ``runs``, from the committed fact tables (Arrow datasets or tables by name)."""
     con = connect_tables(projected(tables), AGGREGATE_COLUMNS)
-    dated_once(con)
     try:
+        dated_once(con)
         return {name: schemas.conform(query_arrow(con, sql), schemas.AGGREGATES[name]) for name, sql in QUERIES.items()}
     finally:
         con.close()

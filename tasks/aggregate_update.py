@@ -165,8 +165,8 @@ def merge_aggregates(added: dict[str, pa.Table], documents: pa.Table, old: dict[
     only) and revised none: ``old`` (the aggregates before it, as their schemas declare them) with the run's
     counts merged in.  ``documents`` holds the doc_id and fetched_at of every committed document."""
     con = connect_tables(projected({**added, "documents": documents}), AGGREGATE_COLUMNS)
-    dated_once(con)
     try:
+        dated_once(con)
         for name, sql in QUERIES.items():  # the run's own aggregates, kept inside DuckDB
             con.execute(f"CREATE TEMP TABLE delta_{name} AS {sql}")
             con.register(f"old_{name}", old[name])
