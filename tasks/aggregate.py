@@ -111,20 +111,18 @@ QUERIES = {
             FROM q GROUP BY ALL
         ) s LEFT JOIN names USING (entity_id) ORDER BY s.n_quotes DESC, s.entity_id
     """,
-    "quote_clusters": """
+    "quote_clusters": f"""
         WITH q AS MATERIALIZED (
             SELECT q.*, d.day_ts, coalesce(a.site, a.source) AS site FROM quotes q JOIN article_dates d USING (article_id)
             JOIN articles a USING (article_id)
             WHERE q.quote_cluster_id IS NOT NULL
         ),
-        wordings AS (SELECT quote_cluster_id, text, count(*) AS n FROM q GROUP BY ALL),
-        texts AS (SELECT quote_cluster_id, list(text ORDER BY n DESC, length(text) DESC, text) AS wordings,
-                         list(n ORDER BY n DESC, length(text) DESC, text) AS wording_counts
-                  FROM wordings GROUP BY ALL),
+        texts AS ({ranked("quote_cluster_id", "SELECT quote_cluster_id, text AS k, count(*) AS n FROM q GROUP BY ALL",
+                          "wordings", "wording_counts", "n DESC, length(k) DESC, k")}),
         pairs AS (SELECT quote_cluster_id, speaker, speaker_entity_id AS entity_id, count(*) AS n FROM q
                   WHERE speaker_entity_id IS NOT NULL GROUP BY ALL),
         attributions AS (SELECT quote_cluster_id,
-                                list({'speaker': speaker, 'entity_id': entity_id, 'n_quotes': n}
+                                list({{'speaker': speaker, 'entity_id': entity_id, 'n_quotes': n}}
                                      ORDER BY n DESC, speaker, entity_id) AS attributions
                          FROM pairs GROUP BY ALL),
         names AS (SELECT quote_cluster_id, speaker, sum(n) AS n FROM pairs GROUP BY ALL),
@@ -133,15 +131,14 @@ QUERIES = {
         -- one row per article that carries the statement: an article has one site and one date
         carried AS (SELECT quote_cluster_id, article_id, any_value(site) AS site, any_value(day_ts) AS day_ts,
                            count(*) AS n FROM q GROUP BY quote_cluster_id, article_id),
-        sites AS (SELECT quote_cluster_id, list(site ORDER BY n DESC, site) AS sites,
-                         list(n ORDER BY n DESC, site) AS site_counts, count(*) AS n_sites
-                  FROM (SELECT quote_cluster_id, site, count(*) AS n FROM carried GROUP BY ALL) GROUP BY ALL),
+        sites AS ({ranked("quote_cluster_id", "SELECT quote_cluster_id, site AS k, count(*) AS n FROM carried GROUP BY ALL",
+                          "sites", "site_counts")}),
         c AS (SELECT quote_cluster_id, sum(n)::BIGINT AS n_quotes, count(*) AS n_articles, min(day_ts) AS first_seen,
                      first(site ORDER BY day_ts, site) AS first_site, max(day_ts) AS last_seen
               FROM carried GROUP BY ALL)
         SELECT c.quote_cluster_id AS cluster_id, t.wordings[1] AS text, a.attributions[1].speaker AS speaker,
                a.attributions[1].entity_id AS entity_id, coalesce(s.speakers, []::VARCHAR[]) AS speakers,
-               c.n_quotes, c.n_articles, st.n_sites, c.first_seen, c.first_site, c.last_seen,
+               c.n_quotes, c.n_articles, len(st.sites) AS n_sites, c.first_seen, c.first_site, c.last_seen,
                t.wordings, t.wording_counts, a.attributions, st.sites, st.site_counts
         FROM c JOIN texts t USING (quote_cluster_id) LEFT JOIN attributions a USING (quote_cluster_id)
         LEFT JOIN speakers s USING (quote_cluster_id) JOIN sites st USING (quote_cluster_id)

@@ -148,10 +148,14 @@ def _element_date(el) -> datetime | None:
     text = _text(el)
     if not text or len(text) > SHORT_TEXT:
         return None
-    labels = label_patterns()
-    bare = labels["updated"].sub("", labels["published"].sub("", text)).strip(" :|-–—,")
-    parsed = parse_dateline(bare) or parse_dateline(text)
+    parsed = parse_dateline(without_date_labels(text)) or parse_dateline(text)
     return parsed[0] if parsed else None
+
+
+def without_date_labels(text: str) -> str:
+    """A date line without its "Published" and "Updated" words: "Updated: March 9" -> "March 9"."""
+    labels = label_patterns()
+    return labels["updated"].sub("", labels["published"].sub("", text)).strip(" :|-–—,")
 
 
 # not language: class names again ("post-updated", "entry-date published")
@@ -198,11 +202,10 @@ def headline_date_candidates(tree) -> list[Candidate]:
     for i, el in enumerate(el for el in _after(h1) if isinstance(el.tag, str)):
         if i >= NEAR_HEADLINE_ELEMENTS or len(out) >= MAX_ELEMENT_CANDIDATES:
             break
-        own, labels = (el.text or "").strip(), label_patterns()
+        own = (el.text or "").strip()
         if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(_attrs(el)):
             continue
-        bare = labels["updated"].sub("", labels["published"].sub("", own)).strip(" :|-–—,")
-        if (dt := is_whole_dateline(bare)) is not None:
+        if (dt := is_whole_dateline(without_date_labels(own))) is not None:
             out.append(Candidate("date", f"headline_{headline_label(el, own) or 'plain'}", dt, element=el))
     return out
 
@@ -285,8 +288,7 @@ def label_byline_candidates(tree) -> list[Candidate]:
 
 
 def _name_after_label(el, label: str) -> str:
-    """The byline a label alone opens: the label and what its children print, or the text after it
-    ("<strong>By:</strong> Ana Ruiz"), or else its next element's text."""
+    """A label alone's byline: with its children's text, its tail ("<b>By:</b> Ana Ruiz"), or the next element's."""
     text, tail = _text(el), " ".join((el.tail or "").split())
     if len(text) > len(label) + 1 or tail:
         return f"{text} {tail}".strip()
@@ -295,8 +297,7 @@ def _name_after_label(el, label: str) -> str:
 
 
 def twitter_byline_candidates(tree) -> list[Candidate]:
-    """The author of a Twitter card's label and data pair whose label is a byline label ("twitter:label1" =
-    "Written by", "twitter:data1" = the name), as SEO plugins write them."""
+    """The author of a Twitter card's label/data pair whose label is a byline label ("Written by"), as SEO plugins write."""
     pairs: dict[str, dict[str, str]] = defaultdict(dict)
     for meta in tree.iter("meta"):
         key = (meta.get("name") or meta.get("property") or "").strip().lower()
