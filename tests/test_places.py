@@ -94,6 +94,14 @@ def test_context_decides_between_namesakes(gazetteer):
     assert only(georgia, "Georgia")[1:3] == ("country", "GE")
     listed = readings("Storms hit Texas, Utah and Virginia.", ["Texas", "Utah", "Virginia"], gazetteer)
     assert {v[1] for v in listed.values()} == {"admin1"}  # a list, not "Texas in Utah"
+    # the division written after a town holds it: the state, though the country Georgia has the larger prior
+    atlanta = readings("The agency sits in Atlanta, Georgia, far from Jakarta.", ["Atlanta", "Georgia", "Jakarta"],
+                       gazetteer)
+    assert only(atlanta, "Georgia")[1:3] == ("admin1", "US")
+    # a list of a country's divisions names a division of it
+    states = readings("Cases rose in Idaho, Ohio and Georgia, and in Ontario and Quebec.",
+                      ["Idaho", "Ohio", "Georgia", "Ontario", "Quebec"], gazetteer)
+    assert only(states, "Georgia")[1:3] == ("admin1", "US")
 
 
 def test_a_lone_small_town_is_left_unresolved(gazetteer):
