@@ -166,6 +166,34 @@ def test_a_dateline_the_model_read_as_a_person_is_the_place(gazetteer):
     assert (focus.name, country) == ("Rotterdam", "NL")
 
 
+def _misread(text: str, name: str, label: str, article: str = "a1", title: str | None = None) -> dict:
+    i = text.index(name)
+    return {"article_id": article, "start_char": i, "end_char": i + len(name), "surface": name, "name": name,
+            "label": label, "entity_id": name, "article_entity_id": name, "article_name": name,
+            "article_label": label, "sentence": 0, "title": title}
+
+
+def test_a_town_the_model_read_as_a_person_is_a_place_when_its_division_follows(gazetteer):
+    # a town of about 4,000 people, far under the size that makes a misread name a place on its own
+    text = "The fair in Mount Olive, Ala., drew crowds; Mount Olive, Alabama, will host it again."
+    first = _misread(text, "Mount Olive", "PERSON")
+    second = _misread(text, "Mount Olive, Alabama", "ORG")
+    second.update(end_char=second["start_char"] + len("Mount Olive"), surface="Mount Olive", name="Mount Olive")
+    state = _misread(text, "Alabama", "GPE")
+    located, _, _ = locate_article(text, None, "en", [first, second, state], gazetteer)
+    towns = [m for m in located if m["surface"] == "Mount Olive"]
+    assert [(m["label"], m.get("country_code")) for m in towns] == [("GPE", "US"), ("GPE", "US")]
+    assert {m["surface"] for m in located if m["label"] == "GPE"} == {"Mount Olive", "Ala.", "Alabama"}
+    # no division after it, or a title before it: the person stays a person
+    alone = "Mount Olive spoke first, and Mr. Mount Olive, Alabama's envoy, spoke last."
+    person = _misread(alone, "Mount Olive", "PERSON")
+    titled = _misread(alone, "Mount Olive,", "PERSON", title="Mr.")
+    titled.update(start_char=alone.index("Mount Olive, A"), end_char=alone.index("Mount Olive, A") + len("Mount Olive"),
+                  surface="Mount Olive", name="Mount Olive")
+    located, _, _ = locate_article(alone, None, "en", [person, titled, _misread(alone, "Alabama", "GPE")], gazetteer)
+    assert [m["label"] for m in located if m["surface"] == "Mount Olive"] == ["PERSON", "PERSON"]
+
+
 def test_french_names_resolve_through_alternate_names(gazetteer):
     text = "Le salon réunit des exposants de Suisse, de Genève et d'Allemagne, venus aussi de France."
     ms = mentions_of(text, ["Suisse", "Genève", "Allemagne", "de France"], label="LOC")
@@ -244,14 +272,20 @@ def test_geovirus_report_floors(gazetteer):
     assert res["f1"] > score(docs, bare_places(docs, None))["f1"]
 
 
-def test_a_known_place_after_a_preposition_becomes_a_mention(gazetteer):
+def test_a_known_place_in_a_places_context_becomes_a_mention(gazetteer):
     from newsloom.lang import pack_for
-    from tasks.places import places_after_prepositions
+    from tasks.places import places_in_context
     from tasks.places.resolve import WEIGHTS
 
     text = "Flooding was reported in Tarragona and near Kestria Harbour in March, officials in Dunmere said."
-    found = places_after_prepositions(text, [], gazetteer, pack_for("en"), WEIGHTS)
+    found = places_in_context(text, [], gazetteer, pack_for("en"), WEIGHTS)
     assert [m["surface"] for m in found] == ["Tarragona"]  # not a month, not a fictional place
     assert found[0]["label"] == "GPE" and text[found[0]["start_char"]:found[0]["end_char"]] == "Tarragona"
     covered = [{"start_char": text.index("Tarragona"), "end_char": text.index("Tarragona") + 9, "label": "ORG"}]
-    assert places_after_prepositions(text, covered, gazetteer, pack_for("en"), WEIGHTS) == []
+    assert places_in_context(text, covered, gazetteer, pack_for("en"), WEIGHTS) == []
+    # a place's name hyphened to a place suffix, the longest known name from its last word back
+    text = "The Tarragona-based firm hired a Kestria-born chef; The Barcelona-bound train and Dunmere-based staff."
+    found = places_in_context(text, [], gazetteer, pack_for("en"), WEIGHTS)
+    assert [m["surface"] for m in found] == ["Tarragona", "Barcelona"]
+    assert all(text[m["start_char"]:m["end_char"]] == m["surface"] for m in found)
+    assert places_in_context(text, [], gazetteer, pack_for("fr"), WEIGHTS) == []  # French has no such suffix

@@ -81,6 +81,8 @@ class Lexicon:
     month_first_datelines: bool = False
     place_prepositions: frozenset = frozenset()
     always_place_prepositions: frozenset = frozenset()
+    # a word joined by a hyphen after a place's name that makes it one ("Tarrow-based"); tasks.places
+    place_compound_suffixes: frozenset = frozenset()
     event_nouns: frozenset = frozenset()
     demonym_suffixes: tuple = ()
     source_clause_markers: frozenset = frozenset()

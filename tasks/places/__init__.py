@@ -8,7 +8,8 @@ A pure function over one part's tables, which the entity-extract stage runs on i
   (and ``article_entity_id``) becomes the place's (a hash of its GeoNames id) and its name the GeoNames
   name, so "Kyiv" and "Kiev" are one entity and Paris, France and Paris, Texas are two.
   Places the model missed or misread become mentions where the gazetteer knows them: a dateline ("TARROW
-  (AP) —"), a person or organisation named like a country or a large city, a known name after a place
+  (AP) —"), a person or organisation named like a country or a large city, or followed by a division that
+  holds a town of its name ("Decatur, Ala."), a known name after a place
   preposition ("in Tarragona"), a division abbreviated after a place ("Alexandria, La.").
 - ``articles``: ``focus_geonameid`` and ``focus_country`` (tasks.places.focus).
 """
@@ -26,12 +27,16 @@ from tasks.identity.keys import ID_CHARS, entity_id_for, fold
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
 from tasks.places.resolve import (
+    CONTAINER_FEATURES,
+    CONTAINMENT_GAP,
     KNOWN_PLACE,
+    MISREAD_LABELS,
     PLACE_LABELS,
     WEIGHTS,
     Reading,
     Weights,
     confirmed_place,
+    contains,
     resolve_article,
 )
 
@@ -118,6 +123,33 @@ def division_after(text: str, end: int, gazetteer: Gazetteer, abbreviations: dic
     return (match.start(1), match.end(1), division) if division is not None else None
 
 
+def division_written_after(text: str, i: int, mentions: list[dict], gazetteer: Gazetteer,
+                           abbreviations: dict) -> list[Place]:
+    """The divisions and countries written right after mention i, after a comma: an abbreviation ("Decatur,
+    Ala.", "Austin, TX") or the next mention's name ("Decatur, Alabama", "Tripoli, Lebanon")."""
+    m = mentions[i]
+    found = division_after(text, m["end_char"], gazetteer, abbreviations)
+    if found is not None:
+        return [found[2]]
+    after = mentions[i + 1] if i + 1 < len(mentions) else None
+    if after is None or not CONTAINMENT_GAP.fullmatch(text[m["end_char"]:after["start_char"]]):
+        return []
+    return [p for p in gazetteer.candidates(after["surface"]) if p.feature in CONTAINER_FEATURES]
+
+
+def relabel_towns_before_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer, abbreviations: dict) -> None:
+    """Mentions the model read as a person or an organisation, with no title before them, that a division or
+    country follows after a comma, where the gazetteer has a place of that name inside it ("Decatur, Ala.":
+    a town of any size; the model reads many small towns as persons) become place mentions."""
+    for i, m in enumerate(mentions):
+        if m["label"] not in MISREAD_LABELS or m.get("title"):
+            continue
+        containers_after = division_written_after(text, i, mentions, gazetteer, abbreviations)
+        inside = gazetteer.candidates(m["surface"])
+        if any(contains(c, p) for c in containers_after for p in inside):
+            m["label"] = m["article_label"] = DATELINE_LABEL
+
+
 def abbreviated_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer, abbreviations: dict) -> list[dict]:
     """A GPE mention for each division abbreviation written right after a place mention, its place known."""
     taken = {(m["start_char"], m["end_char"]) for m in mentions}
@@ -152,23 +184,56 @@ def where_pattern(where_words: frozenset[str]) -> re.Pattern | None:
     return re.compile(rf"(?<!\w)(?:{words})\s+({NAME_WORDS})")
 
 
-def places_after_prepositions(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> list[dict]:
-    """GPE mentions of the names the model missed after a place preposition ("in Bulacan") whose whole name
-    is a country's, a division's, or a town's of at least ``w.context_min_population`` people, by its main
-    name; month and weekday names are never places."""
-    pattern = where_pattern(frozenset(pack.lexicon.always_place_prepositions))
-    if pattern is None or not w.context_min_population:
+def compound_pattern(suffixes: frozenset[str]) -> re.Pattern | None:
+    """A capitalised name joined by a hyphen to one of the language's place suffixes ("Tarrow-based",
+    "Kyiv-born")."""
+    if not suffixes:
+        return None
+    words = "|".join(sorted((re.escape(x) for x in suffixes), key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({NAME_WORDS})-(?:{words})(?![\w-])")
+
+
+def _known_place_name(name: str, gazetteer: Gazetteer, min_population: int) -> bool:
+    """Whether ``name`` is the main name of a country, a division, or a town of ``min_population`` people."""
+    return any(fold(p.name) == fold(name) and (p.feature != "city" or p.population >= min_population)
+               for p in gazetteer.candidates(name))
+
+
+def _context_names(text: str, pack):
+    """(start, end) of each capitalised name in a place's context: after a place preposition, its whole
+    name; before a place suffix, its last words that make a known name are tried from the longest."""
+    for pattern, whole in ((where_pattern(frozenset(pack.lexicon.always_place_prepositions)), True),
+                           (compound_pattern(frozenset(pack.lexicon.place_compound_suffixes)), False)):
+        for match in pattern.finditer(text) if pattern is not None else ():
+            start, end = match.span(1)
+            if whole:
+                yield [(start, end)]
+            else:  # "The Port Ellis-based firm": "Port Ellis", not "The Port Ellis"
+                yield [(start + len(" ".join(text[start:end].split(" ")[:k])) + (k > 0), end)
+                       for k in range(len(text[start:end].split(" ")))]
+
+
+def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> list[dict]:
+    """GPE mentions of the names the model missed in a place's context, after a place preposition ("in
+    Bulacan") or before a place suffix ("Tarrow-based"), whose name is a country's, a division's, or a town's
+    of at least ``w.context_min_population`` people, by its main name; month and weekday names are never
+    places."""
+    if not w.context_min_population:
         return []
     covered = [(m["start_char"], m["end_char"]) for m in mentions]
     calendar, added = calendar_words(pack), []
-    for match in pattern.finditer(text):
-        start, end = match.span(1)
-        name = match.group(1)
-        if fold(name) in calendar or any(s < end and e > start for s, e in covered):
+    for spans in _context_names(text, pack):
+        known = [k for k, (a, b) in enumerate(spans) if fold(text[a:b]) not in calendar
+                 and _known_place_name(text[a:b], gazetteer, w.context_min_population)]
+        if not known:
             continue
-        if not any(fold(p.name) == fold(name) and (p.feature != "city" or p.population >= w.context_min_population)
-                   for p in gazetteer.candidates(name)):
+        k = known[0]
+        while k + 1 < len(spans) and fold(text[slice(*spans[k + 1])]) == fold(text[slice(*spans[k])]):
+            k += 1  # "The Tarragona" is Tarragona: the name without the article the fold drops
+        start, end = spans[k]
+        if any(s < end and e > start for s, e in covered):
             continue
+        name = text[start:end]
         eid = entity_id_for(name, DATELINE_LABEL)
         added.append({"article_id": mentions[0]["article_id"] if mentions else None, "start_char": start,
                       "end_char": end, "surface": name, "name": name, "label": DATELINE_LABEL,
@@ -200,12 +265,14 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     if added is not None:
         added.update(article_id=mentions[0]["article_id"] if mentions else None)
         mentions = [added, *mentions]
+    abbreviations = (pack_for(language).lexicon.division_abbreviations or {}) if language else {}
     if w.relabel_misread:
         relabel_misread_places(mentions, gazetteer, w)
-    abbreviations = (pack_for(language).lexicon.division_abbreviations or {}) if language else {}
+        mentions.sort(key=lambda m: m["start_char"])
+        relabel_towns_before_divisions(text, mentions, gazetteer, abbreviations)
     mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
     if language:
-        mentions = mentions + places_after_prepositions(text, mentions, gazetteer, pack_for(language), w)
+        mentions = mentions + places_in_context(text, mentions, gazetteer, pack_for(language), w)
     mentions.sort(key=lambda m: m["start_char"])
     conjunctions = frozenset(pack_for(language).lexicon.list_conjunctions) if language else frozenset()
     readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions)
