@@ -209,8 +209,7 @@ def _context_names(text: str, pack):
             if whole:
                 yield [(start, end)]
             else:  # "The Port Ellis-based firm": "Port Ellis", not "The Port Ellis"
-                yield [(start + len(" ".join(text[start:end].split(" ")[:k])) + (k > 0), end)
-                       for k in range(len(text[start:end].split(" ")))]
+                yield [(start + word.start(), end) for word in re.finditer(r"\S+", text[start:end])]
 
 
 def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> list[dict]:
@@ -268,7 +267,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     abbreviations = (pack_for(language).lexicon.division_abbreviations or {}) if language else {}
     if w.relabel_misread:
         relabel_misread_places(mentions, gazetteer, w)
-        mentions.sort(key=lambda m: m["start_char"])
+        mentions = sorted(mentions, key=lambda m: m["start_char"])
         relabel_towns_before_divisions(text, mentions, gazetteer, abbreviations)
     mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
     if language:
