@@ -104,6 +104,20 @@ def test_context_decides_between_namesakes(gazetteer):
     assert only(states, "Georgia")[1:3] == ("admin1", "US")
 
 
+def test_a_division_named_by_a_direction_needs_its_country_in_the_article(gazetteer):
+    from newsloom.lang import pack_for
+    from tasks.identity.keys import fold
+
+    compass = frozenset(fold(x) for x in pack_for("en").lexicon.compass_words)
+    alone = "Rains flooded roads across the Western region on Monday."
+    ms = mentions_of(alone, ["Western"], label="LOC")
+    assert resolve_article(ms, alone, gazetteer, conjunctions=ENGLISH_LISTS, compass=compass) == {}
+    backed = "Rains flooded roads in Ghana, across the Western region and in Accra."
+    ms = mentions_of(backed, ["Ghana", "Western", "Accra"], label="LOC")
+    found = resolve_article(ms, backed, gazetteer, conjunctions=ENGLISH_LISTS, compass=compass)
+    assert (found[1].place.feature, found[1].place.country_code) == ("admin1", "GH")
+
+
 def test_a_lone_small_town_is_left_unresolved(gazetteer):
     # a name only small towns carry, with nothing in the article to back one of them: no guess
     assert readings("The festival in Bellerive drew visitors.", ["Bellerive"], gazetteer) == {}

@@ -83,6 +83,9 @@ class Lexicon:
     always_place_prepositions: frozenset = frozenset()
     # a word joined by a hyphen after a place's name that makes it one ("Tarrow-based"); tasks.places
     place_compound_suffixes: frozenset = frozenset()
+    # words of direction that name a part of whatever place the text is about ("the South", "Western"); a
+    # division named by one alone needs the article's support; tasks.places
+    compass_words: frozenset = frozenset()
     event_nouns: frozenset = frozenset()
     demonym_suffixes: tuple = ()
     source_clause_markers: frozenset = frozenset()

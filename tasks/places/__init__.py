@@ -273,8 +273,10 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     if language:
         mentions = mentions + places_in_context(text, mentions, gazetteer, pack_for(language), w)
     mentions.sort(key=lambda m: m["start_char"])
-    conjunctions = frozenset(pack_for(language).lexicon.list_conjunctions) if language else frozenset()
-    readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions)
+    lexicon = pack_for(language).lexicon if language else None
+    conjunctions = frozenset(lexicon.list_conjunctions) if lexicon else frozenset()
+    compass = frozenset(fold(x) for x in lexicon.compass_words) if lexicon else frozenset()
+    readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass)
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
     for m in mentions:

@@ -35,6 +35,10 @@ PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
 MISREAD_LABELS = ("ORG", "PERSON")
 STRONG_FEATURES = ("continent", "country", "admin1")  # a name of one of these is a place whatever the model said
 CONTAINER_FEATURES = ("country", "admin1")
+# a division named by a word of direction alone ("Western", "Centre") is a part of whatever country the text is
+# about: it is read only where the article supports its country (Ghana's or Sri Lanka's "Western" province is
+# never the reading of a lone "Western")
+DIVISION_FEATURES = ("admin1", "admin2")
 # a city is its division's namesake when it holds at least this share of the division's people (Geneva holds a
 # third of its canton, Moscow half of its region; Washington, D.C. a tenth of the state of Washington's)
 EPONYMOUS_SHARE = 0.25
@@ -178,10 +182,12 @@ def contains(container: Place, place: Place) -> bool:
 
 
 def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outlet_country: str | None = None,
-                    w: Weights = WEIGHTS, conjunctions: frozenset[str] = frozenset()) -> dict[int, Reading]:
+                    w: Weights = WEIGHTS, conjunctions: frozenset[str] = frozenset(),
+                    compass: frozenset[str] = frozenset()) -> dict[int, Reading]:
     """mention index -> its reading, for the place mentions of one article (rows with start_char, end_char,
     label, name and surface, in text order) that the gazetteer resolves; ``conjunctions`` are the article's
-    language's list words (its pack's list_conjunctions)."""
+    language's list words (its pack's list_conjunctions), ``compass`` its words of direction, folded (its
+    pack's compass_words: a division named by one alone needs the article's support)."""
     idx = [i for i, m in enumerate(mentions) if m["label"] in PLACE_LABELS]
     places = [mentions[i] for i in idx]
     keys = [fold(m.get("surface") or "") for m in places]
@@ -206,8 +212,9 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
             share = countries[p.country_code] / len(others) if others else 0.0
             in_division = (p.country_code, p.admin1) in divisions if p.feature in ("city", "admin2", "admin1") else False
             from_outlet = outlet_country is not None and p.country_code == outlet_country
-            if p.feature == "city" and p.population < w.unsupported_min_population \
-                    and not (boxed or share or in_division or from_outlet):
+            supported = boxed or share or in_division or from_outlet
+            if not supported and ((p.feature == "city" and p.population < w.unsupported_min_population)
+                                  or (p.feature in DIVISION_FEATURES and fold(p.name) in compass)):
                 continue
             s = prior(p, key, w) + w.containment * boxed + w.article_country * share
             s += w.article_division * in_division + w.outlet_country * from_outlet
