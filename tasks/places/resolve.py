@@ -203,7 +203,10 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
         others = [p for k, p in zip(keys, best_prior) if p is not None and k != key]
         countries = Counter(p.country_code for p in others)
         divisions = {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "city")}
-        listed = Counter(cc for cc, _ in {(p.country_code, p.admin1) for p in others if p.feature == "admin1"})
+        listed = defaultdict(set)  # country -> the first-level divisions the other mentions name in it
+        for p in others:
+            if p.feature == "admin1":
+                listed[p.country_code].add(p.admin1)
         capitals_of = {p.country_code for p in others if p.capital}
         box = [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES] if j in boxes else []
         inner = cands[boxed_by[j]] if j in boxed_by else []
@@ -218,7 +221,8 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
                 continue
             s = prior(p, key, w) + w.containment * boxed + w.article_country * share
             s += w.article_division * in_division + w.outlet_country * from_outlet
-            s += w.sibling_division * (p.feature == "admin1" and listed[p.country_code] >= SIBLING_DIVISIONS)
+            siblings = len(listed[p.country_code] - {p.admin1}) if p.feature == "admin1" else 0
+            s += w.sibling_division * (siblings >= SIBLING_DIVISIONS)
             s += w.eponymous_city * (p.geonameid in namesakes[j])
             s += w.capital_company * (p.capital and bool(capitals_of - {p.country_code}))
             scores[key][p.geonameid] += s
