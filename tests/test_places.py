@@ -208,6 +208,15 @@ def test_a_town_the_model_read_as_a_person_is_a_place_when_its_division_follows(
     assert [m["label"] for m in located if m["surface"] == "Mount Olive"] == ["PERSON", "PERSON"]
 
 
+def test_a_person_named_like_a_small_division_stays_a_person(gazetteer):
+    # Paul is a municipality of Cape Verde (a first-level division of 2,600 people): too small to outweigh the
+    # model's reading of a person; Romania is a country whatever the model said
+    text = "Paul spoke to reporters, and Romania replied."
+    paul, romania = _misread(text, "Paul", "PERSON"), _misread(text, "Romania", "PERSON")
+    located, _, _ = locate_article(text, None, "en", [paul, romania], gazetteer)
+    assert [m["label"] for m in located] == ["PERSON", "GPE"]
+
+
 def test_french_names_resolve_through_alternate_names(gazetteer):
     text = "Le salon réunit des exposants de Suisse, de Genève et d'Allemagne, venus aussi de France."
     ms = mentions_of(text, ["Suisse", "Genève", "Allemagne", "de France"], label="LOC")
@@ -303,3 +312,5 @@ def test_a_known_place_in_a_places_context_becomes_a_mention(gazetteer):
     assert [m["surface"] for m in found] == ["Tarragona", "Barcelona"]
     assert all(text[m["start_char"]:m["end_char"]] == m["surface"] for m in found)
     assert places_in_context(text, [], gazetteer, pack_for("fr"), WEIGHTS) == []  # French has no such suffix
+    # a word of direction alone after a preposition is not a place ("cracks in Western unity")
+    assert places_in_context("Cracks appeared in Western unity.", [], gazetteer, pack_for("en"), WEIGHTS) == []

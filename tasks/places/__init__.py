@@ -220,7 +220,8 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
     if not w.context_min_population:
         return []
     covered = [(m["start_char"], m["end_char"]) for m in mentions]
-    calendar, added = calendar_words(pack), []
+    # month and weekday names, and words of direction alone ("in Western unity"), are never places here
+    calendar, added = calendar_words(pack) | {fold(x) for x in pack.lexicon.compass_words}, []
     for spans in _context_names(text, pack):
         known = [k for k, (a, b) in enumerate(spans) if fold(text[a:b]) not in calendar
                  and _known_place_name(text[a:b], gazetteer, w.context_min_population)]

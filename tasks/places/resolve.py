@@ -33,7 +33,8 @@ from tasks.places.gazetteer import Gazetteer, Place
 PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
 # labels the small model gives places it misreads ("Romania" as a person, "Mozambique" as an organisation)
 MISREAD_LABELS = ("ORG", "PERSON")
-STRONG_FEATURES = ("continent", "country", "admin1")  # a name of one of these is a place whatever the model said
+NATION_FEATURES = ("continent", "country")  # a name of one of these is a place whatever the model said
+PEOPLED_FEATURES = ("admin1", "city")  # ... and of one of these, when it holds enough people
 CONTAINER_FEATURES = ("country", "admin1")
 # a division named by a word of direction alone ("Western", "Centre") is a part of whatever country the text is
 # about: it is read only where the article supports its country (Ghana's or Sri Lanka's "Western" province is
@@ -100,16 +101,16 @@ class Reading:
 
 def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
     """The place label ("GPE", or "LOC" for a continent) of a mention the model labelled a person or an
-    organisation whose whole name is a country's, a first-level division's or a continent's, or a city's of
-    at least ``w.misread_min_population`` people: no title before it ("Ms Georgia"), no organisation's word
-    in it.  None otherwise."""
+    organisation whose whole name is a country's or a continent's, or a first-level division's or a city's of
+    at least ``w.misread_min_population`` people (a person called Paul is not Cape Verde's municipality of
+    2,600 people): no title before it ("Ms Georgia"), no organisation's word in it.  None otherwise."""
     if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]):
         return None
     key = fold(m["surface"])
     for p in gazetteer.candidates(m["surface"]):
         if fold(p.name) != key:
             continue
-        if p.feature in STRONG_FEATURES or (p.feature == "city" and p.population >= w.misread_min_population):
+        if p.feature in NATION_FEATURES or (p.feature in PEOPLED_FEATURES and p.population >= w.misread_min_population):
             return "LOC" if p.feature == "continent" else "GPE"
     return None
 
