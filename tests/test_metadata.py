@@ -11,7 +11,7 @@ from conftest import shared_path
 
 from tasks.clean.candidates import byline_name, page_candidates
 from tasks.clean.pages import clean_html_page
-from tasks.clean.ranker import author_names, shipped_model, token_f1
+from tasks.clean.ranker import author_names, field_values, shipped_model, token_f1
 
 STORY = " ".join(["The ferry service across the Velmar strait resumed on Monday after a week of repairs to the "
                   "harbour crane, the port authority of Dunmere said in a statement to passengers."] * 6)
@@ -201,3 +201,16 @@ def test_entity_daily_counts_an_article_on_the_day_it_prints():
     tables.update(articles=articles, mentions=mentions)
     days = {(r["date"], r["n_articles"]) for r in compute_aggregates(tables)["entity_daily"].to_pylist()}
     assert days == {(date(2026, 3, 2), 1), (date(2026, 3, 3), 1)}
+
+
+def test_a_heading_that_shares_no_words_with_the_other_titles_counts_against_itself():
+    # the only <h1> is the blog's name; the social cards and <title> carry the story's headline
+    head = ('<meta property="og:title" content="Ferries sail again after crane repairs">'
+            '<meta name="twitter:title" content="Ferries sail again after crane repairs \u2014 Harbour Notes">')
+    html = page(head=head, h1="Harbour Notes", title_tag="Ferries sail again after crane repairs \u2014 Harbour Notes")
+    url = "https://velmar-blog.example/posts/ferries"
+    feats = {str(v.shown): f for v, f in field_values("title", page_candidates(html, url, None, {}), url)}
+    assert feats["Harbour Notes"]["agreement"] < 0.5 < feats["Ferries sail again after crane repairs"]["agreement"]
+    assert shipped_model()["title"]["coef"]["agreement"] > 0  # the fit learned it: agreement is evidence
+    got = clean_html_page(html, url)
+    assert got["title"] == "Ferries sail again after crane repairs" and got["title_source"] != "h1_first"

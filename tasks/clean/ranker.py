@@ -197,6 +197,10 @@ def title_features(v: Value, values: list[Value], url: str | None) -> dict[str, 
     inside = [x for x in values if x is not v and v.key and v.key in x.key]
     feats["inside_another"] = float(bool(inside))
     feats["holds_another"] = float(any(x is not v and x.key and x.key in v.key for x in values))
+    # a page writes its headline in several places (<h1>, og:title, <title>, JSON-LD) in words that overlap;
+    # a heading that shares few words with every other title of the page is a site name, a section or a
+    # call to action ("Pulse!", "Form your LLC today")
+    feats["agreement"] = max((token_f1(str(v.shown), str(x.shown)) for x in values if x is not v), default=0.0)
     return feats
 
 

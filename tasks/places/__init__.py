@@ -176,6 +176,11 @@ def calendar_words(pack) -> frozenset[str]:
     return frozenset(months | set(pack.lexicon.weekdays))
 
 
+def compass_words(pack) -> frozenset[str]:
+    """The language's words of direction, folded: a place named by one alone needs the article's support."""
+    return frozenset(fold(x) for x in pack.lexicon.compass_words)
+
+
 def where_pattern(where_words: frozenset[str]) -> re.Pattern | None:
     """A place preposition of the language and the capitalised name after it ("in Tarrow", "near Port Ellis")."""
     if not where_words:
@@ -221,7 +226,7 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
         return []
     covered = [(m["start_char"], m["end_char"]) for m in mentions]
     # month and weekday names, and words of direction alone ("in Western unity"), are never places here
-    calendar, added = calendar_words(pack) | {fold(x) for x in pack.lexicon.compass_words}, []
+    calendar, added = calendar_words(pack) | compass_words(pack), []
     for spans in _context_names(text, pack):
         known = [k for k, (a, b) in enumerate(spans) if fold(text[a:b]) not in calendar
                  and _known_place_name(text[a:b], gazetteer, w.context_min_population)]
@@ -276,7 +281,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     mentions.sort(key=lambda m: m["start_char"])
     lexicon = pack_for(language).lexicon if language else None
     conjunctions = frozenset(lexicon.list_conjunctions) if lexicon else frozenset()
-    compass = frozenset(fold(x) for x in lexicon.compass_words) if lexicon else frozenset()
+    compass = compass_words(pack_for(language)) if language else frozenset()
     readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass)
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
