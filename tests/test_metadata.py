@@ -67,6 +67,22 @@ def test_navigation_labels_and_dates_are_cut_from_bylines():
     assert byline_name("2 mars 2026 — Léa Roux") == "Léa Roux"
 
 
+def test_a_byline_label_alone_is_no_name_and_a_job_title_ends_the_names():
+    assert byline_name("Written by") is None and byline_name("By:") is None and byline_name("Par") is None
+    assert byline_name("Ilse Dorn Senior Harbour Reporter") == "Ilse Dorn"
+    assert byline_name("Tomas Ek, Chief Economist") == "Tomas Ek"
+    assert byline_name("Dunmere Ledger Staff") == "Dunmere Ledger Staff"  # a desk's byline keeps its word
+
+
+def test_a_name_printed_beside_the_date_under_the_headline_is_an_author_candidate():
+    top = ('<div class="meta"><p>Ilse Dorn | Harbour Writer | March 2, 2026</p></div>'
+           '<div><span>Tomas Ek</span><span>March 2, 2026</span></div><p>a</p><p>b</p><p>Shipping Notes</p>')
+    found = [c.value for c in page_candidates(page(top=top), None, None, {}) if c.kind == "headline_byline"]
+    assert found == ["Ilse Dorn", "Tomas Ek"]  # "Shipping Notes" is beside no date
+    far = page(top="<p>Tomas Ek</p>" + "<p>x</p>" * 5 + "<p>March 2, 2026</p>")
+    assert not [c for c in page_candidates(far, None, None, {}) if c.kind == "headline_byline"]
+
+
 def test_a_wordpress_data_layer_and_a_contributors_line_name_the_author():
     layer = '<script>var dataLayer_content = {"pagePostType":"post","pagePostAuthor":"Ilse Dorn"};</script>'
     top = "<div><strong>Contributors:</strong> Tomas Ek</div>"

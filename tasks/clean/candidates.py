@@ -20,16 +20,23 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
-
-import lxml.html
-from lxml import etree
+from itertools import islice
 
 from newsloom.lang import all_packs, alternatives
 from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
-from tasks.clean.markup import Candidate, data_layer_candidates, json_ld_candidates, meta_candidates
+from tasks.clean.markup import (  # the page tree
+    Candidate,
+    data_layer_candidates,
+    element_attrs,
+    element_offsets,
+    element_text,
+    elements_after,
+    json_ld_candidates,
+    meta_candidates,
+    parse_page,
+)
 from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
-HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
 SHORT_TEXT = 120  # an element whose text is longer is prose, not a date line or a byline
 MAX_ELEMENT_CANDIDATES = 12  # class-named elements read per field: the first ones, near the headline
 LABEL_WINDOW = 40  # characters before a date (in its element and its parent) searched for a label word
@@ -78,29 +85,6 @@ def label_patterns() -> dict[str, re.Pattern]:
     }
 
 
-def parse_page(html: str):
-    """The page's element tree, or None when it does not parse."""
-    head = html[:HEAD_CHARS]
-    # not language: the XML declaration
-    head = re.sub(r"^\s*<\?xml[^>]*\?>", "", head)  # lxml refuses a str with an encoding declaration
-    try:
-        return lxml.html.fromstring(head)
-    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
-        return None
-
-
-def _text(el) -> str:
-    """The element's text, a space between its children's ("Luke Kim<span>Dec 17</span>" -> "Luke Kim Dec 17")."""
-    try:
-        return " ".join(" ".join(el.itertext()).split())
-    except ValueError:
-        return ""
-
-
-def _attrs(el) -> str:
-    return " ".join(str(el.get(a) or "") for a in ("class", "id", "itemprop", "rel")).lower()
-
-
 # --- elements of the page --------------------------------------------------------------------------------
 
 # not language: the class and id names that themes give date and byline elements, the same on every site
@@ -115,8 +99,8 @@ def label_before(el, text: str) -> str:
     parent = el.getparent()
     before = ""
     if parent is not None:
-        whole = _text(parent)
-        own = _text(el)
+        whole = element_text(parent)
+        own = element_text(el)
         cut = whole.find(own) if own else -1
         before = whole[max(0, cut - LABEL_WINDOW):cut] if cut > 0 else ""
     return label_in(f"{before} {text[:LABEL_WINDOW]}")
@@ -137,7 +121,7 @@ def headline_label(el, own: str) -> str:
     if label := label_in(own):
         return label
     before = el.getprevious()
-    text = _text(before) if before is not None else ""
+    text = element_text(before) if before is not None else ""
     return label_in(text) if len(text) <= LABEL_WINDOW and not is_whole_dateline(text) else ""
 
 
@@ -145,7 +129,7 @@ def _element_date(el) -> datetime | None:
     value = el.get("datetime") or el.get("content")
     if value and (dt := parse_local(value)):
         return dt
-    text = _text(el)
+    text = element_text(el)
     if not text or len(text) > SHORT_TEXT:
         return None
     parsed = parse_dateline(without_date_labels(text)) or parse_dateline(text)
@@ -172,7 +156,7 @@ def time_candidates(tree) -> list[Candidate]:
     out: list[Candidate] = []
     seen = 0
     for el in tree.iter("time", "span", "div", "p", "li", "abbr", "small", "a"):
-        attrs = _attrs(el)
+        attrs = element_attrs(el)
         is_time = el.tag == "time"
         if not is_time and not DATE_ATTR.search(attrs):
             continue
@@ -186,7 +170,7 @@ def time_candidates(tree) -> list[Candidate]:
         if (dt := _element_date(el)) is None:
             continue
         seen += not is_time
-        label = label_before(el, _text(el)) or ("published" if el.get("pubdate") is not None else "")
+        label = label_before(el, element_text(el)) or ("published" if el.get("pubdate") is not None else "")
         label = label or attribute_label(attrs)
         out.append(Candidate("date", f"{'time' if is_time else 'element'}_{label or 'plain'}", dt, element=el))
     return out
@@ -199,26 +183,48 @@ def headline_date_candidates(tree) -> list[Candidate]:
     if (h1 := next(tree.iter("h1"), None)) is None:
         return []
     out: list[Candidate] = []
-    for i, el in enumerate(el for el in _after(h1) if isinstance(el.tag, str)):
+    for i, el in enumerate(el for el in elements_after(h1) if isinstance(el.tag, str)):
         if i >= NEAR_HEADLINE_ELEMENTS or len(out) >= MAX_ELEMENT_CANDIDATES:
             break
         own = (el.text or "").strip()
-        if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(_attrs(el)):
+        if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(element_attrs(el)):
             continue
         if (dt := is_whole_dateline(without_date_labels(own))) is not None:
             out.append(Candidate("date", f"headline_{headline_label(el, own) or 'plain'}", dt, element=el))
     return out
 
 
-def _after(el):
-    """The elements after ``el`` in document order: its descendants, then what follows it."""
-    yield from el.iterdescendants()
-    node = el
-    while node is not None:
-        for after in node.itersiblings():
-            yield after
-            yield from after.iterdescendants()
-        node = node.getparent()
+NAME_WORDS = range(2, 6)  # a byline's first name is two to five words ("Ana Ruiz", "Marna van der Merwe")
+DATE_NEIGHBOURS = 2  # elements before or after a date that may hold the name printed beside it
+# not language: the marks that join a byline's parts on one line ("Ana Ruiz | Writer | July 2, 2025")
+LINE_PARTS = re.compile(r"\s*[|·•]\s*")
+
+
+def headline_byline_candidates(tree) -> list[Candidate]:
+    """A name printed beside a date just after the first ``<h1>``, in no element that says "author" ("<p>Ana
+    Ruiz</p><p>March 2, 2026</p>", "Ana Ruiz | Writer | July 2, 2025"): the byline a page prints under its
+    headline without naming it.  Elements whose class or id names an author are left to the author sources."""
+    if (h1 := next(tree.iter("h1"), None)) is None:
+        return []
+    near = list(islice((el for el in elements_after(h1) if isinstance(el.tag, str)), NEAR_HEADLINE_ELEMENTS))
+    lines = [LINE_PARTS.split(" ".join((el.text or "").split())) for el in near]
+    dated = [any(is_whole_dateline(without_date_labels(p)) for p in parts if p) for parts in lines]
+    out: list[Candidate] = []
+    for i, (el, parts) in enumerate(zip(near, lines)):
+        beside = dated[i] or any(dated[max(0, i - DATE_NEIGHBOURS):i + DATE_NEIGHBOURS + 1])
+        if not beside or AUTHOR_ATTR.search(element_attrs(el)) or len(out) >= MAX_ELEMENT_CANDIDATES:
+            continue
+        name = byline_name(parts[0]) if parts[0] and len(parts[0]) <= SHORT_TEXT else None
+        if name is not None and looks_like_a_name(name):
+            out.append(Candidate("author", "headline_byline", name, element=el))
+    return out
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Two to five words without digits, the first and the last capitalised: a person's name, by its shape."""
+    words = text.split()
+    return (len(words) in NAME_WORDS and not any(c.isdigit() for c in text)
+            and words[0][:1].isupper() and words[-1][:1].isupper())
 
 
 def byline_name(text: str) -> str | None:
@@ -235,9 +241,9 @@ def byline_name(text: str) -> str | None:
     text = labels["byline"].sub("", text)
     text = labels["byline_end"].split(text, maxsplit=1)[0]
     text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,")
-    if not text or labels["not_author"].match(text) or labels["calendar_word"].match(text):
-        return None
-    return text
+    # a navigation label, a month, or a byline label whose name is elsewhere ("Written by") is never a name
+    never = ("not_author", "calendar_word", "byline_alone")
+    return None if not text or any(labels[k].match(text) for k in never) else text
 
 
 def author_element_candidates(tree) -> list[Candidate]:
@@ -246,7 +252,7 @@ def author_element_candidates(tree) -> list[Candidate]:
     seen = 0
     author_path = label_patterns()["author_path"]
     for el in tree.iter("a", "span", "div", "p", "address", "li", "strong", "b", "h4", "h5", "h6", "em"):
-        attrs = _attrs(el)
+        attrs = element_attrs(el)
         if "author" in (el.get("rel") or "").lower():
             kind = "rel_author"
         elif el.tag == "a" and author_path.search(el.get("href") or ""):
@@ -259,7 +265,7 @@ def author_element_candidates(tree) -> list[Candidate]:
             kind, seen = ("byline_element" if "byline" in attrs else "author_element"), seen + 1
         else:
             continue
-        if (name := byline_name(_text(el))) is not None:
+        if (name := byline_name(element_text(el))) is not None:
             out.append(Candidate("author", kind, name, element=el))
     return out
 
@@ -277,7 +283,7 @@ def label_byline_candidates(tree) -> list[Candidate]:
         if labels["byline_alone"].match(own):
             text, kind = _name_after_label(el, own), "label_alone_byline"
         elif (m := labels["byline"].match(own)) and own[m.end():m.end() + 1].isupper():
-            text, kind = _text(el), "label_byline"
+            text, kind = element_text(el), "label_byline"
         else:
             continue
         if text and len(text) <= SHORT_TEXT and (name := byline_name(text)) is not None and name[:1].isupper():
@@ -289,11 +295,11 @@ def label_byline_candidates(tree) -> list[Candidate]:
 
 def _name_after_label(el, label: str) -> str:
     """A label alone's byline: with its children's text, its tail ("<b>By:</b> Ana Ruiz"), or the next element's."""
-    text, tail = _text(el), " ".join((el.tail or "").split())
+    text, tail = element_text(el), " ".join((el.tail or "").split())
     if len(text) > len(label) + 1 or tail:
         return f"{text} {tail}".strip()
     following = el.getnext()
-    return f"{label} {_text(following)}" if following is not None else ""
+    return f"{label} {element_text(following)}" if following is not None else ""
 
 
 def twitter_byline_candidates(tree) -> list[Candidate]:
@@ -314,10 +320,10 @@ def twitter_byline_candidates(tree) -> list[Candidate]:
 def heading_candidates(tree) -> list[Candidate]:
     out: list[Candidate] = []
     for i, h1 in enumerate(tree.iter("h1")):
-        if (text := _text(h1)) and i < 2:
+        if (text := element_text(h1)) and i < 2:
             out.append(Candidate("title", "h1_first" if i == 0 else "h1_second", text))
     title = tree.find(".//title")
-    if title is not None and (text := _text(title)):
+    if title is not None and (text := element_text(title)):
         out.append(Candidate("title", "title_tag", text))
     return out
 
@@ -358,8 +364,8 @@ def cleaned_byline(c: Candidate) -> Candidate | None:
     return replace(c, value=name) if name else None
 
 
-ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link",
-                   "label_byline", "label_alone_byline", "twitter_byline", "text_byline")  # already read by byline_name
+ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link", "label_byline",
+                   "label_alone_byline", "twitter_byline", "text_byline", "headline_byline")  # read by byline_name
 
 
 def page_candidates(html: str, url: str | None, text: str | None, answers: dict) -> list[Candidate]:
@@ -369,8 +375,8 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
     tree = parse_page(html)
     if tree is not None:
         for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, data_layer_candidates,
-                        time_candidates, headline_date_candidates, author_element_candidates,
-                        label_byline_candidates, heading_candidates):
+                        time_candidates, headline_date_candidates, headline_byline_candidates,
+                        author_element_candidates, label_byline_candidates, heading_candidates):
             found += collect(tree)
     found += without_site_names(found, url)
     if (dt := date_from_url(url)) is not None:
@@ -388,13 +394,3 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
         offset = offset_of.get(c.element) if c.element is not None else None
         numbered.append(replace(c, position=counters[c.field], offset=offset, element=None))
     return numbered
-
-
-def element_offsets(tree) -> dict:
-    """element -> its distance from the first <h1> in document order, as a share of the page's elements
-    (or from the top, where the page has no <h1>)."""
-    order = {el: i for i, el in enumerate(tree.iter())}
-    h1 = next(tree.iter("h1"), None)
-    origin = order.get(h1, 0)
-    total = max(len(order), 1)
-    return {el: (i - origin) / total for el, i in order.items()}

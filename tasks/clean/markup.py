@@ -1,5 +1,6 @@
 """The page's markup metadata as candidates: JSON-LD objects (``datePublished``, ``dateModified``,
-``headline``, ``author``) and meta tags (Open Graph, ``article:*``, Dublin Core, the publishers' own).
+``headline``, ``author``) and meta tags (Open Graph, ``article:*``, Dublin Core, the publishers' own); and
+the page tree that every source reads (its parse, an element's text, the elements after one).
 tasks.clean.candidates adds the page's elements, the URL and the text."""
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import html as htmllib
 import json
 import re
 from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
 
 from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
@@ -144,3 +148,52 @@ def data_layer_candidates(tree) -> list[Candidate]:
         if script.text and (m := DATA_LAYER_AUTHOR.search(script.text)):
             out.append(Candidate("author", "data_layer_author", htmllib.unescape(m.group(1)).strip()))
     return out[:1]
+
+
+# --- the page tree ----------------------------------------------------------------------------------------
+
+HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
+
+
+def parse_page(html: str):
+    """The page's element tree, or None when it does not parse."""
+    head = html[:HEAD_CHARS]
+    # not language: the XML declaration
+    head = re.sub(r"^\s*<\?xml[^>]*\?>", "", head)  # lxml refuses a str with an encoding declaration
+    try:
+        return lxml.html.fromstring(head)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+
+
+def element_text(el) -> str:
+    """The element's text, a space between its children's ("Luke Kim<span>Dec 17</span>" -> "Luke Kim Dec 17")."""
+    try:
+        return " ".join(" ".join(el.itertext()).split())
+    except ValueError:
+        return ""
+
+
+def element_attrs(el) -> str:
+    return " ".join(str(el.get(a) or "") for a in ("class", "id", "itemprop", "rel")).lower()
+
+
+def elements_after(el):
+    """The elements after ``el`` in document order: its descendants, then what follows it."""
+    yield from el.iterdescendants()
+    node = el
+    while node is not None:
+        for after in node.itersiblings():
+            yield after
+            yield from after.iterdescendants()
+        node = node.getparent()
+
+
+def element_offsets(tree) -> dict:
+    """element -> its distance from the first <h1> in document order, as a share of the page's elements
+    (or from the top, where the page has no <h1>)."""
+    order = {el: i for i, el in enumerate(tree.iter())}
+    h1 = next(tree.iter("h1"), None)
+    origin = order.get(h1, 0)
+    total = max(len(order), 1)
+    return {el: (i - origin) / total for el, i in order.items()}
