@@ -187,3 +187,19 @@ def test_chrome_words_inside_a_long_story_paragraph_do_not_drop_it():
     assert not is_chrome(story)
     assert is_chrome("Harbor Watch © 2026 · Powered by Quillpress")
     assert is_chrome("Copyright 2026 The Dunmere Ledger. All rights reserved.")
+
+
+def test_mojibake_a_site_published_is_undone_and_accents_written_right_stay():
+    # UTF-8 read once more as Windows-1252 by the site: the curly apostrophe and the accents come out mangled
+    story = " ".join(["The harbour master\u2019s office in Dunmere said the caf\u00e9 on the quay reopens on Monday, "
+                      "after repairs that took the crew of the Velmar ferry most of the winter."] * 6)
+    mangled = story.encode("utf-8").decode("cp1252")
+    heading = "The harbour master\u2019s caf\u00e9".encode("utf-8").decode("cp1252")
+    html = (f"<html><head><title>The quay caf\u00e9 reopens</title></head><body><article>"
+            f"<h1>{heading}</h1><p>{mangled}</p><p>{mangled}</p></article></body></html>")
+    page = clean_html_page(html, "https://dunmere-ledger.example/quay", rank=False)
+    assert "master\u2019s office" in page["text"] and "caf\u00e9 on the quay" in page["text"]
+    assert "\u00e2\u20ac" not in page["text"] and "\u00c3" not in page["text"]
+    right = clean_text_page("Le caf\u00e9 du quai rouvre\n\n" + " ".join(["\u00c0 Dunmere, le caf\u00e9 \u00ab Le Quai \u00bb "
+                                                                          "rouvre lundi apr\u00e8s l\u2019hiver."] * 8))
+    assert right["title"] == "Le caf\u00e9 du quai rouvre" and "\u00ab Le Quai \u00bb" in right["text"]

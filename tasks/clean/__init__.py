@@ -31,6 +31,7 @@ from newsloom.stage import Stage
 from newsloom.util import sha
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
+from tasks.clean.encoding import with_repaired_encoding
 from tasks.clean.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
 from tasks.common.dates import parse_any
 from tasks.common.minhash import compute_signatures
@@ -161,8 +162,9 @@ def clean_text_page(raw: str, fetched_at=None) -> dict:
         if title is not None and s == title and not paragraphs:
             continue
         paragraphs.append(s)
-    return {"title": title, "published_at": published, "date_source": "text" if published else None,
+    page = {"title": title, "published_at": published, "date_source": "text" if published else None,
             "title_source": "first_line" if title else None, "text": normalise_paragraphs(paragraphs)}
+    return with_repaired_encoding(page)
 
 
 # ---- HTML (tasks.clean.pages, in a page worker) -------------------------------------------------------------

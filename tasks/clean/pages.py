@@ -22,6 +22,7 @@ from newsloom.lang import all_packs
 from tasks.clean import boilerplate
 from tasks.clean.candidates import byline_name, label_patterns
 from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
+from tasks.clean.encoding import with_repaired_encoding
 from tasks.clean.ranker import ranked_metadata
 
 
@@ -199,8 +200,8 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank
         "text": normalise_paragraphs(paragraphs),
     }
     if not rank:
-        return page
-    page = ranked_metadata(html, doc.url or url, page)
+        return with_repaired_encoding(page)
+    page = with_repaired_encoding(ranked_metadata(html, doc.url or url, page))
     return {**page, "text": without_repeated_top(page["text"], page.get("title"))}
 
 
