@@ -230,3 +230,31 @@ def test_a_heading_that_shares_no_words_with_the_other_titles_counts_against_its
     assert shipped_model()["title"]["coef"]["agreement"] > 0  # the fit learned it: agreement is evidence
     got = clean_html_page(html, url)
     assert got["title"] == "Ferries sail again after crane repairs" and got["title_source"] != "h1_first"
+
+
+def test_a_date_in_numbers_is_read_in_the_order_the_page_and_its_site_write():
+    from tasks.clean.dates import day_first_page, numeric_date
+
+    ambiguous = numeric_date("03/10/2025")
+    assert ambiguous.order() is None and numeric_date("23.07.2025").order() is True
+    assert day_first_page([ambiguous, numeric_date("23.07.2025")], "https://ledger.example.com/a", "en")  # the page
+    assert day_first_page([ambiguous], "https://dunmere-ledger.example.co.uk/a", "en")  # the country's domain
+    assert not day_first_page([ambiguous], "https://velmar-post.example.us/a", None)
+    assert not day_first_page([ambiguous], "https://velmar.example.io/a", "en")  # .io names no country
+    assert day_first_page([ambiguous], "https://velmar.example.com/a", "fr")  # the French pack writes day first
+    assert not day_first_page([ambiguous], "https://velmar.example.com/a", None)
+    under = page(top="<p>03/10/2025</p>", title_tag="Ferries sail again after crane repairs")
+    days = {c.value.date() for c in page_candidates(under, "https://dunmere-ledger.example.co.uk/ferries", None, {})
+            if c.kind == "headline_plain"}
+    assert days == {date(2025, 10, 3)}
+    days = {c.value.date() for c in page_candidates(under, "https://dunmere-ledger.example.com/ferries", None, {})
+            if c.kind == "headline_plain"}
+    assert days == {date(2025, 3, 10)}
+
+
+def test_a_string_without_a_year_or_a_month_is_no_date_whatever_day_it_is_read():
+    from tasks.common.dates import parse_local
+
+    assert parse_local("2025") is None and parse_local("10:30") is None and parse_local("Monday") is None
+    assert parse_local("March 2026") == datetime(2026, 3, 1, tzinfo=timezone.utc)  # no day: the 1st, not today's
+    assert parse_local("2026-03-02T21:30:00-07:00").day == 2

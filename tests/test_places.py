@@ -127,6 +127,7 @@ def test_the_outlets_country_domain(gazetteer):
     assert outlet_country("https://news.example.co.uk/a", gazetteer) == "GB"
     assert outlet_country("https://www.example.fr/x", gazetteer) == "FR"
     assert outlet_country("https://example.com/x", gazetteer) is None and outlet_country(None, gazetteer) is None
+    assert outlet_country("https://ledger.example.io/x", gazetteer) is None  # .io is sold as a generic name
 
 
 def test_focus_weighs_the_dateline_and_counts_cities_for_their_country(gazetteer):

@@ -79,6 +79,9 @@ class Lexicon:
     day_ordinals: tuple = ()
     dateline_time_words: tuple = ()
     month_first_datelines: bool = False
+    # dates in numbers read month first ("03/04/2026" is March 4) where neither the page nor its site's
+    # country says otherwise; tasks.clean.dates.day_first_page
+    numeric_month_first: bool = False
     place_prepositions: frozenset = frozenset()
     always_place_prepositions: frozenset = frozenset()
     # a word joined by a hyphen after a place's name that makes it one ("Tarrow-based"); tasks.places

@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import islice
 
 from newsloom.lang import all_packs, alternatives
-from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
+from tasks.clean import dates
 from tasks.clean.markup import (  # the page tree
     Candidate,
     data_layer_candidates,
@@ -122,7 +122,7 @@ def headline_label(el, own: str) -> str:
         return label
     before = el.getprevious()
     text = element_text(before) if before is not None else ""
-    return label_in(text) if len(text) <= LABEL_WINDOW and not is_whole_dateline(text) else ""
+    return label_in(text) if len(text) <= LABEL_WINDOW and not dates.is_whole_dateline(text) else ""
 
 
 def _element_date(el) -> datetime | None:
@@ -132,8 +132,13 @@ def _element_date(el) -> datetime | None:
     text = element_text(el)
     if not text or len(text) > SHORT_TEXT:
         return None
-    parsed = parse_dateline(without_date_labels(text)) or parse_dateline(text)
+    parsed = dates.parse_dateline(without_date_labels(text)) or dates.parse_dateline(text)
     return parsed[0] if parsed else None
+
+
+def whole_date(line: str) -> datetime | dates.NumericDate | None:
+    """The date of a line that is only a date, without its labels: words or numbers ("03/10/2025")."""
+    return dates.is_whole_dateline(without_date_labels(line)) or dates.numeric_date(without_date_labels(line))
 
 
 def without_date_labels(text: str) -> str:
@@ -189,7 +194,7 @@ def headline_date_candidates(tree) -> list[Candidate]:
         own = (el.text or "").strip()
         if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(element_attrs(el)):
             continue
-        if (dt := is_whole_dateline(without_date_labels(own))) is not None:
+        if (dt := whole_date(own)) is not None:
             out.append(Candidate("date", f"headline_{headline_label(el, own) or 'plain'}", dt, element=el))
     return out
 
@@ -208,14 +213,12 @@ def headline_byline_candidates(tree) -> list[Candidate]:
         return []
     near = list(islice((el for el in elements_after(h1) if isinstance(el.tag, str)), NEAR_HEADLINE_ELEMENTS))
     lines = [LINE_PARTS.split(" ".join((el.text or "").split())) for el in near]
-    dated = [any(is_whole_dateline(without_date_labels(p)) for p in parts if p) for parts in lines]
+    dated = [any(whole_date(p) for p in parts if p) for parts in lines]
     out: list[Candidate] = []
     for i, (el, parts) in enumerate(zip(near, lines)):
-        beside = dated[i] or any(dated[max(0, i - DATE_NEIGHBOURS):i + DATE_NEIGHBOURS + 1])
-        if not beside or AUTHOR_ATTR.search(element_attrs(el)) or len(out) >= MAX_ELEMENT_CANDIDATES:
-            continue
-        name = byline_name(parts[0]) if parts[0] and len(parts[0]) <= SHORT_TEXT else None
-        if name is not None and looks_like_a_name(name):
+        beside = any(dated[max(0, i - DATE_NEIGHBOURS):i + DATE_NEIGHBOURS + 1])  # its own line, or near it
+        if beside and not AUTHOR_ATTR.search(element_attrs(el)) and len(out) < MAX_ELEMENT_CANDIDATES and (
+                (name := byline_name(parts[0])) is not None and looks_like_a_name(name)):
             out.append(Candidate("author", "headline_byline", name, element=el))
     return out
 
@@ -228,15 +231,14 @@ def looks_like_a_name(text: str) -> bool:
 
 
 def byline_name(text: str) -> str | None:
-    """The names of a byline without its label ("By Ana Ruiz" -> "Ana Ruiz"), or None for a navigation
-    label or text too long to be a byline."""
+    """A byline's names without its label ("By Ana Ruiz" -> "Ana Ruiz"); None for a label or a long text."""
     text = " ".join(text.split())
     if not text or len(text) > SHORT_TEXT:
         return None
     labels = label_patterns()
     if (inside := labels["byline_inside"].search(text)) is not None:
         text = text[inside.end():]
-    if (dated := parse_dateline(text)) is not None:  # "Dec. 19, 2025 · Niko Matsakis": the date, then the name
+    if (dated := dates.parse_dateline(text)) is not None:  # "Dec. 19, 2025 · Niko Matsakis": the date, then the name
         text = text[dated[1]:].lstrip(" ·•|:-–—,")
     text = labels["byline"].sub("", text)
     text = labels["byline_end"].split(text, maxsplit=1)[0]
@@ -350,7 +352,7 @@ def text_candidates(text: str | None) -> list[Candidate]:
     for line in lines:
         if labels["byline"].match(line) and (name := byline_name(line)) and len(name.split()) <= 6:
             out.append(Candidate("author", "text_byline", name))
-        if len(line) <= SHORT_TEXT and (parsed := parse_dateline(line)) is not None:
+        if len(line) <= SHORT_TEXT and (parsed := dates.parse_dateline(line)) is not None:
             out.append(Candidate("date", "text_dateline", parsed[0]))
     return out
 
@@ -378,8 +380,9 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
                         time_candidates, headline_date_candidates, headline_byline_candidates,
                         author_element_candidates, label_byline_candidates, heading_candidates):
             found += collect(tree)
+        found = dates.numeric_dates_read(found, url, tree.getroottree().getroot().get("lang"))
     found += without_site_names(found, url)
-    if (dt := date_from_url(url)) is not None:
+    if (dt := dates.date_from_url(url)) is not None:
         found.append(Candidate("date", "url", dt))
     found += text_candidates(text)
     for name, key in (("title", "title"), ("author", "author"), ("date", "published_at")):

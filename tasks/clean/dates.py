@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 
 from dateutil import parser as dateparser
 
-from newsloom.lang import all_packs, alternatives
+from newsloom.domains import country_domain
+from newsloom.lang import all_packs, alternatives, pack_for
 from tasks.common.dates import parse_local, utc
 
 
@@ -101,6 +103,71 @@ def is_whole_dateline(line: str, reference: datetime | None = None) -> datetime 
     else None: a dateline that opens a paragraph of story is not one."""
     parsed = parse_dateline(line, reference)
     return parsed[0] if parsed is not None and parsed[1] >= len(line.rstrip()) - 1 else None
+
+
+# not language: a date in numbers, day and month in either order ("03/04/2026", "23.07.2025", "4-3-2026")
+NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)\d{2})")
+LAST_MONTH = 12
+# of the country domains, the United States' and the Philippines' write the month first in numbers; every
+# other country's site writes the day first (Canada writes both: its pages are read by their language)
+MONTH_FIRST_DOMAINS = frozenset({"us", "ph"})
+BOTH_ORDERS_DOMAINS = frozenset({"ca"})
+
+
+@dataclass(frozen=True)
+class NumericDate:
+    """A date written in numbers, read once the page's order of day and month is known (``day_first_page``)."""
+    first: int
+    second: int
+    year: int
+
+    def order(self) -> bool | None:
+        """True when only day-first reads it (23.07.2025), False when only month-first does, else None."""
+        if self.first > LAST_MONTH >= self.second:
+            return True
+        if self.second > LAST_MONTH >= self.first:
+            return False
+        return None
+
+    def read(self, day_first: bool) -> datetime | None:
+        day, month = (self.first, self.second) if day_first else (self.second, self.first)
+        try:
+            return datetime(self.year, month, day, tzinfo=timezone.utc)
+        except ValueError:
+            return None
+
+
+def numeric_date(line: str) -> NumericDate | None:
+    """The date of a line that is only a date in numbers, its order not yet decided."""
+    m = NUMERIC_DATE.fullmatch(line.strip())
+    return NumericDate(int(m["a"]), int(m["b"]), int(m["year"])) if m else None
+
+
+def day_first_page(dates: list[NumericDate], url: str | None, language: str | None) -> bool:
+    """How a page writes dates in numbers: as a date on it that reads one way only (the page's own
+    evidence); else as its site's country domain; else as its language (``numeric_month_first`` of the
+    pack of its ``<html lang>``; a page that names none is read month first, as the English pack does)."""
+    orders = {d.order() for d in dates} - {None}
+    if len(orders) == 1:
+        return orders.pop()
+    if (country := country_domain(url)) is not None and country not in BOTH_ORDERS_DOMAINS:
+        return country not in MONTH_FIRST_DOMAINS
+    if not language:
+        return False
+    pack = pack_for(language.split("-")[0].lower())
+    # a language without a pack is read day first, as most of the world writes dates in numbers
+    return not pack.lexicon.numeric_month_first if pack.has_lexicon else True
+
+
+def numeric_dates_read(candidates: list, url: str | None, language: str | None) -> list:
+    """The candidates with their dates in numbers read in the page's order (``day_first_page``); a date that
+    does not exist in that order ("31/02") is dropped."""
+    numeric = [c.value for c in candidates if isinstance(c.value, NumericDate)]
+    if not numeric:
+        return candidates
+    day_first = day_first_page(numeric, url, language)
+    read = [replace(c, value=c.value.read(day_first)) if isinstance(c.value, NumericDate) else c for c in candidates]
+    return [c for c in read if c.value is not None]
 
 
 def date_from_url(url: str | None) -> datetime | None:

@@ -25,15 +25,22 @@ def parse_any(value: str | None) -> datetime | None:
     return utc(dt) if dt is not None else None
 
 
+# two days that share no year, month or day: dateutil fills what a string lacks from its default, so a
+# field that differs between the two readings was not written.  Never today's date, which would make a
+# string's date depend on the day it was read ("2025" read on December 7 was 2025-12-07)
+FILL_A, FILL_B = datetime(2000, 1, 1), datetime(2001, 2, 2)
+
+
 def parse_local(value: str | None) -> datetime | None:
     """A metadata date string with the time zone it was written in ("2020-04-12T20:00:00-07:00" stays on
-    the 12th, the day the outlet printed); a date without a zone is taken as UTC."""
+    the 12th, the day the outlet printed); a date without a zone is taken as UTC.  A string without a
+    year or a month ("10:30", "Monday", "2025") is no date; one without a day ("March 2026") is the 1st."""
     if not value:
         return None
     try:
-        dt = dateparser.parse(str(value), tzinfos=TZ_NAMES)
+        dt, other = (dateparser.parse(str(value), default=fill, tzinfos=TZ_NAMES) for fill in (FILL_A, FILL_B))
     except (ValueError, OverflowError):
         return None
-    if not (1900 <= dt.year <= 2100):
+    if (dt.year, dt.month) != (other.year, other.month) or not (1900 <= dt.year <= 2100):
         return None
     return dt if dt.tzinfo is not None else utc(dt)

@@ -16,11 +16,11 @@ A pure function over one part's tables, which the entity-extract stage runs on i
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 
 from newsloom import schemas
+from newsloom.domains import country_domain
 from newsloom.lang import pack_for
 from newsloom.util import sha
 from tasks.identity.keys import ID_CHARS, entity_id_for, fold
@@ -60,13 +60,11 @@ def place_entity_id(place: Place) -> str:
 
 
 def outlet_country(url: str | None, gazetteer: Gazetteer) -> str | None:
-    """The country of an outlet's country-code domain ("example.co.uk" -> GB); None for .com and the like."""
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
-    code = TLD_COUNTRY.get(tld, tld.upper()) if len(tld) == 2 else None
-    return code if gazetteer.country(code) is not None else None
+    """The country of an outlet's country-code domain ("example.co.uk" -> GB); None for .com and the like, and
+    for the country codes sold as generic names (.io, .tv: newsloom.domains)."""
+    tld = country_domain(url)
+    code = TLD_COUNTRY.get(tld, tld.upper()) if tld else None
+    return code if code and gazetteer.country(code) is not None else None
 
 
 def dateline_end(text: str, language: str | None) -> int:

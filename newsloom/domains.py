@@ -1,0 +1,23 @@
+"""What a site's domain says of its country: the two-letter country-code top-level domain of a URL, where it
+is one ("example.co.uk" -> "uk"), and None for generic domains (.com, .org) and for the country codes sold
+as generic names (.io, .tv, .co: ``newsloom/data/generic_domains.txt``)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+COUNTRY_CODE_LENGTH = 2  # ISO 3166-1 alpha-2, as every country-code domain is
+
+
+@lru_cache(maxsize=1)
+def generic_domains() -> frozenset[str]:
+    text = (resources.files("newsloom") / "data" / "generic_domains.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def country_domain(url: str | None) -> str | None:
+    """The country-code domain of ``url``, lowercased; None where the domain names no country."""
+    host = ((urlsplit(url).hostname or "") if url else "").rstrip(".")
+    top = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+    return top if len(top) == COUNTRY_CODE_LENGTH and top not in generic_domains() else None
