@@ -9,7 +9,8 @@ from datetime import date, datetime, timezone
 
 from conftest import shared_path
 
-from tasks.clean.candidates import byline_name, page_candidates
+from tasks.clean.candidates import page_candidates
+from tasks.clean.labels import byline_name
 from tasks.clean.pages import clean_html_page
 from tasks.clean.ranker import author_names, field_values, shipped_model, token_f1
 
@@ -81,6 +82,16 @@ def test_a_name_printed_beside_the_date_under_the_headline_is_an_author_candidat
     assert found == ["Ilse Dorn", "Tomas Ek"]  # "Shipping Notes" is beside no date
     far = page(top="<p>Tomas Ek</p>" + "<p>x</p>" * 5 + "<p>March 2, 2026</p>")
     assert not [c for c in page_candidates(far, None, None, {}) if c.kind == "headline_byline"]
+
+
+def test_an_author_box_gives_the_name_it_prints_before_its_biography():
+    bio = "Ilse writes about ferries, harbours and the people who keep the Velmar strait moving. " * 3
+    box = (f'<div class="post-author-box"><img src="i.jpg" alt="Ilse Dorn portrait"><div class="small">Ilse Dorn'
+           f'</div><div class="author-bio"><p>Harbour Desk</p><p>{bio}</p></div></div>')
+    photo_only = f'<section class="writer-card"><img src="t.jpg" alt="Tomas Ek"><p>{bio}</p></section>'
+    found = [(c.kind, c.value) for c in page_candidates(page(top=box + photo_only), None, None, {})
+             if c.kind == "author_box"]
+    assert found == [("author_box", "Ilse Dorn"), ("author_box", "Tomas Ek")]  # the inner box is not read again
 
 
 def test_a_wordpress_data_layer_and_a_contributors_line_name_the_author():

@@ -19,11 +19,10 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
 from itertools import islice
 
-from newsloom.lang import all_packs, alternatives
 from tasks.clean import dates
+from tasks.clean.labels import SHORT_TEXT, byline_name, label_patterns, looks_like_a_name
 from tasks.clean.markup import (  # the page tree
     Candidate,
     data_layer_candidates,
@@ -37,52 +36,10 @@ from tasks.clean.markup import (  # the page tree
 )
 from tasks.common.dates import parse_local  # a date keeps the day its page printed
 
-SHORT_TEXT = 120  # an element whose text is longer is prose, not a date line or a byline
 MAX_ELEMENT_CANDIDATES = 12  # class-named elements read per field: the first ones, near the headline
 LABEL_WINDOW = 40  # characters before a date (in its element and its parent) searched for a label word
 TEXT_LINES = 4  # the extracted text's first lines that may hold a byline or a dateline
 NEAR_HEADLINE_ELEMENTS = 40  # elements after the <h1> read for a date printed under it: the headline's block
-
-
-@lru_cache(maxsize=1)
-def label_patterns() -> dict[str, re.Pattern]:
-    """One pattern per label kind, from every language pack's words (``published_labels`` ...)."""
-    words: dict[str, set] = defaultdict(set)
-    for pack in all_packs():
-        lex = pack.lexicon
-        words["published"] |= set(lex.published_labels)
-        words["updated"] |= set(lex.updated_labels)
-        words["byline"] |= set(lex.byline_labels)
-        words["not_author"] |= set(lex.not_author_labels)
-        words["stop"] |= set(lex.byline_stop_words) | set(lex.role_nouns)  # "Ana Ruiz, Founder", "Li Wei, CEO"
-        words["path"] |= set(lex.author_path_words)
-        words["calendar"] |= {n for names in lex.months for n in names} | set(lex.weekdays)
-    months = {m for pack in all_packs() for names in pack.lexicon.months for m in names}
-    never = re.compile(r"(?!)")
-    return {
-        "published": re.compile(rf"\b(?:{alternatives(words['published'])})\b", re.I) if words["published"] else never,
-        "updated": re.compile(rf"\b(?:{alternatives(words['updated'])})\b", re.I) if words["updated"] else never,
-        # a byline's opening words, with what follows them: "By", "Written by", "Par", "Author:"
-        "byline": re.compile(rf"^\s*(?:{alternatives(words['byline'])})\s*:?\s+", re.I) if words["byline"] else never,
-        # a byline label with no name after it: the name is in the next element ("<span>By</span><a>Ana Ruiz</a>")
-        "byline_alone": re.compile(rf"^\s*(?:{alternatives(words['byline'])})\s*:?\s*$", re.I) if words["byline"] else never,
-        "not_author": re.compile(rf"^(?:{alternatives(words['not_author'])})$", re.I) if words["not_author"] else never,
-        # a link to an author's page: ".../author/ana-ruiz", "/auteur/lea-roux/"
-        "author_path": re.compile(rf"/(?:{alternatives(words['path'])})/[^/?#]+/?(?:[?#]|$)", re.I)
-        if words.get("path") else never,
-        # a byline inside a sentence: "This post was written by Ana Ruiz"
-        "byline_inside": re.compile(rf"\b(?:{alternatives(w for w in words['byline'] if ' ' in w)})\s+", re.I)
-        if any(" " in w for w in words["byline"]) else never,
-        "byline_stop": re.compile(rf"\s+(?:{alternatives(words['stop'])})\b", re.I) if words["stop"] else never,
-        # a month or a weekday alone is a date's remains, not a name ("Dec", "Sat")
-        "calendar_word": re.compile(rf"^(?:{alternatives(words['calendar'])})\.?$", re.I)
-        if words.get("calendar") else never,
-        # where the names of a byline end: a separator, a date, a label ("Luke Kim Dec 17", "Ana Ruiz | Updated")
-        "byline_end": re.compile(
-            rf"\s+(?:[|•·—–-]|\d|(?:{alternatives(months)})\b\.?\s*\d|"
-            rf"(?:{alternatives(words['published'] | words['updated'])})\b)|\s*\d"
-            if months and (words["published"] or words["updated"]) else r"\s*\d", re.I),
-    }
 
 
 # --- elements of the page --------------------------------------------------------------------------------
@@ -199,7 +156,6 @@ def headline_date_candidates(tree) -> list[Candidate]:
     return out
 
 
-NAME_WORDS = range(2, 6)  # a byline's first name is two to five words ("Ana Ruiz", "Marna van der Merwe")
 DATE_NEIGHBOURS = 2  # elements before or after a date that may hold the name printed beside it
 # not language: the marks that join a byline's parts on one line ("Ana Ruiz | Writer | July 2, 2025")
 LINE_PARTS = re.compile(r"\s*[|·•]\s*")
@@ -223,29 +179,41 @@ def headline_byline_candidates(tree) -> list[Candidate]:
     return out
 
 
-def looks_like_a_name(text: str) -> bool:
-    """Two to five words without digits, the first and the last capitalised: a person's name, by its shape."""
-    words = text.split()
-    return (len(words) in NAME_WORDS and not any(c.isdigit() for c in text)
-            and words[0][:1].isupper() and words[-1][:1].isupper())
+MAX_AUTHOR_BOXES = 3  # a page has one author box, or one per author of a shared byline
+BOX_LINE = 60  # characters of a line of an author box that can be its name, not its biography
 
 
-def byline_name(text: str) -> str | None:
-    """A byline's names without its label ("By Ana Ruiz" -> "Ana Ruiz"); None for a label or a long text."""
-    text = " ".join(text.split())
-    if not text or len(text) > SHORT_TEXT:
-        return None
-    labels = label_patterns()
-    if (inside := labels["byline_inside"].search(text)) is not None:
-        text = text[inside.end():]
-    if (dated := dates.parse_dateline(text)) is not None:  # "Dec. 19, 2025 · Niko Matsakis": the date, then the name
-        text = text[dated[1]:].lstrip(" ·•|:-–—,")
-    text = labels["byline"].sub("", text)
-    text = labels["byline_end"].split(text, maxsplit=1)[0]
-    text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,")
-    # a navigation label, a month, or a byline label whose name is elsewhere ("Written by") is never a name
-    never = ("not_author", "calendar_word", "byline_alone")
-    return None if not text or any(labels[k].match(text) for k in never) else text
+def author_box_candidates(tree) -> list[Candidate]:
+    """The name an author box prints: an element whose class or id names an author, too long to be a byline
+    (a photo, the name, a biography: "<div class="author-box"><img alt="Ana Ruiz"><p>Ana Ruiz</p><p>Ana
+    writes about ...</p></div>"), whose first short line of a name's shape, else its photo's alt text, is
+    the name.  A box inside a box already read is not read again."""
+    out: list[Candidate] = []
+    read = set()
+    for el in tree.iter():
+        if len(out) >= MAX_AUTHOR_BOXES:
+            break
+        if not is_author_box(el) or any(outer in read for outer in el.iterancestors()):
+            continue
+        read.add(el)
+        if (name := box_name(el)) is not None:
+            out.append(Candidate("author", "author_box", name, element=el))
+    return out
+
+
+def is_author_box(el) -> bool:
+    return isinstance(el.tag, str) and bool(AUTHOR_ATTR.search(element_attrs(el))) and len(element_text(el)) > SHORT_TEXT
+
+
+def box_name(box) -> str | None:
+    """An author box's name: its first short line that a byline reading leaves a name's shape, else the alt
+    text of its photo when that has one."""
+    lines = (" ".join((d.text or "").split()) for d in box.iterdescendants() if isinstance(d.tag, str))
+    for line in lines:
+        if line and len(line) <= BOX_LINE and (name := byline_name(line)) is not None and looks_like_a_name(name):
+            return name
+    alts = (" ".join((img.get("alt") or "").split()) for img in box.iter("img"))
+    return next((alt for alt in alts if alt and len(alt) <= BOX_LINE and looks_like_a_name(alt)), None)
 
 
 def author_element_candidates(tree) -> list[Candidate]:
@@ -367,7 +335,7 @@ def cleaned_byline(c: Candidate) -> Candidate | None:
 
 
 ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link", "label_byline",
-                   "label_alone_byline", "twitter_byline", "text_byline", "headline_byline")  # read by byline_name
+                   "label_alone_byline", "twitter_byline", "text_byline", "headline_byline", "author_box")  # read already
 
 
 def page_candidates(html: str, url: str | None, text: str | None, answers: dict) -> list[Candidate]:
@@ -378,7 +346,8 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict)
     if tree is not None:
         for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, data_layer_candidates,
                         time_candidates, headline_date_candidates, headline_byline_candidates,
-                        author_element_candidates, label_byline_candidates, heading_candidates):
+                        author_element_candidates, author_box_candidates, label_byline_candidates,
+                        heading_candidates):
             found += collect(tree)
         found = dates.numeric_dates_read(found, url, tree.getroottree().getroot().get("lang"))
     found += without_site_names(found, url)

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 from newsloom.lang import all_packs
 from tasks.clean import boilerplate
-from tasks.clean.candidates import byline_name, label_patterns
 from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
 from tasks.clean.encoding import with_repaired_encoding
+from tasks.clean.labels import byline_name, label_patterns
 from tasks.clean.ranker import ranked_metadata
 
 

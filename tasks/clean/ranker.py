@@ -22,7 +22,8 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from newsloom.lang import all_packs, alternatives
-from tasks.clean.candidates import Candidate, label_patterns
+from tasks.clean.candidates import Candidate
+from tasks.clean.labels import label_patterns
 
 FIELDS = ("date", "author", "title")
 MIDNIGHT = time(0, 0)
