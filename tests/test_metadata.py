@@ -253,6 +253,7 @@ def test_a_date_in_numbers_is_read_in_the_order_the_page_and_its_site_write():
     assert not day_first_page([ambiguous], "https://velmar-post.example.us/a", None)
     assert not day_first_page([ambiguous], "https://velmar.example.io/a", "en")  # .io names no country
     assert day_first_page([ambiguous], "https://velmar.example.com/a", "fr")  # the French pack writes day first
+    assert not day_first_page([ambiguous], "https://velmar.example.com/a", "en_US")
     assert not day_first_page([ambiguous], "https://velmar.example.com/a", None)
     under = page(top="<p>03/10/2025</p>", title_tag="Ferries sail again after crane repairs")
     days = {c.value.date() for c in page_candidates(under, "https://dunmere-ledger.example.co.uk/ferries", None, {})

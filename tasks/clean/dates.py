@@ -108,6 +108,8 @@ def is_whole_dateline(line: str, reference: datetime | None = None) -> datetime 
 # not language: a date in numbers, day and month in either order ("03/04/2026", "23.07.2025", "4-3-2026")
 NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>(?:19|20)\d{2})")
 LAST_MONTH = 12
+# not language: the separators of a language tag's parts ("fr-CA", "en_US")
+LANGUAGE_TAG_PARTS = re.compile(r"[-_]")
 # of the country domains, the United States' and the Philippines' write the month first in numbers; every
 # other country's site writes the day first (Canada writes both: its pages are read by their language)
 MONTH_FIRST_DOMAINS = frozenset({"us", "ph"})
@@ -154,7 +156,7 @@ def day_first_page(dates: list[NumericDate], url: str | None, language: str | No
         return country not in MONTH_FIRST_DOMAINS
     if not language:
         return False
-    pack = pack_for(language.split("-")[0].lower())
+    pack = pack_for(LANGUAGE_TAG_PARTS.split(language.strip())[0].lower())  # "en-GB", "en_US": the language
     # a language without a pack is read day first, as most of the world writes dates in numbers
     return not pack.lexicon.numeric_month_first if pack.has_lexicon else True
 
