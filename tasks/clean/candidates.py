@@ -138,15 +138,21 @@ def time_candidates(tree) -> list[Candidate]:
     return out
 
 
+def headline_block(tree) -> list:
+    """The elements just after the first ``<h1>`` (``NEAR_HEADLINE_ELEMENTS``), where a page prints its byline
+    and date; none without an ``<h1>``."""
+    if (h1 := next(tree.iter("h1"), None)) is None:
+        return []
+    return list(islice((el for el in elements_after(h1) if isinstance(el.tag, str)), NEAR_HEADLINE_ELEMENTS))
+
+
 def headline_date_candidates(tree) -> list[Candidate]:
     """Short elements just after the first ``<h1>`` whose own text is a date, whatever their class or id
     ("<h1>...</h1><p>November 2, 2022</p>"): the date a page prints under its headline.  Elements that
     ``time_candidates`` reads (``<time>``, a class or id that names a date) are left to it."""
-    if (h1 := next(tree.iter("h1"), None)) is None:
-        return []
     out: list[Candidate] = []
-    for i, el in enumerate(el for el in elements_after(h1) if isinstance(el.tag, str)):
-        if i >= NEAR_HEADLINE_ELEMENTS or len(out) >= MAX_ELEMENT_CANDIDATES:
+    for el in headline_block(tree):
+        if len(out) >= MAX_ELEMENT_CANDIDATES:
             break
         own = (el.text or "").strip()
         if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(element_attrs(el)):
@@ -165,9 +171,7 @@ def headline_byline_candidates(tree) -> list[Candidate]:
     """A name printed beside a date just after the first ``<h1>``, in no element that says "author" ("<p>Ana
     Ruiz</p><p>March 2, 2026</p>", "Ana Ruiz | Writer | July 2, 2025"): the byline a page prints under its
     headline without naming it.  Elements whose class or id names an author are left to the author sources."""
-    if (h1 := next(tree.iter("h1"), None)) is None:
-        return []
-    near = list(islice((el for el in elements_after(h1) if isinstance(el.tag, str)), NEAR_HEADLINE_ELEMENTS))
+    near = headline_block(tree)
     lines = [LINE_PARTS.split(" ".join((el.text or "").split())) for el in near]
     dated = [any(whole_date(p) for p in parts if p) for parts in lines]
     out: list[Candidate] = []

@@ -263,30 +263,30 @@ def apply_reading(m: dict, reading: Reading) -> None:
 def locate_article(text: str, url: str | None, language: str | None, mentions: list[dict], gazetteer: Gazetteer,
                    w: Weights = WEIGHTS, title: str | None = None) -> tuple[list[dict], Place | None, str | None]:
     """(the article's mentions with their places, its focus place, its focus country)."""
+    pack = pack_for(language) if language else None
     end = dateline_end(text, language)
     added = dateline_mention(text, end, mentions, gazetteer)
     if added is not None:
         added.update(article_id=mentions[0]["article_id"] if mentions else None)
         mentions = [added, *mentions]
-    abbreviations = (pack_for(language).lexicon.division_abbreviations or {}) if language else {}
+    abbreviations = (pack.lexicon.division_abbreviations or {}) if pack else {}
     if w.relabel_misread:
         relabel_misread_places(mentions, gazetteer, w)
         mentions = sorted(mentions, key=lambda m: m["start_char"])
         relabel_towns_before_divisions(text, mentions, gazetteer, abbreviations)
     mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
-    if language:
-        mentions = mentions + places_in_context(text, mentions, gazetteer, pack_for(language), w)
+    if pack:
+        mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w)
     mentions.sort(key=lambda m: m["start_char"])
-    lexicon = pack_for(language).lexicon if language else None
-    conjunctions = frozenset(lexicon.list_conjunctions) if lexicon else frozenset()
-    compass = compass_words(pack_for(language)) if language else frozenset()
+    conjunctions = frozenset(pack.lexicon.list_conjunctions) if pack else frozenset()
+    compass = compass_words(pack) if pack else frozenset()
     readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass)
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
     for m in mentions:
         m.pop(KNOWN_PLACE, None)
     resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
-    where = frozenset(pack_for(language).lexicon.always_place_prepositions) if language else frozenset()
+    where = frozenset(pack.lexicon.always_place_prepositions) if pack else frozenset()
     focus, country = article_focus(text, resolved, gazetteer, end, title, where)
     return mentions, focus, country
 
