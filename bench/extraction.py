@@ -1,6 +1,7 @@
 """Article extraction quality and speed: our clean stage vs plain trafilatura, on public gold.
 
     python bench/extraction.py [--limit N]
+    python bench/extraction.py --wcxb       # WCXB's bodies per split, with its word F1
 
 1. Body text on two public sets, each scored by ../shared/eval/score_extraction.py: the 60 dev pages of
    the scrapinghub benchmark (../shared/eval/extraction) and the 68 pages of ../shared/eval/news_html
@@ -9,12 +10,15 @@
    ``trafilatura.extract`` with library defaults, and for trafilatura's best single configuration
    (``include_comments=False, favor_precision=True``) side by side; the pages where ours is worse than
    that best configuration by more than 0.05 F1.
+   With ``--wcxb``, only the 791 article pages of ../shared/eval/wcxb instead, scored with that
+   benchmark's mean per-page word F1, per split (TRAIN, TUNE, REPORT; see ``wcxb_body_bench``).
 2. Metadata on ../shared/eval/news_html (68 real pages): publication date on the right day,
    at least one gold author found, title equal after lowercasing and dropping punctuation.
 """
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
@@ -29,6 +33,14 @@ BEST_TRAFILATURA = {"include_comments": False, "favor_precision": True}
 SETS = {"extraction": "extraction", "news_html": "news_html"}
 
 
+def read_page(path: Path) -> str:
+    """A stored page's markup, gzipped (WCXB) or not."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
 def extract_bodies(pages: list[dict], base: Path) -> tuple[dict, dict, float, float]:
     """Both extractors over the pages, each timed after one warm-up page (imports, trafilatura's
     lazy set-up and, for ours, starting the page worker: a constant cost, not a per-page one).
@@ -39,7 +51,7 @@ def extract_bodies(pages: list[dict], base: Path) -> tuple[dict, dict, float, fl
     from tasks.clean import Rejected, extract_page
 
     config = Config.model_construct()  # the defaults, without checking that data/raw exists
-    htmls = {p["id"]: (base / p["html"]).read_text(encoding="utf-8", errors="replace") for p in pages}
+    htmls = {p["id"]: read_page(base / p["html"]) for p in pages}
     ours, plain, best = {}, {}, {}
 
     def run_ours(p):
@@ -104,6 +116,33 @@ def body_bench(limit: int | None, which: str = "extraction") -> dict:
             "worse_than_plain_by_0.05": worse, "worse_than_best_by_0.05": worse_best}
 
 
+def wcxb_body_bench(limit: int | None) -> dict:
+    """Body text of WCXB's 791 article pages, scored with the benchmark's own headline (mean per-page word
+    F1, ``--metric word``), per split of the metadata ranker (``train_ranker.split_of``): TRAIN, TUNE
+    (where body rules are chosen) and REPORT (the figure to quote), beside trafilatura's defaults and its
+    best configuration."""
+    from tasks.clean.train_ranker import SPLITS, split_of
+
+    sc = scorer("score_extraction")
+    base = need(SHARED / "eval" / "wcxb")
+    gold = sc.load_gold(base / "truth.jsonl")
+    pages = [json.loads(l) for l in (base / "truth.jsonl").read_text().splitlines()][:limit]
+    ours, plain, best, t_ours, _ = extract_bodies(pages, base)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "wcxb_pred.jsonl", "w") as fh:
+        for k, v in ours.items():
+            fh.write(json.dumps({"id": k, "articleBody": v}) + "\n")
+    result: dict = {"pages": len(pages), "pages_per_s": round(len(pages) / t_ours, 1)}
+    for split in SPLITS:
+        ids = [p["id"] for p in pages if split_of(p["id"]) == split]
+        part = {i: gold[i] for i in ids}
+        result[split] = {name: {k: round(v, 4) for k, v in sc.score_words(part, {i: got[i] for i in ids})[0].items()
+                                if isinstance(v, float)} | {"pages": len(ids)}
+                         for name, got in (("newsloom", ours), ("trafilatura_defaults", plain),
+                                           ("trafilatura_best", best))}
+    return result
+
+
 def _norm_title(t: str | None) -> str:
     return re.sub(r"[\W_]+", " ", (t or "").lower()).strip()
 
@@ -148,7 +187,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages of each set")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--wcxb", action="store_true", help="only WCXB's bodies, per split, with its word F1")
     args = ap.parse_args()
+    if args.wcxb:
+        wcxb = wcxb_body_bench(args.limit)
+        if args.json:
+            print(json.dumps(wcxb, indent=1))
+            return
+        print(f"Body text, WCXB: {wcxb['pages']} pages, mean word F1 (P / R), {wcxb['pages_per_s']} pages/s")
+        print("| split | newsloom | trafilatura defaults | trafilatura best |\n|---|---|---|---|")
+        for split in ("TRAIN", "TUNE", "REPORT"):
+            cells = [f"{r['f1']:.4f} ({r['precision']:.3f} / {r['recall']:.3f})"
+                     for r in (wcxb[split][n] for n in ("newsloom", "trafilatura_defaults", "trafilatura_best"))]
+            print(f"| {split} ({wcxb[split]['newsloom']['pages']}) | " + " | ".join(cells) + " |")
+        return
     bodies = {which: body_bench(args.limit, which) for which in SETS}
     meta = metadata_bench(args.limit)
     if args.json:
