@@ -130,6 +130,8 @@ NOT_LANGUAGE = frozenset({
     "ccomp", "oprd", "xcomp", "dobj", "attr", "conj", "advcl", "nsubj", "nsubjpass", "csubj", "relcl",
     # the gazetteer's feature classes (mentions.place_feature), GeoNames' scheme
     "continent", "country", "city",
+    # HTML element names (tasks.clean.guards.NOT_SHOWN)
+    "script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form", "button", "select",
 })
 
 

@@ -5,24 +5,33 @@
 - small_share: the precise pass kept under a fifth of the words of the page's main block of prose.
 In both cases the other pass's text is taken, when it does not look like teasers itself (and, for a small
 share, when it extends the story the first pass found).
+- a small part of what the page shows (issue 31): the precise pass kept a guide's introduction and left its
+  items, each in its own element; the balanced pass's text is taken when it extends that story with text
+  about the page's subject.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from tasks.clean.pages import (
+from tasks.clean.boilerplate import is_chrome
+from tasks.clean.guards import (
     better_of,
-    clean_html_page,
     count_words,
+    fuller_of,
     guard_reason,
     looks_like_teasers,
     main_block_words,
+    shown_words,
+    shows_more_words,
 )
+from tasks.clean.markup import parse_page
+from tasks.clean.pages import _trafilatura, clean_html_page
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEASER_PAGE = (FIXTURES / "teaser_page.html").read_text(encoding="utf-8")
 POSTS_PAGE = (FIXTURES / "posts_page.html").read_text(encoding="utf-8")
+GUIDE_PAGE = (FIXTURES / "guide_page.html").read_text(encoding="utf-8")  # five crossings, each in its own slide
 
 TEASERS = "\n".join([
     "Dunmere council approves new harbour wall",
@@ -76,3 +85,49 @@ def test_the_other_pass_is_taken_only_where_it_is_better():
                                        "Harbour Notes is published by the Dunmere Sailing Trust.")
     assert better_of(one_post, feed, POSTS_PAGE, "small_share") is feed
     assert better_of(one_post, other_block, POSTS_PAGE, "small_share") is one_post  # another block, not more story
+
+
+def test_a_guide_whose_items_the_precise_pass_left_gets_them_back():
+    first = _trafilatura(GUIDE_PAGE, None, favor_precision=True)
+    assert "night boat takes three hours" not in first.text  # the precise pass keeps the introduction alone
+    assert guard_reason(first.text, GUIDE_PAGE) is None  # and neither older guard doubts it
+    assert shows_more_words(first.text, parse_page(GUIDE_PAGE))
+    text = clean_html_page(GUIDE_PAGE)["text"]
+    for item in ("night boat takes three hours", "puffin colony", "Bicycles travel free", "last coal-fired boat"):
+        assert item in text
+    assert "Ten harbour cafés" not in text and "About us" not in text  # the aside's and the menu's links stay out
+
+
+def test_the_words_a_page_shows_leave_out_its_menus_links_and_asides():
+    tree = parse_page('''<html><body><nav>Home News Sport Weather</nav><p>The quay reopens on Monday morning.</p>
+        <p>Read <a href="/x">the harbour office notice</a> first.</p><aside>Most read this week</aside>
+        <script>var counter = 1;</script></body></html>''')
+    assert shown_words(tree) == 8  # "The quay reopens on Monday morning" and "Read ... first", not the link
+    assert shown_words(None) == 0
+
+
+GUIDE_INTRO = ("The Valdora coast has more ferry crossings than any other stretch of the northern sea.\n"
+               "We sailed on every one of them last summer.")
+
+
+def test_the_balanced_pass_is_taken_only_where_it_extends_the_story_with_its_subject():
+    intro = SimpleNamespace(text=GUIDE_INTRO)
+    items = SimpleNamespace(text=GUIDE_INTRO + "\nThe harbour shuttle crosses in twelve minutes.\n"
+                                 "The night boat to Kessel Island takes three hours; a cabin costs forty crowns.\n"
+                                 "The car ferry to Little Vane carries bicycles free on weekdays.")
+    assert fuller_of(intro, items, GUIDE_PAGE) is items
+    # excerpts of the site's other posts: more words, the same opening, but about other things
+    others = SimpleNamespace(text=GUIDE_INTRO + "\nTen harbour cafés worth the walk, from the quay to the old mill.\n"
+                                  "Where to stay in Orsa when the festival fills the town in June.\n"
+                                  "A winter weekend of lamplit markets and mulled cider in Tarrow.")
+    assert fuller_of(intro, others, GUIDE_PAGE) is intro
+    # about the subject, but not twice the words: the precise pass had the story's bulk already
+    a_little_more = SimpleNamespace(text=GUIDE_INTRO + "\nOur pick: the harbour shuttle and the night boat to Kessel "
+                                                       "Island, the best crossings on the Valdora coast.")
+    assert fuller_of(intro, a_little_more, GUIDE_PAGE) is intro
+    assert fuller_of(intro, None, GUIDE_PAGE) is intro
+
+
+def test_a_table_row_is_story_and_a_menu_is_chrome():
+    assert not is_chrome("| 2 | Harbour shuttle | twelve minutes | two crowns |")
+    assert is_chrome("Home | Travel | Food | About us")

@@ -50,6 +50,9 @@ CHROME_MAX_WORDS = 40
 
 # a menu line: several short items separated by | or •
 MENU = re.compile(r"^\s*[|•·]?\s*(?:[^|•·]{1,30}\s*[|•·]\s*){2,}[^|•·]{0,30}[|•·]?\s*$")
+# a row of a table, as trafilatura writes one ("| 2 | Harbour Inn | 4.5 |"): framed by bars at both ends, which
+# a menu is not; a table of the story's figures is story
+TABLE_ROW = re.compile(r"^\|.*\|$")
 
 BULLET = re.compile(r"^\s*[•·▪►»*–-]\s+")
 END_PUNCT = re.compile(r"[.!?:;,…\"”’»)\]]\s*$")
@@ -67,7 +70,7 @@ def is_chrome(line: str) -> bool:
     if not s:
         return False
     chrome = chrome_patterns()
-    if chrome.line.match(s) or MENU.match(s):
+    if chrome.line.match(s) or MENU.match(s) and not TABLE_ROW.match(s):
         return True
     if chrome.anywhere.match(s) and n_words(s) < CHROME_MAX_WORDS:
         return True

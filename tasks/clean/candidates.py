@@ -342,11 +342,12 @@ ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_a
                    "label_alone_byline", "twitter_byline", "text_byline", "headline_byline", "author_box")  # read already
 
 
-def page_candidates(html: str, url: str | None, text: str | None, answers: dict) -> list[Candidate]:
+def page_candidates(html: str, url: str | None, text: str | None, answers: dict, tree=None) -> list[Candidate]:
     """Every candidate of the page, numbered within its field.  ``answers`` are the clean stage's own
-    (trafilatura's and htmldate's, with our corrections): ``title``, ``author``, ``published_at``."""
+    (trafilatura's and htmldate's, with our corrections): ``title``, ``author``, ``published_at``.
+    ``tree`` is the page's parse where the caller has it (it is read, never changed)."""
     found: list[Candidate] = []
-    tree = parse_page(html)
+    tree = parse_page(html) if tree is None else tree
     if tree is not None:
         for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, data_layer_candidates,
                         time_candidates, headline_date_candidates, headline_byline_candidates,

@@ -155,6 +155,14 @@ def data_layer_candidates(tree) -> list[Candidate]:
 HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
+def fragment_text(fragment: str) -> str:
+    """The text of a piece of markup: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(htmllib.unescape(TAG.sub(" ", fragment)).split())
+
+
 def parse_page(html: str):
     """The page's element tree, or None when it does not parse."""
     head = html[:HEAD_CHARS]

@@ -3,8 +3,10 @@
 trafilatura (comments off, precision favoured, metadata kept, and ``fast``: its own extractor without
 the readability/jusText comparison, which on the benchmark's dev pages is both more precise, 0.980
 vs 0.968, and 40% quicker); when that gives too little, trafilatura's full pass (with that comparison)
-favouring precision and favouring recall, the longer kept; when the guards doubt the first pass (a list
-of teasers, a small share of the main block), the other pass; then our chrome filter.  docs/cleaning.md
+favouring precision and favouring recall, the longer kept; when the guards (tasks.clean.guards) doubt
+the first pass (a list of teasers, a small share of the main block), the other pass; when its text is a
+small part of what the page shows, trafilatura's balanced full pass where that extends the story with
+text about the page's subject; then our chrome filter.  docs/cleaning.md
 lists every rule and the pattern it handles.  The title, author and date get our
 own checks on top of trafilatura's metadata.
 
@@ -22,7 +24,9 @@ from newsloom.lang import all_packs
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
 from tasks.clean.encoding import with_repaired_encoding
+from tasks.clean.guards import better_of, fuller_of, guard_reason, shows_more_words
 from tasks.clean.labels import byline_name, label_patterns
+from tasks.clean.markup import fragment_text, parse_page
 from tasks.clean.ranker import ranked_metadata
 
 
@@ -63,102 +67,6 @@ def _trafilatura(html: str, url: str | None, fast: bool = True, **options):
     )
 
 
-# ---- guards against extracting the wrong block ------------------------------------------------------------
-TEASER_MIN_LINES = 4  # a list of teasers has at least this many lines
-TEASER_SHARE = 0.6  # ... and this share of them are headline-like (short, no closing punctuation) or link texts
-HEADLINE_MAX_WORDS = 14
-OWN_OVERLAP = 0.5  # a story shares at least this share of its page's headline-and-description words
-SMALL_SHARE = 0.2  # the precise pass kept less than this share of the words of the page's main block
-SMALL_MIN_WORDS = 150  # ... of a page whose main block has at least this many words
-_P = re.compile(r"<p\b", re.I)
-_A = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.I | re.S)
-_CLOSING = re.compile(r"[.!?:;…\"”’»)]\s*$")
-_META_TEXT = re.compile(r"""<meta\s[^>]*?(?:property|name)\s*=\s*["'](?:og:title|og:description|description|"""
-                        r"""twitter:title|twitter:description)["'][^>]*?content\s*=\s*["']([^"']*)["']""", re.I)
-
-
-def _words(s: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", s.lower()) if len(w) > 3}
-
-
-def looks_like_teasers(text: str, html: str) -> bool:
-    """The text is a list of other stories, not a story: most of its lines are headline-like (short, with
-    no closing punctuation) or the text of a link on the page, and it shares little with the page's own
-    headline and description (og:title, og:description, description).  A page that declares no headline
-    or description is judged on its lines alone."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    if len(lines) < TEASER_MIN_LINES:
-        return False
-    head = html[:2_000_000]
-    links = {" ".join(_fragment_text(a).split()).lower() for a in _A.findall(head)}
-    teaser = sum(1 for ln in lines if ln.lower() in links
-                 or len(ln.split()) <= HEADLINE_MAX_WORDS and not _CLOSING.search(ln))
-    if teaser < TEASER_SHARE * len(lines):
-        return False
-    own = _words(" ".join(htmllib.unescape(m) for m in _META_TEXT.findall(head)))
-    return not own or len(own & _words(text)) < OWN_OVERLAP * len(own)
-
-
-_P_TEXT = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.I | re.S)
-
-
-def paragraph_words(html: str) -> int:
-    """Words in all the page's <p> elements (a cheap upper bound of main_block_words)."""
-    return sum(count_words(_TAG.sub(" ", p)) for p in _P_TEXT.findall(html[:2_000_000]))
-
-
-def main_block_words(html: str) -> int:
-    """Words of the page's main block of prose: the element whose <p> descendants, at most three levels
-    down, hold the most words (the story's container on an article page, the feed of a page of short
-    posts; <html> and <body> are not blocks)."""
-    import lxml.html
-
-    if not _P.search(html[:2_000_000]):
-        return 0
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return 0
-    by_block: dict = {}
-    for p in root.iter("p"):
-        n, el = count_words(p.text_content()), p.getparent()
-        for _ in range(3):
-            if el is None or el.tag in ("body", "html"):
-                break
-            by_block[el] = by_block.get(el, 0) + n
-            el = el.getparent()
-    return max(by_block.values(), default=0)
-
-
-def guard_reason(text: str, html: str) -> str | None:
-    """Why the precise pass's text may be the wrong block, or None: ``teasers`` (it looks like a list of
-    other stories) or ``small_share`` (it holds under SMALL_SHARE of the words of the page's paragraphs)."""
-    if looks_like_teasers(text, html):
-        return "teasers"
-    words = count_words(text)
-    # every <p>'s words bound the main block's from above: most pages are cleared by a regex, unparsed
-    if words >= SMALL_SHARE * paragraph_words(html):
-        return None
-    block = main_block_words(html)
-    if block >= SMALL_MIN_WORDS and words < SMALL_SHARE * block:
-        return "small_share"
-    return None
-
-
-def better_of(first, second, html: str, reason: str):
-    """The other pass's result where the guard's doubt about the first holds up: for teasers, when the
-    other text does not look like teasers itself; for a small share, when it holds more words, holds
-    nine tenths of the first pass's words (it extends the same story) and does not look like teasers."""
-    if second is None or not (second.text or "").strip() or looks_like_teasers(second.text, html):
-        return first
-    if reason == "small_share":
-        kept = _words(first.text or "")
-        # the other pass must extend the story the first pass found, not replace it with another block
-        if count_words(second.text) <= count_words(first.text or "") or len(kept & _words(second.text)) < 0.9 * len(kept):
-            return first
-    return second
-
-
 def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank: bool = True) -> dict:
     """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little or when the
     guards doubt the first pass, our filter).  With ``rank``, the metadata ranker (tasks.clean.ranker)
@@ -174,6 +82,9 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank
                     doc = second
         elif (reason := guard_reason(doc.text, html)) is not None:
             doc = better_of(doc, _trafilatura(html, url, fast=False, favor_recall=True), html, reason)
+        tree = parse_page(html)
+        if doc is not None and shows_more_words(doc.text or "", tree):
+            doc = fuller_of(doc, _trafilatura(html, url, fast=False), html)
     except (ValueError, RecursionError, MemoryError) as exc:
         raise Rejected("parse_error", f"{type(exc).__name__}: {exc}") from None
     if doc is None or not (doc.text or "").strip():
@@ -201,7 +112,7 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank
     }
     if not rank:
         return with_repaired_encoding(page)
-    page = with_repaired_encoding(ranked_metadata(html, doc.url or url, page))
+    page = with_repaired_encoding(ranked_metadata(html, doc.url or url, page, tree))
     return {**page, "text": without_repeated_top(page["text"], page.get("title"))}
 
 
@@ -231,12 +142,6 @@ def is_byline_line(line: str) -> bool:
 
 
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def _fragment_text(fragment: str) -> str:
-    """The text of a piece of markup: tags dropped, entities decoded, whitespace collapsed."""
-    return " ".join(htmllib.unescape(_TAG.sub(" ", fragment)).split())
 
 
 def _json_string(raw: str) -> str | None:
@@ -250,7 +155,7 @@ def _json_string(raw: str) -> str | None:
 def first_h1(html: str) -> str | None:
     """The text of the page's first <h1>, if any (a cheap look, not a parse)."""
     m = _H1.search(html[:2_000_000])
-    return (_fragment_text(m.group(1)) or None) if m else None
+    return (fragment_text(m.group(1)) or None) if m else None
 
 
 _TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
@@ -270,7 +175,7 @@ def agreed_headline(html: str, h1: str | None, site: str | None, url: str | None
     if not t or not ld or (headline := _json_string(ld.group(1))) is None:
         return None
     headline = htmllib.unescape(headline)
-    tag = strip_site_suffix(_fragment_text(t.group(1)), site, url)
+    tag = strip_site_suffix(fragment_text(t.group(1)), site, url)
     key = _squash(h1)
     if key and _squash(headline) == key and _squash(tag or "") == key:
         return h1

@@ -276,10 +276,11 @@ def date_source_of(kinds: tuple[str, ...]) -> str:
     return "metadata"
 
 
-def ranked_metadata(html: str, url: str | None, page: dict) -> dict:
+def ranked_metadata(html: str, url: str | None, page: dict, tree=None) -> dict:
     """``page`` (clean_html_page's answers) with title, author and date chosen by the shipped ranker, and
     where each came from: ``title_source``, ``author_source``, ``date_evidence`` (every kind that gave the
-    date).  Without a shipped model the answers stay, with ``trafilatura`` as their source."""
+    date).  Without a shipped model the answers stay, with ``trafilatura`` as their source.  ``tree`` is the
+    page's parse (markup.parse_page), where the caller has it already."""
     from tasks.clean.candidates import page_candidates
 
     model = shipped_model()
@@ -287,7 +288,7 @@ def ranked_metadata(html: str, url: str | None, page: dict) -> dict:
         return {**page, "title_source": "trafilatura" if page.get("title") else None,
                 "author_source": "trafilatura" if page.get("author") else None,
                 "date_evidence": "trafilatura" if page.get("published_at") else None}
-    candidates = page_candidates(html, url, page.get("text"), page)
+    candidates = page_candidates(html, url, page.get("text"), page, tree)
     chosen = choose_all(candidates, url, model)
     out = {**page, "title_source": "trafilatura" if page.get("title") else None,
            "author_source": "trafilatura" if page.get("author") else None,

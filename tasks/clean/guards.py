@@ -1,0 +1,172 @@
+"""Guards against extracting the wrong block: the precise pass's text may be a list of other stories, a
+small share of the page's main block of prose, or a small part of what the page shows.  In each case
+another pass of trafilatura is run, and its text taken where the doubt holds up.  docs/cleaning.md lists
+each guard with the pattern it handles."""
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+from tasks.clean import boilerplate
+from tasks.clean.markup import TAG, fragment_text
+
+
+def count_words(text: str) -> int:
+    return boilerplate.n_words(text)
+
+
+# ---- guards against extracting the wrong block ------------------------------------------------------------
+TEASER_MIN_LINES = 4  # a list of teasers has at least this many lines
+TEASER_SHARE = 0.6  # ... and this share of them are headline-like (short, no closing punctuation) or link texts
+HEADLINE_MAX_WORDS = 14
+OWN_OVERLAP = 0.5  # a story shares at least this share of its page's headline-and-description words
+SMALL_SHARE = 0.2  # the precise pass kept less than this share of the words of the page's main block
+SMALL_MIN_WORDS = 150  # ... of a page whose main block has at least this many words
+_P = re.compile(r"<p\b", re.I)
+_A = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.I | re.S)
+_CLOSING = re.compile(r"[.!?:;…\"”’»)]\s*$")
+_META_TEXT = re.compile(r"""<meta\s[^>]*?(?:property|name)\s*=\s*["'](?:og:title|og:description|description|"""
+                        r"""twitter:title|twitter:description)["'][^>]*?content\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def _words(s: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", s.lower()) if len(w) > 3}
+
+
+def own_words(html: str) -> set[str]:
+    """The longer words of the page's own headline and description (og:title, og:description, description,
+    twitter:title, twitter:description): what the page says it is about."""
+    return _words(" ".join(htmllib.unescape(m) for m in _META_TEXT.findall(html[:2_000_000])))
+
+
+def looks_like_teasers(text: str, html: str) -> bool:
+    """The text is a list of other stories, not a story: most of its lines are headline-like (short, with
+    no closing punctuation) or the text of a link on the page, and it shares little with the page's own
+    headline and description (og:title, og:description, description).  A page that declares no headline
+    or description is judged on its lines alone."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) < TEASER_MIN_LINES:
+        return False
+    head = html[:2_000_000]
+    links = {" ".join(fragment_text(a).split()).lower() for a in _A.findall(head)}
+    teaser = sum(1 for ln in lines if ln.lower() in links
+                 or len(ln.split()) <= HEADLINE_MAX_WORDS and not _CLOSING.search(ln))
+    if teaser < TEASER_SHARE * len(lines):
+        return False
+    own = own_words(html)
+    return not own or len(own & _words(text)) < OWN_OVERLAP * len(own)
+
+
+_P_TEXT = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.I | re.S)
+
+
+def paragraph_words(html: str) -> int:
+    """Words in all the page's <p> elements (a cheap upper bound of main_block_words)."""
+    return sum(count_words(TAG.sub(" ", p)) for p in _P_TEXT.findall(html[:2_000_000]))
+
+
+def main_block_words(html: str) -> int:
+    """Words of the page's main block of prose: the element whose <p> descendants, at most three levels
+    down, hold the most words (the story's container on an article page, the feed of a page of short
+    posts; <html> and <body> are not blocks)."""
+    import lxml.html
+
+    if not _P.search(html[:2_000_000]):
+        return 0
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return 0
+    by_block: dict = {}
+    for p in root.iter("p"):
+        n, el = count_words(p.text_content()), p.getparent()
+        for _ in range(3):
+            if el is None or el.tag in ("body", "html"):
+                break
+            by_block[el] = by_block.get(el, 0) + n
+            el = el.getparent()
+    return max(by_block.values(), default=0)
+
+
+def guard_reason(text: str, html: str) -> str | None:
+    """Why the precise pass's text may be the wrong block, or None: ``teasers`` (it looks like a list of
+    other stories) or ``small_share`` (it holds under SMALL_SHARE of the words of the page's paragraphs)."""
+    if looks_like_teasers(text, html):
+        return "teasers"
+    words = count_words(text)
+    # every <p>'s words bound the main block's from above: most pages are cleared by a regex, unparsed
+    if words >= SMALL_SHARE * paragraph_words(html):
+        return None
+    block = main_block_words(html)
+    if block >= SMALL_MIN_WORDS and words < SMALL_SHARE * block:
+        return "small_share"
+    return None
+
+
+def better_of(first, second, html: str, reason: str):
+    """The other pass's result where the guard's doubt about the first holds up: for teasers, when the
+    other text does not look like teasers itself; for a small share, when it holds more words, holds
+    nine tenths of the first pass's words (it extends the same story) and does not look like teasers."""
+    if second is None or not (second.text or "").strip() or looks_like_teasers(second.text, html):
+        return first
+    if reason == "small_share":
+        kept = _words(first.text or "")
+        # the other pass must extend the story the first pass found, not replace it with another block
+        if count_words(second.text) <= count_words(first.text or "") or len(kept & _words(second.text)) < 0.9 * len(kept):
+            return first
+    return second
+
+
+# ---- a small part of what the page shows ------------------------------------------------------------------
+# The precise pass prunes what does not look like prose: on a guide, a list or a table of products, the
+# story is its headings, lists and short lines, and the pass keeps only the introduction.  The page's own
+# words tell: what it shows outside its navigation, header, footer, asides, forms and links.
+PART_OF_PAGE = 0.5  # the precise pass kept under half the words the page shows there (TUNE: 0.4 to 1.0 tie)
+FULLER_FACTOR = 2  # the balanced pass's text holds at least twice the words (TUNE: 1.5 and 2 tie)
+KEPT_WORDS = 0.9  # ... and nine tenths of the first text's words: it extends that story, not another block
+OWN_IN_ADDED = 1 / 3  # what it adds speaks of the page's subject: a third of its headline-and-description words
+# (related posts' excerpts, shipping banners and testimonials speak of other things; TUNE: a half lost 3 pages)
+# the page's parts that are not its story, and links: the text of a link is navigation far more often than
+# story (related stories, menus, tags; on the ScrapingHub news pages, counting it made the check run the
+# balanced pass on 18 pages of 60 for none taken, against 8 without it).  Markup names, not words of a language
+NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside",
+                       "form", "button", "select", "a"})
+
+
+def shown_words(tree) -> int:
+    """Words of the text the page's <body> shows outside NOT_SHOWN elements and links (0 without a body)."""
+    body = tree.find(".//body") if tree is not None and tree.tag != "body" else tree
+    if body is None:
+        return 0
+    total, stack = 0, [body]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str) or el.tag in NOT_SHOWN:
+            continue  # a comment or a part that is not the story; its tail is counted by its parent's loop
+        total += count_words(el.text or "")
+        for child in el:
+            stack.append(child)
+            total += count_words(child.tail or "")
+    return total
+
+
+def shows_more_words(text: str, tree) -> bool:
+    """The text is a small part (under PART_OF_PAGE) of what the page shows."""
+    return count_words(text) < PART_OF_PAGE * shown_words(tree)
+
+
+def fuller_of(first, second, html: str):
+    """The balanced pass's result where it extends the first pass's story with text about the page's
+    subject: FULLER_FACTOR times the words, KEPT_WORDS of the first's, not teasers, and (where the page
+    declares a headline or description) OWN_IN_ADDED of those words in what it adds."""
+    if second is None or not (second.text or "").strip():
+        return first
+    before = first.text or ""
+    kept = _words(before)
+    if count_words(second.text) < FULLER_FACTOR * count_words(before) or \
+            len(kept & _words(second.text)) < KEPT_WORDS * len(kept) or looks_like_teasers(second.text, html):
+        return first
+    own = own_words(html)
+    first_lines = {line.strip() for line in before.split("\n")}
+    added = _words("\n".join(line for line in second.text.split("\n") if line.strip() not in first_lines))
+    return second if not own or len(own & added) >= OWN_IN_ADDED * len(own) else first
