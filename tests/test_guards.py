@@ -114,8 +114,14 @@ def test_the_balanced_pass_is_taken_only_where_it_extends_the_story_with_its_sub
     intro = SimpleNamespace(text=GUIDE_INTRO)
     items = SimpleNamespace(text=GUIDE_INTRO + "\nThe harbour shuttle crosses in twelve minutes.\n"
                                  "The night boat to Kessel Island takes three hours; a cabin costs forty crowns.\n"
-                                 "The car ferry to Little Vane carries bicycles free on weekdays.")
+                                 "The car ferry to Little Vane carries bicycles free on weekdays.\n"
+                                 "The cliff route to Orsa passes the puffin colony under the headland in fifty minutes.\n"
+                                 "The lake steamer at Tarn Head is the last coal-fired boat on the coast.")
     assert fuller_of(intro, items, GUIDE_PAGE) is items
+    # the first text's furniture (an update line, a reading time) that the balanced pass leaves out does not
+    # make the items another block
+    furnished = SimpleNamespace(text="Updated March 3 • Eight minute read • Share this guide\n" + GUIDE_INTRO)
+    assert fuller_of(furnished, items, GUIDE_PAGE) is items
     # excerpts of the site's other posts: more words, the same opening, but about other things
     others = SimpleNamespace(text=GUIDE_INTRO + "\nTen harbour cafés worth the walk, from the quay to the old mill.\n"
                                   "Where to stay in Orsa when the festival fills the town in June.\n"
