@@ -24,7 +24,7 @@ from newsloom.lang import all_packs
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
 from tasks.clean.encoding import with_repaired_encoding
-from tasks.clean.guards import better_of, fuller_of, guard_reason, shows_more_words
+from tasks.clean.guards import better_of, count_words, fuller_of, guard_reason, shows_more_words
 from tasks.clean.labels import byline_name, label_patterns
 from tasks.clean.markup import fragment_text, parse_page
 from tasks.clean.ranker import ranked_metadata
@@ -48,12 +48,6 @@ def normalise_paragraphs(paragraphs: list[str]) -> str:
         if p:
             out.append(p)
     return "\n\n".join(out)
-
-
-
-def count_words(text: str) -> int:
-    return boilerplate.n_words(text)
-
 
 
 # ---- HTML ----------------------------------------------------------------------------------------------
