@@ -8,7 +8,7 @@ import html as htmllib
 import re
 
 from tasks.clean import boilerplate
-from tasks.clean.markup import TAG, fragment_text
+from tasks.clean.markup import TAG, fragment_text, parse_page
 
 
 def count_words(text: str) -> int:
@@ -65,17 +65,14 @@ def paragraph_words(html: str) -> int:
     return sum(count_words(TAG.sub(" ", p)) for p in _P_TEXT.findall(html[:2_000_000]))
 
 
-def main_block_words(html: str) -> int:
+def main_block_words(html: str, tree=None) -> int:
     """Words of the page's main block of prose: the element whose <p> descendants, at most three levels
     down, hold the most words (the story's container on an article page, the feed of a page of short
-    posts; <html> and <body> are not blocks)."""
-    import lxml.html
-
+    posts; <html> and <body> are not blocks).  ``tree`` is the page's parse where the caller has it."""
     if not _P.search(html[:2_000_000]):
         return 0
-    try:
-        root = lxml.html.document_fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
+    root = parse_page(html) if tree is None else tree
+    if root is None:
         return 0
     by_block: dict = {}
     for p in root.iter("p"):
@@ -88,7 +85,7 @@ def main_block_words(html: str) -> int:
     return max(by_block.values(), default=0)
 
 
-def guard_reason(text: str, html: str) -> str | None:
+def guard_reason(text: str, html: str, tree=None) -> str | None:
     """Why the precise pass's text may be the wrong block, or None: ``teasers`` (it looks like a list of
     other stories) or ``small_share`` (it holds under SMALL_SHARE of the words of the page's paragraphs)."""
     if looks_like_teasers(text, html):
@@ -97,7 +94,7 @@ def guard_reason(text: str, html: str) -> str | None:
     # every <p>'s words bound the main block's from above: most pages are cleared by a regex, unparsed
     if words >= SMALL_SHARE * paragraph_words(html):
         return None
-    block = main_block_words(html)
+    block = main_block_words(html, tree)
     if block >= SMALL_MIN_WORDS and words < SMALL_SHARE * block:
         return "small_share"
     return None

@@ -66,6 +66,7 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank
     guards doubt the first pass, our filter).  With ``rank``, the metadata ranker (tasks.clean.ranker)
     chooses the title, the author and the date among every candidate the page offers, ours included."""
     try:
+        tree = parse_page(html)  # one parse for the guards and the ranker
         doc = _trafilatura(html, url, favor_precision=True)
         if doc is None or count_words(doc.text or "") < max(min_words, 50):
             # the fallback: trafilatura's full pass, which compares its result with readability-lxml's and
@@ -74,9 +75,8 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank
                            _trafilatura(html, url, fast=False, favor_recall=True)):
                 if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
                     doc = second
-        elif (reason := guard_reason(doc.text, html)) is not None:
+        elif (reason := guard_reason(doc.text, html, tree)) is not None:
             doc = better_of(doc, _trafilatura(html, url, fast=False, favor_recall=True), html, reason)
-        tree = parse_page(html)
         if doc is not None and shows_more_words(doc.text or "", tree):
             doc = fuller_of(doc, _trafilatura(html, url, fast=False), html)
     except (ValueError, RecursionError, MemoryError) as exc:
