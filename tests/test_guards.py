@@ -8,13 +8,15 @@ share, when it extends the story the first pass found).
 - a small part of what the page shows (issue 31): the precise pass kept a guide's introduction and left its
   items, each in its own element; the balanced pass's text is taken when it extends that story with text
   about the page's subject.
+- a story printed twice (issue 31): a second copy of a run of paragraphs (a print or mobile rendering the
+  extractor also read) is dropped; a repeated pull quote is not.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from tasks.clean.boilerplate import is_chrome
+from tasks.clean.boilerplate import REPEATED_RUN, is_chrome, without_repeated_runs
 from tasks.clean.guards import (
     better_of,
     count_words,
@@ -137,3 +139,33 @@ def test_the_balanced_pass_is_taken_only_where_it_extends_the_story_with_its_sub
 def test_a_table_row_is_story_and_a_menu_is_chrome():
     assert not is_chrome("| 2 | Harbour shuttle | twelve minutes | two crowns |")
     assert is_chrome("Home | Travel | Food | About us")
+
+
+TWICE_PAGE = (FIXTURES / "twice_page.html").read_text(encoding="utf-8")  # the story in a screen and a print copy
+PULL_QUOTE = "The children had spent the weeks of repairs in the island's chapel hall."
+
+
+def test_a_story_printed_twice_is_kept_once():
+    first = _trafilatura(TWICE_PAGE, None, favor_precision=True)
+    assert first.text.count("Forty-two pupils came back") == 2  # the extractor reads both copies
+    text = clean_html_page(TWICE_PAGE)["text"]
+    assert text.count("Forty-two pupils came back") == 1
+    assert text.count("A sea wall behind the playground") == 1
+    assert "ferry timetable for the school run" in text  # what follows the second copy stays
+
+
+def test_only_a_run_of_repeated_paragraphs_is_a_second_copy():
+    story = [f"Paragraph {n} of the harbour story tells what the council decided on day {n}." for n in range(6)]
+    # a second rendering: a run of REPEATED_RUN long paragraphs seen before, with a heading seen before inside it
+    first = [story[0], "Harbour news", *story[1:]]
+    printed = [*first, *first[:REPEATED_RUN], "Photo: Maren Holt", first[REPEATED_RUN],
+               "The ferry timetable is on the council's page."]
+    assert without_repeated_runs(printed) == [*first, "Photo: Maren Holt", "The ferry timetable is on the council's page."]
+    # a pull quote repeats one paragraph, a short run repeats fewer than REPEATED_RUN: both stay
+    quoted = [story[0], PULL_QUOTE, story[1], PULL_QUOTE, story[2]]
+    assert without_repeated_runs(quoted) == quoted
+    short_run = [*story, *story[:REPEATED_RUN - 1]]
+    assert without_repeated_runs(short_run) == short_run
+    # a short line repeated on its own ("Share this story") is not a run
+    shares = ["Share this story", *story[:2], "Share this story"]
+    assert without_repeated_runs(shares) == shares

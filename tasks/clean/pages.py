@@ -84,7 +84,8 @@ def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank
     if doc is None or not (doc.text or "").strip():
         raise Rejected("empty_text", "no article text found in the page")
     text = boilerplate.strip_residue(doc.text)
-    paragraphs = [p for p in text.split("\n") if p.strip() and not boilerplate.is_chrome(p)]
+    paragraphs = boilerplate.without_repeated_runs(
+        [p for p in text.split("\n") if p.strip() and not boilerplate.is_chrome(p)])
     published = parse_local(doc.date)
     declared = date_from_meta(html)
     if declared is not None:
