@@ -8,6 +8,8 @@ share, when it extends the story the first pass found).
 - a small part of what the page shows (issue 31): the precise pass kept a guide's introduction and left its
   items, each in its own element; the balanced pass's text is taken when it extends that story with text
   about the page's subject.
+- what the recall pass adds (issue 31): a text still well under what the page shows takes the recall pass's
+  text where that adds a part of the story (on the subject, of some length, not repeated captions).
 - a story printed twice (issue 31): a second copy of a run of paragraphs (a print or mobile rendering the
   extractor also read) is dropped; a repeated pull quote is not.
 """
@@ -18,12 +20,14 @@ from types import SimpleNamespace
 
 from tasks.clean.boilerplate import REPEATED_RUN, is_chrome, without_repeated_runs
 from tasks.clean.guards import (
+    RECALL_MIN_ADDED,
     better_of,
     count_words,
     fuller_of,
     guard_reason,
     looks_like_teasers,
     main_block_words,
+    recalled_of,
     shown_words,
     shows_more_words,
 )
@@ -169,3 +173,31 @@ def test_only_a_run_of_repeated_paragraphs_is_a_second_copy():
     # a short line repeated on its own ("Share this story") is not a run
     shares = ["Share this story", *story[:2], "Share this story"]
     assert without_repeated_runs(shares) == shares
+
+
+FARES = ("The harbour shuttle runs every twenty minutes from the old quay and is the cheapest of the crossings.\n"
+         "The night boat to Kessel Island leaves at eleven and docks before the first ferry of the morning.\n"
+         "Valdora's coast card covers every crossing for a week, island boats included, and pays for itself in "
+         "three trips; children under twelve travel on it free, and dogs on a lead ride on the open deck.")
+
+
+def test_the_recall_pass_is_taken_only_where_it_adds_a_part_of_the_story():
+    intro = SimpleNamespace(text=GUIDE_INTRO + "\nThis year's fares, crossing by crossing, are below.")
+    with_fares = SimpleNamespace(text=intro.text + "\n" + FARES)
+    assert count_words(FARES) >= RECALL_MIN_ADDED
+    assert recalled_of(intro, with_fares, GUIDE_PAGE) is with_fares
+    # a standfirst: on the subject, but a line, not a section the first text left
+    standfirst = SimpleNamespace(text="The best crossings on the Valdora coast, from the harbour shuttle to the "
+                                      "night boat.\n" + intro.text)
+    assert recalled_of(intro, standfirst, GUIDE_PAGE) is intro
+    # a gallery: the same captions again and again
+    caption = "The night boat to Kessel Island leaves the Valdora harbour at eleven, with the ferry crew on deck."
+    gallery = SimpleNamespace(text=intro.text + "\n" + "\n".join([caption, "Image 1 of 4"] * 4))
+    assert recalled_of(intro, gallery, GUIDE_PAGE) is intro
+    # other posts' excerpts: as long, but about other things
+    posts = SimpleNamespace(text=intro.text + "\nTen cafés worth the walk in Orsa, where the old mill serves cider "
+                                 "by the jug and the bakery opens at six.\nA winter weekend of lamplit markets in "
+                                 "Tarrow, with mulled wine, roast chestnuts and a choir on the steps of the town "
+                                 "hall every evening until the new year.")
+    assert recalled_of(intro, posts, GUIDE_PAGE) is intro
+    assert recalled_of(intro, None, GUIDE_PAGE) is intro

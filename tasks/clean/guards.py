@@ -150,23 +150,59 @@ def shown_words(tree) -> int:
     return total
 
 
-def shows_more_words(text: str, tree) -> bool:
-    """The text is a small part (under PART_OF_PAGE) of what the page shows."""
-    return count_words(text) < PART_OF_PAGE * shown_words(tree)
+def shows_more_words(text: str, tree, part: float = PART_OF_PAGE) -> bool:
+    """The text is a small part (under ``part``) of what the page shows."""
+    return count_words(text) < part * shown_words(tree)
 
 
-def fuller_of(first, second, html: str):
-    """The balanced pass's result where it extends the first pass's story with text about the page's
-    subject: FULLER_FACTOR times the words, KEPT_WORDS of the first's, not teasers, and (where the page
-    declares a headline or description) OWN_IN_ADDED of those words in what it adds."""
+def fuller_of(first, second, html: str, factor: float = FULLER_FACTOR, own_share: float = OWN_IN_ADDED):
+    """The other pass's result where it extends the first pass's story with text about the page's subject:
+    ``factor`` times the words, KEPT_WORDS of the first's, not teasers, and (where the page declares a
+    headline or description) ``own_share`` of those words in what it adds."""
     if second is None or not (second.text or "").strip():
         return first
     before = first.text or ""
     kept = _words(before)
-    if count_words(second.text) < FULLER_FACTOR * count_words(before) or \
+    if count_words(second.text) < factor * count_words(before) or \
             len(kept & _words(second.text)) < KEPT_WORDS * len(kept) or looks_like_teasers(second.text, html):
         return first
     own = own_words(html)
+    added = _words("\n".join(added_lines(before, second.text)))
+    return second if not own or len(own & added) >= own_share * len(own) else first
+
+
+def added_lines(before: str, after: str) -> list[str]:
+    """The non-empty lines of ``after`` that are not lines of ``before``."""
     first_lines = {line.strip() for line in before.split("\n")}
-    added = _words("\n".join(line for line in second.text.split("\n") if line.strip() not in first_lines))
-    return second if not own or len(own & added) >= OWN_IN_ADDED * len(own) else first
+    return [line.strip() for line in after.split("\n") if line.strip() and line.strip() not in first_lines]
+
+
+# ---- what the recall pass adds ------------------------------------------------------------------------------
+# After that, a text under RECALL_PART of what the page shows can still lack a story's later sections, lists and
+# tables, which the precise and balanced passes both prune and the recall pass keeps.  Its text is taken when it
+# extends the story (RECALL_FACTOR the words, KEPT_WORDS of the first's, not teasers) with text about the page's
+# subject (RECALL_OWN of the headline-and-description words: comments and other posts' excerpts, which the
+# recall pass also keeps, speak of other things) and of some length (RECALL_MIN_ADDED words: a standfirst or a
+# caption is shorter than a pruned section), and when most of what it adds is not lines it repeats (under
+# RECALL_REPEATED of the words: a gallery repeats its captions, a story's sections are each written once).
+# Chosen on WCXB TUNE among the values that keep every shared set within 0.003 (docs/benchmarks.md, "Bodies on
+# WCXB"): page check 0.7 / 0.8 / 0.9, factor 1.1 / 1.2 / 1.3, subject share 0.25 / 0.3 / 1/3, 0 or 50 words.
+# The page check at 0.7 and 0.8 tie on TUNE; 0.7 runs the pass on fewer pages (91 of WCXB's 791, against 148)
+RECALL_PART = 0.7
+RECALL_FACTOR = 1.2
+RECALL_OWN = 0.3
+RECALL_MIN_ADDED = 50
+RECALL_REPEATED = 0.5
+
+
+def recalled_of(first, second, html: str):
+    """The recall pass's result where it adds a part of the story the first text left (see above)."""
+    if second is None or fuller_of(first, second, html, RECALL_FACTOR, RECALL_OWN) is first:
+        return first
+    lines = [line.strip() for line in second.text.split("\n") if line.strip()]
+    added = added_lines(first.text or "", second.text)
+    added_words = sum(count_words(line) for line in added)
+    repeated = sum(count_words(line) for line in added if lines.count(line) > 1)
+    if added_words < RECALL_MIN_ADDED or repeated >= RECALL_REPEATED * added_words:
+        return first
+    return second

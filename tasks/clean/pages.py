@@ -24,7 +24,15 @@ from newsloom.lang import all_packs
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
 from tasks.clean.encoding import with_repaired_encoding
-from tasks.clean.guards import better_of, count_words, fuller_of, guard_reason, shows_more_words
+from tasks.clean.guards import (
+    RECALL_PART,
+    better_of,
+    count_words,
+    fuller_of,
+    guard_reason,
+    recalled_of,
+    shows_more_words,
+)
 from tasks.clean.labels import byline_name, label_patterns
 from tasks.clean.markup import fragment_text, parse_page
 from tasks.clean.ranker import ranked_metadata
@@ -61,24 +69,44 @@ def _trafilatura(html: str, url: str | None, fast: bool = True, **options):
     )
 
 
+def passes_of(html: str, url: str | None):
+    """trafilatura on one page, each configuration run at most once however many rules ask for it."""
+    done: dict[tuple, object] = {}
+
+    def run(fast: bool = True, **options):
+        key = (fast, *sorted(options.items()))
+        if key not in done:
+            done[key] = _trafilatura(html, url, fast, **options)
+        return done[key]
+    return run
+
+
+def extracted(html: str, url: str | None, tree, min_words: int):
+    """trafilatura's precise pass, or another pass where the guards (tasks.clean.guards) doubt it."""
+    run = passes_of(html, url)
+    doc = run(favor_precision=True)
+    if doc is None or count_words(doc.text or "") < max(min_words, 50):
+        # the fallback: trafilatura's full pass, which compares its result with readability-lxml's and
+        # jusText's, once favouring precision and once recall; the longer text wins
+        for second in (run(fast=False, favor_precision=True), run(fast=False, favor_recall=True)):
+            if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
+                doc = second
+    elif (reason := guard_reason(doc.text, html, tree)) is not None:
+        doc = better_of(doc, run(fast=False, favor_recall=True), html, reason)
+    if doc is not None and shows_more_words(doc.text or "", tree):
+        doc = fuller_of(doc, run(fast=False), html)
+    if doc is not None and shows_more_words(doc.text or "", tree, RECALL_PART):
+        doc = recalled_of(doc, run(fast=False, favor_recall=True), html)
+    return doc
+
+
 def clean_html_page(html: str, url: str | None = None, min_words: int = 20, rank: bool = True) -> dict:
     """An HTML page into text and metadata (trafilatura, a recall pass when it finds too little or when the
     guards doubt the first pass, our filter).  With ``rank``, the metadata ranker (tasks.clean.ranker)
     chooses the title, the author and the date among every candidate the page offers, ours included."""
     try:
         tree = parse_page(html)  # one parse for the guards and the ranker
-        doc = _trafilatura(html, url, favor_precision=True)
-        if doc is None or count_words(doc.text or "") < max(min_words, 50):
-            # the fallback: trafilatura's full pass, which compares its result with readability-lxml's and
-            # jusText's, once favouring precision and once recall; the longer text wins
-            for second in (_trafilatura(html, url, fast=False, favor_precision=True),
-                           _trafilatura(html, url, fast=False, favor_recall=True)):
-                if second is not None and count_words(second.text or "") > count_words((doc.text if doc else "") or ""):
-                    doc = second
-        elif (reason := guard_reason(doc.text, html, tree)) is not None:
-            doc = better_of(doc, _trafilatura(html, url, fast=False, favor_recall=True), html, reason)
-        if doc is not None and shows_more_words(doc.text or "", tree):
-            doc = fuller_of(doc, _trafilatura(html, url, fast=False), html)
+        doc = extracted(html, url, tree, min_words)
     except (ValueError, RecursionError, MemoryError) as exc:
         raise Rejected("parse_error", f"{type(exc).__name__}: {exc}") from None
     if doc is None or not (doc.text or "").strip():
