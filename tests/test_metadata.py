@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from conftest import shared_path
 
 from bench._shared import scorer as load_scorer
-from tasks.clean.candidates import page_candidates
+from tasks.clean.candidates import TITLE_MAX_WORDS, page_candidates
 from tasks.clean.labels import byline_name
 from tasks.clean.pages import clean_html_page
 from tasks.clean.ranker import author_names, field_values, shipped_model, token_f1
@@ -278,3 +278,14 @@ def test_a_string_without_a_year_or_a_month_is_no_date_whatever_day_it_is_read()
     assert parse_local("2025") is None and parse_local("10:30") is None and parse_local("Monday") is None
     assert parse_local("March 2026") == datetime(2026, 3, 1, tzinfo=timezone.utc)  # no day: the 1st, not today's
     assert parse_local("2026-03-02T21:30:00-07:00").day == 2
+
+
+def test_a_paragraph_set_in_the_heading_is_never_the_headline():
+    blurb = ("Find out which of the Velmar strait's ferries sail in winter, what a crossing costs, where to park at "
+             "Dunmere harbour and how early to arrive, with our tips for travelling with bicycles, dogs and children "
+             "on every route.")
+    assert len(blurb.split()) > TITLE_MAX_WORDS
+    html = page(head='<meta property="og:title" content="Ferries sail again after crane repairs">', h1=blurb)
+    titles = [c.value for c in page_candidates(html, None, None, {}) if c.field == "title"]
+    assert blurb not in titles and "Ferries sail again after crane repairs" in titles
+    assert clean_html_page(html)["title"] == "Ferries sail again after crane repairs"

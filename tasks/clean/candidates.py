@@ -338,6 +338,16 @@ def cleaned_byline(c: Candidate) -> Candidate | None:
     return replace(c, value=name) if name else None
 
 
+# a headline is short: no labelled title of WCXB's 791 pages has more than 24 words.  A title candidate longer than
+# this is a paragraph set in a heading or a description copied into one, never the story's headline
+TITLE_MAX_WORDS = 30
+
+
+def is_a_paragraph(c: Candidate) -> bool:
+    """A title candidate of more than TITLE_MAX_WORDS words."""
+    return c.field == "title" and len(str(c.value).split()) > TITLE_MAX_WORDS
+
+
 ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link", "label_byline",
                    "label_alone_byline", "twitter_byline", "text_byline", "headline_byline", "author_box")  # read already
 
@@ -362,7 +372,7 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict,
     for name, key in (("title", "title"), ("author", "author"), ("date", "published_at")):
         if answers.get(key):
             found.append(Candidate(name, "trafilatura", answers[key]))
-    found = [c for c in map(cleaned_byline, found) if c is not None]
+    found = [c for c in map(cleaned_byline, found) if c is not None and not is_a_paragraph(c)]
     offset_of = element_offsets(tree) if tree is not None else {}
     counters: dict[str, int] = {}
     numbered = []
