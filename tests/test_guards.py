@@ -97,7 +97,7 @@ def test_a_guide_whose_items_the_precise_pass_left_gets_them_back():
     first = _trafilatura(GUIDE_PAGE, None, favor_precision=True)
     assert "night boat takes three hours" not in first.text  # the precise pass keeps the introduction alone
     assert guard_reason(first.text, GUIDE_PAGE) is None  # and neither older guard doubts it
-    assert shows_more_words(first.text, parse_page(GUIDE_PAGE))
+    assert shows_more_words(first.text, shown_words(parse_page(GUIDE_PAGE)))
     text = clean_html_page(GUIDE_PAGE)["text"]
     for item in ("night boat takes three hours", "puffin colony", "Bicycles travel free", "last coal-fired boat"):
         assert item in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from collections import Counter
 
 from tasks.clean import boilerplate
 from tasks.clean.markup import TAG, fragment_text, parse_page
@@ -150,9 +151,9 @@ def shown_words(tree) -> int:
     return total
 
 
-def shows_more_words(text: str, tree, part: float = PART_OF_PAGE) -> bool:
-    """The text is a small part (under ``part``) of what the page shows."""
-    return count_words(text) < part * shown_words(tree)
+def shows_more_words(text: str, shown: int, part: float = PART_OF_PAGE) -> bool:
+    """The text is a small part (under ``part``) of what the page shows (``shown``, from shown_words)."""
+    return count_words(text) < part * shown
 
 
 def fuller_of(first, second, html: str, factor: float = FULLER_FACTOR, own_share: float = OWN_IN_ADDED):
@@ -199,10 +200,10 @@ def recalled_of(first, second, html: str):
     """The recall pass's result where it adds a part of the story the first text left (see above)."""
     if second is None or fuller_of(first, second, html, RECALL_FACTOR, RECALL_OWN) is first:
         return first
-    lines = [line.strip() for line in second.text.split("\n") if line.strip()]
+    times = Counter(line.strip() for line in second.text.split("\n") if line.strip())
     added = added_lines(first.text or "", second.text)
     added_words = sum(count_words(line) for line in added)
-    repeated = sum(count_words(line) for line in added if lines.count(line) > 1)
+    repeated = sum(count_words(line) for line in added if times[line] > 1)
     if added_words < RECALL_MIN_ADDED or repeated >= RECALL_REPEATED * added_words:
         return first
     return second

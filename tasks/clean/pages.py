@@ -31,6 +31,7 @@ from tasks.clean.guards import (
     fuller_of,
     guard_reason,
     recalled_of,
+    shown_words,
     shows_more_words,
 )
 from tasks.clean.labels import byline_name, label_patterns
@@ -93,9 +94,10 @@ def extracted(html: str, url: str | None, tree, min_words: int):
                 doc = second
     elif (reason := guard_reason(doc.text, html, tree)) is not None:
         doc = better_of(doc, run(fast=False, favor_recall=True), html, reason)
-    if doc is not None and shows_more_words(doc.text or "", tree):
+    shown = shown_words(tree)
+    if doc is not None and shows_more_words(doc.text or "", shown):
         doc = fuller_of(doc, run(fast=False), html)
-    if doc is not None and shows_more_words(doc.text or "", tree, RECALL_PART):
+    if doc is not None and shows_more_words(doc.text or "", shown, RECALL_PART):
         doc = recalled_of(doc, run(fast=False, favor_recall=True), html)
     return doc
 
