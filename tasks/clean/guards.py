@@ -159,20 +159,29 @@ def shows_more_words(text: str, shown: int, part: float = PART_OF_PAGE) -> bool:
     return count_words(text) < part * shown
 
 
-def fuller_of(first, second, html: str, factor: float = FULLER_FACTOR, own_share: float = OWN_IN_ADDED):
-    """The other pass's result where it extends the first pass's story with text about the page's subject:
-    ``factor`` times the words, KEPT_WORDS of the first's, not teasers, and (where the page declares a
-    headline or description) ``own_share`` of those words in what it adds."""
+def added_story(first, second, html: str, factor: float, own_share: float) -> list[str] | None:
+    """The lines another pass's result adds to the first pass's story, where it extends that story with text
+    about the page's subject: ``factor`` times the words, KEPT_WORDS of the first's, not teasers, and (where
+    the page declares a headline or description) ``own_share`` of those words in what it adds.  None where
+    it does not."""
     if second is None or not (second.text or "").strip():
-        return first
+        return None
     before = first.text or ""
     kept = _words(before)
     if count_words(second.text) < factor * count_words(before) or \
             len(kept & _words(second.text)) < KEPT_WORDS * len(kept) or looks_like_teasers(second.text, html):
-        return first
+        return None
     own = own_words(html)
-    added = _words("\n".join(added_lines(before, second.text)))
-    return second if not own or len(own & added) >= own_share * len(own) else first
+    added = added_lines(before, second.text)
+    if own and len(own & _words("\n".join(added))) < own_share * len(own):
+        return None
+    return added
+
+
+def fuller_of(first, second, html: str):
+    """The balanced pass's result where it extends the first pass's story (``added_story`` with FULLER_FACTOR
+    and OWN_IN_ADDED)."""
+    return first if added_story(first, second, html, FULLER_FACTOR, OWN_IN_ADDED) is None else second
 
 
 def added_lines(before: str, after: str) -> list[str]:
@@ -201,10 +210,9 @@ RECALL_REPEATED = 0.5
 
 def recalled_of(first, second, html: str):
     """The recall pass's result where it adds a part of the story the first text left (see above)."""
-    if second is None or fuller_of(first, second, html, RECALL_FACTOR, RECALL_OWN) is first:
+    if (added := added_story(first, second, html, RECALL_FACTOR, RECALL_OWN)) is None:
         return first
     times = Counter(line.strip() for line in second.text.split("\n") if line.strip())
-    added = added_lines(first.text or "", second.text)
     added_words = sum(count_words(line) for line in added)
     repeated = sum(count_words(line) for line in added if times[line] > 1)
     if added_words < RECALL_MIN_ADDED or repeated >= RECALL_REPEATED * added_words:
