@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from conftest import FIXTURES
@@ -55,6 +55,20 @@ def test_datelines(line, expected, rest):
     dt, n = parse_dateline(line)
     assert dt == expected
     assert line[n:].strip() == rest
+
+
+@pytest.mark.parametrize("line, day, offset_hours", [
+    ("March 3, 2026 11:30 PM EST — Dunmere's harbour board met", date(2026, 3, 3), -5),
+    ("July 4, 2025 8:04 PM ET — Dunmere's harbour board met", date(2025, 7, 4), -4),  # ET in July: summer time
+    ("Jan. 5, 2026, 10:00 a.m. PT — Dunmere's harbour board met", date(2026, 1, 5), -8),
+])
+def test_a_dateline_keeps_its_time_zone_and_the_day_it_printed(line, day, offset_hours):
+    """The zone written after the time is read (a capital PM included), so the instant is right and the
+    printed day stays the article's day: 11:30 PM EST on March 3 is March 4 in UTC."""
+    dt, n = parse_dateline(line)
+    assert dt.utcoffset() == timedelta(hours=offset_hours)
+    assert dt.date() == day
+    assert line[n:].strip() == "Dunmere's harbour board met"
 
 
 def test_no_dateline_in_ordinary_sentence():

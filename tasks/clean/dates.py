@@ -10,7 +10,7 @@ from dateutil import parser as dateparser
 
 from newsloom.domains import country_domain
 from newsloom.lang import all_packs, alternatives, pack_for
-from tasks.common.dates import parse_local, utc
+from tasks.common.dates import parse_local, utc, zone_names
 
 
 @lru_cache(maxsize=1)
@@ -87,15 +87,16 @@ def parse_dateline(line: str, reference: datetime | None = None) -> tuple[dateti
         return parse_day_first(line, reference)
     full = m.group(0)
     try:
-        dt = dateparser.parse(full.strip(" |:—–-").replace("(", " ").split("(")[0], fuzzy=True, dayfirst=False)
+        dt = dateparser.parse(full.strip(" |:—–-").replace("(", " ").split("(")[0], fuzzy=True, dayfirst=False,
+                              tzinfos=zone_names())
     except (ValueError, OverflowError):
         try:
-            dt = dateparser.parse(m.group("date"), fuzzy=True)
+            dt = dateparser.parse(m.group("date"), fuzzy=True, tzinfos=zone_names())
         except (ValueError, OverflowError):
             return None
     if not (1990 <= dt.year <= 2100):
         return None
-    return utc(dt), m.end()
+    return (dt if dt.tzinfo is not None else utc(dt)), m.end()  # a named zone keeps the day the page printed
 
 
 def is_whole_dateline(line: str, reference: datetime | None = None) -> datetime | None:

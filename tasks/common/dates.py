@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from dateutil import parser as dateparser
+from dateutil import tz
 
 
 def utc(dt: datetime) -> datetime:
@@ -13,10 +15,21 @@ def utc(dt: datetime) -> datetime:
 # time-zone abbreviations pages print beside dates (dateutil knows only UTC/GMT and the local zone)
 TZ_NAMES = {name: hours * 3600 for name, hours in {
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9,
+    "AKDT": -8, "HST": -10,
     "BST": 1, "IST": 5.5, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "JST": 9, "KST": 9,
     "AEST": 10, "AEDT": 11, "ACST": 9.5, "AWST": 8, "NZST": 12, "NZDT": 13, "SGT": 8, "HKT": 8, "WIB": 7,
 }.items()}
 TZ_NAMES = {k: int(v) for k, v in TZ_NAMES.items()}
+# the zones US pages name without saying standard or summer time ("10:30 a.m. ET"): the date decides the offset
+GENERIC_ZONES = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+                 "PT": "America/Los_Angeles"}
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> dict:
+    """Every abbreviation dateutil is told of: the fixed offsets, and the generic US zones from the system's
+    zone data or, where it has none, dateutil's own copy.  Built on first use."""
+    return {**TZ_NAMES, **{name: tz.gettz(zone) for name, zone in GENERIC_ZONES.items()}}
 
 
 def parse_any(value: str | None) -> datetime | None:
@@ -38,7 +51,7 @@ def parse_local(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        dt, other = (dateparser.parse(str(value), default=fill, tzinfos=TZ_NAMES) for fill in (FILL_A, FILL_B))
+        dt, other = (dateparser.parse(str(value), default=fill, tzinfos=zone_names()) for fill in (FILL_A, FILL_B))
     except (ValueError, OverflowError):
         return None
     if (dt.year, dt.month) != (other.year, other.month) or not (1900 <= dt.year <= 2100):
