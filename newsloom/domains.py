@@ -3,11 +3,13 @@ is one ("example.co.uk" -> "uk"), and None for generic domains (.com, .org) and 
 as generic names (.io, .tv, .co: ``newsloom/data/generic_domains.txt``)."""
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
 
 COUNTRY_CODE_LENGTH = 2  # ISO 3166-1 alpha-2, as every country-code domain is
+SITE_LABELS = 2  # a host under a suffix the Public Suffix List lacks is read as "name.suffix"
 
 
 @lru_cache(maxsize=1)
@@ -21,3 +23,23 @@ def country_domain(url: str | None) -> str | None:
     host = ((urlsplit(url).hostname or "") if url else "").rstrip(".")
     top = host.rsplit(".", 1)[-1].lower() if "." in host else ""
     return top if len(top) == COUNTRY_CODE_LENGTH and top not in generic_domains() else None
+
+
+def site_domain(url: str | None) -> str | None:
+    """The registered domain of ``url`` ("news.bbc.co.uk" -> "bbc.co.uk"), from the Public Suffix List the
+    ``tld`` package ships; a host under a suffix the list lacks ("ledger.example") keeps its last two labels.
+    None for a URL without a host (a relative link, "mailto:")."""
+    host = ((urlsplit(url).hostname or "") if url else "").rstrip(".").lower()
+    if "." not in host or _is_ip_address(host):
+        return host if host else None
+    from tld import get_fld  # its suffix list is read on first use
+
+    return get_fld(host, fix_protocol=True, fail_silently=True) or ".".join(host.split(".")[-SITE_LABELS:])
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -69,6 +69,21 @@ def test_navigation_labels_and_dates_are_cut_from_bylines():
     assert byline_name("2 mars 2026 — Léa Roux") == "Léa Roux"
 
 
+def test_a_link_to_a_profile_on_another_site_and_a_form_label_are_no_bylines():
+    """An author link counts on the outlet's own site only: one to a social network's profile page is the
+    author's account (its text a network's name), and a comment form's "Name *" is a field label."""
+    top = ('<p class="byline">By <a href="/author/ana-ruiz">Ana Ruiz</a></p>'
+           '<p>Follow: <a href="https://bsky.app/profile/ana.example">Bluesky</a></p>')
+    form = '<form id="respond"><label class="comment-author" for="author">Name *</label></form>'
+    url = "https://news.dunmere-ledger.example/2026/03/02/ferries"
+    found = [(c.kind, c.value) for c in page_candidates(page(top=top + form), url, None, {}) if c.field == "author"]
+    assert ("author_link", "Ana Ruiz") in found
+    assert not [value for _, value in found if "Bluesky" in value or "Name" in value], found
+    assert byline_name("Name *") is None and byline_name("Ana Ruiz *") == "Ana Ruiz"
+    # without the page's address nothing says which site is its own, so the link stays a candidate
+    assert "Bluesky" in [c.value for c in page_candidates(page(top=top), None, None, {}) if c.field == "author"]
+
+
 def test_a_byline_label_alone_is_no_name_and_a_job_title_ends_the_names():
     assert byline_name("Written by") is None and byline_name("By:") is None and byline_name("Par") is None
     assert byline_name("Ilse Dorn Senior Harbour Reporter") == "Ilse Dorn"

@@ -75,7 +75,8 @@ def byline_name(text: str) -> str | None:
         text = text[dated[1]:].lstrip(" ·•|:-–—,")
     text = labels["byline"].sub("", text)
     text = labels["byline_end"].split(text, maxsplit=1)[0]
-    text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,")
+    # a form's mark of a required field ("Name *") is never part of a name
+    text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,*")
     # a navigation label, a month, or a byline label whose name is elsewhere ("Written by") is never a name
     never = ("not_author", "calendar_word", "byline_alone")
     return None if not text or any(labels[k].match(text) for k in never) else text

@@ -158,7 +158,10 @@ def tune(train: list[dict], tune_pages: list[dict], field: str) -> tuple[dict, d
         weights = fit(groups, l2)
         for t in THRESHOLDS if field != "title" else (0.0,):  # every page has a title: never abstain
             f = field_figures(tune_pages, field, {**weights, "threshold": t})
-            gain = (f["right"] - WRONG_COST * f["wrong"], -f["wrong"])  # on a tie, the fewer wrong answers
+            # on a tie, the more right answers: the answers one setting adds over the other were then right as
+            # often as wrong (even odds, where WRONG_COST is indifferent), and the figure counts an
+            # abstention as a miss
+            gain = (f["right"] - WRONG_COST * f["wrong"], f["right"])
             if best_gain is None or gain > best_gain:
                 best, best_gain = {**weights, "threshold": t}, gain
     return best, {"l2": best["l2"], "threshold": best["threshold"]}
