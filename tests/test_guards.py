@@ -32,7 +32,7 @@ from tasks.clean.guards import (
     shows_more_words,
 )
 from tasks.clean.markup import parse_page
-from tasks.clean.pages import _trafilatura, clean_html_page
+from tasks.clean.pages import _trafilatura, clean_html_page, passes_of
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEASER_PAGE = (FIXTURES / "teaser_page.html").read_text(encoding="utf-8")
@@ -201,3 +201,18 @@ def test_the_recall_pass_is_taken_only_where_it_adds_a_part_of_the_story():
                                  "hall every evening until the new year.")
     assert recalled_of(intro, posts, GUIDE_PAGE) is intro
     assert recalled_of(intro, None, GUIDE_PAGE) is intro
+
+
+def test_later_passes_take_the_first_pass_metadata_and_extract_the_same_text():
+    """A page's metadata is read once: the balanced pass, run after the precise one, extracts the text alone
+    (the guide's slides, which the precise pass left) and carries the precise pass's title, description and
+    site, as a full run of that pass would."""
+    url = "https://valdora-coast.example/guides/ferry-crossings"
+    run = passes_of(GUIDE_PAGE, url)
+    first, later = run(favor_precision=True), run(fast=False)
+    whole = _trafilatura(GUIDE_PAGE, url, fast=False)  # text and metadata in one run
+    assert later.text == whole.text and later.text != first.text
+    for field in ("title", "author", "date", "sitename", "url", "hostname", "description"):
+        assert getattr(later, field) == getattr(whole, field) == getattr(first, field), field
+    assert later.title == "The best ferry crossings on the Valdora coast"
+    assert run(fast=False) is later  # each configuration runs once a page

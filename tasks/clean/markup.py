@@ -183,7 +183,10 @@ def element_text(el) -> str:
 
 
 def element_attrs(el) -> str:
-    return " ".join(str(el.get(a) or "") for a in ("class", "id", "itemprop", "rel")).lower()
+    """Where the element says what it is ("byline", "date"): its class, id, itemprop and rel, lowercased, in
+    one string.  Read for every element of a page by several sources, so written out rather than looped."""
+    get = el.get
+    return f"{get('class') or ''} {get('id') or ''} {get('itemprop') or ''} {get('rel') or ''}".lower()
 
 
 def elements_after(el):

@@ -48,10 +48,17 @@ def parse_local(value: str | None) -> datetime | None:
     """A metadata date string with the time zone it was written in ("2020-04-12T20:00:00-07:00" stays on
     the 12th, the day the outlet printed); a date without a zone is taken as UTC.  A string without a
     year or a month ("10:30", "Monday", "2025") is no date; one without a day ("March 2026") is the 1st."""
-    if not value:
-        return None
+    return _parsed_local(str(value)) if value else None
+
+
+# a page gives one date in several places (JSON-LD, meta tags, <time>), and the string is parsed twice each time
+PARSED_DATES_KEPT = 4096
+
+
+@lru_cache(maxsize=PARSED_DATES_KEPT)
+def _parsed_local(value: str) -> datetime | None:
     try:
-        dt, other = (dateparser.parse(str(value), default=fill, tzinfos=zone_names()) for fill in (FILL_A, FILL_B))
+        dt, other = (dateparser.parse(value, default=fill, tzinfos=zone_names()) for fill in (FILL_A, FILL_B))
     except (ValueError, OverflowError):
         return None
     if (dt.year, dt.month) != (other.year, other.month) or not (1900 <= dt.year <= 2100):
