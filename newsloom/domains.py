@@ -18,9 +18,20 @@ def generic_domains() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+def url_host(url: str | None) -> str | None:
+    """The host of ``url``, lowercased; None for no URL, a URL without a host, and one that does not parse
+    (urllib raises on "http://[bad/": a page's links and canonical address are the page's to get wrong)."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
 def country_domain(url: str | None) -> str | None:
     """The country-code domain of ``url``, lowercased; None where the domain names no country."""
-    host = ((urlsplit(url).hostname or "") if url else "").rstrip(".")
+    host = (url_host(url) or "").rstrip(".")
     top = host.rsplit(".", 1)[-1].lower() if "." in host else ""
     return top if len(top) == COUNTRY_CODE_LENGTH and top not in generic_domains() else None
 
@@ -29,7 +40,7 @@ def site_domain(url: str | None) -> str | None:
     """The registered domain of ``url`` ("news.bbc.co.uk" -> "bbc.co.uk"), from the Public Suffix List the
     ``tld`` package ships; a host under a suffix the list lacks ("ledger.example") keeps its last two labels.
     None for a URL without a host (a relative link, "mailto:")."""
-    host = ((urlsplit(url).hostname or "") if url else "").rstrip(".").lower()
+    host = (url_host(url) or "").rstrip(".")
     if "." not in host or _is_ip_address(host):
         return host if host else None
     from tld import get_fld  # its suffix list is read on first use

@@ -30,9 +30,15 @@ def hostile_run(tmp_path_factory, prefect_harness):
     with gzip.open(raw / "bomb.txt.gz", "wb", compresslevel=9) as fh:
         for _ in range(12):
             fh.write(b"\0" * 1_000_000)
+    # addresses that do not parse (urllib raises on "http://[..."): in the page's own markup, and in a record
+    (raw / "odd_urls.html").write_text(
+        '<html><head><title>Tarrow ferry back</title><link rel="canonical" href="http://[brennick/ferry">'
+        '</head><body><article><h1>Tarrow ferry back</h1><p>By <a href="http://[brennick/author/ilse-dorn">'
+        f'Ilse Dorn</a></p><p>{STORY * 2}</p></article></body></html>')
     (raw / "lines.jsonl").write_text("\n".join([
         "{this is not json", json.dumps({"id": "no-text", "title": "x"}),
-        json.dumps({"id": "ok", "text": STORY * 2})]) + "\n")
+        json.dumps({"id": "ok", "text": STORY * 2}),
+        json.dumps({"id": "odd-url", "text": STORY * 2, "url": "http://[brennick/ferry"})]) + "\n")
     (raw / "gone.txt").symlink_to(raw / "does-not-exist.txt")  # a file that cannot be read
     (raw / "slides.pptx").write_bytes(b"PK\x03\x04")
     out = tmp_path_factory.mktemp("hostile-out")
@@ -64,7 +70,10 @@ def test_each_case_is_a_reject_with_its_reason(hostile_run):
 def test_good_inputs_land(hostile_run):
     out, _ = hostile_run
     articles = pd.read_parquet(out / "articles")
-    assert set(articles.source) == {"latin1.txt", "truncated.html", "lines.jsonl#ok"}
+    assert set(articles.source) == {"latin1.txt", "truncated.html", "lines.jsonl#ok", "odd_urls.html",
+                                    "lines.jsonl#odd-url"}
+    odd = articles.set_index("source").loc["odd_urls.html"]
+    assert odd.author == "Ilse Dorn" and "Captain Ilse Dorn said" in odd.text
     latin = articles.set_index("source").loc["latin1.txt"]
     assert "Tårrow" in latin.text and "Café owners" in latin.text
     assert latin.title == "Brennick ferry resumes"

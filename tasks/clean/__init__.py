@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 
 from newsloom import isolation, schemas
 from newsloom.config import Config
+from newsloom.domains import url_host
 from newsloom.prose import is_prose
 from newsloom.records import BadRecord, parse_record
 from newsloom.rejects import reject
@@ -193,7 +193,7 @@ def clean_jsonl_record(line: bytes) -> dict:
     return {
         "title": obj.get("title") or None,
         "author": obj.get("author") or None,
-        "site": obj.get("source") or obj.get("site") or (urlsplit(url).hostname if url else None),
+        "site": obj.get("source") or obj.get("site") or url_host(url),
         "url": url,
         "published_at": published,
         "date_source": "metadata" if published else None,
@@ -238,7 +238,7 @@ def clean_articles(documents: pa.Table, config: Config) -> tuple[pa.Table, pa.Ta
         if published is None and not page.get("date_ranked") and (
                 d := date_from_url(url or (source if "://" in source else None))):
             published, date_source = d, "url"  # the ranker saw the URL's date already, and chose not to trust it
-        site = page.get("site") or (urlsplit(url).hostname if url else None)
+        site = page.get("site") or url_host(url)
         rows.append({
             "article_id": sha(source, doc_id),
             "doc_id": doc_id, "url": url, "source": source, "site": site,

@@ -360,7 +360,11 @@ def links_to_another_site(c: Candidate, url: str | None) -> bool:
     site among WCXB's TRAIN and TUNE author links, none named the article's author (298 of 509 on the site did)."""
     if c.kind != "author_link" or c.element is None or not (here := site_domain(url)):
         return False
-    return site_domain(urljoin(url, c.element.get("href") or "")) not in (None, here)
+    try:
+        there = site_domain(urljoin(url, c.element.get("href") or ""))
+    except ValueError:  # a link that does not parse ("http://[bad/") says nothing of its site
+        return False
+    return there not in (None, here)
 
 
 def page_candidates(html: str, url: str | None, text: str | None, answers: dict, tree=None) -> list[Candidate]:

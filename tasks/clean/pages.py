@@ -18,8 +18,8 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
-from urllib.parse import urlsplit
 
+from newsloom.domains import url_host
 from newsloom.lang import all_packs
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_meta, is_whole_dateline, parse_local
@@ -246,7 +246,7 @@ def strip_site_suffix(title: str | None, site: str | None, url: str | None) -> s
     """Drop trailing " | Site", " - Section | Site", " * by Author" parts that name the outlet, not the story."""
     if not title:
         return title
-    names = {_squash(x) for x in (site or "", (urlsplit(url).hostname or "") if url else "") if x}
+    names = {_squash(x) for x in (site or "", url_host(url) or "") if x}
     names |= {n.removeprefix("www").rsplit("com", 1)[0] for n in names if n}
     names = {n for n in names if len(n) >= 3}
     parts = TITLE_SEPARATORS.split(title)

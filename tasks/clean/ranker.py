@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
 from importlib import resources
-from urllib.parse import urlsplit
 
+from newsloom.domains import url_host
 from newsloom.lang import all_packs, alternatives
 from tasks.clean.candidates import Candidate
 from tasks.clean.labels import label_patterns
@@ -117,7 +117,7 @@ HOST_LABEL_MIN = 3  # a host label of more letters names the site ("ledger" of w
 
 
 def _site_words(url: str | None) -> set[str]:
-    host = (urlsplit(url).hostname or "") if url else ""
+    host = url_host(url) or ""
     return {p for p in host.split(".")[:-1] if len(p) > HOST_LABEL_MIN}  # not "www", "co" nor the top level
 
 
