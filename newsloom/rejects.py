@@ -9,6 +9,7 @@ REASONS: dict[str, tuple[str, str]] = {
     # reason: (stage, what it means)
     "unsupported_type": ("fetch", "a file type or media type newsloom does not read (images, PDFs, ...)"),
     "unsupported_scheme": ("fetch", "a URL that is not http(s), or a URL-list line that is not a URL"),
+    "invalid_url": ("fetch", "an http(s) address that does not parse (\"http://[desk/\"), given or listed"),
     "too_large": ("fetch, extract", "over max_bytes (also after decompression), or too long for the NLP model"),
     "read_error": ("fetch", "the file could not be read (permissions, I/O error)"),
     "decode_error": ("fetch, clean", "damaged gzip or WARC data, or bytes that fit no text encoding"),

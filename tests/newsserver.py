@@ -111,7 +111,8 @@ class NewsServer:
     def archive_sitemap(self) -> bytes:
         xml = (f"<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                f"<url><loc>{self.base}/news/tide-gauge.html</loc><lastmod>2026-02-12</lastmod></url>"
-               f"<url><loc>mailto:desk@harbor-ledger.example</loc></url></urlset>").encode()
+               f"<url><loc>mailto:desk@harbor-ledger.example</loc></url>"
+               f"<url><loc>http://[harbor-ledger/desk</loc></url></urlset>").encode()  # an address that does not parse
         return gzip.compress(xml)
 
     def _handler(self):

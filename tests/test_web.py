@@ -60,6 +60,7 @@ def test_urls_are_canonicalised_before_the_seen_check():
     assert canonical_url("ftp://example.org/x") is None
     assert canonical_url("javascript:alert(1)") is None
     assert canonical_url("mailto:desk@example.org") is None
+    assert canonical_url("http://[harbor/desk", "https://harbor.example/feed") is None  # does not parse: no crash
 
 
 def test_private_loopback_and_link_local_addresses_are_recognised():
@@ -144,6 +145,8 @@ def test_feeds_sitemaps_and_every_failure_of_the_web(tmp_path, server):
         assert rejects[f"{b}/{path}"]["stage"] == "fetch"
     assert rejects[f"{b}/missing.html"]["detail"] == "HTTP 404"
     assert rejects["mailto:desk@harbor-ledger.example"]["reason"] == "unsupported_scheme"
+    # an address that does not parse is a rejects row of its own; the rest of its sitemap is read (tide-gauge)
+    assert rejects["http://[harbor-ledger/desk"]["reason"] == "invalid_url"
     # the robots-disallowed page (listed in the news sitemap too) was never requested
     assert not any(p.startswith("/private/") for p in server.paths())
     # politeness: one robots.txt, our User-Agent, at most 2 requests at once to the host

@@ -44,7 +44,7 @@ from newsloom.stage import Stage
 from newsloom.util import progress, sha
 from tasks.fetch.crawl import PERMANENT_REJECTS, Crawl, Target
 from tasks.fetch.warc import is_warc, read_warc
-from tasks.fetch.web import Inflater, TooLarge, canonical_url
+from tasks.fetch.web import Inflater, TooLarge, canonical_url, url_refusal
 
 PARTS_PER_WORKER = 8
 URL_LINE = re.compile(r"https?://\S+", re.I)
@@ -200,7 +200,7 @@ def url_adder(targets: list[Target], run_id: str):
     def add_url(url: str, kind: str = "auto", every: float | None = None, via: str | None = None):
         canon = canonical_url(url)
         if canon is None:
-            return "reject", reject("fetch", url, "unsupported_scheme", "only http and https URLs are fetched", run_id)
+            return "reject", reject("fetch", url, *url_refusal(url), run_id)
         targets.append(Target(canon, kind, trusted=True, via=via, every=every))
         return None
 

@@ -22,13 +22,14 @@ from tasks.fetch.web import (
     gunzip_capped,
     parse_feed,
     parse_sitemap,
+    url_refusal,
     xml_root,
 )
 
 # ---- the crawl ---------------------------------------------------------------------------------------------
 MAX_DEPTH = 4  # sitemap index -> sitemap -> pages, with room for one more level
 PERMANENT_REJECTS = {"robots_disallowed", "private_address", "unsupported_type", "unsupported_scheme",
-                     "too_large", "redirect_loop"}
+                     "invalid_url", "too_large", "redirect_loop"}
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ class Crawl:
         for item in items:
             url = canonical_url(item.url)
             if url is None:
-                events.append(("reject", reject("fetch", item.url[:2000], "unsupported_scheme",
-                                                 f"only http(s) URLs are followed; listed in {t.url}", self.run_id)))
+                reason, detail = url_refusal(item.url)
+                events.append(("reject", reject("fetch", item.url[:2000], reason, f"{detail}; listed in {t.url}",
+                                                 self.run_id)))
                 continue
             children.append(Target(url, "sitemap" if item.is_sitemap else "page", False, t.url, item.listed_at,
                                    None, t.depth + 1))

@@ -56,12 +56,10 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     """The URL we key on: absolute, http(s) only, lower-case host, no default port, no fragment,
     no tracking parameters.  None for anything that is not an http(s) URL."""
     url = (url or "").strip()
-    if base:
-        url = urljoin(base, url)
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(urljoin(base, url) if base else url)
         port = parts.port
-    except ValueError:
+    except ValueError:  # "http://[desk/": an address that does not parse
         return None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
@@ -164,6 +162,22 @@ class Item:
     is_sitemap: bool = False
 
 
+def absolute(base: str, link: str) -> str:
+    """``link`` resolved against ``base``; the link as written where it does not parse ("http://[desk/"), so
+    that it reaches ``canonical_url`` and becomes a rejects row rather than stopping the listing."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
+
+
+def url_refusal(url: str) -> tuple[str, str]:
+    """(reason, detail) of a listed or given URL that ``canonical_url`` refuses."""
+    if re.match(r"https?://", url.strip(), re.I):  # not language: the schemes we fetch
+        return "invalid_url", "the address does not parse as an http(s) URL"
+    return "unsupported_scheme", "only http(s) URLs are fetched"
+
+
 def refuse_entities(body: bytes) -> None:
     if _ENTITY_DECL.search(body[:65536]):
         raise FetchError("invalid_feed", "XML with entity declarations is refused (entity expansion is off)")
@@ -180,7 +194,7 @@ def parse_feed(body: bytes, base: str) -> list[Item]:
         link = e.get("link") or next((lk.get("href") for lk in e.get("links", []) if lk.get("href")), None)
         if link:
             when = e.get("published_parsed") or e.get("updated_parsed") or e.get("published") or e.get("updated")
-            items.append(Item(urljoin(base, link), _parse_date(when)))
+            items.append(Item(absolute(base, link), _parse_date(when)))
     if not items and (parsed.bozo or not parsed.get("version")):
         raise FetchError("invalid_feed", f"not a readable RSS/Atom feed: {parsed.get('bozo_exception') or 'no entries'}")
     return items
@@ -215,7 +229,7 @@ def parse_sitemap(body: bytes, base: str) -> list[Item]:
             elif name == "lastmod" and text and when is None:
                 when = text
         if loc:
-            items.append(Item(urljoin(base, loc), _parse_date(when), is_sitemap=index))
+            items.append(Item(absolute(base, loc), _parse_date(when), is_sitemap=index))
     return items
 
 
