@@ -15,6 +15,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "decode_error": ("fetch, clean", "damaged gzip or WARC data, or bytes that fit no text encoding"),
     "invalid_json": ("fetch, clean", "a JSONL line that is not JSON"),
     "missing_text": ("fetch, clean", "a JSONL line without a text field"),
+    "invalid_field": ("fetch, clean", "a JSONL line whose url, title, author, published_at, source or site is not a string"),
     "http_error": ("fetch", "the server answered with an error status (the detail starts with it)"),
     "timeout": ("fetch", "the server did not answer within the timeouts"),
     "connect_error": ("fetch", "no connection could be made (DNS, refused, TLS)"),

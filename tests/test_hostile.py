@@ -38,7 +38,8 @@ def hostile_run(tmp_path_factory, prefect_harness):
     (raw / "lines.jsonl").write_text("\n".join([
         "{this is not json", json.dumps({"id": "no-text", "title": "x"}),
         json.dumps({"id": "ok", "text": STORY * 2}),
-        json.dumps({"id": "odd-url", "text": STORY * 2, "url": "http://[brennick/ferry"})]) + "\n")
+        json.dumps({"id": "odd-url", "text": STORY * 2, "url": "http://[brennick/ferry"}),
+        json.dumps({"id": "number-title", "text": STORY * 2, "title": 2026, "url": ["not", "a", "url"]})]) + "\n")
     (raw / "gone.txt").symlink_to(raw / "does-not-exist.txt")  # a file that cannot be read
     (raw / "slides.pptx").write_bytes(b"PK\x03\x04")
     out = tmp_path_factory.mktemp("hostile-out")
@@ -59,6 +60,7 @@ def test_each_case_is_a_reject_with_its_reason(hostile_run):
         "bomb.txt.gz": "too_large",
         "lines.jsonl#L1": "invalid_json",
         "lines.jsonl#L2": "missing_text",
+        "lines.jsonl#L5": "invalid_field",
         "gone.txt": "read_error",
         "slides.pptx": "unsupported_type",
     }
