@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 from importlib import resources
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 COUNTRY_CODE_LENGTH = 2  # ISO 3166-1 alpha-2, as every country-code domain is
 SITE_LABELS = 2  # a host under a suffix the Public Suffix List lacks is read as "name.suffix"
@@ -25,6 +25,14 @@ def url_host(url: str | None) -> str | None:
         return None
     try:
         return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
+def resolved(base: str, link: str) -> str | None:
+    """``link`` made absolute against ``base``; None where it does not parse ("http://[desk/")."""
+    try:
+        return urljoin(base, link)
     except ValueError:
         return None
 

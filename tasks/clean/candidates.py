@@ -20,9 +20,8 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 from itertools import islice
-from urllib.parse import urljoin
 
-from newsloom.domains import site_domain
+from newsloom.domains import resolved, site_domain
 from tasks.clean import dates
 from tasks.clean.labels import SHORT_TEXT, byline_name, label_patterns, looks_like_a_name
 from tasks.clean.markup import (  # the page tree
@@ -360,11 +359,8 @@ def links_to_another_site(c: Candidate, url: str | None) -> bool:
     site among WCXB's TRAIN and TUNE author links, none named the article's author (298 of 509 on the site did)."""
     if c.kind != "author_link" or c.element is None or not (here := site_domain(url)):
         return False
-    try:
-        there = site_domain(urljoin(url, c.element.get("href") or ""))
-    except ValueError:  # a link that does not parse ("http://[bad/") says nothing of its site
-        return False
-    return there not in (None, here)
+    # a link that does not parse ("http://[bad/") says nothing of its site
+    return site_domain(resolved(url, c.element.get("href") or "")) not in (None, here)
 
 
 def page_candidates(html: str, url: str | None, text: str | None, answers: dict, tree=None) -> list[Candidate]:

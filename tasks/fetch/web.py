@@ -25,7 +25,9 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from newsloom.domains import resolved
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 TEXT_TYPES = {"text/plain"}
@@ -57,7 +59,7 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     no tracking parameters.  None for anything that is not an http(s) URL."""
     url = (url or "").strip()
     try:
-        parts = urlsplit(urljoin(base, url) if base else url)
+        parts = urlsplit((resolved(base, url) or "") if base else url)
         port = parts.port
     except ValueError:  # "http://[desk/": an address that does not parse
         return None
@@ -162,15 +164,6 @@ class Item:
     is_sitemap: bool = False
 
 
-def absolute(base: str, link: str) -> str:
-    """``link`` resolved against ``base``; the link as written where it does not parse ("http://[desk/"), so
-    that it reaches ``canonical_url`` and becomes a rejects row rather than stopping the listing."""
-    try:
-        return urljoin(base, link)
-    except ValueError:
-        return link
-
-
 def url_refusal(url: str) -> tuple[str, str]:
     """(reason, detail) of a listed or given URL that ``canonical_url`` refuses."""
     if re.match(r"https?://", url.strip(), re.I):  # not language: the schemes we fetch
@@ -194,7 +187,8 @@ def parse_feed(body: bytes, base: str) -> list[Item]:
         link = e.get("link") or next((lk.get("href") for lk in e.get("links", []) if lk.get("href")), None)
         if link:
             when = e.get("published_parsed") or e.get("updated_parsed") or e.get("published") or e.get("updated")
-            items.append(Item(absolute(base, link), _parse_date(when)))
+            # a link that does not parse stays as written: canonical_url refuses it, and it becomes a rejects row
+            items.append(Item(resolved(base, link) or link, _parse_date(when)))
     if not items and (parsed.bozo or not parsed.get("version")):
         raise FetchError("invalid_feed", f"not a readable RSS/Atom feed: {parsed.get('bozo_exception') or 'no entries'}")
     return items
@@ -229,7 +223,7 @@ def parse_sitemap(body: bytes, base: str) -> list[Item]:
             elif name == "lastmod" and text and when is None:
                 when = text
         if loc:
-            items.append(Item(absolute(base, loc), _parse_date(when), is_sitemap=index))
+            items.append(Item(resolved(base, loc) or loc, _parse_date(when), is_sitemap=index))  # as in parse_feed
     return items
 
 
