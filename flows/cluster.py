@@ -28,6 +28,30 @@ def prefect_api_url() -> str | None:
     return server.api_url if server.running else None
 
 
+def start_local_api() -> threading.Thread | None:
+    """Start Prefect's temporary local API server in the background where a run needs one (no API URL set,
+    ephemeral mode on); return the thread that waits for it to answer, which the caller joins before its
+    flow call.  That call would start the server itself, but only after this process has imported the
+    pipeline (about 3 s on one core).  Started first, the server's start-up (5-7 s, and 12-14 s the first
+    time, when it creates its database) runs beside those imports on the other core.  A server that fails
+    to start is left to the flow call, which starts it again and reports what went wrong."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def start(server: SubprocessASGIServer) -> None:
+        try:
+            server.start()
+        except Exception:  # noqa: BLE001 - the flow call starts it again and raises Prefect's own error
+            pass
+
+    waiting = threading.Thread(target=start, args=(SubprocessASGIServer(),), name="newsloom-local-api", daemon=True)
+    waiting.start()
+    return waiting
+
+
 def warm_worker(model_setting: str | None) -> str | None:
     """In a fresh worker: import the pipeline's stages and load the model of unknown-language text, once."""
     import flows.pipeline  # noqa: F401  (the stages a task unpickles)

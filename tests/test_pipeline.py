@@ -131,6 +131,48 @@ def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
     assert q.speaker.tolist() == ["Jonas Feld"]
 
 
+START_EARLY = r"""
+import threading, httpx
+from flows.cluster import start_local_api
+waiting = start_local_api()
+assert isinstance(waiting, threading.Thread)
+import flows.pipeline  # the imports that the server's start-up runs beside
+waiting.join()
+from prefect.client.orchestration import get_client
+from prefect.server.api.server import SubprocessASGIServer
+server = SubprocessASGIServer()
+assert httpx.get(server.api_url + "/health").status_code == 200
+with get_client(sync_client=True) as client:  # what the flow call talks to: the server started early
+    assert str(client.api_url).rstrip("/") == server.api_url, (client.api_url, server.api_url)
+print("ok", server.api_url)
+"""
+
+
+@pytest.mark.slow
+def test_the_local_api_starts_while_the_cli_imports(tmp_path):
+    """newsloom run starts Prefect's temporary server before it imports the pipeline, and the flow then talks
+    to that server (one server, not a second one)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    r = subprocess.run([sys.executable, "-c", START_EARLY], capture_output=True, text=True, cwd=ROOT, env=env,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.startswith("ok http://127.0.0.1:")
+
+
+def test_no_local_api_is_started_where_the_run_has_an_api():
+    """With an API address (a Prefect server) or with ephemeral mode off, nothing is started early."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, temporary_settings
+
+    from flows.cluster import start_local_api
+
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        assert start_local_api() is None
+    with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
+        assert start_local_api() is None
+
+
 @pytest.mark.slow
 def test_a_first_run_on_a_fresh_machine_prints_no_error(tmp_path):
     """The README's first command as a newcomer meets it: a fresh Prefect home (its database is created on

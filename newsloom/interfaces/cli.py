@@ -70,12 +70,17 @@ def run(
         raise typer.Exit(2)
 
     quiet_local_server()
+    from flows.cluster import start_local_api
+
+    local_api = start_local_api()  # its start-up runs beside the imports below
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.pipeline import news_pipeline
     from newsloom.lease import LockedError, LockLost
 
     bars = ProgressBars(console, enabled=console.is_terminal and not os.environ.get("CI"))
+    if local_api is not None:
+        local_api.join()
     try:
         with bars, temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             summary = news_pipeline(sources=sources, out=out, model=model, dedup=not no_dedup, batch_size=batch_size,
