@@ -1,6 +1,6 @@
 """End-to-end throughput and memory of ``newsloom run``, next to bare spaCy on the same texts.
 
-    python -m bench.pipeline 2000                   # sequential run (no Dask), then bare nlp.pipe
+    python -m bench.pipeline 2000                   # the default run (one Dask worker per core), then bare nlp.pipe
     python -m bench.pipeline 2000 --workers 2       # every stage's parts on 2 Dask worker processes
     python -m bench.pipeline 2000 --scaling         # --workers 1 and --workers 2, and their ratio
     python -m bench.pipeline 20000 --rerun          # also time a no-op rerun on the same output
@@ -10,8 +10,10 @@ For each run it reports wall seconds, docs/s and words/s end to end, seconds per
 run's manifest), and the peak resident memory of the whole process tree (the CLI process, its
 Dask workers and Prefect's temporary API server), sampled from /proc every 0.2 s.  It then
 pushes the run's own article texts (originals, as the extract stage sees them) through bare
-``nlp.pipe`` with the same model, the same disabled components and the same number of
-processes, in a fresh process, and reports the ratio of the two throughputs.
+``nlp.pipe`` with the same model and the same disabled components, in a fresh process, and reports
+the ratio of the two throughputs.  Bare piping runs with the run's ``--workers`` as ``n_process``; for
+a default run (no ``--workers``), with spaCy's default of one process, which is issue 29's measure,
+and again with one process per core, as many as the default run's workers.
 
 The corpus comes from ``bench.corpus`` (generated once under bench/out/corpus-N).  Results go
 to stdout and bench/out/pipeline-N.json.
@@ -206,6 +208,8 @@ def one_run(n: int, corpus: Path, workers: int | None, model: str, rerun: bool, 
            **first, "docs_per_s": round(summary["n_documents"] / first["wall_s"], 1),
            "words_per_s": round(words / first["wall_s"]), "stage_seconds": summary["stage_seconds"]}
     if bare:
+        # issue 29's comparison: bare nlp.pipe as spaCy runs it by default (n_process=1) for a default run,
+        # else with the run's --workers
         b = bare_spacy(out, model, max(workers or 1, 1), env, OUT / f"{tag}-bare.log")
         res["bare_spacy"] = {**b, "docs_per_s_pipe": round(b["docs"] / b["pipe_s"], 1),
                              "docs_per_s_wall": round(b["docs"] / b["wall_s"], 1)}
@@ -213,6 +217,11 @@ def one_run(n: int, corpus: Path, workers: int | None, model: str, rerun: bool, 
         res["ratio_vs_bare_pipe"] = round(b["pipe_s"] / first["wall_s"], 3)
         res["ratio_vs_bare_wall"] = round(b["wall_s"] / first["wall_s"], 3)
         res["ratio_vs_bare_nlp_stage"] = round(b["pipe_s"] / summary["stage_seconds"]["entity-extract"], 3)
+        if workers is None and (cores := os.cpu_count() or 1) > 1:
+            # a default run spreads its parts over one worker per core: bare piping on as many processes too
+            b2 = bare_spacy(out, model, cores, env, OUT / f"{tag}-bare-{cores}.log")
+            res["bare_spacy_per_core"] = {**b2, "n_process": cores}
+            res["ratio_vs_bare_pipe_per_core"] = round(b2["pipe_s"] / first["wall_s"], 3)
     if rerun:
         second = measured(newsloom_cmd(corpus, out, workers, model), env, OUT / f"{tag}-rerun.log")
         s2 = last_run(out)
@@ -235,6 +244,10 @@ def show(r: dict) -> None:
               f"({b['docs_per_s_pipe']} docs/s), peak RSS {b['peak_rss_mb']} MB")
         print(f"  ratio end-to-end / bare: {r['ratio_vs_bare_pipe']} (bare piping), {r['ratio_vs_bare_wall']} "
               f"(bare process); entity-extract stage vs bare piping: {r['ratio_vs_bare_nlp_stage']}")
+    if "bare_spacy_per_core" in r:
+        b2 = r["bare_spacy_per_core"]
+        print(f"  bare nlp.pipe with n_process={b2['n_process']} (the run's workers): {b2['pipe_s']}s piping; "
+              f"ratio end-to-end / bare: {r['ratio_vs_bare_pipe_per_core']}")
     if "rerun" in r:
         rr = r["rerun"]
         print(f"  no-op rerun: {rr['wall_s']}s ({rr['fraction_of_first']:.1%} of the first run), "
