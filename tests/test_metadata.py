@@ -84,6 +84,21 @@ def test_a_link_to_a_profile_on_another_site_and_a_form_label_are_no_bylines():
     assert "Bluesky" in [c.value for c in page_candidates(page(top=top), None, None, {}) if c.field == "author"]
 
 
+def test_an_archive_link_names_its_author_and_a_reviewer_is_no_author():
+    """"View all posts by Ana Ruiz →" is the writer's archive link; "Reviewed by" and "Edited by" name another
+    role's person, whom the issue counts as wrong, in either language."""
+    assert byline_name("View all posts by Ana Ruiz →") == "Ana Ruiz"
+    assert byline_name("Read more by Tomas Ek >") == "Tomas Ek"
+    assert byline_name("Publié par Léa Roux") == "Léa Roux"
+    for other in ("Reviewed by Ilse Dorn", "Medically reviewed by Ilse Dorn, MD", "Fact-checked by Omar Haddad",
+                  "Edited by Dana Pell", "Relu par Paul Diop"):
+        assert byline_name(other) is None, other
+    top = ('<div class="byline"><span class="author-name">Reviewed by Ilse Dorn</span></div>'
+           '<a href="/author/tomas-ek">More by Tomas Ek »</a>')
+    found = [(c.kind, c.value) for c in page_candidates(page(top=top), None, None, {}) if c.field == "author"]
+    assert ("author_link", "Tomas Ek") in found and not [v for _, v in found if "Ilse" in v], found
+
+
 def test_a_byline_label_alone_is_no_name_and_a_job_title_ends_the_names():
     assert byline_name("Written by") is None and byline_name("By:") is None and byline_name("Par") is None
     assert byline_name("Ilse Dorn Senior Harbour Reporter") == "Ilse Dorn"

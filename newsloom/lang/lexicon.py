@@ -55,6 +55,9 @@ class Lexicon:
     updated_labels: tuple = ()  # ... its update date, which is never the publication date ("Updated")
     byline_labels: tuple = ()  # the words a byline opens with ("By", "Written by", "Par")
     not_author_labels: tuple = ()  # navigation labels near bylines that are never a name ("About the Author")
+    # labels of a person who did other work on the piece than write it ("Reviewed by", "Edited by"): the name
+    # after one is never the byline's
+    other_role_labels: tuple = ()
     list_conjunctions: tuple = ()  # the word before a list's last item: "Ana Ruiz and Li Wei", "Léa Roux et Paul Diop"
     author_path_words: tuple = ()  # the path segment of a link to an author's page ("/author/ana-ruiz")
     byline_stop_words: tuple = ()  # where a byline's names end: "Ana Ruiz on Friday", "Ana Ruiz, Writer"

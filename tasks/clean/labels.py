@@ -25,6 +25,7 @@ def label_patterns() -> dict[str, re.Pattern]:
         words["updated"] |= set(lex.updated_labels)
         words["byline"] |= set(lex.byline_labels)
         words["not_author"] |= set(lex.not_author_labels)
+        words["other_role"] |= set(lex.other_role_labels)
         words["stop"] |= set(lex.byline_stop_words) | set(lex.role_nouns)  # "Ana Ruiz, Founder", "Li Wei, CEO"
         words["path"] |= set(lex.author_path_words)
         words["calendar"] |= {n for names in lex.months for n in names} | set(lex.weekdays)
@@ -38,6 +39,9 @@ def label_patterns() -> dict[str, re.Pattern]:
         # a byline label with no name after it: the name is in the next element ("<span>By</span><a>Ana Ruiz</a>")
         "byline_alone": re.compile(rf"^\s*(?:{alternatives(words['byline'])})\s*:?\s*$", re.I) if words["byline"] else never,
         "not_author": re.compile(rf"^(?:{alternatives(words['not_author'])})$", re.I) if words["not_author"] else never,
+        # the label of another role than the writer's, before a name: "Reviewed by Ana Ruiz", "Edited by Li Wei"
+        "other_role": re.compile(rf"^\W*(?:{alternatives(words['other_role'])})\b", re.I)
+        if words["other_role"] else never,
         # a link to an author's page: ".../author/ana-ruiz", "/auteur/lea-roux/"
         "author_path": re.compile(rf"/(?:{alternatives(words['path'])})/[^/?#]+/?(?:[?#]|$)", re.I)
         if words.get("path") else never,
@@ -69,14 +73,16 @@ def byline_name(text: str) -> str | None:
     if not text or len(text) > SHORT_TEXT:
         return None
     labels = label_patterns()
+    if labels["other_role"].match(text):  # a reviewer's or an editor's name is not the byline's
+        return None
     if (inside := labels["byline_inside"].search(text)) is not None:
         text = text[inside.end():]
     if (dated := parse_dateline(text)) is not None:  # "Dec. 19, 2025 · Niko Matsakis": the date, then the name
         text = text[dated[1]:].lstrip(" ·•|:-–—,")
     text = labels["byline"].sub("", text)
     text = labels["byline_end"].split(text, maxsplit=1)[0]
-    # a form's mark of a required field ("Name *") is never part of a name
-    text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,*")
+    # a form's mark of a required field ("Name *") and a link's arrow ("More by Ana Ruiz →") are never part of a name
+    text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,*→>»›")
     # a navigation label, a month, or a byline label whose name is elsewhere ("Written by") is never a name
     never = ("not_author", "calendar_word", "byline_alone")
     return None if not text or any(labels[k].match(text) for k in never) else text
