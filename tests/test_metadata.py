@@ -153,6 +153,20 @@ def test_a_date_printed_under_the_headline_and_bylines_split_from_their_label_ar
     assert not any(c.field == "author" for c in page_candidates(page(top="<p>By</p>"), None, None, {}))
 
 
+def test_a_date_printed_above_the_headline_is_a_candidate_and_the_chosen_day():
+    """Some themes print the date just above the headline, in its container ("<p>February 4, 2026 - 6
+    minutes</p><h1>..."); a date in a list before that container (another story's) is not read as it."""
+    html = f"""<html><head><title>Ferries sail again | Dunmere Ledger</title></head><body>
+    <aside><ul><li><p>January 9, 2026</p><a href="/older">An older story</a></li></ul></aside>
+    <article><div class="head"><p>February 4, 2026<!-- --> - 6 minutes</p><h1>Ferries sail again</h1></div>
+    <p>{STORY}</p><p>{STORY}</p></article></body></html>"""
+    dates = {(c.kind, str(c.value)[:10]) for c in page_candidates(html, None, None, {}) if c.field == "date"}
+    assert ("headline_above_plain", "2026-02-04") in dates
+    assert not [k for k, day in dates if day == "2026-01-09" and k.startswith("headline_")], dates
+    got = clean_html_page(html, "https://ledger.example/news/ferries")
+    assert got["published_at"].date() == date(2026, 2, 4) and got["date_source"] == "metadata"
+
+
 def test_a_date_far_below_the_headline_is_not_read_as_printed_under_it():
     far = "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(60)) + "<p>November 2, 2022</p>"
     kinds = {c.kind for c in page_candidates(page(top=far), None, None, {}) if c.field == "date"}

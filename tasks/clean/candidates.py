@@ -23,6 +23,7 @@ from itertools import islice
 
 from newsloom.domains import resolved, site_domain
 from tasks.clean import dates
+from tasks.clean.author_box import AUTHOR_ATTR, author_box_candidates
 from tasks.clean.labels import SHORT_TEXT, byline_name, label_patterns, looks_like_a_name
 from tasks.clean.markup import (  # the page tree
     Candidate,
@@ -47,8 +48,6 @@ NEAR_HEADLINE_ELEMENTS = 40  # elements after the <h1> read for a date printed u
 
 # not language: the class and id names that themes give date and byline elements, the same on every site
 DATE_ATTR = re.compile(r"date|time|publish|posted|updated|modified|byline|meta")
-# not language: as above
-AUTHOR_ATTR = re.compile(r"author|byline|writer|contributor|reporter")
 
 
 def label_before(el, text: str) -> str:
@@ -147,19 +146,33 @@ def headline_block(tree) -> list:
     return list(islice((el for el in elements_after(h1) if isinstance(el.tag, str)), NEAR_HEADLINE_ELEMENTS))
 
 
+KICKER_ELEMENTS = 2  # the <h1>'s siblings just before it read for a date printed above the headline
+
+
+def kicker_block(tree) -> list:
+    """The elements just before the first ``<h1>`` in its own container (``KICKER_ELEMENTS``, nearest first),
+    where some themes print the date above the headline ("<p>February 4, 2025 - 11 minutes</p><h1>...")."""
+    if (h1 := next(tree.iter("h1"), None)) is None:
+        return []
+    return list(islice((el for el in h1.itersiblings(preceding=True) if isinstance(el.tag, str)), KICKER_ELEMENTS))
+
+
 def headline_date_candidates(tree) -> list[Candidate]:
     """Short elements just after the first ``<h1>`` whose own text is a date, whatever their class or id
-    ("<h1>...</h1><p>November 2, 2022</p>"): the date a page prints under its headline.  Elements that
-    ``time_candidates`` reads (``<time>``, a class or id that names a date) are left to it."""
+    ("<h1>...</h1><p>November 2, 2022</p>"): the date a page prints under its headline; and the same just
+    before it, in its container (``headline_above_*``).  Elements that ``time_candidates`` reads (``<time>``,
+    a class or id that names a date) are left to it."""
     out: list[Candidate] = []
-    for el in headline_block(tree):
+    above = kicker_block(tree)
+    for el in above + headline_block(tree):
         if len(out) >= MAX_ELEMENT_CANDIDATES:
             break
         own = (el.text or "").strip()
         if not own or len(own) > SHORT_TEXT or el.tag == "time" or DATE_ATTR.search(element_attrs(el)):
             continue
         if (dt := whole_date(own)) is not None:
-            out.append(Candidate("date", f"headline_{headline_label(el, own) or 'plain'}", dt, element=el))
+            where = "headline_above" if el in above else "headline"
+            out.append(Candidate("date", f"{where}_{headline_label(el, own) or 'plain'}", dt, element=el))
     return out
 
 
@@ -182,43 +195,6 @@ def headline_byline_candidates(tree) -> list[Candidate]:
                 (name := byline_name(parts[0])) is not None and looks_like_a_name(name)):
             out.append(Candidate("author", "headline_byline", name, element=el))
     return out
-
-
-MAX_AUTHOR_BOXES = 3  # a page has one author box, or one per author of a shared byline
-BOX_LINE = 60  # characters of a line of an author box that can be its name, not its biography
-
-
-def author_box_candidates(tree) -> list[Candidate]:
-    """The name an author box prints: an element whose class or id names an author, too long to be a byline
-    (a photo, the name, a biography: "<div class="author-box"><img alt="Ana Ruiz"><p>Ana Ruiz</p><p>Ana
-    writes about ...</p></div>"), whose first short line of a name's shape, else its photo's alt text, is
-    the name.  A box inside a box already read is not read again."""
-    out: list[Candidate] = []
-    read = set()
-    for el in tree.iter():
-        if len(out) >= MAX_AUTHOR_BOXES:
-            break
-        if not is_author_box(el) or any(outer in read for outer in el.iterancestors()):
-            continue
-        read.add(el)
-        if (name := box_name(el)) is not None:
-            out.append(Candidate("author", "author_box", name, element=el))
-    return out
-
-
-def is_author_box(el) -> bool:
-    return isinstance(el.tag, str) and bool(AUTHOR_ATTR.search(element_attrs(el))) and len(element_text(el)) > SHORT_TEXT
-
-
-def box_name(box) -> str | None:
-    """An author box's name: its first short line that a byline reading leaves a name's shape, else the alt
-    text of its photo when that has one."""
-    lines = (" ".join((d.text or "").split()) for d in box.iterdescendants() if isinstance(d.tag, str))
-    for line in lines:
-        if line and len(line) <= BOX_LINE and (name := byline_name(line)) is not None and looks_like_a_name(name):
-            return name
-    alts = (" ".join((img.get("alt") or "").split()) for img in box.iter("img"))
-    return next((alt for alt in alts if alt and len(alt) <= BOX_LINE and looks_like_a_name(alt)), None)
 
 
 def author_element_candidates(tree) -> list[Candidate]:
