@@ -167,6 +167,22 @@ def test_a_date_printed_above_the_headline_is_a_candidate_and_the_chosen_day():
     assert got["published_at"].date() == date(2026, 2, 4) and got["date_source"] == "metadata"
 
 
+def test_a_modification_only_the_metadata_gives_never_beats_a_publication_date():
+    """Published beats modified: a dateModified that the page does not print is no value where a publication
+    date exists; an update the page prints stays one (some pages print only that), and so does a hidden
+    modification on a page with no publication date at all."""
+    hidden = """<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2026-03-02T09:00:00Z",
+    "dateModified": "2026-03-09T08:00:00Z"}</script>"""
+    days = {v.key for v, _ in field_values("date", page_candidates(page(head=hidden), None, None, {}), None)}
+    assert days == {"2026-03-02"}
+    printed = page(head=hidden, top="<p>Updated March 9, 2026</p>")
+    days = {v.key for v, _ in field_values("date", page_candidates(printed, None, None, {}), None)}
+    assert days == {"2026-03-02", "2026-03-09"}
+    alone = hidden.replace('"datePublished": "2026-03-02T09:00:00Z",', "")
+    days = {v.key for v, _ in field_values("date", page_candidates(page(head=alone), None, None, {}), None)}
+    assert days == {"2026-03-09"}
+
+
 def test_a_date_far_below_the_headline_is_not_read_as_printed_under_it():
     far = "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(60)) + "<p>November 2, 2022</p>"
     kinds = {c.kind for c in page_candidates(page(top=far), None, None, {}) if c.field == "date"}
