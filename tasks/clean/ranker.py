@@ -139,6 +139,11 @@ NEAR_HEADLINE = 0.05  # a twentieth of the page's elements after the <h1>: the b
 FAR_BELOW = 0.4  # past the story: related links, author boxes, comments
 
 
+def is_modification(kind: str) -> bool:
+    """A kind of date source that gives a modification or an update ("ld_modified_article", "time_updated")."""
+    return "modified" in kind or kind.endswith("updated")
+
+
 def date_features(v: Value, values: list[Value], url: str | None) -> dict[str, float]:
     feats = _common(v, values)
     days = sorted(x.key for x in values)
@@ -155,7 +160,7 @@ def date_features(v: Value, values: list[Value], url: str | None) -> dict[str, f
     feats["visible_earliest"] = float(is_visible(v) and len(visible) > 1 and v.key == min(x.key for x in visible))
     # January 1st is what a guesser writes when it found only a year ("© 2014"), rarely a publication day
     feats["new_year_day"] = float(v.shown.month == 1 and v.shown.day == 1)
-    feats["modified_only"] = float(all("modified" in k or k.endswith("updated") for k in v.kinds))
+    feats["modified_only"] = float(all(is_modification(k) for k in v.kinds))
     return feats
 
 
@@ -213,10 +218,6 @@ def field_values(field: str, candidates: list[Candidate], url: str | None) -> li
     if field == "date":
         values = without_hidden_modifications(values)
     return [(v, FEATURES[field](v, values, url)) for v in values]
-
-
-def is_modification(kind: str) -> bool:
-    return "modified" in kind or kind.endswith("updated")
 
 
 def without_hidden_modifications(values: list[Value]) -> list[Value]:
