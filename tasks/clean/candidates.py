@@ -151,7 +151,7 @@ KICKER_ELEMENTS = 2  # the <h1>'s siblings just before it read for a date printe
 
 def kicker_block(tree) -> list:
     """The elements just before the first ``<h1>`` in its own container (``KICKER_ELEMENTS``, nearest first),
-    where some themes print the date above the headline ("<p>February 4, 2025 - 11 minutes</p><h1>...")."""
+    where some themes print the date above the headline ("<p>March 2, 2026 - 6 min read</p><h1>...")."""
     if (h1 := next(tree.iter("h1"), None)) is None:
         return []
     return list(islice((el for el in h1.itersiblings(preceding=True) if isinstance(el.tag, str)), KICKER_ELEMENTS))
