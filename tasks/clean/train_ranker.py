@@ -16,7 +16,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -31,8 +30,15 @@ WRONG_COST = 1.0
 # A date is chosen as the publication date (issue 31: "published" beats "modified").  Some labels give the
 # update date a page shows, and a free fit learns to prefer modified dates from them; a feature that says a
 # date is a modification or an update may only count against it (an upper bound of 0 on its weight).
-# not language: the ranker's own feature names (tasks.clean.ranker)
-NOT_PUBLISHED = re.compile(r"^(?:kind:.*(?:modified|updated)|modified_only)")
+MODIFIED_ONLY = "modified_only"  # the ranker's feature of a value that only modifications give
+
+
+def says_not_published(feature: str) -> bool:
+    """A feature of a value given as a modification: its kind (tasks.clean.ranker.is_modification, the test the
+    run time uses too) or ``modified_only``."""
+    from tasks.clean.ranker import is_modification
+
+    return feature == MODIFIED_ONLY or feature.startswith("kind:") and is_modification(feature.removeprefix("kind:"))
 
 
 def default_corpus() -> Path:
@@ -125,7 +131,7 @@ def fit(groups: list[tuple[list[dict], list[int]]], l2: float) -> dict:
                 grad = grad + x.T @ (e / z)
         return total, grad
 
-    bounds = [(None, 0.0) if NOT_PUBLISHED.search(n) else (None, None) for n in names]
+    bounds = [(None, 0.0) if says_not_published(n) else (None, None) for n in names]
     w = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=bounds).x if names else []
     return {"l2": l2, "coef": {n: round(float(v), WEIGHT_DIGITS) for n, v in zip(names, w)}, "threshold": 0.0}
 
