@@ -99,6 +99,21 @@ def test_an_archive_link_names_its_author_and_a_reviewer_is_no_author():
     assert ("author_link", "Tomas Ek") in found and not [v for _, v in found if "Ilse" in v], found
 
 
+def test_a_box_heading_an_unfilled_template_variable_and_a_weekday_are_no_names():
+    """An author box's heading ("The Author"), a theme's variable printed unfilled, and the weekday a
+    byline element's date opens with ("Sat, 20 Dec") are never a name; a dotted user name still is."""
+    for never in ("The Author", "page.head.extra.author", "post.author.name", "{{ author.name }}", "${author}",
+                  "%author%", "Sat", "Tue.", "Thurs, Dec 18, 2025"):
+        assert byline_name(never) is None, never
+    assert byline_name("ana.r.ruiz") == "ana.r.ruiz"
+    assert byline_name("By A.J. Dorn") == "A.J. Dorn"
+    meta = '<meta name="author" content="page.head.extra.author">'
+    top = '<div class="byline">Sat, 20 Dec, 2025 - 06:36</div><p class="author-name">By Ilse Dorn</p>'
+    html = page(head=meta, top=top)
+    found = [c.value for c in page_candidates(html, None, None, {}) if c.field == "author"]
+    assert "Ilse Dorn" in found and not [v for v in found if "page." in v or v.startswith("Sat")], found
+
+
 def test_a_byline_label_alone_is_no_name_and_a_job_title_ends_the_names():
     assert byline_name("Written by") is None and byline_name("By:") is None and byline_name("Par") is None
     assert byline_name("Ilse Dorn Senior Harbour Reporter") == "Ilse Dorn"

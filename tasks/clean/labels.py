@@ -13,6 +13,10 @@ from tasks.clean.dates import parse_dateline
 
 SHORT_TEXT = 120  # an element whose text is longer is prose, not a date line or a byline
 NAME_WORDS = range(2, 6)  # a byline's first name is two to five words ("Ana Ruiz", "Marna van der Merwe")
+# A theme's variable printed unfilled where the name belongs ("page.head.extra.author", "{{ author.name }}",
+# "${author}", "%author%"). A dotted user name ("ana.r.ruiz") is a name: only a path ending in the field's name.
+# not language: a template names its fields in English whatever the page's language
+TEMPLATE_VARIABLE = re.compile(r"(?:[\w-]+\.)+(?:author|authors|name|byline)|.*(?:\{\{|\}\}|\$\{|%\w+%).*", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -85,4 +89,6 @@ def byline_name(text: str) -> str | None:
     text = labels["byline_stop"].split(text, maxsplit=1)[0].strip(" :|-–—,*→>»›")
     # a navigation label, a month, or a byline label whose name is elsewhere ("Written by") is never a name
     never = ("not_author", "calendar_word", "byline_alone")
-    return None if not text or any(labels[k].match(text) for k in never) else text
+    if not text or any(labels[k].match(text) for k in never) or TEMPLATE_VARIABLE.fullmatch(text):
+        return None
+    return text
