@@ -114,6 +114,22 @@ def test_a_box_heading_an_unfilled_template_variable_and_a_weekday_are_no_names(
     assert "Ilse Dorn" in found and not [v for v in found if "page." in v or v.startswith("Sat")], found
 
 
+def test_a_portrait_captioned_with_a_name_and_a_role_is_an_author_candidate_and_a_product_tile_is_not():
+    """An author block that no class names: a photo whose alt text is the writer's name, the name printed
+    under it, then a role line or a biography.  A product's picture captioned with its name is no person's, nor
+    is a grid of captioned pictures."""
+    portrait = ('<div><img src="ilse.jpg" alt="ilse Dorn headshot"><h3>Ilse Dorn</h3><p>Senior Harbour Writer</p>'
+                '<p>Ilse Dorn covers the Velmar strait for the Ledger.</p></div>')
+    product = '<div><img src="fern.jpg" alt="Mother Fern"><h3>Mother Fern</h3><p>Mother fern likes shade.</p></div>'
+    found = [c.value for c in page_candidates(page(top=portrait + product), None, None, {}) if c.kind == "portrait"]
+    assert found == ["Ilse Dorn"]  # the printed name, in the page's case; the fern has no role line
+    bio = '<img src="t.jpg" alt="Tomas Ek, Staff"><p>Tomas Ek</p><p>He writes about ferries.</p>'
+    assert [c.value for c in page_candidates(page(top=bio), None, None, {}) if c.kind == "portrait"] == ["Tomas Ek"]
+    names = ("Ana Ruiz", "Li Wei", "Omar Haddad", "Dana Pell")
+    grid = "".join(f'<img src="{n}.jpg" alt="{n}"><h4>{n}</h4><p>Staff Writer</p>' for n in names)
+    assert not [c for c in page_candidates(page(top=grid), None, None, {}) if c.kind == "portrait"]
+
+
 def test_a_byline_label_alone_is_no_name_and_a_job_title_ends_the_names():
     assert byline_name("Written by") is None and byline_name("By:") is None and byline_name("Par") is None
     assert byline_name("Ilse Dorn Senior Harbour Reporter") == "Ilse Dorn"

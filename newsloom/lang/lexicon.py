@@ -58,9 +58,11 @@ class Lexicon:
     # labels of a person who did other work on the piece than write it ("Reviewed by", "Edited by"): the name
     # after one is never the byline's
     other_role_labels: tuple = ()
+    portrait_words: tuple = ()  # words an image's alt text adds to a person's name ("Ana Ruiz headshot")
     list_conjunctions: tuple = ()  # the word before a list's last item: "Ana Ruiz and Li Wei", "Léa Roux et Paul Diop"
     author_path_words: tuple = ()  # the path segment of a link to an author's page ("/author/ana-ruiz")
-    byline_stop_words: tuple = ()  # where a byline's names end: "Ana Ruiz on Friday", "Ana Ruiz, Writer"
+    byline_stop_words: tuple = ()  # words where a byline's names end: "Ana Ruiz on Friday", "Ana Ruiz writes"
+    writer_roles: tuple = ()  # a writer's job words, where a byline's names end too: "Ana Ruiz, Senior Writer"
     inverted_pronouns: frozenset = frozenset()
     name_joiners: tuple = ()
     name_particles: frozenset = frozenset()

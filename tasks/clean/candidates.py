@@ -23,7 +23,7 @@ from itertools import islice
 
 from newsloom.domains import resolved, site_domain
 from tasks.clean import dates
-from tasks.clean.author_box import AUTHOR_ATTR, author_box_candidates
+from tasks.clean.author_box import AUTHOR_ATTR, author_box_candidates, portrait_candidates
 from tasks.clean.labels import SHORT_TEXT, byline_name, label_patterns, looks_like_a_name
 from tasks.clean.markup import (  # the page tree
     Candidate,
@@ -326,7 +326,8 @@ def is_a_paragraph(c: Candidate) -> bool:
 
 
 ELEMENT_BYLINES = ("byline_element", "author_element", "rel_author", "itemprop_author", "author_link", "label_byline",
-                   "label_alone_byline", "twitter_byline", "text_byline", "headline_byline", "author_box")  # read already
+                   "label_alone_byline", "twitter_byline", "text_byline", "headline_byline", "author_box",
+                   "portrait")  # read already
 
 
 def links_to_another_site(c: Candidate, url: str | None) -> bool:
@@ -348,7 +349,8 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict,
     if tree is not None:
         for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, data_layer_candidates,
                         time_candidates, headline_date_candidates, headline_byline_candidates,
-                        author_element_candidates, author_box_candidates, label_byline_candidates,
+                        author_element_candidates, author_box_candidates, portrait_candidates,
+                        label_byline_candidates,
                         heading_candidates):
             found += collect(tree)
         found = dates.numeric_dates_read(found, url, tree.getroottree().getroot().get("lang"))

@@ -30,9 +30,12 @@ def label_patterns() -> dict[str, re.Pattern]:
         words["byline"] |= set(lex.byline_labels)
         words["not_author"] |= set(lex.not_author_labels)
         words["other_role"] |= set(lex.other_role_labels)
-        words["stop"] |= set(lex.byline_stop_words) | set(lex.role_nouns)  # "Ana Ruiz, Founder", "Li Wei, CEO"
+        words["stop"] |= set(lex.byline_stop_words) | set(lex.writer_roles) | set(lex.role_nouns)  # "Li Wei, CEO"
         words["path"] |= set(lex.author_path_words)
         words["calendar"] |= {n for names in lex.months for n in names} | set(lex.weekdays)
+        words["portrait"] |= set(lex.portrait_words)
+        words["pronoun"] |= {p for p in lex.pronouns if p not in lex.not_speakers}
+        words["role"] |= set(lex.writer_roles) | set(lex.role_nouns)
     months = {m for pack in all_packs() for names in pack.lexicon.months for m in names}
     never = re.compile(r"(?!)")
     return {
@@ -53,6 +56,12 @@ def label_patterns() -> dict[str, re.Pattern]:
         "byline_inside": re.compile(rf"\b(?:{alternatives(w for w in words['byline'] if ' ' in w)})\s+", re.I)
         if any(" " in w for w in words["byline"]) else never,
         "byline_stop": re.compile(rf"\s+(?:{alternatives(words['stop'])})\b", re.I) if words["stop"] else never,
+        # a writer's role ("Senior Writer", "Chief Economist") and a biography's opening pronoun ("She covers ...")
+        "role_word": re.compile(rf"\b(?:{alternatives(words['role'])})\b", re.I) if words["role"] else never,
+        "person_pronoun": re.compile(rf"(?:{alternatives(words['pronoun'])})", re.I) if words["pronoun"] else never,
+        # the words a photo's alt text adds after a person's name: "Ana Ruiz headshot", "Léa Roux (photo)"
+        "portrait": re.compile(rf"\W*\b(?:{alternatives(words['portrait'])})\W*$", re.I)
+        if words.get("portrait") else never,
         # a month or a weekday alone is a date's remains, not a name ("Dec", "Sat")
         "calendar_word": re.compile(rf"^(?:{alternatives(words['calendar'])})\.?$", re.I)
         if words.get("calendar") else never,
