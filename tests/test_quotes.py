@@ -102,6 +102,15 @@ def test_partial_quote_is_one_reported_clause(quotes_of):
     assert q["kind"] == "indirect" and q["speaker"] == "Helena Marsh"
 
 
+def test_a_report_that_opens_before_the_marks_is_indirect(quotes_of):
+    """'that “...”': the reporter wrote "that", so the row is a reported clause (the contract's indirect), even
+    when nearly all of its characters are inside the marks."""
+    text = ('Harbour chief Jonas Feld stressed that "ferry crews should leave the damaged quay before the storm '
+            'season begins," adding that the board agreed.')
+    q = one(quotes_of(text), "ferry crews")
+    assert q["text"].startswith("that") and q["kind"] == "indirect", q
+
+
 def test_quoted_words_inside_someones_sentence_are_that_clause(quotes_of):
     text = "Harbour chief Jonas Feld told residents on Monday to “stay off the harbour road” until the cranes are gone."
     q = one(quotes_of(text), "harbour road")

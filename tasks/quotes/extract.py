@@ -19,6 +19,8 @@ other speaker.  ``confidence`` is calibrated (tasks.quotes.calibration).
 """
 from __future__ import annotations
 
+import re
+
 from newsloom.lang import LanguagePack
 from tasks.quotes.direct import extract_direct
 from tasks.quotes.marks import find_quote_segments
@@ -32,6 +34,7 @@ from tasks.quotes.speakers import Context, Found, Speaker, resolve_speaker, spea
 # this from 0.75 (chosen for the CRF's first release) to wholly inside raised exact F1 of direct and mixed quotes
 # from 0.815 to 0.850 with the encoder, and from 0.787 to 0.824 with the CRF (docs/quote-encoder.md)
 MOSTLY_QUOTED = 1.0
+WORD_CHARS = re.compile(r"\w+")  # not language: a word, to tell a quotation's words from the reporter's
 # a tagged span of fewer words than this, none of them a verb, states nothing: the topic of "discussed taxes"
 # (PolNeAR tags it) or a stray token ("in").  Chosen on PolNeAR TUNE: dropping one-word spans raised span, exact
 # and joint F1 (docs/quote-encoder.md); dropping verbless spans of up to 2, 3 or 5 words lowered joint F1
@@ -60,10 +63,22 @@ def model_speaker(ctx: Context, att: Attribution) -> Speaker | None:
 
 
 def _kind(ctx: Context, a: int, b: int) -> str:
-    """direct when the span is all but wholly inside quotation marks; otherwise indirect, as the contract
-    has it (a reported clause with quoted words in it, a mixed quote, is indirect)."""
+    """direct when every word of the span is inside quotation marks (the punctuation at its edges aside);
+    otherwise indirect, as the contract has it: a reported clause with quoted words in it, a mixed quote, is
+    indirect, and so is 'that “...”', whose first word the reporter wrote."""
+    inside = ctx.quote_spans
+    words = [m.start() for m in WORD_CHARS.finditer(ctx.text, a, b)]
+    return "direct" if words and all(any(qs <= w < qe for qs, qe in inside) for w in words) else "indirect"
+
+
+# a tagged span this much inside quotation marks that the quotation rule judged a title, a name or a scare
+# quote is those words, not a report (kept from the CRF's first release, when it was the kind's own bound)
+MOSTLY_IN_MARKS = 0.9
+
+
+def _mostly_in_marks(ctx: Context, a: int, b: int) -> bool:
     inside, _ = ctx.quoted_in(a, b)
-    return "direct" if inside >= 0.9 * (b - a) else "indirect"
+    return inside >= MOSTLY_IN_MARKS * (b - a)
 
 
 def _after_colon(text: str, a: int, start: int, marks: frozenset) -> bool:
@@ -156,7 +171,7 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
         if held and any(f.kind == "direct" for f in held) and shared + _edge_chars(ctx.text, a, b, held) >= MOSTLY_QUOTED * (b - a):
             lend_speaker(ctx, att, held, out)
             continue  # the quotation itself, found by its marks
-        if not held and _kind(ctx, a, b) == "direct" and not _framed_by_speech(ctx, att):
+        if not held and _mostly_in_marks(ctx, a, b) and not _framed_by_speech(ctx, att):
             # words in marks that the quotation rule judged a title, a name or a scare quote; unless the tagger
             # found who said them with a verb of saying ("the mayor called “a waste of money”")
             continue
