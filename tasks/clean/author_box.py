@@ -46,13 +46,13 @@ def is_author_box(el) -> bool:
 
 def box_name(box) -> str | None:
     """An author box's name: its first short line that a byline reading leaves a name's shape, else the alt
-    text of its photo when that has one."""
+    text of its photo when that has one (read as a portrait's: ``alt_name``)."""
     lines = (" ".join((d.text or "").split()) for d in box.iterdescendants() if isinstance(d.tag, str))
     for line in lines:
         if line and len(line) <= BOX_LINE and (name := byline_name(line)) is not None and looks_like_a_name(name):
             return name
-    alts = (" ".join((img.get("alt") or "").split()) for img in box.iter("img"))
-    return next((alt for alt in alts if alt and len(alt) <= BOX_LINE and looks_like_a_name(alt)), None)
+    alts = (alt_name(img.get("alt") or "") for img in box.iter("img"))
+    return next((alt for alt in alts if alt is not None and looks_like_a_name(alt)), None)
 
 
 def portrait_candidates(tree) -> list[Candidate]:
@@ -85,9 +85,7 @@ def caption_printing(img, name: str) -> str | None:
     title case, where a writer's role or a biography follows it in its block: a person's portrait, not a
     product's."""
     key = name.casefold()
-    for i, el in enumerate(elements_after(img)):
-        if i >= CAPTION_ELEMENTS:
-            return None
+    for el in islice(elements_after(img), CAPTION_ELEMENTS):
         text = " ".join((el.text or "").split())
         if text.casefold() == key and looks_like_a_name(text) and in_title_case(text):
             return text if biography_after(el, text) else None
