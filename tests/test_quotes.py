@@ -399,8 +399,23 @@ def test_a_tagged_span_reaching_outside_a_quotation_is_one_mixed_quote(nlp):
     found = _merged(nlp, text, ["the harbour will reopen in May"],
                     [{"content": "that “the harbour will reopen in May", "source": "Mayor Ilse Dorn", "cue": "said",
                       "lemma": "say"}], persons=("Ilse Dorn",))
-    assert [(text[f.start:f.end], f.kind) for f in found] == [("that “the harbour will reopen in May", "indirect")]
+    # the row holds both marks of the quotation it takes in
+    assert [(text[f.start:f.end], f.kind) for f in found] == [("that “the harbour will reopen in May”", "indirect")]
     assert found[0].speaker.name == "Ilse Dorn"
+
+
+def test_a_tagged_span_holds_both_marks_of_a_quotation_it_takes_in(nlp):
+    text = ("Ilse Dorn offered “a full apology.” to the ferry crews on Friday, and Tomas Ek said the board had "
+            "“failed the harbour, and failed it twice” in the spring.")
+    found = _merged(nlp, text, ["a full apology.", "failed the harbour, and failed it twice"],
+                    [{"content": "a full apology.” to the ferry crews", "source": "Ilse Dorn", "cue": "offered",
+                      "lemma": "offer"},
+                     {"content": "the board had “failed the harbour", "source": "Tomas Ek", "cue": "said",
+                      "lemma": "say"}], persons=("Ilse Dorn", "Tomas Ek"))
+    rows = [text[f.start:f.end] for f in found]
+    # the opening mark before the span's first word joins it; a quotation that runs on past the span with
+    # more words is left open, since the span does not say them
+    assert rows == ["“a full apology.” to the ferry crews", "the board had “failed the harbour"]
 
 
 def test_the_tagger_names_the_speaker_of_a_quotation_it_reads_inside(nlp):

@@ -125,6 +125,21 @@ def is_fragment(doc, a: int, b: int) -> bool:
     return len(words) < MIN_STATEMENT_WORDS and not any(t.pos_ in ("VERB", "AUX") for t in words)
 
 
+def balance_marks(ctx: Context, a: int, b: int) -> tuple[int, int]:
+    """[a, b) widened over a quotation mark that only punctuation parts from its edge, so that a tagged span
+    holding one mark of a quotation holds its other too: 'that “the quay will close.' ends with its '”',
+    and 'apology” to the board' opens with its '“'.  A quotation that runs on past the span with more words
+    is left open: the span does not say them.  (The scorer trims marks and edge punctuation, so this is for
+    the reader of the row, and the PolNeAR figures do not move.)"""
+    text = ctx.text
+    for qs, qe in ctx.quote_spans:
+        if a < qs <= b <= qe < len(text) and text[qe] in ctx.marks and not WORD_CHARS.search(text, b, qe):
+            b = qe + 1  # the closing mark is the character at the content's end
+        if 0 < qs <= a <= qe < b and text[qs - 1] in ctx.marks and not WORD_CHARS.search(text, qs, a):
+            a = qs - 1
+    return a, b
+
+
 def _edge_chars(text: str, a: int, b: int, held: list[Found]) -> int:
     """The characters of [a, b) outside the spans ``held`` that are no word: marks, apostrophes, punctuation and
     spaces ("''We will not sign" reaches outside “We will not sign” by its marks only)."""
@@ -196,6 +211,7 @@ def merge_found(ctx: Context, direct: list[Found], atts: list[Attribution]) -> l
             speaker = next((f.speaker for f in held if f.speaker is not None), None)
         out = [f for f in out if f not in held]
         utterance = utterance_of_cue.setdefault(att.cue, a) if att.cue is not None else a
+        a, b = balance_marks(ctx, a, b)
         out.append(Found(a, b, _kind(ctx, a, b), speaker, utterance, att.method, att.score))
     return sorted(out, key=lambda f: f.start)
 
