@@ -128,6 +128,7 @@ NOT_LANGUAGE = frozenset({
     "http", "HTTP", "utm", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc", "eid", "cid",
     "datetime", "description", "twitter", "alias", "label", "content", "url", "charset", "class", "id", "rel",
     "ccomp", "oprd", "xcomp", "dobj", "attr", "conj", "advcl", "nsubj", "nsubjpass", "csubj", "relcl",
+    "punct", "npadvmod", "advmod", "pobj", "pcomp", "acl", "poss", "appos", "prep",
     # the gazetteer's feature classes (mentions.place_feature), GeoNames' scheme
     "continent", "country", "city",
     # HTML element names (tasks.clean.guards.NOT_SHOWN)

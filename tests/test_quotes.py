@@ -66,6 +66,27 @@ def test_attribution_forms(quotes_of, text, needle, speaker):
     assert q["speaker"] == speaker, q
 
 
+def test_the_speaker_is_the_person_a_source_phrase_is_about(quotes_of):
+    """Not a person that the description after the name, or a clause inside the phrase, names."""
+    qs = quotes_of("“The ferry must run,” said Ilse Dorn, an adviser to Mayor Tomas Ek.\n\n"
+                   "The head of the union that backs Mayor Tomas Ek, Ilse Dorn, said the ferry must run.\n\n"
+                   "“We wait for the tide,” said Jonas Feld, a pilot from Varnhelm.")
+    assert [(q["text"], q["speaker"]) for q in qs] == [
+        ("The ferry must run,", "Ilse Dorn"), ("the ferry must run", "Ilse Dorn"),
+        ("We wait for the tide,", "Jonas Feld")]
+
+
+def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
+    """'who' as the source: the person it stands for, also where the parser hangs the clause on another
+    word; the row keeps the pronoun as its surface."""
+    qs = quotes_of("The mayor's remarks on the ferry followed those of the port's chief engineer Tomas Ek, "
+                   "yesterday, who charged that closing the quay early is reckless.\n\n"
+                   "The crews met Jonas Feld, a pilot from Varnhelm, who said the crews were ready.")
+    reckless, ready = one(qs, "reckless"), one(qs, "crews were ready")
+    assert reckless["speaker"] == "Tomas Ek" and reckless["speaker_surface"] == "who"
+    assert ready["speaker"] == "Jonas Feld"
+
+
 def test_pronoun_resolves_to_the_subject_person(quotes_of):
     text = ("Union leader Priya Castell met the mayor, Amara Quist, on Tuesday. "
             "Castell spoke first. “We have waited eleven years for this,” she said.")

@@ -8,6 +8,7 @@ the article; the speaker's entity id then joins ``mentions`` and ``entities``.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -136,13 +137,68 @@ class Context:
         return None
 
 
+# what may stand between a relative pronoun and the noun it refers to: commas, dashes and adverbials
+# ("Feld, yesterday, who said ...", "the board, in turn, which ...")
+SKIPPED_BEFORE_RELATIVE = frozenset({"punct", "npadvmod", "advmod"})
+
+
+def noun_before(pronoun) -> object | None:
+    """The noun a relative pronoun refers back to: the nearest noun or name before it in its sentence, with
+    only punctuation and adverbials between; None when another word comes first ("and that shows ...")."""
+    sent_start = pronoun.sent.start
+    for tok in reversed(pronoun.doc[sent_start:pronoun.i]):
+        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in ("npadvmod",):
+            return tok
+        if tok.dep_ not in SKIPPED_BEFORE_RELATIVE:
+            return None
+    return None
+
+
+def relative_antecedent(ctx: Context, pronoun) -> object | None:
+    """The noun a relative pronoun stands for: the head of its relative clause, or, where the parser hung the
+    clause elsewhere ("Feld, yesterday, who charged ..." as an adverbial clause of the main verb), the noun
+    just before it.  A person's pronoun ("who") stands for a person: from a noun that no person's mention
+    holds, it climbs the phrase to the person ("Ilse Dorn, a pilot from Varnhelm, who ...": the parser
+    hangs the clause on the town; the highest person of the phrase), from the clause's head first, then from the noun just before the pronoun
+    ("the remarks followed those of Tomas Ek, yesterday, who ...": the parser hangs the clause on "remarks"),
+    and stays at the first noun when no person is up either phrase."""
+    nouns = [pronoun.head.head] if pronoun.head.dep_ == "relcl" and pronoun.head.head.i < pronoun.i else []
+    nouns = [n for n in (*nouns, noun_before(pronoun)) if n is not None]
+    if not nouns or pronoun.lower_ not in ctx.lex.person_relative_pronouns:
+        return nouns[0] if nouns else None
+    for noun in nouns:
+        persons = [tok for tok in _up_the_phrase(noun) if _in_person(ctx, tok)]
+        if persons:
+            return persons[-1]  # the phrase's own person, not one its modifiers name
+    return nouns[0]
+
+
+def _in_person(ctx: Context, tok) -> bool:
+    return any(m["label"] == "PERSON" and m["start_char"] <= tok.idx < m["end_char"]
+               for m in ctx.mentions_in(tok.sent.start_char, tok.sent.end_char))
+
+
+def _up_the_phrase(noun) -> list:
+    """``noun`` and each noun it hangs on inside one noun phrase, up to the phrase's top: the head of its
+    preposition ("a pilot from Varnhelm") or of its apposition ("Dorn, a pilot")."""
+    chain = [noun]
+    while True:
+        tok = chain[-1]
+        if tok.dep_ == "pobj" and tok.head.dep_ == "prep" and tok.head.head.pos_ in ("NOUN", "PROPN"):
+            chain.append(tok.head.head)
+        elif tok.dep_ == "appos" and tok.head.pos_ in ("NOUN", "PROPN"):
+            chain.append(tok.head)
+        else:
+            return chain
+
+
 def subject_of(cue, ctx: Context) -> object | None:
     """The cue's subject, never one inside quotation marks (the parser sometimes hangs a name in the quote
     on the frame's verb: “[Dorn] can be very stubborn,” Feld said)."""
     for child in cue.children:
         if child.dep_ in ("nsubj", "nsubjpass") and not ctx.in_quote(child.idx):
-            if child.lower_ in ctx.lex.relative_pronouns and cue.dep_ == "relcl":
-                return cue.head  # "Feld, who charged that ..."
+            if child.lower_ in ctx.lex.relative_pronouns and (noun := relative_antecedent(ctx, child)) is not None:
+                return noun  # "Feld, who charged that ..."
             return child
     if cue.dep_ == "conj" and cue.head.dep_ == "ccomp" and cue.head.head.lemma_.lower() in ctx.lex.cues:
         # "Dorn said the quay was closed by the board and said, “...”": the second "said" hangs on the
@@ -193,12 +249,17 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
     persons = [m for m in inside if m["label"] == "PERSON"]
     at_head = [m for m in inside if head is not None and m["start_char"] <= head.idx < m["end_char"]
                and m["label"] in ("PERSON", "ORG", "GPE")]
-    pick = persons[-1] if persons else (at_head[0] if at_head else None)
+    pick = _phrase_person(ctx, start, persons) or (at_head[0] if at_head else None)
     if pick is None and head is not None and head.lemma_.lower() not in ctx.lex.role_nouns:
         # "a survey by the Institute", "a statement from the board": the one organisation the phrase names
         orgs = [m for m in inside if m["label"] in ("ORG", "GPE")]
         pick = orgs[0] if len(orgs) == 1 else None
     if pick is not None:
+        sp.name, sp.entity_id = pick["name"], pick["entity_id"]
+        sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
+        return sp
+    if head is not None and head.lower_ in ctx.lex.relative_pronouns and (pick := _antecedent_mention(ctx, head)):
+        # the tagger's source "who" in "Feld, who said ...": the row keeps the pronoun as its surface
         sp.name, sp.entity_id = pick["name"], pick["entity_id"]
         sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
         return sp
@@ -224,6 +285,52 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
             return sp
     sp.confidence = 0.45
     return sp
+
+
+# where the part of a source phrase that names its speaker ends and what describes the speaker begins:
+# "Ilse Dorn, a pilot from Varnhelm", "Sen. Jonas Feld (R-Ore.)", "Tomas Ek — an aide to the mayor"
+DESCRIPTION_OPENS = re.compile(r"[,(—–]")  # not language: punctuation
+
+
+def _phrase_person(ctx: Context, start: int, persons: list[dict]) -> dict | None:
+    """The person a source phrase names as its speaker: the one that ends the phrase's part before its
+    first comma, bracket or dash and heads it ("the port's chief engineer Tomas Ek, ..."), not one that the
+    description after it names ("Ilse Dorn, an adviser to Mayor Tomas Ek"); else the last ("the head of
+    the union that backs Mayor Tomas Ek, Ilse Dorn")."""
+    if not persons:
+        return None
+    text = ctx.text
+    cut = DESCRIPTION_OPENS.search(text, persons[0]["end_char"], persons[-1]["start_char"])
+    named = [m for m in persons if cut is not None and m["end_char"] <= cut.start()]
+    if named and not text[named[-1]["end_char"]:cut.start()].strip(" .'’") \
+            and not _modifies_another_word(ctx, named[-1], start, cut.start()):
+        return named[-1]
+    return persons[-1]
+
+
+# how a name hangs on another word of its phrase when it is not the phrase's head: the object of a
+# preposition or a verb ("an aide to X", "the group that backs X"), a clause, a possessive ("X's aide")
+MODIFIER_DEPS = frozenset({"pobj", "dobj", "pcomp", "relcl", "acl", "poss"})
+
+
+def _modifies_another_word(ctx: Context, mention: dict, start: int, end: int) -> bool:
+    """Whether the parse hangs ``mention`` on another word of characters [start, end) as a modifier."""
+    span = ctx.doc.char_span(mention["start_char"], mention["end_char"], alignment_mode="expand")
+    tok = span.root if span is not None and len(span) else None
+    while tok is not None and tok.head is not tok and start <= tok.head.idx < end:
+        if tok.dep_ in MODIFIER_DEPS:
+            return True
+        tok = tok.head
+    return False
+
+
+def _antecedent_mention(ctx: Context, pronoun) -> dict | None:
+    """The person, organisation or place mention that holds a relative pronoun's antecedent."""
+    noun = relative_antecedent(ctx, pronoun)
+    if noun is None:
+        return None
+    return next((m for m in ctx.mentions_in(noun.sent.start_char, noun.sent.end_char)
+                 if m["start_char"] <= noun.idx < m["end_char"] and m["label"] in ("PERSON", "ORG", "GPE")), None)
 
 
 def source_preposition(doc, i: int, lex: Lexicon) -> int:
