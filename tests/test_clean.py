@@ -31,6 +31,54 @@ def test_text_dump_keeps_story_and_drops_chrome():
     assert "\n\n" in page["text"] and "\n\n\n" not in page["text"]
 
 
+HARBOUR_STORY = [
+    "DUNMERE, March 3 -- The harbour master, Ilse Dorn, said on Monday that the ferry would not sail until the "
+    "quay was repaired, and that the board had been warned twice about the state of the old stone quay.",
+    "\"We cannot put crews on a quay that is falling into the sea,\" Dorn said. She added that the board would "
+    "meet again on Friday.",
+    "The union's leader, Tomas Ek, said the crews were ready to work once the repairs were done, and that "
+    "they had waited long enough.",
+    "Ferry services to the islands have been cut since the storm.",
+]
+
+
+@pytest.mark.parametrize("width", [60, 72, 78])
+def test_hard_wrapped_text_keeps_every_line(width):
+    """Wire copy and e-mail wrap lines at a fixed width; each paragraph comes back whole, in one piece."""
+    import textwrap
+
+    raw = "Harbour talks stall again\n\n" + "\n\n".join(textwrap.fill(p, width) for p in HARBOUR_STORY)
+    page = clean_text_page(raw)
+    assert page["title"] == "Harbour talks stall again"
+    assert page["text"].split("\n\n") == HARBOUR_STORY
+
+
+def test_a_page_dump_is_not_unwrapped():
+    """One paragraph per line, with menu lines between them: no line is joined to another."""
+    from tasks.clean.plaintext import unwrap_hard_wrapped
+
+    raw = (FIXTURES / "chrome_dump.txt").read_text()
+    assert unwrap_hard_wrapped(raw) == raw
+    menu = "Home\nNews\nSport\nWeather\n\n" + "\n\n".join(HARBOUR_STORY)
+    assert unwrap_hard_wrapped(menu) == menu
+
+
+def test_a_sentence_broken_over_two_paragraphs_is_one():
+    """A copy that breaks a sentence where the page had a line break: the next paragraph opens in lower case,
+    after a quotation mark or not; a paragraph that ends a sentence, or a list item, stays apart."""
+    raw = ("Harbour talks stall again\n\nThe harbour master, Ilse Dorn, said on Monday that the union\n\n"
+           "\"is right to be angry about the delays of the last two winters.\"\n\n"
+           "\"We will not wait another winter,\"\n\nshe said after the board met on the quay.\n\n"
+           "The board will meet again on Friday to vote on the repairs.\n\n"
+           "one of its members said he would vote against the plan for the quay.")
+    paragraphs = clean_text_page(raw)["text"].split("\n\n")
+    assert paragraphs[:2] == [
+        "The harbour master, Ilse Dorn, said on Monday that the union \"is right to be angry about the delays of "
+        "the last two winters.\"",
+        "\"We will not wait another winter,\" she said after the board met on the quay."]
+    assert paragraphs[2].startswith("The board") and paragraphs[3].startswith("one of its members")
+
+
 def test_html_page_keeps_story_metadata_and_drops_chrome():
     page = clean_html_page((FIXTURES / "chrome_page.html").read_text())
     for phrase in STORY:

@@ -76,6 +76,13 @@ def test_the_speaker_is_the_person_a_source_phrase_is_about(quotes_of):
         ("We wait for the tide,", "Jonas Feld")]
 
 
+def test_a_frame_that_interrupts_a_name_is_not_that_persons(quotes_of):
+    """'Dorn, he said, "would ..."': Dorn is the subject of what was said; "he" is the earlier speaker."""
+    qs = quotes_of("Harbour chief Jonas Feld spoke to reporters on Monday about the vote. Mayor Ilse Dorn, he "
+                   "said, \"would rather resign than close the quay before the storm season.\"")
+    assert one(qs, "resign")["speaker"] == "Jonas Feld"
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

@@ -32,6 +32,7 @@ from newsloom.util import sha
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
 from tasks.clean.encoding import with_repaired_encoding
+from tasks.clean.plaintext import join_broken_sentences, unwrap_hard_wrapped
 from tasks.clean.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
 from tasks.common.dates import parse_any
 from tasks.common.minhash import compute_signatures
@@ -135,6 +136,7 @@ def clean_text_page(raw: str, fetched_at=None) -> dict:
     """A plain-text page dump into title, dateline date and story text.  ``fetched_at`` gives a dateline
     without its year ("lundi 2 mars") its year."""
     raw = boilerplate.strip_residue(raw.replace("\r\n", "\n").replace("\r", "\n"))
+    raw = join_broken_sentences(unwrap_hard_wrapped(raw))
     lines = raw.split("\n")
     title, published = None, None
     # the first non-chrome, non-date short line before the story is the title

@@ -102,11 +102,15 @@ class Context:
         return out
 
     def subject_person_before(self, pos: int, window: int = 600) -> dict | None:
-        """The last person before ``pos`` that is the subject of its clause, within ``window`` chars."""
+        """The last person before ``pos`` that is the subject of its clause, within ``window`` chars.  Never
+        the name that a frame at ``pos`` interrupts ("Feld, he said, would resign": Feld is the subject of
+        what was said, and "he" someone else)."""
         i = bisect.bisect_left(self.mention_starts, pos) - 1
         while i >= 0 and self.mentions[i]["start_char"] >= pos - window:
             m = self.mentions[i]
-            if m["label"] == "PERSON" and not self.in_quote(m["start_char"]):
+            if self.text[m["end_char"]:pos].strip() == ",":
+                pos = m["start_char"]  # and the fallback below looks before it too
+            elif m["label"] == "PERSON" and not self.in_quote(m["start_char"]):
                 span = self.doc.char_span(m["start_char"], m["end_char"], alignment_mode="expand")
                 if span is not None and any(t.dep_ in ("nsubj", "nsubjpass") for t in span):
                     return m
