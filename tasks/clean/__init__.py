@@ -32,8 +32,8 @@ from newsloom.util import sha
 from tasks.clean import boilerplate
 from tasks.clean.dates import date_from_url, is_whole_dateline, parse_dateline
 from tasks.clean.encoding import with_repaired_encoding
-from tasks.clean.plaintext import join_broken_sentences, unwrap_hard_wrapped
 from tasks.clean.pages import Rejected, clean_html_page, count_words, normalise_paragraphs  # noqa: F401 (re-exported)
+from tasks.clean.plaintext import join_broken_sentences, unwrap_hard_wrapped
 from tasks.common.dates import parse_any
 from tasks.common.minhash import compute_signatures
 

@@ -22,7 +22,7 @@ from newsloom import schemas
 from newsloom.config import Config
 from newsloom.lang import LanguagePack, pack_for
 from newsloom.models import model_for, model_language, model_registry, suggested_package
-from newsloom.nlp import MAX_CHARS, NLP_BATCH, dictionary_of, load_nlp
+from newsloom.nlp import MAX_CHARS, NLP_BATCH, dictionary_of, doc_text, load_nlp
 from newsloom.prose import is_prose
 from newsloom.rejects import reject
 from newsloom.stage import Stage
@@ -95,7 +95,7 @@ def extract_mentions_and_quotes(articles: pa.Table, nlp, aliases: dict, run_id: 
         for doc, i in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
             ms = [m for m in extract_mentions(doc, ids[i], aliases, pack, dictionary) if not is_table_code(texts[i], m)]
             qs = find_quotes(doc, ids[i], ms, pack, tagger) if find_quotes is not None else []
-            if doc.text != texts[i]:
+            if doc_text(doc) != texts[i]:
                 as_written(texts[i], ms, qs)
             mentions.extend(ms)
             quotes.extend(qs)

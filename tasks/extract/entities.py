@@ -21,7 +21,7 @@ import re
 from collections import Counter, defaultdict
 
 from newsloom.lang import LanguagePack, name_particles
-from newsloom.nlp import Dictionary
+from newsloom.nlp import Dictionary, doc_text
 from tasks.extract.spans import (
     demonyms,
     is_title_fragment,
@@ -50,7 +50,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
                      dictionary: Dictionary | None = None) -> list[dict]:
     """Mentions of one parsed article, resolved within the article, with the words of its language ``pack``
     (and the model's ``dictionary``, which tells a verb inside a name)."""
-    text = doc.text
+    text = doc_text(doc)
     raw = _model_spans(doc, pack, dictionary)
     raw = join_names(text, raw, pack)
     raw += role_named_persons(text, raw, pack)
@@ -72,7 +72,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
 
 def _model_spans(doc, pack: LanguagePack, dictionary: Dictionary | None) -> list[dict]:
     """The model's entities in the contract's labels, as clean sub-spans, title fragments left out."""
-    text = doc.text
+    text = doc_text(doc)
     raw = []
     for ent in doc.ents:
         label = LABEL_MAP.get(ent.label_, ent.label_)
@@ -165,7 +165,7 @@ def _label_votes(doc, raw: list[dict], full_by_surname: dict, pack: LanguagePack
     speech moves a name the model gave such a label towards PERSON, and adds nothing where the model
     already said PERSON or ORG."""
     speakers = _speech_subject_surnames(doc, raw, pack)
-    text = doc.text  # Doc.text joins every token anew on each call: once per article
+    text = doc_text(doc)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if not m["alias"]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from newsloom.lang import LanguagePack
+from newsloom.nlp import doc_text
 from tasks.quotes.direct import extract_direct
 from tasks.quotes.marks import find_quote_segments
 from tasks.quotes.model import MIN_STANDALONE_SCORE, MODEL_METHODS, Attribution, tag_attributions
@@ -234,7 +235,7 @@ def add_rule_spans(found: list[Found], ruled: list[Found]) -> list[Found]:
 def extract_quotes(doc, article_id: str, mentions: list[dict], pack: LanguagePack, tagger=None) -> list[dict]:
     """Direct, mixed and indirect quotes of one parsed article, with speakers resolved to mentions: the
     quote finder ``attribution_tagger`` (a pack whose language the tagger was trained on)."""
-    text = doc.text  # Doc.text joins every token anew on each call
+    text = doc_text(doc)
     segments = find_quote_segments(text, pack.marks)
     ctx = Context(doc, text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
     found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, pack, tagger))

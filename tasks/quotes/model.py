@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from newsloom.heap import kept_for_the_process
+from newsloom.nlp import doc_text
 from tasks.quotes.features import MAX_CLIMB, doc_features
 
 MODEL_FILE = "attribution.crfsuite"
@@ -185,7 +186,7 @@ def tag_attributions(doc, pack, tagger=None) -> list[Attribution]:
     tagger = tagger or load_tagger()
     marks = pack.marks.all
     sents = None
-    text = doc.text  # Doc.text joins every token anew on each call
+    text = doc_text(doc)
     out: list[Attribution] = []
     for para, labels, probs in tagger.label_paragraphs(doc, pack):
         sents = sents or _token_sentences(doc)
