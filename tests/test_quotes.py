@@ -432,6 +432,17 @@ def test_a_tagged_span_reaching_outside_a_quotation_is_one_mixed_quote(nlp):
     assert found[0].speaker.name == "Ilse Dorn"
 
 
+def test_a_source_that_cuts_a_name_takes_the_whole_name(nlp):
+    """The tagger can read "said Ines" as the cue and "Calloway, ..." as the source."""
+    text = "“Every hour at anchor costs money,” said Ines Calloway, operations director at Meridian Shipping."
+    found = _merged(nlp, text, ["Every hour at anchor costs money,"],
+                    [{"content": "Every hour at anchor costs money", "source": "Calloway, operations director",
+                      "cue": "said Ines", "lemma": "say"}], persons=("Ines Calloway",))
+    (quote,) = found
+    assert quote.speaker.name == "Ines Calloway"
+    assert text[quote.speaker.surface_start:quote.speaker.surface_end].startswith("Ines Calloway")
+
+
 def test_a_tagged_span_holds_both_marks_of_a_quotation_it_takes_in(nlp):
     text = ("Ilse Dorn offered “a full apology.” to the ferry crews on Friday, and Tomas Ek said the board had "
             "“failed the harbour, and failed it twice” in the spring.")

@@ -247,7 +247,20 @@ def speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution:
     return resolve_speaker(ctx, start, end, subj, cue_lemma, attribution)
 
 
+def whole_names(ctx: Context, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened over a name that it cuts at either edge: a tagger can read "said Ines" as the cue
+    and "Calloway, operations director at ..." as the source, and a source never holds half a name."""
+    for m in ctx.mentions_in(max(0, start - MAX_NAME_CHARS), end + MAX_NAME_CHARS):
+        if m["start_char"] < start < m["end_char"] or m["start_char"] < end < m["end_char"]:
+            start, end = min(start, m["start_char"]), max(end, m["end_char"])
+    return start, end
+
+
+MAX_NAME_CHARS = 80  # how far before or after a source span a name that it cuts can begin or end
+
+
 def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | None, attribution: str) -> Speaker:
+    start, end = whole_names(ctx, start, end)
     sp = Speaker(start, end, cue=cue_lemma, attribution=attribution)
     inside = ctx.mentions_in(start, end)
     persons = [m for m in inside if m["label"] == "PERSON"]
