@@ -98,6 +98,14 @@ def test_org_tag_on_a_person_is_corrected_by_the_article(nlp, aliases):
     assert len(lav) == 3 and {m["label"] for m in lav} == {"PERSON"} and len({m["entity_id"] for m in lav}) == 1
 
 
+def test_a_role_noun_before_a_name_votes_person(nlp, aliases):
+    """The model reads "Ilsa Marwood" as an organisation here; "its chief executive" before it says who."""
+    text = ("Nordvale Ferries will open weekly freight sailings to Lisbon in June, its chief executive Ilsa Marwood "
+            "said on Thursday at a shipping fair.\n\nMarwood said the company had signed berth agreements.")
+    ms = [m for m in mentions(nlp, aliases, text) if "Marwood" in m["surface"]]
+    assert len(ms) == 2 and {m["label"] for m in ms} == {"PERSON"} and {m["name"] for m in ms} == {"Ilsa Marwood"}
+
+
 def test_name_glued_to_a_bracket_is_found(nlp, aliases):
     text = "Presidents (Vlademir)Putrenko and (Barack) Obrecht agreed. Later, Vladimir Putrenko spoke again."
     ms = mentions(nlp, aliases, text)

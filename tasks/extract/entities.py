@@ -41,6 +41,7 @@ KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
 LABEL_MAP = {"PER": "PERSON"}
 
 MODEL_VOTE = 1  # the model's own label for one mention
+ROLE_NOUN_CHARS = 20  # the longest role noun of a pack, and the space after it
 CUE_VOTE = 2  # a context cue ("shares of X", "X, who", a surname of a full name) outweighs one model reading
 ORG_CONTEXT_CHARS = 24  # how far before a name "shares of " is looked for
 ORG_NOUN_CHARS = 30  # how far before a name an organisation's noun ("l'association ") is looked for
@@ -191,8 +192,9 @@ def _cue_labels(doc, text: str, m: dict, full_by_surname: dict, speaks: bool, pa
         cues.append("PERSON")  # "Marta Ilves, who ...": English takes "who" for persons only
     if _opens_a_place_dateline(text, m["start"], pack):
         cues.append("GPE")  # "DUNMERE -- The mayor said": a dateline names where the story was filed
-    if m["title"]:
-        cues.append("PERSON")  # "Ms Ilse Okafor", "Senator Brandt": a person's title before the name
+    if m["title"] or _found(pack, "role_noun_before", text, max(0, m["start"] - ROLE_NOUN_CHARS), m["start"]):
+        # "Ms Ilse Okafor", "Senator Brandt", "its chief executive Ilsa Marwood": a person's title or role
+        cues.append("PERSON")
     if _found(pack, "org_words", surface):
         cues.append("ORG")
     elif speaks and (m["label"] not in ("PERSON", "ORG") or _person_of(surface, pack)):
