@@ -83,6 +83,14 @@ def test_a_frame_that_interrupts_a_name_is_not_that_persons(quotes_of):
     assert one(qs, "resign")["speaker"] == "Jonas Feld"
 
 
+def test_a_dateline_is_not_part_of_what_was_said(quotes_of):
+    qs = quotes_of("ROTTERDAM (Kestria Today) — Nordvale Ferries, the Kestrian operator, will open weekly freight "
+                   "sailings to Rotterdam and Lisbon in June, its chief executive Ilsa Marwood said on Thursday at a "
+                   "shipping fair in the Dutch port.\n\nMarwood said the company had signed berth agreements.")
+    q = one(qs, "freight sailings")
+    assert q["text"].startswith("Nordvale Ferries") and q["speaker"] == "Ilsa Marwood"
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

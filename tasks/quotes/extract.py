@@ -240,4 +240,16 @@ def extract_quotes(doc, article_id: str, mentions: list[dict], pack: LanguagePac
     ctx = Context(doc, text, mentions, pack, quote_spans=[(s.start, s.end) for s in segments])
     found = merge_found(ctx, extract_direct(ctx, segments), tag_attributions(doc, pack, tagger))
     found = add_rule_spans(found, find_rule_spans(ctx))
+    for f in found:
+        f.start = after_dateline(ctx, f.start, f.end)
     return [quote_row(article_id, ctx.text, f) for f in found]
+
+
+def after_dateline(ctx: Context, a: int, b: int) -> int:
+    """Where a span that opens a paragraph begins once a dateline at its start is left out: "ROTTERDAM
+    (Kestria Today) — " names where the story was filed, not what was said."""
+    dateline = ctx.pack.pattern("place_dateline")
+    if dateline is None or (a > 0 and ctx.text[a - 1] != "\n"):
+        return a
+    m = dateline.match(ctx.text, a, b)
+    return m.end() if m and m.end() < b else a
