@@ -24,7 +24,6 @@ def _newline_sentences(doc):
     return doc
 
 
-@lru_cache(maxsize=8)
 def doc_text(doc) -> str:
     """``doc.text``, joined once per document: spaCy's ``Doc.text`` joins every token anew on each call, and
     mentions, quotes and their checks each read it (about 3 ms an article each time on the bench corpus)."""
@@ -37,6 +36,7 @@ def doc_text(doc) -> str:
 DOC_TEXT = ("newsloom", "text")  # the key of the joined text in ``Doc.user_data``
 
 
+@lru_cache(maxsize=8)
 def load_nlp(model: str):
     """Load spaCy model ``model`` (see config.resolve_model), once per process: a worker loads each language's
     model the first time one of its articles needs it, and keeps it."""
