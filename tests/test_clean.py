@@ -63,6 +63,17 @@ def test_a_page_dump_is_not_unwrapped():
     assert unwrap_hard_wrapped(menu) == menu
 
 
+def test_a_short_sentence_inside_the_story_is_kept():
+    """“No,” she said. is three words: a sentence of the story between two of its paragraphs, not a menu item."""
+    raw = ("Harbour talks stall again\n\nThe harbour master, Ilse Dorn, said on Monday that the ferry would not "
+           "sail until the quay was repaired.\n\n“No,” she said.\n\nThe board will meet on Friday.\n\n"
+           "Quay repairs\n\nTomas Ek, the union leader, said the crews were ready to work.")
+    paragraphs = clean_text_page(raw)["text"].split("\n\n")
+    # a short line that ends no sentence, before a short paragraph, stays out as before
+    assert "“No,” she said." in paragraphs and "Quay repairs" not in paragraphs
+    assert paragraphs[-1].startswith("Tomas Ek")
+
+
 def test_a_sentence_broken_over_two_paragraphs_is_one():
     """A copy that breaks a sentence where the page had a line break: the next paragraph opens in lower case,
     after a quotation mark or not; a paragraph that ends a sentence, or a list item, stays apart."""

@@ -56,6 +56,8 @@ TABLE_ROW = re.compile(r"^\|.*\|$")
 
 BULLET = re.compile(r"^\s*[•·▪►»*–-]\s+")
 END_PUNCT = re.compile(r"[.!?:;,…\"”’»)\]]\s*$")
+# a line that ends a sentence: its last character, closing marks and brackets aside, ends one
+SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*\s*$")
 WORD = re.compile(r"\w+", re.UNICODE)
 # tags glued after a closing quote: ...respected.”lavrov, kerry
 GLUED_TAGS = re.compile(r"([.!?][\"”’])\s*[a-z][a-z ]*(?:,\s*[a-z][a-z ]*)+\s*$")
@@ -186,6 +188,7 @@ def story_lines(lines: list[str]) -> list[int]:
             seen_story = True
         elif ln.kind == "short" and seen_story and labelled[keep[-1]].kind == "story" and keep[-1] == nonblank[pos - 1]:
             nxt = labelled[nonblank[pos + 1]] if pos + 1 < len(nonblank) else None
-            if nxt is not None and nxt.kind == "story" and n_words(nxt.text) >= 15:
+            if nxt is not None and nxt.kind == "story" and (n_words(nxt.text) >= 15 or SENTENCE_END.search(s)):
+                # a subheading before a long paragraph; or a short sentence of the story ("“No,” she said.")
                 keep.append(i)
     return keep

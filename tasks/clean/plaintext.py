@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from tasks.clean.boilerplate import SENTENCE_END
+
 # the width that hard-wrapped text wraps at is 60 to 80 columns (e-mail, wire copy; RFC 3676 asks for 78 or
 # fewer); a file whose long lines run past this is written one paragraph per line, and is left as it is
 MAX_WRAP_WIDTH = 100
@@ -23,8 +25,6 @@ MIN_FULL_SHARE = 0.5
 # ... at this fraction of the width or more (a wrap leaves up to one word's room at a line's end)
 FULL_LINE = 0.7
 LIST_ITEM = re.compile(r"^\s*(?:[•·▪►»*–-]|\d{1,3}[.)])\s+")  # not language: bullets and numbered items
-# a paragraph ends a sentence when its last character, closing marks and brackets aside, is one of these
-SENTENCE_END = re.compile(r"[.!?:;…][\"”’»)\]]*\s*$")  # not language: punctuation
 OPENING_MARKS = "\"“‘«„"
 
 

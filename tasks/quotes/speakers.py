@@ -151,7 +151,7 @@ def noun_before(pronoun) -> object | None:
     only punctuation and adverbials between; None when another word comes first ("and that shows ...")."""
     sent_start = pronoun.sent.start
     for tok in reversed(pronoun.doc[sent_start:pronoun.i]):
-        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ not in ("npadvmod",):
+        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ != "npadvmod":
             return tok
         if tok.dep_ not in SKIPPED_BEFORE_RELATIVE:
             return None
@@ -161,11 +161,13 @@ def noun_before(pronoun) -> object | None:
 def relative_antecedent(ctx: Context, pronoun) -> object | None:
     """The noun a relative pronoun stands for: the head of its relative clause, or, where the parser hung the
     clause elsewhere ("Feld, yesterday, who charged ..." as an adverbial clause of the main verb), the noun
-    just before it.  A person's pronoun ("who") stands for a person: from a noun that no person's mention
-    holds, it climbs the phrase to the person ("Ilse Dorn, a pilot from Varnhelm, who ...": the parser
-    hangs the clause on the town; the highest person of the phrase), from the clause's head first, then from the noun just before the pronoun
-    ("the remarks followed those of Tomas Ek, yesterday, who ...": the parser hangs the clause on "remarks"),
-    and stays at the first noun when no person is up either phrase."""
+    just before it.
+
+    A person's pronoun ("who") stands for a person. From a noun that no person's mention holds, it climbs
+    the phrase to its highest person ("Ilse Dorn, a pilot from Varnhelm, who ...": the parser hangs the
+    clause on the town). It tries the clause's head first, then the noun just before the pronoun ("the
+    remarks followed those of Tomas Ek, yesterday, who ...": the parser hangs the clause on "remarks"), and
+    stays at the first noun when no person is up either phrase."""
     nouns = [pronoun.head.head] if pronoun.head.dep_ == "relcl" and pronoun.head.head.i < pronoun.i else []
     nouns = [n for n in (*nouns, noun_before(pronoun)) if n is not None]
     if not nouns or pronoun.lower_ not in ctx.lex.person_relative_pronouns:
