@@ -91,6 +91,13 @@ def test_a_dateline_is_not_part_of_what_was_said(quotes_of):
     assert q["text"].startswith("Nordvale Ferries") and q["speaker"] == "Ilsa Marwood"
 
 
+def test_a_speakers_surface_has_no_trailing_comma(quotes_of):
+    qs = quotes_of("Owen Tarrant, the union's deputy leader, said that members had voted by a large margin to "
+                   "continue the strike for another week.")
+    q = one(qs, "continue the strike")
+    assert q["speaker"] == "Owen Tarrant" and q["speaker_surface"] == "Owen Tarrant, the union's deputy leader"
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

@@ -259,10 +259,13 @@ def whole_names(ctx: Context, start: int, end: int) -> tuple[int, int]:
 
 
 MAX_NAME_CHARS = 80  # how far before or after a source span a name that it cuts can begin or end
+SURFACE_EDGE = frozenset(" \t\n,;:")  # what a source span can end with that is no part of who spoke
 
 
 def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | None, attribution: str) -> Speaker:
     start, end = whole_names(ctx, start, end)
+    while end > start and ctx.text[end - 1] in SURFACE_EDGE:
+        end -= 1  # "Castell," is written "Castell" in speaker_surface: the comma ends the frame, not the name
     sp = Speaker(start, end, cue=cue_lemma, attribution=attribution)
     inside = ctx.mentions_in(start, end)
     persons = [m for m in inside if m["label"] == "PERSON"]
