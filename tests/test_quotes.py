@@ -98,6 +98,27 @@ def test_a_speakers_surface_has_no_trailing_comma(quotes_of):
     assert q["speaker"] == "Owen Tarrant" and q["speaker_surface"] == "Owen Tarrant, the union's deputy leader"
 
 
+def test_climbing_a_parse_stops_at_the_root(nlp):
+    """A sentence's root is its own head (spaCy gives a new Token object for it on each call, so only the
+    index tells): climbing from a name that is the root ends there instead of looping."""
+    import threading
+
+    from newsloom.lang import pack_for as pack
+    from tasks.quotes.speakers import Context, _modifies_another_word
+
+    text = "Ilse Dorn, the harbour master."
+    doc = nlp(text)
+    root = next(t for t in doc if t.dep_ == "ROOT")
+    mention = {"start_char": root.idx, "end_char": root.idx + len(root), "label": "PERSON"}
+    ctx = Context(doc, text, [], pack("en"), quote_spans=[])
+    result = []
+    worker = threading.Thread(target=lambda: result.append(_modifies_another_word(ctx, mention, 0, len(text))),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    assert result == [False]
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

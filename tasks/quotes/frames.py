@@ -224,7 +224,7 @@ def _is_subject(tok) -> bool:
     for _ in range(3):
         if tok.dep_ in ("nsubj", "nsubj:pass"):
             return True
-        if tok.dep_ not in ("appos", "flat:name", "flat") or tok.head is tok:
+        if tok.dep_ not in ("appos", "flat:name", "flat") or tok.head.i == tok.i:
             return False
         tok = tok.head
     return False

@@ -339,7 +339,7 @@ def _modifies_another_word(ctx: Context, mention: dict, start: int, end: int) ->
     """Whether the parse hangs ``mention`` on another word of characters [start, end) as a modifier."""
     span = ctx.doc.char_span(mention["start_char"], mention["end_char"], alignment_mode="expand")
     tok = span.root if span is not None and len(span) else None
-    while tok is not None and tok.head is not tok and start <= tok.head.idx < end:
+    while tok is not None and tok.head.i != tok.i and start <= tok.head.idx < end:
         if tok.dep_ in MODIFIER_DEPS:
             return True
         tok = tok.head
