@@ -54,7 +54,10 @@ MENU = re.compile(r"^\s*[|•·]?\s*(?:[^|•·]{1,30}\s*[|•·]\s*){2,}[^|•�
 # a menu is not; a table of the story's figures is story
 TABLE_ROW = re.compile(r"^\|.*\|$")
 
-BULLET = re.compile(r"^\s*[•·▪►»*–-]\s+")
+BULLET_MARKS = "•·▪►»*–-"  # not language: the marks that open a list item
+BULLET = re.compile(rf"^\s*[{BULLET_MARKS}]\s+")
+# a list item of plain text: a bullet or a number ("3." or "3)"); never the end of a wrapped line's sentence
+LIST_ITEM = re.compile(rf"^\s*(?:[{BULLET_MARKS}]|\d{{1,3}}[.)])\s+")
 END_PUNCT = re.compile(r"[.!?:;,…\"”’»)\]]\s*$")
 # a line that ends a sentence: its last character, closing marks and brackets aside, ends one
 SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*\s*$")

@@ -8,9 +8,10 @@ menu items, and the story would lose them.  Both functions work on any script th
 """
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 
-from tasks.clean.boilerplate import SENTENCE_END
+from newsloom.lang import all_packs
+from tasks.clean.boilerplate import LIST_ITEM, SENTENCE_END
 
 # the width that hard-wrapped text wraps at is 60 to 80 columns (e-mail, wire copy; RFC 3676 asks for 78 or
 # fewer); a file whose long lines run past this is written one paragraph per line, and is left as it is
@@ -24,8 +25,12 @@ WIDTH_QUANTILE = 0.9
 MIN_FULL_SHARE = 0.5
 # ... at this fraction of the width or more (a wrap leaves up to one word's room at a line's end)
 FULL_LINE = 0.7
-LIST_ITEM = re.compile(r"^\s*(?:[•·▪►»*–-]|\d{1,3}[.)])\s+")  # not language: bullets and numbered items
-OPENING_MARKS = "\"“‘«„"
+
+
+@lru_cache(maxsize=1)
+def opening_marks() -> str:
+    """Every pack's opening quotation marks: a text's language is not known when it is cleaned."""
+    return "".join(sorted(set().union(*(pack.marks.openers for pack in all_packs()))))
 
 
 def wrap_width(lines: list[str]) -> int | None:
@@ -77,7 +82,7 @@ def continues_sentence(line: str, nxt: str) -> bool:
     '"is right to be angry."'.  Edited prose never opens a paragraph in lower case."""
     if len(line.split()) < MIN_BROKEN_WORDS or SENTENCE_END.search(line) or LIST_ITEM.match(nxt):
         return False
-    head = nxt.lstrip().lstrip(OPENING_MARKS)
+    head = nxt.lstrip().lstrip(opening_marks())
     return bool(head) and head[0].islower()
 
 

@@ -276,15 +276,11 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
         # "a survey by the Institute", "a statement from the board": the one organisation the phrase names
         orgs = [m for m in inside if m["label"] in ("ORG", "GPE")]
         pick = orgs[0] if len(orgs) == 1 else None
-    if pick is not None:
-        sp.name, sp.entity_id = pick["name"], pick["entity_id"]
-        sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
-        return sp
-    if head is not None and head.lower_ in ctx.lex.relative_pronouns and (pick := _antecedent_mention(ctx, head)):
+    if pick is None and head is not None and head.lower_ in ctx.lex.relative_pronouns:
         # the tagger's source "who" in "Feld, who said ...": the row keeps the pronoun as its surface
-        sp.name, sp.entity_id = pick["name"], pick["entity_id"]
-        sp.confidence = 0.9 if pick["label"] == "PERSON" else 0.75
-        return sp
+        pick = _antecedent_mention(ctx, head)
+    if pick is not None:
+        return _named_by(sp, pick)
     word = head.text.lower() if head is not None else ctx.text[start:end].lower()
     if word in ctx.lex.pronouns and word not in ctx.lex.not_speakers or word in ctx.lex.possessive_pronouns:
         antecedent = ctx.subject_person_before(start)
@@ -306,6 +302,13 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
             sp.name, sp.entity_id, sp.confidence = antecedent["name"], antecedent["entity_id"], 0.6
             return sp
     sp.confidence = 0.45
+    return sp
+
+
+def _named_by(sp: Speaker, mention: dict) -> Speaker:
+    """``sp`` naming the entity of ``mention``: a person the phrase names is surer than an organisation."""
+    sp.name, sp.entity_id = mention["name"], mention["entity_id"]
+    sp.confidence = 0.9 if mention["label"] == "PERSON" else 0.75
     return sp
 
 
