@@ -137,6 +137,20 @@ def test_pronoun_resolves_to_the_subject_person(quotes_of):
     assert q["speaker"] == "Priya Castell" and q["attribution"] == "pronoun" and q["speaker_surface"] == "she"
 
 
+def test_a_definite_role_description_names_who_the_story_is_about(quotes_of):
+    """'the Dunmere governor said': the person the main clause before it is about, not a name a subordinate
+    clause mentions on the way; with no such person the row names nobody."""
+    qs = quotes_of("Priya Castell opened the new ferry terminal on Monday, hours after Tomas Ek criticised its cost.\n\n"
+                   "The Dunmere governor said the terminal would pay for itself within a decade.\n\n"
+                   "The harbour director said the quay would close for repairs in March.")
+    assert one(qs, "pay for itself")["speaker"] == "Priya Castell"
+    nobody = quotes_of("The harbour director said the quay would close for repairs in March.")
+    assert one(nobody, "close for repairs")["speaker"] is None
+    moved_on = quotes_of("Priya Castell spoke at the opening on Sunday.\n\nKestria Shipping Ltd. opened its new "
+                         "terminal on Monday.\n\nThe harbour director said the quay would close for repairs in March.")
+    assert one(moved_on, "close for repairs")["speaker"] is None  # the story has left Castell for a company
+
+
 def test_continuation_and_multi_paragraph_quote(quotes_of):
     text = ("“The harbour will reopen on Monday,” harbour chief Jonas Feld said.\n\n"
             "“Every crew will be back at work by noon.”\n\n"

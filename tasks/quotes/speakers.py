@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from newsloom.lang import LanguagePack, Lexicon
+from tasks.quotes.antecedents import antecedent_mention, relative_antecedent
 
 
 @dataclass
@@ -117,6 +118,22 @@ class Context:
             i -= 1
         return self.last_person_before(pos)
 
+    def main_subject_person_before(self, pos: int, window: int = 600) -> dict | None:
+        """Who a story is about at ``pos``: the person named as the subject of the main verb of the last
+        sentence before ``pos`` (within ``window`` chars) whose main subject is a name.  None when that name is
+        not a person's ("Cruz" read as an organisation): an earlier person is someone the story has left."""
+        sent = self.doc[max(0, bisect.bisect_right(self.token_starts, pos) - 1)].sent
+        while sent.start > 0 and sent.start_char >= pos - window:
+            sent = self.doc[sent.start - 1].sent
+            subjects = [t for t in sent.root.children if t.dep_ in ("nsubj", "nsubjpass") and not self.in_quote(t.idx)]
+            names = [t for t in subjects if t.pos_ == "PROPN"]
+            if names:
+                name = names[0]
+                persons = [m for m in self.mentions_in(name.left_edge.idx, name.idx + len(name.text))
+                           if m["label"] == "PERSON" and m["end_char"] >= name.idx + len(name.text)]
+                return persons[0] if persons else None
+        return None
+
     def last_entity_before(self, pos: int, label: str, word: str) -> dict | None:
         """The last ``label`` mention before ``pos`` whose name contains ``word``, else the last one at all."""
         i = bisect.bisect_left(self.mention_starts, pos) - 1
@@ -139,63 +156,6 @@ class Context:
                     return m
             i -= 1
         return None
-
-
-# what may stand between a relative pronoun and the noun it refers to: commas, dashes and adverbials
-# ("Feld, yesterday, who said ...", "the board, in turn, which ...")
-SKIPPED_BEFORE_RELATIVE = frozenset({"punct", "npadvmod", "advmod"})
-
-
-def noun_before(pronoun) -> object | None:
-    """The noun a relative pronoun refers back to: the nearest noun or name before it in its sentence, with
-    only punctuation and adverbials between; None when another word comes first ("and that shows ...")."""
-    sent_start = pronoun.sent.start
-    for tok in reversed(pronoun.doc[sent_start:pronoun.i]):
-        if tok.pos_ in ("NOUN", "PROPN") and tok.dep_ != "npadvmod":
-            return tok
-        if tok.dep_ not in SKIPPED_BEFORE_RELATIVE:
-            return None
-    return None
-
-
-def relative_antecedent(ctx: Context, pronoun) -> object | None:
-    """The noun a relative pronoun stands for: the head of its relative clause, or, where the parser hung the
-    clause elsewhere ("Feld, yesterday, who charged ..." as an adverbial clause of the main verb), the noun
-    just before it.
-
-    A person's pronoun ("who") stands for a person. From a noun that no person's mention holds, it climbs
-    the phrase to its highest person ("Ilse Dorn, a pilot from Varnhelm, who ...": the parser hangs the
-    clause on the town). It tries the clause's head first, then the noun just before the pronoun ("the
-    remarks followed those of Tomas Ek, yesterday, who ...": the parser hangs the clause on "remarks"), and
-    stays at the first noun when no person is up either phrase."""
-    nouns = [pronoun.head.head] if pronoun.head.dep_ == "relcl" and pronoun.head.head.i < pronoun.i else []
-    nouns = [n for n in (*nouns, noun_before(pronoun)) if n is not None]
-    if not nouns or pronoun.lower_ not in ctx.lex.person_relative_pronouns:
-        return nouns[0] if nouns else None
-    for noun in nouns:
-        persons = [tok for tok in _up_the_phrase(noun) if _in_person(ctx, tok)]
-        if persons:
-            return persons[-1]  # the phrase's own person, not one its modifiers name
-    return nouns[0]
-
-
-def _in_person(ctx: Context, tok) -> bool:
-    return any(m["label"] == "PERSON" and m["start_char"] <= tok.idx < m["end_char"]
-               for m in ctx.mentions_in(tok.sent.start_char, tok.sent.end_char))
-
-
-def _up_the_phrase(noun) -> list:
-    """``noun`` and each noun it hangs on inside one noun phrase, up to the phrase's top: the head of its
-    preposition ("a pilot from Varnhelm") or of its apposition ("Dorn, a pilot")."""
-    chain = [noun]
-    while True:
-        tok = chain[-1]
-        if tok.dep_ == "pobj" and tok.head.dep_ == "prep" and tok.head.head.pos_ in ("NOUN", "PROPN"):
-            chain.append(tok.head.head)
-        elif tok.dep_ == "appos" and tok.head.pos_ in ("NOUN", "PROPN"):
-            chain.append(tok.head)
-        else:
-            return chain
 
 
 def subject_of(cue, ctx: Context) -> object | None:
@@ -278,7 +238,7 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
         pick = orgs[0] if len(orgs) == 1 else None
     if pick is None and head is not None and head.lower_ in ctx.lex.relative_pronouns:
         # the tagger's source "who" in "Feld, who said ...": the row keeps the pronoun as its surface
-        pick = _antecedent_mention(ctx, head)
+        pick = antecedent_mention(ctx, head)
     if pick is not None:
         return _named_by(sp, pick)
     word = head.text.lower() if head is not None else ctx.text[start:end].lower()
@@ -301,8 +261,17 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
         if antecedent is not None:
             sp.name, sp.entity_id, sp.confidence = antecedent["name"], antecedent["entity_id"], 0.6
             return sp
+        if _opens_with_article(ctx, start) and (antecedent := ctx.main_subject_person_before(start)) is not None:
+            sp.name, sp.entity_id, sp.confidence = antecedent["name"], antecedent["entity_id"], 0.5
+            return sp
     sp.confidence = 0.45
     return sp
+
+
+def _opens_with_article(ctx: Context, start: int) -> bool:
+    """Whether the source phrase at ``start`` opens with the language's definite article ("the Ohio governor")."""
+    head = ctx.text[start:start + 8].lower()
+    return any(head.startswith(a) for a in ctx.lex.leading_articles)
 
 
 def _named_by(sp: Speaker, mention: dict) -> Speaker:
@@ -347,15 +316,6 @@ def _modifies_another_word(ctx: Context, mention: dict, start: int, end: int) ->
             return True
         tok = tok.head
     return False
-
-
-def _antecedent_mention(ctx: Context, pronoun) -> dict | None:
-    """The person, organisation or place mention that holds a relative pronoun's antecedent."""
-    noun = relative_antecedent(ctx, pronoun)
-    if noun is None:
-        return None
-    return next((m for m in ctx.mentions_in(noun.sent.start_char, noun.sent.end_char)
-                 if m["start_char"] <= noun.idx < m["end_char"] and m["label"] in ("PERSON", "ORG", "GPE")), None)
 
 
 def source_preposition(doc, i: int, lex: Lexicon) -> int:
