@@ -315,3 +315,18 @@ def test_a_known_place_in_a_places_context_becomes_a_mention(gazetteer):
     assert places_in_context(text, [], gazetteer, pack_for("fr"), WEIGHTS) == []  # French has no such suffix
     # a word of direction alone after a preposition is not a place ("cracks in Western unity")
     assert places_in_context("Cracks appeared in Western unity.", [], gazetteer, pack_for("en"), WEIGHTS) == []
+
+
+def test_a_known_town_the_model_misread_after_a_place_preposition_is_a_place(gazetteer):
+    """'officials in Lelystad' with Lelystad read as an organisation: a town of about 76,000 people, under the
+    size that makes a misread name a place on its own, is one after 'in'; the same name as a subject is not."""
+    text = "Officials in Lelystad confirmed the result. Lelystad said more tests would follow."
+    placed = _misread(text, "Lelystad", "ORG")
+    subject = _misread(text, "Lelystad said", "ORG")
+    subject.update(end_char=subject["start_char"] + len("Lelystad"), surface="Lelystad", name="Lelystad")
+    located, _, _ = locate_article(text, None, "en", [placed, subject], gazetteer)
+    assert [(m["label"], m.get("country_code")) for m in located] == [("GPE", "NL"), ("ORG", None)]
+    # a name that is no place's stays what the model read
+    text = "The award went to officials in Dunmere."
+    located, _, _ = locate_article(text, None, "en", [_misread(text, "Dunmere", "ORG")], gazetteer)
+    assert [m["label"] for m in located] == ["ORG"]

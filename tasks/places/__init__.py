@@ -46,6 +46,7 @@ TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its 
 # not language: the dateline's place ends at its first punctuation ("PORT-LAURIER (AFP) —", "KYIV, March 3 —")
 DATELINE_PLACE = re.compile(r"(.+?)\s*(?:,|\(|--|[—―–])")
 DATELINE_LABEL = "GPE"  # a dateline names where the story was filed: a place
+PREPOSITION_CHARS = 16  # the text read before a name for a place preposition: the longest and its spaces
 # not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
 ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
 POSTAL_CODE = re.compile(r"[A-Z]{2}")  # not language: US postal codes are the US divisions' GeoNames codes
@@ -215,6 +216,26 @@ def _context_names(text: str, pack):
                 yield [(start + word.start(), end) for word in re.finditer(r"\S+", text[start:end])]
 
 
+def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> None:
+    """Mentions the model read as a person or an organisation, right after a place preposition ("officials in
+    Dogubayazit", "the floods near Bulacan"), whose whole name is a country's, a division's or a town's of at
+    least ``w.context_min_population`` people, become place mentions, as a name the model missed there does
+    (``places_in_context``)."""
+    words = pack.lexicon.always_place_prepositions
+    if not words or not w.context_min_population:
+        return
+    after_preposition = re.compile(rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, words), key=len, reverse=True))})\s+$")
+    calendar = calendar_words(pack) | compass_words(pack)
+    for m in mentions:
+        if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]):
+            continue
+        if not after_preposition.search(text[max(0, m["start_char"] - PREPOSITION_CHARS):m["start_char"]]) \
+                or fold(m["surface"]) in calendar:
+            continue
+        if _known_place_name(m["surface"], gazetteer, w.context_min_population):
+            m["label"] = m["article_label"] = DATELINE_LABEL
+
+
 def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> list[dict]:
     """GPE mentions of the names the model missed in a place's context, after a place preposition ("in
     Bulacan") or before a place suffix ("Tarrow-based"), whose name is a country's, a division's, or a town's
@@ -276,6 +297,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         relabel_towns_before_divisions(text, mentions, gazetteer, abbreviations)
     mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
     if pack:
+        relabel_placed_names(text, mentions, gazetteer, pack, w)
         mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w)
     mentions.sort(key=lambda m: m["start_char"])
     conjunctions = frozenset(pack.lexicon.list_conjunctions) if pack else frozenset()
