@@ -119,6 +119,25 @@ def test_climbing_a_parse_stops_at_the_root(nlp):
     assert result == [False]
 
 
+def test_a_source_that_is_only_a_title_takes_the_name_after_it(nlp):
+    """A tagger's source span can stop after "Mr."; the speaker is the person the title belongs to."""
+    from newsloom.lang import pack_for as pack
+    from tasks.quotes.speakers import Context, resolve_speaker
+
+    text = "Since the vote, Mr. Tomas Ek has been a loyal ally of the mayor."
+    doc = nlp(text)
+    a = text.index("Tomas Ek")
+    ek = {"start_char": a, "end_char": a + len("Tomas Ek"), "label": "PERSON", "name": "Tomas Ek", "entity_id": "e1"}
+    ctx = Context(doc, text, [ek], pack("en"), quote_spans=[])
+    title = text.index("Mr.")
+    head = next(t for t in doc if t.text == "Mr.")
+    speaker = resolve_speaker(ctx, title, title + len("Mr."), head, "be", "explicit")
+    assert (speaker.name, text[speaker.surface_start:speaker.surface_end]) == ("Tomas Ek", "Mr. Tomas Ek")
+    # a span that is more than a title keeps its end
+    lone = resolve_speaker(ctx, text.index("the vote"), text.index("the vote") + len("the vote"), None, "be", "explicit")
+    assert (lone.name, text[lone.surface_start:lone.surface_end]) == (None, "the vote")
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

@@ -211,11 +211,20 @@ def speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution:
 
 def whole_names(ctx: Context, start: int, end: int) -> tuple[int, int]:
     """[start, end) widened over a name that it cuts at either edge: a tagger can read "said Ines" as the cue
-    and "Calloway, operations director at ..." as the source, and a source never holds half a name."""
+    and "Calloway, operations director at ..." as the source, and a source never holds half a name.  A span
+    that is only a person's title ("Mr.") reaches over the name right after it."""
     for m in ctx.mentions_in(max(0, start - MAX_NAME_CHARS), end + MAX_NAME_CHARS):
         if m["start_char"] < start < m["end_char"] or m["start_char"] < end < m["end_char"]:
             start, end = min(start, m["start_char"]), max(end, m["end_char"])
+        elif m["start_char"] >= end and _only_a_title(ctx, start, end) and not ctx.text[end:m["start_char"]].strip():
+            end = m["end_char"]  # "Mr." as the source and "Biden" the name after it
     return start, end
+
+
+def _only_a_title(ctx: Context, start: int, end: int) -> bool:
+    """Whether [start, end) holds nothing but a person's title ("Mr.", "Sen.")."""
+    titles = ctx.pack.pattern("person_titles_before")
+    return titles is not None and bool(titles.fullmatch(ctx.text[start:end] + " "))
 
 
 MAX_NAME_CHARS = 80  # how far before or after a source span a name that it cuts can begin or end
