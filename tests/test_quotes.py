@@ -138,6 +138,16 @@ def test_a_source_that_is_only_a_title_takes_the_name_after_it(nlp):
     assert (lone.name, text[lone.surface_start:lone.surface_end]) == (None, "the vote")
 
 
+def test_a_one_word_answer_that_a_verb_of_saying_introduces_is_a_quote(quotes_of):
+    """'said, “No.”' is an answer, not a word in scare quotes; a capitalised word in marks with no such frame
+    still is not a quote."""
+    qs = quotes_of("Asked whether the quay would reopen, Tomas Ek shook his head and said, “No.”\n\n"
+                   "Ferries leave from the “Gullhaven” pier every hour.")
+    no = one(qs, "No.")
+    assert no["speaker"] == "Tomas Ek" and no["kind"] == "direct"
+    assert not [q for q in qs if "Gullhaven" in q["text"]]
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

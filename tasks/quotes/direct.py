@@ -7,6 +7,7 @@ continues it.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from tasks.quotes.attribution import attribute
@@ -100,7 +101,8 @@ def extract_direct(ctx: Context, segments: list[Segment]) -> list[Found]:
         if len(parts) == 1 and _in_heading(text, first.start):
             continue
         # a short line with its frame right after it, ending as speech does: “Quiet,” he demanded
-        spoken = attributed and speaker.adjacent and text[:first.end].rstrip()[-1:] in (",", "!", "?")
+        spoken = attributed and (speaker.adjacent and text[:first.end].rstrip()[-1:] in (",", "!", "?")
+                                 or _introduced_by_speech(ctx, first.start, first.end))
         if len(parts) == 1 and _is_scare_quote(ctx, first.start, first.end, attributed and total_words > 1, spoken):
             continue
         if total_words <= 2 and not attributed:
@@ -112,6 +114,22 @@ def extract_direct(ctx: Context, segments: list[Segment]) -> list[Found]:
     return rows
 
 
+
+
+# what ends a whole utterance inside its marks: “No.”, “Never!”
+UTTERANCE_END = re.compile(r"[.!?…]\s*$")  # not language: punctuation
+FRAME_BEFORE_CHARS = 8  # enough for the comma or colon, spaces and the opening marks before a quotation
+
+
+def _introduced_by_speech(ctx: Context, a: int, b: int) -> bool:
+    """A whole utterance that a verb of saying introduces with a comma or a colon right before its opening
+    mark: 'she shook her head and said, “No.”'.  However short, it was said, not named."""
+    lo = max(0, a - FRAME_BEFORE_CHARS)
+    lead = ctx.text[lo:a].rstrip("".join(ctx.marks) + "' \t")
+    if not lead.endswith((",", ":")) or not UTTERANCE_END.search(ctx.text[a:b]):
+        return False
+    punct = bisect.bisect_right(ctx.token_starts, lo + len(lead) - 1) - 1
+    return punct > 0 and ctx.doc[punct - 1].lemma_.lower() in ctx.lex.cues
 
 
 def _in_heading(text: str, pos: int) -> bool:
