@@ -148,6 +148,27 @@ def test_a_one_word_answer_that_a_verb_of_saying_introduces_is_a_quote(quotes_of
     assert not [q for q in qs if "Gullhaven" in q["text"]]
 
 
+def test_an_appositive_describes_a_named_subject_and_names_an_unnamed_one(nlp):
+    """'Jonas Feld, a senior adviser to Tomas Ek, said': Feld spoke, the appositive only describes him; 'Castell's
+    deputy, Owen Tarrant, said': the appositive names who the subject is."""
+    from newsloom.lang import pack_for as pack
+    from tasks.quotes.speakers import Context, speaker_from_subject
+
+    def speaker(text: str, names: tuple[str, ...]):
+        doc = nlp(text)
+        mentions = [{"start_char": text.index(n), "end_char": text.index(n) + len(n), "label": "PERSON", "name": n,
+                     "entity_id": n} for n in names]
+        said = next(t for t in doc if t.lemma_ == "say")
+        subj = next(t for t in said.children if t.dep_ == "nsubj")
+        found = speaker_from_subject(Context(doc, text, mentions, pack("en"), quote_spans=[]), subj, "say")
+        return found.name, text[found.surface_start:found.surface_end]
+
+    assert speaker("Jonas Feld, a senior adviser to Tomas Ek, said the quay would close.",
+                   ("Jonas Feld", "Tomas Ek")) == ("Jonas Feld", "Jonas Feld")
+    assert speaker("Castell's deputy, Owen Tarrant, said the union would appeal.",
+                   ("Owen Tarrant",)) == ("Owen Tarrant", "Owen Tarrant")
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

@@ -185,8 +185,11 @@ def subject_of(cue, ctx: Context) -> object | None:
 
 
 def speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution: str = "explicit") -> Speaker:
-    # "Castell's deputy, Owen Tarrant, told ...": the appositive names the speaker
-    for child in subj.children:
+    # "Castell's deputy, Owen Tarrant, told ...": the appositive names the speaker; but where the subject is
+    # a name itself ("Jonas Feld, a senior adviser to Mayor Ek, said"), the appositive only describes it
+    named = any(m["label"] == "PERSON" and m["start_char"] <= subj.idx < m["end_char"]
+                for m in ctx.mentions_in(subj.sent.start_char, subj.sent.end_char))
+    for child in () if named else subj.children:
         if child.dep_ == "appos":
             toks = list(child.subtree)
             a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
