@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -58,7 +59,8 @@ def predict(records: list[dict], model: str, quote_model: str | None = None,
         quote_seconds += time.perf_counter() - t1
         if doc.text != texts[i]:
             as_written(texts[i], ms, qs)
-        out.append({"id": rid, "quotes": [
+        out.append({"id": rid, "persons": [[m["start_char"], m["end_char"], m["name"]] for m in ms if m["label"] == "PERSON"],
+                    "quotes": [
             {"start": q["start_char"], "end": q["end_char"], "speaker": q["speaker"],
              "speaker_surface": q["speaker_surface"], "method": q["method"], "confidence": q["confidence"],
              "speaker_spans": [[q["speaker_start"], q["speaker_end"]]] if q["speaker_start"] is not None else []}
@@ -98,6 +100,39 @@ def by_method(sc, gold: list[dict], pred: list[dict]) -> dict:
     return {m: {**c, "precision_joint": round(c["right"] / c["quotes"], 3)} for m, c in sorted(counts.items())}
 
 
+# where a source phrase's description of its person begins: "Ilse Dorn, an adviser to Mayor Tomas Ek",
+# "Rep. Jonas Feld (R-Ore.)", "Tomas Ek — the harbour master"
+DESCRIPTION_OPENS = re.compile(r"[,(—–]")
+
+
+def speaker_names(sc, gold: list[dict], pred: list[dict]) -> dict:
+    """Whether a row names the person its gold source names, which the scorer cannot see (it matches speakers
+    by span, so a wrong name inside the right phrase counts as right).  Judged: the matched rows whose gold
+    source is no pronoun and holds, before its first comma, bracket or dash, a person we recognised (the
+    part that names the speaker: "Ilse Dorn" in "Ilse Dorn, an adviser to Mayor Tomas Ek").  ``right`` when
+    the row's speaker is one of those persons ("Clinton spokesman Nick Merrill" lets both count),
+    ``other_name`` when it is someone else (Tomas Ek, there), ``no_name`` when the row names nobody.  Rows
+    whose gold source names nobody we recognised ("the governor", "he") are not judged."""
+    preds = {p["id"]: p for p in pred}
+    counts = {"judged": 0, "right": 0, "other_name": 0, "no_name": 0}
+    for g in gold:
+        p = preds.get(g["id"], {"quotes": [], "persons": []})
+        for pi, gis in sc.match_doc(g["text"], g["quotes"], p["quotes"], "overlap"):
+            gq = g["quotes"][gis[0]]
+            if not gq.get("speaker") or gq.get("speaker_is_pronoun") or not gq.get("speaker_spans"):
+                continue
+            s, e = gq["speaker_spans"][0]
+            cut = DESCRIPTION_OPENS.search(g["text"], s, e)
+            naming = [name for a, b, name in p["persons"] if s <= a and b <= (cut.start() if cut else e)]
+            if not naming:
+                continue
+            ours = p["quotes"][pi].get("speaker")
+            counts["judged"] += 1
+            counts["right" if ours in naming else "no_name" if ours is None else "other_name"] += 1
+    counts["accuracy"] = round(counts["right"] / max(1, counts["judged"]), 4)
+    return counts
+
+
 def run(split: str = "ALL", limit: int | None = None, model: str = "en_core_web_sm",
         quote_model: str | None = None, tagger_kind: str = "encoder") -> dict:
     sc = scorer("score_quotes")
@@ -107,6 +142,7 @@ def run(split: str = "ALL", limit: int | None = None, model: str = "en_core_web_
     for name, kinds in (("direct", {"direct"}), ("direct,mixed", {"direct", "mixed"}), ("all", None)):
         out[name] = summarise(sc.score(gold, pred, kinds))
     out["by_method"] = by_method(sc, gold, pred)
+    out["speaker_names"] = speaker_names(sc, gold, pred)
     out["_pred"], out["_gold"] = pred, gold
     return out
 
@@ -202,6 +238,9 @@ def main() -> None:
     print("by method (a quote is right when it overlaps a gold quote and names its speaker):")
     for m, c in res["by_method"].items():
         print(f"  {m:22}{c['quotes']:7} quotes{c['precision_joint']:8.3f} right")
+    n = res["speaker_names"]
+    print(f"speaker names (rows whose gold source holds a person we recognised): {n['judged']} judged, "
+          f"{n['accuracy']:.3f} name one of them; {n['other_name']} another name, {n['no_name']} no name")
     if args.lang == "all":
         from bench.languages import french_quotes, print_quotes
 
