@@ -169,6 +169,22 @@ def test_an_appositive_describes_a_named_subject_and_names_an_unnamed_one(nlp):
                    ("Owen Tarrant",)) == ("Owen Tarrant", "Owen Tarrant")
 
 
+def test_a_source_that_opens_with_who_is_the_person_it_stands_for(nlp):
+    """A tagger's source 'who was listed on the Tomas Ek slate' names Jonas Feld, before it, not the person
+    its clause names."""
+    from newsloom.lang import pack_for as pack
+    from tasks.quotes.speakers import Context, resolve_speaker
+
+    text = "Jonas Feld, who was listed on the Tomas Ek slate, told reporters the slate would hold."
+    doc = nlp(text)
+    mentions = [{"start_char": text.index(n), "end_char": text.index(n) + len(n), "label": "PERSON", "name": n,
+                 "entity_id": n} for n in ("Jonas Feld", "Tomas Ek")]
+    start, end = text.index("who"), text.index(" slate,") + len(" slate")
+    head = next(t for t in doc if t.text == "listed")
+    found = resolve_speaker(Context(doc, text, mentions, pack("en"), quote_spans=[]), start, end, head, "tell", "explicit")
+    assert found.name == "Jonas Feld"
+
+
 def test_a_relative_pronoun_speaks_for_the_person_before_it(quotes_of):
     """'who' as the source: the person it stands for, also where the parser hangs the clause on another
     word; the row keeps the pronoun as its surface."""

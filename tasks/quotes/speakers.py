@@ -243,7 +243,11 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
     persons = [m for m in inside if m["label"] == "PERSON"]
     at_head = [m for m in inside if head is not None and m["start_char"] <= head.idx < m["end_char"]
                and m["label"] in ("PERSON", "ORG", "GPE")]
-    pick = _phrase_person(ctx, start, persons) or (at_head[0] if at_head else None)
+    opener = ctx.doc[max(0, bisect.bisect_right(ctx.token_starts, start) - 1)]
+    # "Dick Ek, who sat on the Feld slate": a source that opens with "who" is the person it stands for, not one
+    # its clause names
+    pick = antecedent_mention(ctx, opener) if opener.lower_ in ctx.lex.person_relative_pronouns else None
+    pick = pick or _phrase_person(ctx, start, persons) or (at_head[0] if at_head else None)
     if pick is None and head is not None and head.lemma_.lower() not in ctx.lex.role_nouns:
         # "a survey by the Institute", "a statement from the board": the one organisation the phrase names
         orgs = [m for m in inside if m["label"] in ("ORG", "GPE")]
