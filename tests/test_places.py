@@ -330,3 +330,22 @@ def test_a_known_town_the_model_misread_after_a_place_preposition_is_a_place(gaz
     text = "The award went to officials in Dunmere."
     located, _, _ = locate_article(text, None, "en", [_misread(text, "Dunmere", "ORG")], gazetteer)
     assert [m["label"] for m in located] == ["ORG"]
+
+
+def test_a_known_name_after_a_place_noun_is_a_place_whatever_its_size(gazetteer):
+    """'the town of Cancale' (about 5,700 people): a place noun says what the name is, so any place the
+    gazetteer has counts, where 'in Cancale' alone needs 15,000 people; so does a name the model misread;
+    a name the gazetteer lacks is left alone, and French writes 'la commune de'."""
+    from newsloom.lang import pack_for
+    from tasks.places import places_in_context
+    from tasks.places.resolve import WEIGHTS
+
+    text = "The ferry left the town of Cancale at noon and docked in Cancale again at dusk."
+    found = places_in_context(text, [], gazetteer, pack_for("en"), WEIGHTS)
+    assert [(m["surface"], m["start_char"]) for m in found] == [("Cancale", text.index("Cancale"))]
+    assert places_in_context("The ferry left the village of Dunmere at noon.", [], gazetteer, pack_for("en"), WEIGHTS) == []
+    assert [m["surface"] for m in places_in_context("Le bac a quitté la commune de Cancale à midi.", [], gazetteer,
+                                                    pack_for("fr"), WEIGHTS)] == ["Cancale"]
+    misread = "Crews from the port of Paimpol joined the search."
+    located, _, _ = locate_article(misread, None, "en", [_misread(misread, "Paimpol", "PERSON")], gazetteer)
+    assert [m["label"] for m in located] == ["GPE"]  # placed or not, by the resolver's own rules for a lone town

@@ -91,6 +91,10 @@ class Lexicon:
     always_place_prepositions: frozenset = frozenset()
     # a word joined by a hyphen after a place's name that makes it one ("Tarrow-based"); tasks.places
     place_compound_suffixes: frozenset = frozenset()
+    # a place's kind and the word that links it to the place's name ("the town of Tarrow", "la commune de
+    # Tarrow"): the name after them is a place whatever its size; tasks.places
+    place_feature_nouns: frozenset = frozenset()
+    place_feature_links: tuple = ()
     # words of direction that name a part of whatever place the text is about ("the South", "Western"); a
     # division named by one alone needs the article's support; tasks.places
     compass_words: frozenset = frozenset()

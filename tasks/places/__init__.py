@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from newsloom import schemas
 from newsloom.domains import country_domain
-from newsloom.lang import pack_for
+from newsloom.lang import alternatives, pack_for
 from newsloom.util import sha
 from tasks.identity.keys import ID_CHARS, entity_id_for, fold
 from tasks.places.focus import article_focus
@@ -46,7 +46,9 @@ TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its 
 # not language: the dateline's place ends at its first punctuation ("PORT-LAURIER (AFP) —", "KYIV, March 3 —")
 DATELINE_PLACE = re.compile(r"(.+?)\s*(?:,|\(|--|[—―–])")
 DATELINE_LABEL = "GPE"  # a dateline names where the story was filed: a place
-PREPOSITION_CHARS = 16  # the text read before a name for a place preposition: the longest and its spaces
+PREPOSITION_CHARS = 24  # the text read before a name for a place preposition or noun ("municipality of ")
+# after a place noun ("the town of X") the name is a place whatever its size: any town the gazetteer has
+ANY_TOWN = 1
 # not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
 ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
 POSTAL_CODE = re.compile(r"[A-Z]{2}")  # not language: US postal codes are the US divisions' GeoNames codes
@@ -203,36 +205,67 @@ def _known_place_name(name: str, gazetteer: Gazetteer, min_population: int) -> b
                for p in gazetteer.candidates(name))
 
 
-def _context_names(text: str, pack):
-    """(start, end) of each capitalised name in a place's context: after a place preposition, its whole
-    name; before a place suffix, its last words that make a known name are tried from the longest."""
-    for pattern, whole in ((where_pattern(frozenset(pack.lexicon.always_place_prepositions)), True),
-                           (compound_pattern(frozenset(pack.lexicon.place_compound_suffixes)), False)):
+def feature_words(pack) -> tuple[str, str] | None:
+    """(regex alternation of the language's place nouns, of the words that link them to a name) for "the town
+    of Tarrow", "la commune de Tarrow"; None where the pack has none."""
+    lex = pack.lexicon
+    if not lex.place_feature_nouns or not lex.place_feature_links:
+        return None
+    return alternatives(lex.place_feature_nouns), alternatives(lex.place_feature_links)
+
+
+def feature_pattern(pack) -> re.Pattern | None:
+    """A place noun, its link and the capitalised name after it ("the village of Tarrow")."""
+    words = feature_words(pack)
+    return re.compile(rf"(?<!\w)(?i:{words[0]})\s+(?i:{words[1]})\s*({NAME_WORDS})") if words else None
+
+
+def _context_names(text: str, pack, w: Weights):
+    """(the (start, end) of each capitalised name in a place's context, the population a town of that name
+    needs): after a place preposition, its whole name; after a place noun ("the town of"), its whole name,
+    any town the gazetteer has; before a place suffix, its last words that make a known name are tried from
+    the longest."""
+    for pattern, whole, floor in (
+            (where_pattern(frozenset(pack.lexicon.always_place_prepositions)), True, w.context_min_population),
+            (feature_pattern(pack), True, ANY_TOWN),
+            (compound_pattern(frozenset(pack.lexicon.place_compound_suffixes)), False, w.context_min_population)):
         for match in pattern.finditer(text) if pattern is not None else ():
             start, end = match.span(1)
             if whole:
-                yield [(start, end)]
+                yield [(start, end)], floor
             else:  # "The Port Ellis-based firm": "Port Ellis", not "The Port Ellis"
-                yield [(start + word.start(), end) for word in re.finditer(r"\S+", text[start:end])]
+                yield [(start + word.start(), end) for word in re.finditer(r"\S+", text[start:end])], floor
+
+
+def _before_patterns(pack, w: Weights) -> list[tuple[re.Pattern, int]]:
+    """(what ends the text right before a place's name, the population a town of that name needs): a place
+    preposition ("in"), a place noun and its link ("the town of")."""
+    out = []
+    if pack.lexicon.always_place_prepositions:
+        out.append((re.compile(rf"(?<!\w)(?:{alternatives(pack.lexicon.always_place_prepositions)})\s+$"),
+                    w.context_min_population))
+    if (words := feature_words(pack)) is not None:
+        out.append((re.compile(rf"(?<!\w)(?i:{words[0]})\s+(?i:{words[1]})\s*$"), ANY_TOWN))
+    return out
 
 
 def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> None:
     """Mentions the model read as a person or an organisation, right after a place preposition ("officials in
-    Dogubayazit", "the floods near Bulacan"), whose whole name is a country's, a division's or a town's of at
-    least ``w.context_min_population`` people, become place mentions, as a name the model missed there does
+    Dogubayazit") whose whole name is a country's, a division's or a town's of at least
+    ``w.context_min_population`` people, or right after a place noun ("the town of Pandi") whose name is any
+    place's the gazetteer has, become place mentions, as a name the model missed there does
     (``places_in_context``)."""
-    words = pack.lexicon.always_place_prepositions
-    if not words or not w.context_min_population:
+    if not w.context_min_population:
         return
-    after_preposition = re.compile(rf"(?<!\w)(?:{'|'.join(sorted(map(re.escape, words), key=len, reverse=True))})\s+$")
+    befores = _before_patterns(pack, w)
     calendar = calendar_words(pack) | compass_words(pack)
     for m in mentions:
-        if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]):
-            continue
-        if not after_preposition.search(text[max(0, m["start_char"] - PREPOSITION_CHARS):m["start_char"]]) \
+        if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]) \
                 or fold(m["surface"]) in calendar:
             continue
-        if _known_place_name(m["surface"], gazetteer, w.context_min_population):
+        before = text[max(0, m["start_char"] - PREPOSITION_CHARS):m["start_char"]]
+        floors = [floor for pattern, floor in befores if pattern.search(before)]
+        if floors and _known_place_name(m["surface"], gazetteer, min(floors)):
             m["label"] = m["article_label"] = DATELINE_LABEL
 
 
@@ -246,9 +279,9 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
     covered = [(m["start_char"], m["end_char"]) for m in mentions]
     # month and weekday names, and words of direction alone ("in Western unity"), are never places here
     calendar, added = calendar_words(pack) | compass_words(pack), []
-    for spans in _context_names(text, pack):
+    for spans, floor in _context_names(text, pack, w):
         known = [k for k, (a, b) in enumerate(spans) if fold(text[a:b]) not in calendar
-                 and _known_place_name(text[a:b], gazetteer, w.context_min_population)]
+                 and _known_place_name(text[a:b], gazetteer, floor)]
         if not known:
             continue
         k = known[0]
