@@ -104,6 +104,10 @@ def test_a_role_noun_before_a_name_votes_person(nlp, aliases):
             "said on Thursday at a shipping fair.\n\nMarwood said the company had signed berth agreements.")
     ms = [m for m in mentions(nlp, aliases, text) if "Marwood" in m["surface"]]
     assert len(ms) == 2 and {m["label"] for m in ms} == {"PERSON"} and {m["name"] for m in ms} == {"Ilsa Marwood"}
+    # with a comma between: "Its operations director, Ines Calloway, said"
+    text = ("Meridian Shipping Company said three of the six ships would turn around at once. Its operations "
+            "director, Ines Calloway, said the company would keep its regional hub in Dunmere.")
+    assert [m["label"] for m in mentions(nlp, aliases, text) if m["surface"] == "Ines Calloway"] == ["PERSON"]
 
 
 def test_name_glued_to_a_bracket_is_found(nlp, aliases):

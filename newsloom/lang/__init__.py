@@ -176,8 +176,9 @@ def lexicon_patterns(lex: Lexicon) -> dict[str, re.Pattern | None]:
         # an organisation's noun right before a name ("l'association ")
         "org_noun_before": _compile(r"\b(?:{alt})\s+$", lex.org_role_nouns if lex.org_noun_before_names else (),
                                     re.IGNORECASE),
-        # a person's role noun right before a name ("chief executive ", "union leader ", "l'économiste ")
-        "role_noun_before": _compile(r"\b(?:{alt})\s+$", lex.role_nouns, re.IGNORECASE),
+        # a person's role noun right before a name, or before it and a comma ("chief executive ", "union
+        # leader ", "its operations director, ", "l'économiste ")
+        "role_noun_before": _compile(r"\b(?:{alt}),?\s+$", lex.role_nouns, re.IGNORECASE),
         # lowercase words and a joiner between two pieces of one organisation's name ("portuaire du")
         "name_glue": _compile(r"(?:\s+[^\W\d_A-Z][\w-]*){{0,2}}\s+(?:{alt})\s*$", lex.name_joiners),
         # a role noun and the capitalised name after it ("l'économiste Amélie Roussel")
