@@ -110,6 +110,15 @@ def test_a_role_noun_before_a_name_votes_person(nlp, aliases):
     assert [m["label"] for m in mentions(nlp, aliases, text) if m["surface"] == "Ines Calloway"] == ["PERSON"]
 
 
+def test_a_titled_surname_is_the_namesake_its_title_says(nlp, aliases):
+    """Father and daughter share a surname: once the article has written "Mr. Ek" while only Tomas Ek was
+    named, a later "Mr. Ek" is his, though his daughter was named last; "Ms. Ek" after her is hers."""
+    text = ("Tomas Ek opened the new quay on Monday. Mr. Ek spoke first.\n\nLater his daughter, Ilse Ek, arrived "
+            "from Varnhelm. Mr. Ek said he was proud of her. Ms. Ek said nothing.")
+    titled = [(m["title"], m["name"]) for m in mentions(nlp, aliases, text) if m["surface"] == "Ek"]
+    assert titled == [("Mr.", "Tomas Ek"), ("Mr.", "Tomas Ek"), ("Ms.", "Ilse Ek")]
+
+
 def test_name_glued_to_a_bracket_is_found(nlp, aliases):
     text = "Presidents (Vlademir)Putrenko and (Barack) Obrecht agreed. Later, Vladimir Putrenko spoke again."
     ms = mentions(nlp, aliases, text)

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 
 from newsloom.lang import LanguagePack, name_particles
 from newsloom.nlp import Dictionary, doc_text
+from tasks.extract.namesakes import full_name_genders, namesake_of_gender
 from tasks.extract.spans import (
     demonyms,
     is_title_fragment,
@@ -241,12 +242,13 @@ def _count_voted_full_names(raw: list[dict], votes: dict[str, Counter], full_by_
 def _mention_rows(doc, article_id: str, raw: list[dict], votes: dict[str, Counter], full_by_surname: dict,
                   aliases: dict, pack: LanguagePack) -> list[dict]:
     sent_starts = [s.start_char for s in doc.sents]
+    genders = full_name_genders(raw, full_by_surname, pack)
     rows = []
     for m in raw:
         if m["alias"]:
             name, label, eid, score = *_alias_identity(m["alias"], aliases), 1.0
         else:
-            name, label, eid, score = _voted_identity(m, votes[fold(m["surface"])], full_by_surname, pack)
+            name, label, eid, score = _voted_identity(m, votes[fold(m["surface"])], full_by_surname, pack, genders)
         rows.append({
             "article_id": article_id, "entity_id": eid, "name": name, "surface": m["surface"], "label": label,
             "start_char": m["start"], "end_char": m["end"],
@@ -267,7 +269,8 @@ def _alias_identity(alias: tuple[str, str], aliases: dict) -> tuple[str, str, st
     return name, label, entity_id_for(name, label)
 
 
-def _voted_identity(m: dict, vote: Counter, full_by_surname: dict, pack: LanguagePack) -> tuple[str, str, str, float]:
+def _voted_identity(m: dict, vote: Counter, full_by_surname: dict, pack: LanguagePack,
+                    genders: dict[str, str]) -> tuple[str, str, str, float]:
     """(name, label, entity_id, label_score) of a mention by its article's vote."""
     label = vote.most_common(1)[0][0] if vote else m["label"]
     if label == "PERSON" and m["label"] != "PERSON":
@@ -277,7 +280,8 @@ def _voted_identity(m: dict, vote: Counter, full_by_surname: dict, pack: Languag
         else:
             m["surface"], m["end"] = person, m["start"] + len(person)
     score = vote[label] / sum(vote.values()) if vote else 1.0
-    name = _resolve_person(m["surface"], m["start"], full_by_surname) if label == "PERSON" else m["surface"]
+    gender = title_gender(m.get("title"), pack)
+    name = _resolve_person(m["surface"], m["start"], full_by_surname, gender, genders) if label == "PERSON" else m["surface"]
     name = re.sub(r"\s+", " ", name)
     return name, label, entity_id_for(name, label), score
 
@@ -334,13 +338,19 @@ def _speech_subject_surnames(doc, raw: list[dict], pack: LanguagePack) -> set[st
     return out
 
 
-def _resolve_person(surface: str, start: int, full_by_surname: dict[str, list[tuple[int, str]]]) -> str:
+def _resolve_person(surface: str, start: int, full_by_surname: dict[str, list[tuple[int, str]]],
+                    gender: str | None = None, genders: dict[str, str] | None = None) -> str:
+    """The full name a person's mention stands for: itself when it is one; for a surname alone, the last
+    full name of that surname before it (the first after it, when none is before), or, after a gendered
+    title, the namesake of that gender (``namesakes``)."""
     if len(name_tokens(surface)) >= 2:
         return surface
     fulls = full_by_surname.get(surname(surface))
     if not fulls:
         return surface
     before = [f for f in fulls if f[0] < start]
+    if (namesake := namesake_of_gender([name for _, name in before], gender, genders or {})) is not None:
+        return namesake
     return (before[-1] if before else fulls[0])[1]
 
 
