@@ -2,9 +2,9 @@
 a surname written alone after a gendered title is the one of that gender.
 
 The genders come from the article's own titles (the pack's gendered titles), never from first names: a full
-name takes the gender of a title written before it ("Mrs. Ana Ruiz"), or before its surname alone where it
-is the only person of that surname the article names.  So the rule only works where the article itself
-says which namesake is which; elsewhere the nearest full name before the surname stands, as before.
+name takes the gender of a title written before it ("Mrs. Ana Ruiz"), or before its surname alone while it
+is the only person of that surname the article has named so far.  So the rule only works where the article
+itself says which namesake is which; elsewhere the nearest full name before the surname stands, as before.
 """
 from __future__ import annotations
 
