@@ -119,6 +119,15 @@ def test_a_titled_surname_is_the_namesake_its_title_says(nlp, aliases):
     assert titled == [("Mr.", "Tomas Ek"), ("Mr.", "Tomas Ek"), ("Ms.", "Ilse Ek")]
 
 
+def test_a_name_whose_demonym_qualifies_a_noun_is_a_place(nlp, aliases):
+    """The model reads the fictional "Valdora" as a person; "Valdoran exports" in the same article says it is
+    a place.  A person whose name is no demonym's stem stays a person."""
+    text = ("Valdora is our closest trading partner and we intend to keep it that way, the minister said.\n\n"
+            "Valdoran exports fell by a third during the strike, Tomas Ek told reporters.")
+    labels = {m["surface"]: m["label"] for m in mentions(nlp, aliases, text)}
+    assert labels["Valdora"] == "GPE" and labels["Tomas Ek"] == "PERSON"
+
+
 def test_name_glued_to_a_bracket_is_found(nlp, aliases):
     text = "Presidents (Vlademir)Putrenko and (Barack) Obrecht agreed. Later, Vladimir Putrenko spoke again."
     ms = mentions(nlp, aliases, text)

@@ -24,6 +24,7 @@ from newsloom.lang import LanguagePack, name_particles
 from newsloom.nlp import Dictionary, doc_text
 from tasks.extract.namesakes import full_name_genders, namesake_of_gender
 from tasks.extract.spans import (
+    demonym_bases,
     demonyms,
     is_title_fragment,
     join_names,
@@ -168,12 +169,15 @@ def _label_votes(doc, raw: list[dict], full_by_surname: dict, pack: LanguagePack
     already said PERSON or ORG."""
     speakers = _speech_subject_surnames(doc, raw, pack)
     text = doc_text(doc)
+    places = demonym_bases(doc, pack)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if not m["alias"]:
             key = fold(m["surface"])
             for label in _cue_labels(doc, text, m, full_by_surname, surname(m["surface"]) in speakers, pack):
                 votes[key][label] += CUE_VOTE
+            if key in places and m["label"] in ("PERSON", "ORG"):
+                votes[key]["GPE"] += CUE_VOTE  # "Valdora" where the article writes "Valdoran exports"
             votes[key][m["label"]] += MODEL_VOTE
     return votes
 

@@ -178,6 +178,30 @@ def propagate_names(text: str, raw: list[dict], full_by_surname: dict, pack: Lan
     raw.sort(key=lambda m: m["start"])
 
 
+# the endings a place's name may drop before the language's demonym suffix: Valdora -> Valdoran (``demonyms``
+# writes the same forms the other way)
+DROPPED_ENDINGS = ("", "a", "e", "o")
+MIN_DEMONYM_STEM = 4  # shorter stems ("Ev" of "Evan") name too many things
+
+
+def demonym_bases(doc, pack: LanguagePack) -> set[str]:
+    """Folded names of the places the article's demonyms come from: a capitalised word that ends in one of
+    the pack's demonym suffixes and stands right before a lowercase noun it qualifies ("Valdoran exports")
+    gives "valdora", "valdor", ...  A name the model read as a person that is one of them is that place."""
+    suffixes = sorted(pack.lexicon.demonym_suffixes, key=len, reverse=True)
+    out: set[str] = set()
+    for tok in doc:
+        head = tok.head
+        if not suffixes or not tok.text[:1].isupper() or head.i != tok.i + 1 or not head.text.islower() \
+                or head.pos_ != "NOUN":
+            continue
+        for suffix in suffixes:
+            stem = tok.text[:-len(suffix)]
+            if tok.text.lower().endswith(suffix) and len(stem) >= MIN_DEMONYM_STEM:
+                out.update(fold(stem + ending) for ending in DROPPED_ENDINGS)
+    return out
+
+
 def demonyms(raw: list[dict], pack: LanguagePack) -> dict[str, str]:
     """folded demonym -> place name, for places in the article: Valdora -> Valdoran, Kestria -> Kestrian
     (the pack's demonym suffixes)."""
