@@ -126,6 +126,7 @@ def test_a_name_whose_demonym_qualifies_a_noun_is_a_place(nlp, aliases):
             "Valdoran exports fell by a third during the strike, Tomas Ek told reporters.")
     labels = {m["surface"]: m["label"] for m in mentions(nlp, aliases, text)}
     assert labels["Valdora"] == "GPE" and labels["Tomas Ek"] == "PERSON"
+    assert labels["Valdoran"] == "NORP"  # and the demonym is one, of that place
 
 
 def test_name_glued_to_a_bracket_is_found(nlp, aliases):

@@ -61,10 +61,14 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     _apply_aliases(raw, aliases)
     full_by_surname = _full_names_by_surname(raw)
     propagate_names(text, raw, full_by_surname, pack)
-    _mark_demonyms(raw, demonyms(raw, pack))
+    bases = demonym_bases(doc, pack)
+    # a name the model misread whose demonym the article writes ("Valdora", "Valdoran exports") is a place
+    # here too, so that its demonym is marked as one
+    read_as_places = [m if fold(m["surface"]) not in bases else {**m, "label": "GPE"} for m in raw]
+    _mark_demonyms(raw, demonyms(read_as_places, pack))
     for m in raw:  # the title before each name: a cue to its label, and the mention's evidence of who it is
         m["title"] = title_before(text, m["start"], pack)
-    votes = _label_votes(doc, raw, full_by_surname, pack)
+    votes = _label_votes(doc, raw, full_by_surname, pack, bases)
     _count_voted_full_names(raw, votes, full_by_surname, pack)
     rows = _mention_rows(doc, article_id, raw, votes, full_by_surname, aliases, pack)
     _settle_person_names(rows)
@@ -159,8 +163,10 @@ def _mark_demonyms(raw: list[dict], places: dict[str, str]) -> None:
             m["label"] = "NORP"
 
 
-def _label_votes(doc, raw: list[dict], full_by_surname: dict, pack: LanguagePack) -> dict[str, Counter]:
-    """The article's label vote per folded surface: the model's label, and the cues around each mention.
+def _label_votes(doc, raw: list[dict], full_by_surname: dict, pack: LanguagePack,
+                 places: set[str]) -> dict[str, Counter]:
+    """The article's label vote per folded surface: the model's label, and the cues around each mention
+    (``places``: the folded names whose demonym the article writes, ``demonym_bases``).
 
     A short form of a full person name counts as PERSON; a name with an organisation's word in it
     ("Meridian Shipping Group", "Harlow Ltd") as ORG.  The subject of a speech verb ("Calloway said",
@@ -169,7 +175,6 @@ def _label_votes(doc, raw: list[dict], full_by_surname: dict, pack: LanguagePack
     already said PERSON or ORG."""
     speakers = _speech_subject_surnames(doc, raw, pack)
     text = doc_text(doc)
-    places = demonym_bases(doc, pack)
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in raw:
         if not m["alias"]:
