@@ -286,8 +286,7 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
 
 def _opens_with_article(ctx: Context, start: int) -> bool:
     """Whether the source phrase at ``start`` opens with the language's definite article ("the Ohio governor")."""
-    head = ctx.text[start:start + 8].lower()
-    return any(head.startswith(a) for a in ctx.lex.leading_articles)
+    return any(ctx.text[start:start + len(a)].lower() == a for a in ctx.lex.leading_articles)
 
 
 def _named_by(sp: Speaker, mention: dict) -> Speaker:
