@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -100,11 +99,6 @@ def by_method(sc, gold: list[dict], pred: list[dict]) -> dict:
     return {m: {**c, "precision_joint": round(c["right"] / c["quotes"], 3)} for m, c in sorted(counts.items())}
 
 
-# where a source phrase's description of its person begins: "Ilse Dorn, an adviser to Mayor Tomas Ek",
-# "Rep. Jonas Feld (R-Ore.)", "Tomas Ek — the harbour master"
-DESCRIPTION_OPENS = re.compile(r"[,(—–]")
-
-
 def speaker_names(sc, gold: list[dict], pred: list[dict]) -> dict:
     """Whether a row names the person its gold source names, which the scorer cannot see (it matches speakers
     by span, so a wrong name inside the right phrase counts as right).  Judged: the matched rows whose gold
@@ -113,6 +107,8 @@ def speaker_names(sc, gold: list[dict], pred: list[dict]) -> dict:
     the row's speaker is one of those persons ("Clinton spokesman Nick Merrill" lets both count),
     ``other_name`` when it is someone else (Tomas Ek, there), ``no_name`` when the row names nobody.  Rows
     whose gold source names nobody we recognised ("the governor", "he") are not judged."""
+    from tasks.quotes.speakers import DESCRIPTION_OPENS  # where a source phrase's description begins
+
     preds = {p["id"]: p for p in pred}
     counts = {"judged": 0, "right": 0, "other_name": 0, "no_name": 0}
     for g in gold:

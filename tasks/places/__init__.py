@@ -37,6 +37,7 @@ from tasks.places.resolve import (
     Weights,
     confirmed_place,
     contains,
+    misread_candidate,
     resolve_article,
 )
 
@@ -186,8 +187,7 @@ def where_pattern(where_words: frozenset[str]) -> re.Pattern | None:
     """A place preposition of the language and the capitalised name after it ("in Tarrow", "near Port Ellis")."""
     if not where_words:
         return None
-    words = "|".join(sorted((re.escape(x) for x in where_words), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{words})\s+({NAME_WORDS})")
+    return re.compile(rf"(?<!\w)(?:{alternatives(where_words)})\s+({NAME_WORDS})")
 
 
 def compound_pattern(suffixes: frozenset[str]) -> re.Pattern | None:
@@ -195,8 +195,7 @@ def compound_pattern(suffixes: frozenset[str]) -> re.Pattern | None:
     "Kyiv-born")."""
     if not suffixes:
         return None
-    words = "|".join(sorted((re.escape(x) for x in suffixes), key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])({NAME_WORDS})-(?:{words})(?![\w-])")
+    return re.compile(rf"(?<![\w-])({NAME_WORDS})-(?:{alternatives(suffixes)})(?![\w-])")
 
 
 def _known_place_name(name: str, gazetteer: Gazetteer, min_population: int) -> bool:
@@ -260,8 +259,7 @@ def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, 
     befores = _before_patterns(pack, w)
     calendar = calendar_words(pack) | compass_words(pack)
     for m in mentions:
-        if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]) \
-                or fold(m["surface"]) in calendar:
+        if not misread_candidate(m) or fold(m["surface"]) in calendar:
             continue
         before = text[max(0, m["start_char"] - PREPOSITION_CHARS):m["start_char"]]
         floors = [floor for pattern, floor in befores if pattern.search(before)]

@@ -99,12 +99,18 @@ class Reading:
     confidence: float
 
 
+def misread_candidate(m: dict) -> bool:
+    """A mention the model labelled a person or an organisation that may be a misread place: no title before
+    it ("Ms Georgia"), and its name is its surface (no full name or alias stands behind it)."""
+    return m["label"] in MISREAD_LABELS and not m.get("title") and fold(m.get("name") or "") == fold(m["surface"])
+
+
 def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
     """The place label ("GPE", or "LOC" for a continent) of a mention the model labelled a person or an
     organisation whose whole name is a country's or a continent's, or a first-level division's or a city's of
     at least ``w.misread_min_population`` people (a person called Paul is not Cape Verde's municipality of
     2,600 people): no title before it ("Ms Georgia"), no organisation's word in it.  None otherwise."""
-    if m["label"] not in MISREAD_LABELS or m.get("title") or fold(m.get("name") or "") != fold(m["surface"]):
+    if not misread_candidate(m):
         return None
     key = fold(m["surface"])
     for p in gazetteer.candidates(m["surface"]):

@@ -39,13 +39,14 @@ def relative_antecedent(ctx: Context, pronoun) -> object | None:
     if not nouns or pronoun.lower_ not in ctx.lex.person_relative_pronouns:
         return nouns[0] if nouns else None
     for noun in nouns:
-        persons = [tok for tok in _up_the_phrase(noun) if _in_person(ctx, tok)]
+        persons = [tok for tok in _up_the_phrase(noun) if in_person(ctx, tok)]
         if persons:
             return persons[-1]  # the phrase's own person, not one its modifiers name
     return nouns[0]
 
 
-def _in_person(ctx: Context, tok) -> bool:
+def in_person(ctx: Context, tok) -> bool:
+    """Whether a person's mention holds the token."""
     return any(m["label"] == "PERSON" and m["start_char"] <= tok.idx < m["end_char"]
                for m in ctx.mentions_in(tok.sent.start_char, tok.sent.end_char))
 

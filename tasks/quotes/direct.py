@@ -7,7 +7,6 @@ continues it.
 """
 from __future__ import annotations
 
-import bisect
 import re
 
 from tasks.quotes.attribution import attribute
@@ -128,8 +127,8 @@ def _introduced_by_speech(ctx: Context, a: int, b: int) -> bool:
     lead = ctx.text[lo:a].rstrip("".join(ctx.marks) + "' \t")
     if not lead.endswith((",", ":")) or not UTTERANCE_END.search(ctx.text[a:b]):
         return False
-    punct = bisect.bisect_right(ctx.token_starts, lo + len(lead) - 1) - 1
-    return punct > 0 and ctx.doc[punct - 1].lemma_.lower() in ctx.lex.cues
+    punct = ctx.token_at(lo + len(lead) - 1)
+    return punct.i > 0 and ctx.doc[punct.i - 1].lemma_.lower() in ctx.lex.cues
 
 
 def _in_heading(text: str, pos: int) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from newsloom.lang import LanguagePack, Lexicon
-from tasks.quotes.antecedents import antecedent_mention, relative_antecedent
+from tasks.quotes.antecedents import antecedent_mention, in_person, relative_antecedent
 
 
 @dataclass
@@ -70,6 +70,10 @@ class Context:
         """The character offset of every token, for finding the token at an offset."""
         return [t.idx for t in self.doc]
 
+    def token_at(self, pos: int):
+        """The token that starts at or before character ``pos`` (the first token for a position before it)."""
+        return self.doc[max(0, bisect.bisect_right(self.token_starts, pos) - 1)]
+
     def quoted_in(self, a: int, b: int) -> tuple[int, list[tuple[int, int]]]:
         """(characters of [a, b) inside quotation marks, the quotes wholly inside it)."""
         inside = sum(max(0, min(b, qe) - max(a, qs)) for qs, qe in self.quote_spans)
@@ -122,7 +126,7 @@ class Context:
         """Who a story is about at ``pos``: the person named as the subject of the main verb of the last
         sentence before ``pos`` (within ``window`` chars) whose main subject is a name.  None when that name is
         not a person's ("Cruz" read as an organisation): an earlier person is someone the story has left."""
-        sent = self.doc[max(0, bisect.bisect_right(self.token_starts, pos) - 1)].sent
+        sent = self.token_at(pos).sent
         while sent.start > 0 and sent.start_char >= pos - window:
             sent = self.doc[sent.start - 1].sent
             subjects = [t for t in sent.root.children if t.dep_ in ("nsubj", "nsubjpass") and not self.in_quote(t.idx)]
@@ -187,9 +191,7 @@ def subject_of(cue, ctx: Context) -> object | None:
 def speaker_from_subject(ctx: Context, subj, cue_lemma: str | None, attribution: str = "explicit") -> Speaker:
     # "Castell's deputy, Owen Tarrant, told ...": the appositive names the speaker; but where the subject is
     # a name itself ("Jonas Feld, a senior adviser to Mayor Ek, said"), the appositive only describes it
-    named = any(m["label"] == "PERSON" and m["start_char"] <= subj.idx < m["end_char"]
-                for m in ctx.mentions_in(subj.sent.start_char, subj.sent.end_char))
-    for child in () if named else subj.children:
+    for child in () if in_person(ctx, subj) else subj.children:
         if child.dep_ == "appos":
             toks = list(child.subtree)
             a, b = toks[0].idx, toks[-1].idx + len(toks[-1].text)
@@ -243,7 +245,7 @@ def resolve_speaker(ctx: Context, start: int, end: int, head, cue_lemma: str | N
     persons = [m for m in inside if m["label"] == "PERSON"]
     at_head = [m for m in inside if head is not None and m["start_char"] <= head.idx < m["end_char"]
                and m["label"] in ("PERSON", "ORG", "GPE")]
-    opener = ctx.doc[max(0, bisect.bisect_right(ctx.token_starts, start) - 1)]
+    opener = ctx.token_at(start)
     # "Dick Ek, who sat on the Feld slate": a source that opens with "who" is the person it stands for, not one
     # its clause names
     pick = antecedent_mention(ctx, opener) if opener.lower_ in ctx.lex.person_relative_pronouns else None
