@@ -95,6 +95,10 @@ class Lexicon:
     # Tarrow"): the name after them is a place whatever its size; tasks.places
     place_feature_nouns: frozenset = frozenset()
     place_feature_links: tuple = ()
+    # a word naming a division's kind, written after its name or before it with a place link ("Henan
+    # province", "Province of Zaire", "la région de Bretagne"): a place name not found whole is looked up
+    # without it; tasks.places.resolve
+    division_nouns: frozenset = frozenset()
     # words of direction that name a part of whatever place the text is about ("the South", "Western"); a
     # division named by one alone needs the article's support; tasks.places
     compass_words: frozenset = frozenset()

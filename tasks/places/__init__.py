@@ -10,7 +10,8 @@ A pure function over one part's tables, which the entity-extract stage runs on i
   Places the model missed or misread become mentions where the gazetteer knows them: a dateline ("TARROW
   (AP) —"), a person or organisation named like a country or a large city, or followed by a division that
   holds a town of its name ("Decatur, Ala."), a known name after a place
-  preposition ("in Tarragona"), a division abbreviated after a place ("Alexandria, La.").
+  preposition ("in Tarragona"), a division abbreviated after a place ("Alexandria, La."), a known name in
+  one list with a place ("Homer and Cortland": tasks.places.lists).
 - ``articles``: ``focus_geonameid`` and ``focus_country`` (tasks.places.focus).
 """
 from __future__ import annotations
@@ -24,8 +25,10 @@ from newsloom.domains import country_domain
 from newsloom.lang import alternatives, pack_for
 from newsloom.util import sha
 from tasks.identity.keys import ID_CHARS, entity_id_for, fold
+from tasks.places.datelines import DATELINE_LABEL, dateline_mention, dateline_span, sentence_of
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
+from tasks.places.lists import ANY_TOWN, NAME, known_place_name, places_in_lists
 from tasks.places.resolve import (
     CONTAINER_FEATURES,
     CONTAINMENT_GAP,
@@ -44,19 +47,11 @@ from tasks.places.resolve import (
 PLACE_ID_KIND = "PLACE"  # the first part hashed into a place's entity id, beside its GeoNames id
 # a country-code domain that is not the country's ISO code
 TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its ISO 3166 code
-# not language: the dateline's place ends at its first punctuation ("PORT-LAURIER (AFP) —", "KYIV, March 3 —")
-DATELINE_PLACE = re.compile(r"(.+?)\s*(?:,|\(|--|[—―–])")
-DATELINE_LABEL = "GPE"  # a dateline names where the story was filed: a place
 PREPOSITION_CHARS = 24  # the text read before a name for a place preposition or noun ("municipality of ")
-# after a place noun ("the town of X") the name is a place whatever its size: any town the gazetteer has
-ANY_TOWN = 1
 # not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
 ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
 POSTAL_CODE = re.compile(r"[A-Z]{2}")  # not language: US postal codes are the US divisions' GeoNames codes
 POSTAL_COUNTRY = "US"
-# not language: one to three capitalised words, the shape of a place's name ("Bulacan", "Dar es Salaam" is
-# missed, "Port Ellis" found); the words before it come from the pack
-NAME_WORDS = r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}"
 
 
 def place_entity_id(place: Place) -> str:
@@ -69,38 +64,6 @@ def outlet_country(url: str | None, gazetteer: Gazetteer) -> str | None:
     tld = country_domain(url)
     code = TLD_COUNTRY.get(tld, tld.upper()) if tld else None
     return code if code and gazetteer.country(code) is not None else None
-
-
-def dateline_end(text: str, language: str | None) -> int:
-    """Where the place dateline that opens the text ends (the language pack's ``place_dateline``); 0 without
-    one."""
-    pattern = pack_for(language).pattern("place_dateline") if language else None
-    match = pattern.match(text) if pattern is not None else None
-    return match.end() if match else 0
-
-
-def dateline_mention(text: str, end: int, mentions: list[dict], gazetteer: Gazetteer) -> dict | None:
-    """The place of a dateline (``text[:end]``) as a GPE mention, where the gazetteer knows it ("TARROW (AP) —":
-    the model rarely reads a name in capitals, or reads it as a person).  A mention the model made of exactly
-    that name becomes the place; any other mention over it leaves the dateline alone."""
-    if not end:
-        return None
-    head = DATELINE_PLACE.match(text[:end])
-    name = head.group(1).strip() if head else ""
-    end = len(name)
-    if not name or not gazetteer.candidates(name.title()):
-        return None
-    over = [m for m in mentions if m["start_char"] < end and m["end_char"] > 0]
-    if over and not (len(over) == 1 and (over[0]["start_char"], over[0]["end_char"]) == (0, end)):
-        return None
-    eid = entity_id_for(name.title(), DATELINE_LABEL)
-    place = {"start_char": 0, "end_char": end, "surface": text[:end], "name": name.title(), "label": DATELINE_LABEL,
-             "sentence": 0, "label_score": 1.0, "entity_id": eid, "article_entity_id": eid,
-             "article_name": name.title(), "article_label": DATELINE_LABEL}
-    if over:
-        over[0].update(place)  # the model's reading of the dateline ("ROTTERDAM" as a person) gives way
-        return None
-    return place
 
 
 def relabel_misread_places(mentions: list[dict], gazetteer: Gazetteer, w: Weights) -> None:
@@ -187,7 +150,7 @@ def where_pattern(where_words: frozenset[str]) -> re.Pattern | None:
     """A place preposition of the language and the capitalised name after it ("in Tarrow", "near Port Ellis")."""
     if not where_words:
         return None
-    return re.compile(rf"(?<!\w)(?:{alternatives(where_words)})\s+({NAME_WORDS})")
+    return re.compile(rf"(?<!\w)(?:{alternatives(where_words)})\s+({NAME})")
 
 
 def compound_pattern(suffixes: frozenset[str]) -> re.Pattern | None:
@@ -195,13 +158,20 @@ def compound_pattern(suffixes: frozenset[str]) -> re.Pattern | None:
     "Kyiv-born")."""
     if not suffixes:
         return None
-    return re.compile(rf"(?<![\w-])({NAME_WORDS})-(?:{alternatives(suffixes)})(?![\w-])")
+    return re.compile(rf"(?<![\w-])({NAME})-(?:{alternatives(suffixes)})(?![\w-])")
 
 
-def _known_place_name(name: str, gazetteer: Gazetteer, min_population: int) -> bool:
-    """Whether ``name`` is the main name of a country, a division, or a town of ``min_population`` people."""
-    return any(fold(p.name) == fold(name) and (p.feature != "city" or p.population >= min_population)
-               for p in gazetteer.candidates(name))
+def division_name_patterns(pack) -> tuple[re.Pattern, ...]:
+    """The name inside a division's kind, as the first group: after it ("Henan province"), and after it and
+    its link ("Province of Zaire", "région de Bretagne"); none where the pack has no division nouns."""
+    lex = pack.lexicon
+    if not lex.division_nouns:
+        return ()
+    nouns = alternatives(lex.division_nouns)
+    out = [re.compile(rf"(.+?)\s+(?i:{nouns})")]
+    if lex.place_feature_links:
+        out.append(re.compile(rf"(?i:{nouns})\s+(?i:{alternatives(lex.place_feature_links)})\s*(.+)"))
+    return tuple(out)
 
 
 def feature_words(pack) -> tuple[str, str] | None:
@@ -216,7 +186,7 @@ def feature_words(pack) -> tuple[str, str] | None:
 def feature_pattern(pack) -> re.Pattern | None:
     """A place noun, its link and the capitalised name after it ("the village of Tarrow")."""
     words = feature_words(pack)
-    return re.compile(rf"(?<!\w)(?i:{words[0]})\s+(?i:{words[1]})\s*({NAME_WORDS})") if words else None
+    return re.compile(rf"(?<!\w)(?i:{words[0]})\s+(?i:{words[1]})\s*({NAME})") if words else None
 
 
 def _context_names(text: str, pack, w: Weights):
@@ -263,7 +233,7 @@ def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, 
             continue
         before = text[max(0, m["start_char"] - PREPOSITION_CHARS):m["start_char"]]
         floors = [floor for pattern, floor in befores if pattern.search(before)]
-        if floors and _known_place_name(m["surface"], gazetteer, min(floors)):
+        if floors and known_place_name(m["surface"], gazetteer, min(floors)):
             m["label"] = m["article_label"] = DATELINE_LABEL
 
 
@@ -279,7 +249,7 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
     calendar, added = calendar_words(pack) | compass_words(pack), []
     for spans, floor in _context_names(text, pack, w):
         known = [k for k, (a, b) in enumerate(spans) if fold(text[a:b]) not in calendar
-                 and _known_place_name(text[a:b], gazetteer, floor)]
+                 and known_place_name(text[a:b], gazetteer, floor)]
         if not known:
             continue
         k = known[0]
@@ -298,12 +268,6 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
     return added
 
 
-def sentence_of(mentions: list[dict], start: int) -> int:
-    """The sentence of the last mention before ``start`` (a mention added without a parse)."""
-    before = [m.get("sentence", 0) for m in mentions if m["start_char"] < start]
-    return before[-1] if before else 0
-
-
 def apply_reading(m: dict, reading: Reading) -> None:
     p = reading.place
     eid = place_entity_id(p)
@@ -316,8 +280,8 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
                    w: Weights = WEIGHTS, title: str | None = None) -> tuple[list[dict], Place | None, str | None]:
     """(the article's mentions with their places, its focus place, its focus country)."""
     pack = pack_for(language) if language else None
-    end = dateline_end(text, language)
-    added = dateline_mention(text, end, mentions, gazetteer)
+    dateline = dateline_span(text, language)
+    added = dateline_mention(text, dateline, mentions, gazetteer)
     if added is not None:
         added.update(article_id=mentions[0]["article_id"] if mentions else None)
         mentions = [added, *mentions]
@@ -330,17 +294,21 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     if pack:
         relabel_placed_names(text, mentions, gazetteer, pack, w)
         mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w)
+        if w.list_partners:
+            mentions = mentions + places_in_lists(text, mentions, gazetteer, frozenset(pack.lexicon.list_conjunctions),
+                                                  calendar_words(pack) | compass_words(pack), w.list_misread_min_population)
     mentions.sort(key=lambda m: m["start_char"])
     conjunctions = frozenset(pack.lexicon.list_conjunctions) if pack else frozenset()
     compass = compass_words(pack) if pack else frozenset()
-    readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass)
+    readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass,
+                               division_name_patterns(pack) if pack else ())
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
     for m in mentions:
         m.pop(KNOWN_PLACE, None)
     resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
     where = frozenset(pack.lexicon.always_place_prepositions) if pack else frozenset()
-    focus, country = article_focus(text, resolved, gazetteer, end, title, where)
+    focus, country = article_focus(text, resolved, gazetteer, dateline, title, where)
     return mentions, focus, country
 
 

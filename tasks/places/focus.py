@@ -27,12 +27,12 @@ WHERE_WEIGHT = 1.0
 PARAGRAPH_BREAK = "\n\n"  # articles.text separates paragraphs with a blank line (the contract)
 
 
-def mention_weight(m: dict, text: str, first_paragraph_end: int, dateline_end: int,
+def mention_weight(m: dict, text: str, first_paragraph_end: int, dateline: tuple[int, int],
                    where_words: frozenset[str]) -> float:
     weight = MENTION_WEIGHT
     if m["start_char"] < first_paragraph_end:
         weight += FIRST_PARAGRAPH_WEIGHT
-    if m["start_char"] < dateline_end:
+    if dateline[0] <= m["start_char"] < dateline[1]:
         weight += DATELINE_WEIGHT
     before = text[max(0, m["start_char"] - WORD_BEFORE_CHARS):m["start_char"]].split()
     if before and before[-1].lower().rstrip("'’") in where_words:
@@ -61,10 +61,11 @@ def in_headline(surface: str, title: str | None) -> bool:
     return bool(title) and re.search(rf"(?<!\w){re.escape(surface)}(?!\w)", title) is not None
 
 
-def article_focus(text: str, resolved: list[tuple[dict, Place]], gazetteer: Gazetteer, dateline_end: int = 0,
+def article_focus(text: str, resolved: list[tuple[dict, Place]], gazetteer: Gazetteer,
+                  dateline: tuple[int, int] = (0, 0),
                   title: str | None = None, where_words: frozenset[str] = frozenset()) -> tuple[Place | None, str | None]:
     """(focus place, focus country code) of one article from its (mention, place) pairs in text order, the
-    text's dateline ending at ``dateline_end`` (0: none), its headline ``title``, and ``where_words`` the
+    text's dateline at ``dateline`` ((start, end); (0, 0): none), its headline ``title``, and ``where_words`` the
     language's place prepositions ("in", "à")."""
     if not resolved:
         return None, None
@@ -74,7 +75,7 @@ def article_focus(text: str, resolved: list[tuple[dict, Place]], gazetteer: Gaze
     places = {}
     headlined = set()
     for order, (m, place) in enumerate(resolved):
-        weight = mention_weight(m, text, first_paragraph_end, dateline_end, where_words)
+        weight = mention_weight(m, text, first_paragraph_end, dateline, where_words)
         if place.geonameid not in headlined and in_headline(m["surface"], title):
             headlined.add(place.geonameid)
             weight += HEADLINE_WEIGHT

@@ -87,6 +87,9 @@ class Weights:
     # a capitalised name the model missed after a place preposition ("in Bulacan") is a place when its whole
     # name is a country's, a division's or a town's of this many people (0: never)
     context_min_population: int = 15_000  # GeoVirus TUNE: F1 unchanged, one place more placed (1,000 the same)
+    # a name in one list with a place ("Homer and Cortlandville") is a place the gazetteer knows (tasks.places.lists)
+    list_partners: bool = True
+    list_misread_min_population: int = 15_000  # the town a list partner the model read as a person or organisation needs
 
 
 WEIGHTS = Weights()
@@ -144,6 +147,18 @@ def candidates_of(m: dict, gazetteer: Gazetteer) -> list[Place]:
     return out
 
 
+def inside_division_noun(m: dict, gazetteer: Gazetteer, division_names: tuple[re.Pattern, ...]) -> dict:
+    """A mention the gazetteer knows by none of its names, whose surface is a name inside its division's kind
+    ("Anhui province", "City of Ithaca": ``division_names``, the patterns whose first group is the name),
+    as a mention of that name; the mention itself otherwise."""
+    if m.get(KNOWN_PLACE) is not None or candidates_of(m, gazetteer):
+        return m
+    for pattern in division_names:
+        if (named := pattern.fullmatch(m.get("surface") or "")) is not None and gazetteer.candidates(named.group(1)):
+            return {**m, "name": named.group(1), "surface": named.group(1)}
+    return m
+
+
 def prior(place: Place, key: str, w: Weights) -> float:
     main = w.main_name if fold(place.name) == key else 0.0
     value = getattr(w, place.feature) + w.population * math.log10(place.population + 1) + main
@@ -190,13 +205,15 @@ def contains(container: Place, place: Place) -> bool:
 
 def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outlet_country: str | None = None,
                     w: Weights = WEIGHTS, conjunctions: frozenset[str] = frozenset(),
-                    compass: frozenset[str] = frozenset()) -> dict[int, Reading]:
+                    compass: frozenset[str] = frozenset(),
+                    division_names: tuple[re.Pattern, ...] = ()) -> dict[int, Reading]:
     """mention index -> its reading, for the place mentions of one article (rows with start_char, end_char,
     label, name and surface, in text order) that the gazetteer resolves; ``conjunctions`` are the article's
     language's list words (its pack's list_conjunctions), ``compass`` its words of direction, folded (its
-    pack's compass_words: a division named by one alone needs the article's support)."""
+    pack's compass_words: a division named by one alone needs the article's support), ``division_names`` the
+    patterns of a name inside its division's kind (``candidates_of``)."""
     idx = [i for i, m in enumerate(mentions) if m["label"] in PLACE_LABELS]
-    places = [mentions[i] for i in idx]
+    places = [inside_division_noun(mentions[i], gazetteer, division_names) for i in idx]
     keys = [fold(m.get("surface") or "") for m in places]
     cands = [candidates_of(m, gazetteer) for m in places]
     namesakes = [eponymous_cities(c) for c in cands]

@@ -1,0 +1,121 @@
+"""Places named in one list with a place: "between Homer and Cortlandville", "from Truxton, Tully and Marathon".
+
+The items of a list name things of one kind, so a capitalised name coordinated with a place mention is a
+place where the gazetteer has a place by that name.  Local news names its small towns this way, and the
+model reads many of them as organisations or misses them.  A name the model missed needs any town of that
+name (``ANY_TOWN``); a name it read as a person or an organisation needs a town of ``misread_floor`` people
+(``Weights.context_min_population``), since a person coordinated with a place ("in Tarrow, Smith and Jones
+said") is no place.  A comma alone links two items only inside a list that goes on to its conjunction ("A,
+B and C"): "Tarrow, Smith said" is no list.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tasks.identity.keys import entity_id_for, fold
+from tasks.places.gazetteer import Gazetteer
+from tasks.places.resolve import misread_candidate
+
+LIST_LABELS = ("GPE", "LOC")  # the place mentions whose list partners are places (a FAC's are streets and sites)
+# a name the model missed in a place's context ("the town of X", "X and <place>") may be any town the gazetteer has
+ANY_TOWN = 1
+# not language: one to three capitalised words, the shape of a place's name ("Bulacan", "Dar es Salaam" is
+# missed, "Port Ellis" found); the words around it come from the pack
+NAME = r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}"
+LOOK_CHARS = 60  # the text read on each side of a place for its list partners
+MAX_PASSES = 4  # a list is followed one item further each pass ("A, B, C and D" from A)
+PLACE_LABEL = "GPE"  # a town named in a list
+
+
+@dataclass(frozen=True)
+class ListLinks:
+    """The language's list patterns around a place mention."""
+    partner_after: re.Pattern  # "<place> and Homer", "<place>, Homer and ..."
+    partner_before: re.Pattern  # "Homer and <place>", "Homer, <place>"
+    list_goes_on: re.Pattern  # after an item, more of its list: ", ..." or " and ..."
+
+
+def list_links(conjunctions: frozenset[str]) -> ListLinks:
+    conj = "|".join(sorted(map(re.escape, conjunctions)))
+    goes_on = rf"(?:\s*,|,?\s+(?:{conj})\s)"
+    return ListLinks(
+        partner_after=re.compile(rf"(?:,?\s+(?:{conj})\s+|,\s*(?=(?:{NAME}){goes_on}))({NAME})"),
+        partner_before=re.compile(rf"({NAME})(,?\s+(?:{conj})\s+|,\s+)$"),
+        list_goes_on=re.compile(goes_on))
+
+
+def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def partner_spans(text: str, m: dict, links: ListLinks):
+    """For each list partner of mention ``m``, the (start, end) spans it may take, longest first: after it,
+    its first words; before it, its last words ("Then Homer and ..." is "Homer")."""
+    s, e = m["start_char"], m["end_char"]
+    if (hit := links.partner_after.match(text, e, min(len(text), e + LOOK_CHARS))) is not None:
+        words = _word_spans(text, *hit.span(1))
+        yield [(words[0][0], words[k][1]) for k in range(len(words) - 1, -1, -1)]
+    lo = max(0, s - LOOK_CHARS)
+    hit = links.partner_before.search(text[lo:s])
+    if hit is None:
+        return
+    if "," == hit.group(2).strip() and not links.list_goes_on.match(text, e):
+        return  # "Smith, <place>" is a list only when it goes on: "Smith, <place> and ..."
+    words = _word_spans(text, lo + hit.start(1), lo + hit.end(1))
+    yield [(words[k][0], words[-1][1]) for k in range(len(words))]
+
+
+def known_place_name(name: str, gazetteer: Gazetteer, floor: int) -> bool:
+    """Whether ``name`` is the main name of a country, a division, or a town of ``floor`` people."""
+    return any(fold(p.name) == fold(name) and (p.feature != "city" or p.population >= floor)
+               for p in gazetteer.candidates(name))
+
+
+def places_in_lists(text: str, mentions: list[dict], gazetteer: Gazetteer, conjunctions: frozenset[str],
+                    skip_words: frozenset[str], misread_floor: int) -> list[dict]:
+    """GPE mentions of the names the model missed in a list with a place; the list partners it read as
+    persons or organisations are relabelled GPE in ``mentions``.  ``skip_words`` (folded) are never places
+    (months, weekdays, words of direction).  Returns the added mentions."""
+    if not conjunctions:
+        return []
+    links, added = list_links(conjunctions), []
+    for _ in range(MAX_PASSES):
+        everything = sorted(mentions + added, key=lambda x: x["start_char"])
+        found, relabelled = _one_pass(text, everything, gazetteer, links, skip_words, misread_floor)
+        added.extend(found)
+        if not found and not relabelled:
+            break
+    return added
+
+
+def _one_pass(text: str, mentions: list[dict], gazetteer: Gazetteer, links: ListLinks,
+              skip_words: frozenset[str], misread_floor: int) -> tuple[list[dict], int]:
+    """(the new place mentions, how many mentions were relabelled) of one pass over the list partners."""
+    by_span = {(m["start_char"], m["end_char"]): m for m in mentions}
+    taken = [(m["start_char"], m["end_char"]) for m in mentions]
+    found, relabelled = [], 0
+    for m in [m for m in mentions if m["label"] in LIST_LABELS]:
+        for options in partner_spans(text, m, links):
+            for a, b in options:
+                name = text[a:b]
+                if fold(name) in skip_words:
+                    continue
+                if (same := by_span.get((a, b))) is not None:
+                    if misread_candidate(same) and known_place_name(name, gazetteer, misread_floor):
+                        same["label"] = same["article_label"] = PLACE_LABEL
+                        relabelled += 1
+                    break
+                if not any(x < b and y > a for x, y in taken) and known_place_name(name, gazetteer, ANY_TOWN):
+                    found.append(new_place_mention(m, a, b, name))
+                    taken.append((a, b))
+                    break
+    return found, relabelled
+
+
+def new_place_mention(beside: dict, start: int, end: int, name: str) -> dict:
+    """A GPE mention of ``text[start:end]``, in the sentence of the place ``beside`` it."""
+    eid = entity_id_for(name, PLACE_LABEL)
+    return {"article_id": beside.get("article_id"), "start_char": start, "end_char": end, "surface": name,
+            "name": name, "label": PLACE_LABEL, "sentence": beside.get("sentence", 0), "label_score": 1.0,
+            "entity_id": eid, "article_entity_id": eid, "article_name": name, "article_label": PLACE_LABEL}
