@@ -163,7 +163,7 @@ def compound_pattern(suffixes: frozenset[str]) -> re.Pattern | None:
 
 def division_name_patterns(pack) -> tuple[re.Pattern, ...]:
     """The name inside a division's kind, as the first group: after it ("Henan province"), and after it and
-    its link ("Province of Zaire", "région de Bretagne"); none where the pack has no division nouns."""
+    its link ("Province of Limburg", "région de Bretagne"); none where the pack has no division nouns."""
     lex = pack.lexicon
     if not lex.division_nouns:
         return ()

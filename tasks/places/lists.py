@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsloom.lang import alternatives
 from tasks.identity.keys import entity_id_for, fold
 from tasks.places.gazetteer import Gazetteer
 from tasks.places.resolve import misread_candidate
@@ -37,11 +38,11 @@ class ListLinks:
 
 
 def list_links(conjunctions: frozenset[str]) -> ListLinks:
-    conj = "|".join(sorted(map(re.escape, conjunctions)))
+    conj = alternatives(conjunctions)
     goes_on = rf"(?:\s*,|,?\s+(?:{conj})\s)"
     return ListLinks(
         partner_after=re.compile(rf"(?:,?\s+(?:{conj})\s+|,\s*(?=(?:{NAME}){goes_on}))({NAME})"),
-        partner_before=re.compile(rf"({NAME})(,?\s+(?:{conj})\s+|,\s+)$"),
+        partner_before=re.compile(rf"(?<![\w'’-])({NAME})(,?\s+(?:{conj})\s+|,\s+)$"),
         list_goes_on=re.compile(goes_on))
 
 
