@@ -219,3 +219,34 @@ def test_what_is_said_only_of_a_company_votes_organisation(nlp, aliases):
                                                    pack_for("en"))
     labels = {m["label"] for m in mentions.to_pylist() if m["surface"] == "Brennick Meridian"}
     assert labels == {"ORG"}, mentions.to_pylist()
+
+
+def test_a_disease_named_after_a_place_or_a_person_is_no_mention(nlp, aliases):
+    """'West Nile virus', 'Marburg virus': the name of a disease, which the model reads as a place; once the
+    article has written it so, its bare name is the disease too, except where the text writes the place
+    ('found in Marburg', 'Reston, Virginia')."""
+    text = ("Health officials in Cortland confirmed a case of West Nile virus on Friday. West Nile is spread by "
+            "mosquitoes, said Ana Quill. The Marburg virus was first found in Marburg, Germany, and a related "
+            "strain near Reston, Virginia, named the Reston virus.")
+    surfaces = [m["surface"] for m in mentions(nlp, aliases, text)]
+    assert "West Nile" not in surfaces and "Cortland" in surfaces and "Ana Quill" in surfaces
+    kept = [text[m["start_char"]:m["end_char"]] for m in mentions(nlp, aliases, text) if m["surface"] in ("Marburg", "Reston")]
+    assert kept.count("Marburg") == 1 and text.index("in Marburg") + 3 in [
+        m["start_char"] for m in mentions(nlp, aliases, text) if m["surface"] == "Marburg"]
+    assert kept.count("Reston") == 1  # "Reston, Virginia": the place; "the Reston virus": the disease
+
+
+def test_disease_names_follow_the_languages_word_order():
+    from tasks.extract.diseases import disease_names, without_disease_names
+
+    def spans(text, names):
+        return [{"start": text.index(n), "end": text.index(n) + len(n), "surface": n} for n in names]
+
+    fr = "Le virus Ebola et la maladie de Lyme inquiètent Lyon."
+    found = disease_names(fr, spans(fr, ["Ebola", "Lyme", "Lyon"]), pack_for("fr"))
+    assert found == {fold("Ebola"), fold("Lyme")}
+    en = "Officials said the Zika Virus\nTomas Ek said the Zika virus spread."  # a headline's last word
+    assert disease_names(en, spans(en, ["Tomas Ek"]), pack_for("en")) == frozenset()
+    assert disease_names(fr, spans(fr, ["Ebola"]), pack_for("en")) == frozenset()  # English writes it after
+    kept = without_disease_names(fr, spans(fr, ["Ebola", "Lyme", "Lyon"]), pack_for("fr"), found)
+    assert [m["surface"] for m in kept] == ["Lyon"]

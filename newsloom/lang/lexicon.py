@@ -99,6 +99,11 @@ class Lexicon:
     # province", "Province of Zaire", "la région de Bretagne"): a place name not found whole is looked up
     # without it; tasks.places.resolve
     division_nouns: frozenset = frozenset()
+    # the nouns of a disease named after a place or a person, written after its name ("West Nile virus") or
+    # before it with or without a place link ("la maladie de Lyme", "le virus Ebola"): the name there is no
+    # place and no person; tasks.extract.diseases
+    disease_nouns: frozenset = frozenset()
+    disease_nouns_before: frozenset = frozenset()
     # words of direction that name a part of whatever place the text is about ("the South", "Western"); a
     # division named by one alone needs the article's support; tasks.places
     compass_words: frozenset = frozenset()

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 
 from newsloom.lang import LanguagePack, name_particles
 from newsloom.nlp import Dictionary, doc_text
+from tasks.extract.diseases import disease_names, without_disease_names
 from tasks.extract.namesakes import full_name_genders, namesake_of_gender
 from tasks.extract.spans import (
     demonym_bases,
@@ -56,11 +57,14 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     text = doc_text(doc)
     raw = _model_spans(doc, pack, dictionary)
     raw = join_names(text, raw, pack)
+    diseases = disease_names(text, raw, pack)  # "West Nile virus": no place, and nor is a later "West Nile"
+    raw = without_disease_names(text, raw, pack, diseases)
     raw += role_named_persons(text, raw, pack)
     raw.sort(key=lambda m: m["start"])
     _apply_aliases(raw, aliases)
     full_by_surname = _full_names_by_surname(raw)
     propagate_names(text, raw, full_by_surname, pack)
+    raw = without_disease_names(text, raw, pack, diseases)
     bases = demonym_bases(doc, pack)
     # a name the model misread whose demonym the article writes ("Valdora", "Valdoran exports") is a place
     # here too, so that its demonym is marked as one
