@@ -404,3 +404,19 @@ def test_a_division_named_with_its_kind_is_that_division(gazetteer):
     ms = mentions_of(text, ["Ithaca", "New York", "City of Ithaca"])
     found = resolve_article(ms, text, gazetteer, conjunctions=ENGLISH_LISTS, division_names=patterns)
     assert found[0].place.geonameid == found[2].place.geonameid and found[2].place.admin1 == "NY"
+
+
+def test_a_known_name_after_a_direction_or_a_role_of_a_place_is_a_place(gazetteer):
+    """'five miles south of Marathon' (a village of about 900 people), 'the mayor of McGraw', 'residents of
+    Cincinnatus', 'Ithaca-area volunteers': the words around the name say it is a place (the packs'
+    place_relation_nouns and place_compound_suffixes); 'south of Dunmere', a name no place has, stays out."""
+    from newsloom.lang import pack_for
+    from tasks.places import places_in_context
+    from tasks.places.resolve import WEIGHTS
+
+    text = ("The fire started five miles south of Marathon and south of Dunmere. The mayor of McGraw and "
+            "residents of Cincinnatus helped; Ithaca-area volunteers brought water.")
+    found = places_in_context(text, [], gazetteer, pack_for("en"), WEIGHTS)
+    assert sorted(m["surface"] for m in found) == ["Cincinnatus", "Ithaca", "Marathon", "McGraw"]
+    fr = "Le feu a pris au nord de Cancale, et le maire de Dunmere est venu."
+    assert [m["surface"] for m in places_in_context(fr, [], gazetteer, pack_for("fr"), WEIGHTS)] == ["Cancale"]

@@ -95,6 +95,9 @@ class Lexicon:
     # Tarrow"): the name after them is a place whatever its size; tasks.places
     place_feature_nouns: frozenset = frozenset()
     place_feature_links: tuple = ()
+    # a word that, with a place link after it, stands before a place as a place noun does ("30 miles south of
+    # Homer", "the mayor of Homer", "au nord de Cancale"); tasks.places
+    place_relation_nouns: frozenset = frozenset()
     # a word naming a division's kind, written after its name or before it with a place link ("Henan
     # province", "Province of Zaire", "la région de Bretagne"): a place name not found whole is looked up
     # without it; tasks.places.resolve

@@ -175,12 +175,14 @@ def division_name_patterns(pack) -> tuple[re.Pattern, ...]:
 
 
 def feature_words(pack) -> tuple[str, str] | None:
-    """(regex alternation of the language's place nouns, of the words that link them to a name) for "the town
-    of Tarrow", "la commune de Tarrow"; None where the pack has none."""
+    """(regex alternation of the language's place nouns and place relation nouns, of the words that link them
+    to a name) for "the town of Tarrow", "la commune de Tarrow", "south of Tarrow"; None where the pack has
+    none."""
     lex = pack.lexicon
-    if not lex.place_feature_nouns or not lex.place_feature_links:
+    nouns = frozenset(lex.place_feature_nouns) | frozenset(lex.place_relation_nouns)
+    if not nouns or not lex.place_feature_links:
         return None
-    return alternatives(lex.place_feature_nouns), alternatives(lex.place_feature_links)
+    return alternatives(nouns), alternatives(lex.place_feature_links)
 
 
 def feature_pattern(pack) -> re.Pattern | None:
