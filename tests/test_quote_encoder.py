@@ -131,3 +131,17 @@ def test_a_quote_model_of_the_wrong_kind_is_refused_before_the_run(tmp_path):
                                  quote_model=str(tmp_path / "m.crfsuite")))
     with pytest.raises(ValueError, match="quote_tagger"):
         make_config(sources=[str(tmp_path / "in")], out=str(tmp_path / "out"), quote_tagger="bert")
+
+
+def test_a_question_put_to_someone_is_not_their_words(nlp, aliases):
+    """'Tomas Ek was asked whether ...', 'Asked about the fares, ...': the content is the question of an
+    asker the text does not name, so it has no speaker; 'asked by a reporter' names the asker, and the
+    answer keeps its speaker."""
+    text = ("The harbour board met on Tuesday in Dunmere.\n\nTomas Ek was asked whether the ferry would run on "
+            "Sunday. Asked about the fares, Jonas Feld said they would stay the same for a year.\n\nWhen asked "
+            "by a reporter whether the pier was safe, Tomas Ek said engineers had checked it twice.\n")
+    quotes = {q["text"]: q for q in read_article(nlp, aliases, text)[1]}
+    assert quotes["whether the ferry would run on Sunday"]["speaker"] is None
+    assert quotes["they would stay the same for a year"]["speaker"] == "Jonas Feld"
+    assert quotes["whether the pier was safe"]["speaker_surface"] == "a reporter"
+    assert quotes["engineers had checked it twice"]["speaker"] == "Tomas Ek"

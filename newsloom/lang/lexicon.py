@@ -107,6 +107,10 @@ class Lexicon:
     # place and no person; tasks.extract.diseases
     disease_nouns: frozenset = frozenset()
     disease_nouns_before: frozenset = frozenset()
+    # verbs of asking (lemmas): content after one in the passive or as a bare participle ("Asked about the
+    # budget, she ...", "when asked whether ...") is the question of an asker the text does not name, not
+    # words of the person asked; tasks.quotes.extract
+    question_verbs: frozenset = frozenset()
     # words of direction that name a part of whatever place the text is about ("the South", "Western"); a
     # division named by one alone needs the article's support; tasks.places
     compass_words: frozenset = frozenset()

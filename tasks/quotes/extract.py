@@ -50,10 +50,30 @@ def _cue_token(doc, att: Attribution):
     return verbs[-1] if verbs else span.root
 
 
+def asked_of_someone(cue, question_verbs: frozenset[str]) -> bool:
+    """A verb of asking in the passive ("she was asked whether ...") or as a bare past participle ("Asked
+    about the budget, ...", "when asked"), with no agent ("asked by a reporter"): the asker is not named, and
+    whoever the sentence names was asked."""
+    if cue.lemma_.lower() not in question_verbs or "Part" not in cue.morph.get("VerbForm") \
+            or "Past" not in cue.morph.get("Tense"):
+        return False
+    deps = [child.dep_ for child in cue.children]
+    # not language: the dependency schemes mark the passive with "pass" ("auxpass", "aux:pass") and its
+    # agent with "agent" ("agent", "obl:agent")
+    if any("agent" in dep for dep in deps):
+        return False
+    passive = any("pass" in dep for dep in deps)
+    bare = not any(dep.startswith(("nsubj", "aux")) for dep in deps)  # not "she has asked"
+    return passive or bare
+
+
 def model_speaker(ctx: Context, att: Attribution) -> Speaker | None:
-    """The speaker of a tagged attribution: its source span, else its cue's subject."""
+    """The speaker of a tagged attribution: its source span, else its cue's subject; none where the cue is a
+    question put to someone (``asked_of_someone``)."""
     cue = _cue_token(ctx.doc, att) if att.cue else None
     lemma = cue.lemma_.lower() if cue is not None else None
+    if cue is not None and asked_of_someone(cue, ctx.lex.question_verbs):
+        return None
     if att.source is not None:
         return resolve_speaker(ctx, att.source[0], att.source[1], att.source_head, lemma, "explicit")
     if cue is not None and (subj := ctx.speaker_subject(cue)) is not None and subj.dep_ != "nsubjpass":
