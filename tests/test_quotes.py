@@ -581,3 +581,21 @@ def test_the_tagger_names_the_speaker_of_a_quotation_it_reads_inside(nlp):
     (quote,) = found
     assert quote.method == "quotation_marks" and text[quote.start:quote.end] == "The harbour will reopen in May."
     assert quote.speaker is not None and quote.speaker.name == "Ilse Dorn"
+
+
+def test_the_subject_of_a_verb_of_appearance_is_no_speaker(nlp):
+    """'Tomas Ek seemed to accept that ...': the writer's reading of Tomas Ek, not his words; the subject of
+    a verb of saying stays the speaker."""
+    from tasks.quotes.extract import model_speaker
+    from tasks.quotes.model import Attribution
+    from tasks.quotes.speakers import Context
+
+    text = "Tomas Ek seemed to accept that the fares would rise. Jonas Feld said the pier would reopen."
+    doc = nlp(text)
+    at = {w: (text.index(w), text.index(w) + len(w)) for w in ("seemed", "said", "to accept that the fares would rise",
+                                                                "the pier would reopen")}
+    ctx = Context(doc, text, [], pack_for("en"), quote_spans=[])
+    seemed = Attribution(*at["to accept that the fares would rise"], 0.9, cue=at["seemed"], cue_lemma="seem")
+    said = Attribution(*at["the pier would reopen"], 0.9, cue=at["said"], cue_lemma="say")
+    assert model_speaker(ctx, seemed) is None
+    assert text[model_speaker(ctx, said).surface_start:model_speaker(ctx, said).surface_end] == "Jonas Feld"

@@ -111,6 +111,9 @@ class Lexicon:
     # budget, she ...", "when asked whether ...") is the question of an asker the text does not name, not
     # words of the person asked; tasks.quotes.extract
     question_verbs: frozenset = frozenset()
+    # verbs of appearance (lemmas): their subject is what seems so to the writer ("the mayor seemed
+    # unconvinced"), not a speaker; tasks.quotes.extract
+    appearance_verbs: frozenset = frozenset()
     # words of direction that name a part of whatever place the text is about ("the South", "Western"); a
     # division named by one alone needs the article's support; tasks.places
     compass_words: frozenset = frozenset()

@@ -68,14 +68,16 @@ def asked_of_someone(cue, question_verbs: frozenset[str]) -> bool:
 
 
 def model_speaker(ctx: Context, att: Attribution) -> Speaker | None:
-    """The speaker of a tagged attribution: its source span, else its cue's subject; none where the cue is a
-    question put to someone (``asked_of_someone``)."""
+    """The speaker of a tagged attribution: its source span, else its cue's subject unless the cue is a verb
+    of appearance; none where the cue is a question put to someone (``asked_of_someone``)."""
     cue = _cue_token(ctx.doc, att) if att.cue else None
     lemma = cue.lemma_.lower() if cue is not None else None
     if cue is not None and asked_of_someone(cue, ctx.lex.question_verbs):
         return None
     if att.source is not None:
         return resolve_speaker(ctx, att.source[0], att.source[1], att.source_head, lemma, "explicit")
+    if lemma in ctx.lex.appearance_verbs:
+        return None  # "the mayor seemed unconvinced": the writer's reading of the mayor, not the mayor's words
     if cue is not None and (subj := ctx.speaker_subject(cue)) is not None and subj.dep_ != "nsubjpass":
         # the passive subject of a verb of saying is what is said of someone, not who says it: "the board
         # is expected to approve ...", "the mayor is said to favour ..."
