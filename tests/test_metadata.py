@@ -163,6 +163,17 @@ def test_a_wordpress_data_layer_and_a_contributors_line_name_the_author():
     assert {("author", "data_layer_author", "Ilse Dorn"), ("author", "label_alone_byline", "Tomas Ek")} <= found
 
 
+def test_a_script_frameworks_page_state_names_the_author():
+    """A page whose state a script framework ships as JSON, inside a string or not ("author":{"name":...}),
+    names its authors there; JSON-LD is read apart, and only the first author objects count."""
+    state = ('<script id="__NEXT_DATA__" type="application/json">{"props":{"post":{"title":"Ferries",'
+             '"author":{"id":7,"name":"Ilse Dorn","slug":"ilse-dorn"}}}}</script>'
+             '<script>self.__next_f.push("{\\"authors\\":[{\\"id\\":3,\\"name\\":\\"Jonas Feld\\"}]}")</script>')
+    found = [(c.kind, c.value) for c in page_candidates(page(head=state + LD), None, None, {}) if c.field == "author"]
+    assert ("app_state_author", "Ilse Dorn") in found and ("app_state_author", "Jonas Feld") in found
+    assert ("app_state_author", "Ana Ruiz") not in found  # the JSON-LD author is ld_author_*, not page state
+
+
 def test_a_french_byline_is_found_with_the_french_labels():
     html = page(top="<p>Par Léa Roux</p>", title_tag="Les ferries reprennent la mer",
                 h1="Les ferries reprennent la mer")

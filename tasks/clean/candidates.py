@@ -27,6 +27,7 @@ from tasks.clean.author_box import AUTHOR_ATTR, author_box_candidates, portrait_
 from tasks.clean.labels import SHORT_TEXT, byline_name, label_patterns, looks_like_a_name
 from tasks.clean.markup import (  # the page tree
     Candidate,
+    app_state_candidates,
     data_layer_candidates,
     element_attrs,
     element_offsets,
@@ -348,6 +349,7 @@ def page_candidates(html: str, url: str | None, text: str | None, answers: dict,
     tree = parse_page(html) if tree is None else tree
     if tree is not None:
         for collect in (json_ld_candidates, meta_candidates, twitter_byline_candidates, data_layer_candidates,
+                        app_state_candidates,
                         time_candidates, headline_date_candidates, headline_byline_candidates,
                         author_element_candidates, author_box_candidates, portrait_candidates,
                         label_byline_candidates,

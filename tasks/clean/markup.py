@@ -150,6 +150,29 @@ def data_layer_candidates(tree) -> list[Candidate]:
     return out[:1]
 
 
+# not language: an author object in a script framework's page state (Next.js, Nuxt, Gatsby, headless CMS
+# payloads), inside a JSON string or not: "author":{"id":21,"name":"Ana Ruiz"}, "authors":[{"name":...}]
+APP_STATE_AUTHOR = re.compile(r'\\?"authors?\\?"\s*:\s*\[?\s*\{[^{}]{0,400}?\\?"(?:name|display_?[Nn]ame|full_?[Nn]ame)'
+                              r'\\?"\s*:\s*\\?"([^"\\]{2,80})\\?"')
+APP_STATE_NAMES = 3  # the first author objects of the page state read (a post's authors come first)
+
+
+def app_state_candidates(tree) -> list[Candidate]:
+    """The names of the author objects a script framework's page state holds (not JSON-LD, read apart), for
+    a page that prints its byline in an element no class names."""
+    out: list[Candidate] = []
+    for script in tree.iter("script"):
+        if not script.text or "ld+json" in (script.get("type") or ""):
+            continue
+        for m in APP_STATE_AUTHOR.finditer(script.text):
+            name = htmllib.unescape(m.group(1)).strip()
+            if name and all(c.value != name for c in out):
+                out.append(Candidate("author", "app_state_author", name))
+            if len(out) == APP_STATE_NAMES:
+                return out
+    return out
+
+
 # --- the page tree ----------------------------------------------------------------------------------------
 
 HEAD_CHARS = 1_500_000  # pages are cut here before parsing: article metadata sits well before it
