@@ -420,3 +420,14 @@ def test_a_known_name_after_a_direction_or_a_role_of_a_place_is_a_place(gazettee
     assert sorted(m["surface"] for m in found) == ["Cincinnatus", "Ithaca", "Marathon", "McGraw"]
     fr = "Le feu a pris au nord de Cancale, et le maire de Dunmere est venu."
     assert [m["surface"] for m in places_in_context(fr, [], gazetteer, pack_for("fr"), WEIGHTS)] == ["Cancale"]
+
+
+def test_a_town_its_county_and_its_country_are_one_chain(gazetteer):
+    """'Guildford, Surrey, UK': three names joined by commas and no conjunction are a town, its county and its
+    country, not a list; Surrey, the county, holds the English Guildford (the Canadian city of Surrey holds a
+    Guildford too, and its prior is larger)."""
+    text = "Samples went to a laboratory in Guildford, Surrey, UK, on Friday."
+    found = resolve_article(mentions_of(text, ["Guildford", "Surrey", "UK"]), text, gazetteer,
+                            conjunctions=ENGLISH_LISTS)
+    assert [(found[i].place.country_code, found[i].place.feature) for i in range(3)] == [
+        ("GB", "city"), ("GB", "admin2"), ("GB", "country")]

@@ -36,6 +36,10 @@ MISREAD_LABELS = ("ORG", "PERSON")
 NATION_FEATURES = ("continent", "country")  # a name of one of these is a place whatever the model said
 PEOPLED_FEATURES = ("admin1", "city")  # ... and of one of these, when it holds enough people
 CONTAINER_FEATURES = ("country", "admin1")
+# a second-level division written after a town ("Guildford, Surrey") holds it when the town lies this near its
+# point, the centre of the box around its towns: counties and départements are rarely 120 km across
+COUNTY_REACH_KM = 60
+EARTH_RADIUS_KM = 6371.0
 # a division named by a word of direction alone ("Western", "Centre") is a part of whatever country the text is
 # about: it is read only where the article supports its country (Ghana's or Sri Lanka's "Western" province is
 # never the reading of a lone "Western")
@@ -174,26 +178,41 @@ def _gap(mentions: list[dict], text: str, i: int) -> str | None:
     return text[mentions[i]["end_char"]:mentions[i + 1]["start_char"]]
 
 
-def _listed(gap: str | None, conjunctions: frozenset[str]) -> bool:
-    """A gap between two items of a list: a comma, or a list's conjunction ("Texas, Utah and Virginia")."""
-    if gap is None:
-        return False
-    words = gap.replace(",", " ").split()
-    return bool(CONTAINMENT_GAP.match(gap)) or (len(words) == 1 and words[0].lower() in conjunctions)
-
-
 def containers(mentions: list[dict], text: str, conjunctions: frozenset[str] = frozenset()) -> dict[int, int]:
     """mention index -> the index of the mention written right after it as its container ("Springfield,
-    Illinois"), unless the two are items of a longer list ("Texas, Utah and Virginia")."""
+    Illinois", and each link of "Guildford, Surrey, UK"), unless the two are items of a list: a run of
+    commas that ends in the list's conjunction ("Texas, Utah and Virginia")."""
     out = {}
     for i in range(len(mentions) - 1):
         gap = _gap(mentions, text, i)
         if not CONTAINMENT_GAP.match(gap) or not gap.strip():
             continue
-        if _listed(_gap(mentions, text, i - 1), conjunctions) or _listed(_gap(mentions, text, i + 1), conjunctions):
+        if _conjunction_before(mentions, text, i, conjunctions) or _run_ends_in_conjunction(mentions, text, i, conjunctions):
             continue
         out[i] = i + 1
     return out
+
+
+def _is_conjunction(gap: str | None, conjunctions: frozenset[str]) -> bool:
+    words = (gap or "").replace(",", " ").split()
+    return len(words) == 1 and words[0].lower() in conjunctions
+
+
+def _conjunction_before(mentions: list[dict], text: str, i: int, conjunctions: frozenset[str]) -> bool:
+    """The mention before ``i`` is joined to it by the list's conjunction ("Utah and Texas, ...")."""
+    return _is_conjunction(_gap(mentions, text, i - 1), conjunctions)
+
+
+def _run_ends_in_conjunction(mentions: list[dict], text: str, i: int, conjunctions: frozenset[str]) -> bool:
+    """The run of commas from mention ``i`` on ends in the list's conjunction ("Texas, Utah and Virginia")."""
+    k = i + 1
+    while (gap := _gap(mentions, text, k)) is not None:
+        if _is_conjunction(gap, conjunctions):
+            return True
+        if not CONTAINMENT_GAP.match(gap) or not gap.strip():
+            return False
+        k += 1
+    return False
 
 
 def contains(container: Place, place: Place) -> bool:
@@ -202,7 +221,17 @@ def contains(container: Place, place: Place) -> bool:
     if container.feature == "admin1":
         return (place.country_code, place.admin1) == (container.country_code, container.admin1) \
             and place.feature in ("city", "admin2")
+    if container.feature == "admin2":  # the gazetteer keeps no town's county: a town of its division near it
+        return (place.country_code, place.admin1) == (container.country_code, container.admin1) \
+            and place.feature == "city" and distance_km(container, place) <= COUNTY_REACH_KM
     return False
+
+
+def distance_km(a: Place, b: Place) -> float:
+    """The great-circle distance between two places' points."""
+    la1, la2, dlon = math.radians(a.lat), math.radians(b.lat), math.radians(b.lon - a.lon)
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outlet_country: str | None = None,
@@ -234,7 +263,7 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
             if p.feature == "admin1":
                 listed[p.country_code].add(p.admin1)
         capitals_of = {p.country_code for p in others if p.capital}
-        box = [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES] if j in boxes else []
+        box = [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES + ("admin2",)] if j in boxes else []
         inner = cands[boxed_by[j]] if j in boxed_by else []
         for p in cs:
             boxed = any(contains(c, p) for c in box) or any(contains(p, c) for c in inner)
