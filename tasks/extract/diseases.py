@@ -2,9 +2,9 @@
 "le virus Ebola"): the model reads the name as a place or a person, though the scheme it learned (OntoNotes)
 names no disease.  A name written right before one of its language's disease nouns (the pack's
 ``disease_nouns``; one word may stand between: "Ebola hemorrhagic fever"), or right after one and its link
-("la maladie de Lyme"), names the disease there; its other mentions in the article name it too, unless a
-place preposition stands before them ("first found in Marburg"): once an article has said which disease it
-means, its bare name is that disease."""
+("la maladie de Lyme"), names the disease there; its other mentions in the article name it too, unless the
+text writes them as a place ("first found in Marburg", "Reston, Virginia"): once an article has said which
+disease it means, its bare name is that disease.  The mentions are dropped, as the model's scheme would."""
 from __future__ import annotations
 
 import re

@@ -4,8 +4,8 @@ The items of a list name things of one kind, so a capitalised name coordinated w
 place where the gazetteer has a place by that name.  Local news names its small towns this way, and the
 model reads many of them as organisations or misses them.  A name the model missed needs any town of that
 name (``ANY_TOWN``); a name it read as a person or an organisation needs a town of ``misread_floor`` people
-(``Weights.context_min_population``), since a person coordinated with a place ("in Tarrow, Smith and Jones
-said") is no place.  A comma alone links two items only inside a list that goes on to its conjunction ("A,
+(``Weights.list_misread_min_population``), since a person can be listed beside a place ("in Tarrow, Smith
+and Jones said").  A comma alone links two items only inside a list that goes on to its conjunction ("A,
 B and C"): "Tarrow, Smith said" is no list.
 """
 from __future__ import annotations
