@@ -64,7 +64,7 @@ def extract_mentions(doc, article_id: str, aliases: dict[str, tuple[str, str]], 
     _apply_aliases(raw, aliases)
     full_by_surname = _full_names_by_surname(raw)
     propagate_names(text, raw, full_by_surname, pack)
-    raw = without_disease_names(text, raw, pack, diseases)
+    raw = without_disease_names(text, raw, pack, diseases)  # propagation finds the names it dropped again
     bases = demonym_bases(doc, pack)
     # a name the model misread whose demonym the article writes ("Valdora", "Valdoran exports") is a place
     # here too, so that its demonym is marked as one

@@ -24,8 +24,8 @@ from newsloom import schemas
 from newsloom.domains import country_domain
 from newsloom.lang import alternatives, pack_for
 from newsloom.util import sha
-from tasks.identity.keys import ID_CHARS, entity_id_for, fold
-from tasks.places.datelines import DATELINE_LABEL, dateline_mention, dateline_span, sentence_of
+from tasks.identity.keys import ID_CHARS, fold
+from tasks.places.datelines import DATELINE_LABEL, dateline_mention, dateline_span, found_place, sentence_of
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
 from tasks.places.lists import ANY_TOWN, NAME, known_place_name, places_in_lists
@@ -126,11 +126,8 @@ def abbreviated_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer,
         if found is None or (found[0], found[1]) in taken:
             continue
         start, end, division = found
-        eid = entity_id_for(division.name, DATELINE_LABEL)
-        added.append({"article_id": m.get("article_id"), "start_char": start, "end_char": end,
-                      "surface": text[start:end], "name": division.name, "label": DATELINE_LABEL,
-                      "sentence": m.get("sentence", 0), "label_score": 1.0, "entity_id": eid, "article_entity_id": eid,
-                      "article_name": division.name, "article_label": DATELINE_LABEL, KNOWN_PLACE: division})
+        added.append({**found_place(m.get("article_id"), start, end, text[start:end], division.name,
+                                    m.get("sentence", 0)), KNOWN_PLACE: division})
         taken.add((start, end))
     return added
 
@@ -261,11 +258,8 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
         if any(s < end and e > start for s, e in covered):
             continue
         name = text[start:end]
-        eid = entity_id_for(name, DATELINE_LABEL)
-        added.append({"article_id": mentions[0]["article_id"] if mentions else None, "start_char": start,
-                      "end_char": end, "surface": name, "name": name, "label": DATELINE_LABEL,
-                      "sentence": sentence_of(mentions, start), "label_score": 1.0, "entity_id": eid,
-                      "article_entity_id": eid, "article_name": name, "article_label": DATELINE_LABEL})
+        added.append(found_place(mentions[0]["article_id"] if mentions else None, start, end, name, name,
+                                 sentence_of(mentions, start)))
         covered.append((start, end))
     return added
 

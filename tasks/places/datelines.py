@@ -50,10 +50,8 @@ def dateline_mention(text: str, span: tuple[int, int], mentions: list[dict], gaz
     over = [m for m in mentions if m["start_char"] < end and m["end_char"] > start]
     if over and not (len(over) == 1 and (over[0]["start_char"], over[0]["end_char"]) == (start, end)):
         return None
-    eid = entity_id_for(name.title(), DATELINE_LABEL)
-    place = {"start_char": start, "end_char": end, "surface": text[start:end], "name": name.title(),
-             "label": DATELINE_LABEL, "sentence": sentence_of(mentions, start), "label_score": 1.0,
-             "entity_id": eid, "article_entity_id": eid, "article_name": name.title(), "article_label": DATELINE_LABEL}
+    place = found_place(None, start, end, text[start:end], name.title(), sentence_of(mentions, start))
+    del place["article_id"]  # the caller sets it; a mention the dateline replaces keeps its own
     if over:
         over[0].update(place)  # the model's reading of the dateline ("ROTTERDAM" as a person) gives way
         return None
@@ -64,3 +62,12 @@ def sentence_of(mentions: list[dict], start: int) -> int:
     """The sentence of the last mention before ``start`` (a mention added without a parse)."""
     before = [m.get("sentence", 0) for m in mentions if m["start_char"] < start]
     return before[-1] if before else 0
+
+
+def found_place(article_id: str | None, start: int, end: int, surface: str, name: str, sentence: int) -> dict:
+    """A GPE mention that a rule found without the model (a dateline, a name in a place's context or list, an
+    abbreviated division), with the name it is looked up by."""
+    eid = entity_id_for(name, DATELINE_LABEL)
+    return {"article_id": article_id, "start_char": start, "end_char": end, "surface": surface, "name": name,
+            "label": DATELINE_LABEL, "sentence": sentence, "label_score": 1.0, "entity_id": eid,
+            "article_entity_id": eid, "article_name": name, "article_label": DATELINE_LABEL}

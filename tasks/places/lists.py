@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from newsloom.lang import alternatives
-from tasks.identity.keys import entity_id_for, fold
+from tasks.identity.keys import fold
+from tasks.places.datelines import DATELINE_LABEL, found_place
 from tasks.places.gazetteer import Gazetteer
 from tasks.places.resolve import misread_candidate
 
@@ -26,7 +27,6 @@ ANY_TOWN = 1
 NAME = r"[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}"
 LOOK_CHARS = 60  # the text read on each side of a place for its list partners
 MAX_PASSES = 4  # a list is followed one item further each pass ("A, B, C and D" from A)
-PLACE_LABEL = "GPE"  # a town named in a list
 
 
 @dataclass(frozen=True)
@@ -104,19 +104,11 @@ def _one_pass(text: str, mentions: list[dict], gazetteer: Gazetteer, links: List
                     continue
                 if (same := by_span.get((a, b))) is not None:
                     if misread_candidate(same) and known_place_name(name, gazetteer, misread_floor):
-                        same["label"] = same["article_label"] = PLACE_LABEL
+                        same["label"] = same["article_label"] = DATELINE_LABEL
                         relabelled += 1
                     break
                 if not any(x < b and y > a for x, y in taken) and known_place_name(name, gazetteer, ANY_TOWN):
-                    found.append(new_place_mention(m, a, b, name))
+                    found.append(found_place(m.get("article_id"), a, b, name, name, m.get("sentence", 0)))
                     taken.append((a, b))
                     break
     return found, relabelled
-
-
-def new_place_mention(beside: dict, start: int, end: int, name: str) -> dict:
-    """A GPE mention of ``text[start:end]``, in the sentence of the place ``beside`` it."""
-    eid = entity_id_for(name, PLACE_LABEL)
-    return {"article_id": beside.get("article_id"), "start_char": start, "end_char": end, "surface": name,
-            "name": name, "label": PLACE_LABEL, "sentence": beside.get("sentence", 0), "label_score": 1.0,
-            "entity_id": eid, "article_entity_id": eid, "article_name": name, "article_label": PLACE_LABEL}
