@@ -431,3 +431,19 @@ def test_a_town_its_county_and_its_country_are_one_chain(gazetteer):
                             conjunctions=ENGLISH_LISTS)
     assert [(found[i].place.country_code, found[i].place.feature) for i in range(3)] == [
         ("GB", "city"), ("GB", "admin2"), ("GB", "country")]
+
+
+def test_an_abbreviated_division_the_model_tagged_is_one_mention_of_the_division(gazetteer):
+    """'Cortland, N.Y.': the model's own 'N.Y.' is read as the state, not as New York City (an alternate name
+    of the city in GeoNames); its 'Ga' of 'Rome, Ga.' becomes the one mention 'Ga.', the state, with no second
+    row beside it."""
+    text = "The buses run from Cortland, N.Y., to Ithaca. A shelter opened in Rome, Ga., on Monday."
+    ms = [_misread(text, "Cortland", "GPE"), _misread(text, "N.Y.", "GPE"), _misread(text, "Ithaca", "GPE"),
+          _misread(text, "Rome", "GPE"), _misread(text, "Ga", "GPE")]
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    places = [(m["surface"], m.get("place_feature"), m.get("country_code")) for m in located if m["label"] == "GPE"]
+    assert places == [("Cortland", "city", "US"), ("N.Y.", "admin1", "US"), ("Ithaca", "city", "US"),
+                      ("Rome", "city", "US"), ("Ga.", "admin1", "US")]
+    state = next(m for m in located if m["surface"] == "N.Y.")
+    assert state["name"] == "New York" and 42 < state["lat"] < 44  # the state's point, not the city's (40.7)
+

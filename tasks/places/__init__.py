@@ -115,21 +115,25 @@ def relabel_towns_before_divisions(text: str, mentions: list[dict], gazetteer: G
             m["label"] = m["article_label"] = DATELINE_LABEL
 
 
-def abbreviated_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer, abbreviations: dict) -> list[dict]:
-    """A GPE mention for each division abbreviation written right after a place mention, its place known."""
-    taken = {(m["start_char"], m["end_char"]) for m in mentions}
-    added = []
+def with_abbreviated_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer, abbreviations: dict) -> list[dict]:
+    """The mentions with a GPE mention, its place known, for each division abbreviation written right after a
+    place mention.  A mention of the model's that lies inside the abbreviation ("Ga" of "Rome, Ga.", "N.Y."
+    read as New York City) is that mention, read as the division: it is never a second row beside it."""
+    out = list(mentions)
     for m in mentions:
         if m["label"] not in PLACE_LABELS:
             continue
         found = division_after(text, m["end_char"], gazetteer, abbreviations)
-        if found is None or (found[0], found[1]) in taken:
+        if found is None:
             continue
         start, end, division = found
-        added.append({**found_place(m.get("article_id"), start, end, text[start:end], division.name,
-                                    m.get("sentence", 0)), KNOWN_PLACE: division})
-        taken.add((start, end))
-    return added
+        overlapping = [x for x in out if x["start_char"] < end and x["end_char"] > start]
+        if any(x["start_char"] < start or x["end_char"] > end or x.get(KNOWN_PLACE) for x in overlapping):
+            continue  # a longer mention holds the abbreviation, or it is read already
+        out = [x for x in out if all(x is not y for y in overlapping)]
+        out.append({**found_place(m.get("article_id"), start, end, text[start:end], division.name,
+                                  m.get("sentence", 0)), KNOWN_PLACE: division})
+    return out
 
 
 def calendar_words(pack) -> frozenset[str]:
@@ -286,7 +290,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         relabel_misread_places(mentions, gazetteer, w)
         mentions = sorted(mentions, key=lambda m: m["start_char"])
         relabel_towns_before_divisions(text, mentions, gazetteer, abbreviations)
-    mentions = mentions + abbreviated_divisions(text, mentions, gazetteer, abbreviations)
+    mentions = with_abbreviated_divisions(text, mentions, gazetteer, abbreviations)
     if pack:
         relabel_placed_names(text, mentions, gazetteer, pack, w)
         mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w)
