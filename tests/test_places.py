@@ -15,7 +15,7 @@ from newsloom import schemas
 from tasks.places import locate_article, locate_places, outlet_country, place_entity_id
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import GAZETTEER_FILE, OUTLINES_FILE, load_gazetteer
-from tasks.places.resolve import resolve_article
+from tasks.places.resolve import containers, resolve_article
 
 sys.path.insert(0, str(ROOT))  # bench.geo: the GeoVirus floors run the bench's own functions
 ENGLISH_LISTS = frozenset({"and"})
@@ -447,3 +447,38 @@ def test_an_abbreviated_division_the_model_tagged_is_one_mention_of_the_division
     state = next(m for m in located if m["surface"] == "N.Y.")
     assert state["name"] == "New York" and 42 < state["lat"] < 44  # the state's point, not the city's (40.7)
 
+
+def test_places_joined_by_and_with_their_containers_are_pairs_not_a_list(gazetteer):
+    """'Springfield, Illinois, and Dayton, Ohio' and 'Clarksville and Detroit, Texas': a comma after the name
+    the conjunction joins makes the run pairs of a town and its state.  'Texas, Utah and Virginia' stays a list."""
+    text = ("The firm has plants in Springfield, Illinois, and Dayton, Ohio. The hikers came from Clarksville "
+            "and Detroit, Texas. Voters in Texas, Utah and Virginia went to the polls.")
+    names = ["Springfield", "Illinois", "Dayton", "Ohio", "Clarksville", "Detroit", "Texas", "Texas", "Utah", "Virginia"]
+    ms = mentions_of(text, names)
+    boxes = containers(ms, text, ENGLISH_LISTS)
+    assert (boxes.get(0), boxes.get(2), boxes.get(5)) == (1, 3, 6) and 7 not in boxes and 8 not in boxes
+    found = resolve_article(ms, text, gazetteer, conjunctions=ENGLISH_LISTS)
+    got = [(ms[i]["surface"], r.place.feature, r.place.admin1) for i, r in sorted(found.items())]
+    assert ("Springfield", "city", "IL") in got and ("Dayton", "city", "OH") in got
+    assert ("Detroit", "city", "TX") in got  # a town of about 700 people, beside Michigan's city of 640,000
+    assert [g for g in got if g[0] in ("Utah", "Virginia")] == [("Utah", "admin1", "UT"), ("Virginia", "admin1", "VA")]
+
+
+def test_counties_are_read_inside_the_division_the_article_names_for_certain(gazetteer):
+    """'Floyd County' and 'Polk County' are counties of six and eight states; beside 'Rome, Ga.' they are
+    Georgia's, even where other names' likeliest places lie in other states (Lindale, Texas; Cave Spring,
+    Virginia).  Where two divisions are named for certain, the one named more often holds the county."""
+    text = ("ROME, Ga. — Floyd County opened a shelter for Rome, Lindale and Cave Spring, and Polk County will "
+            "send animals there.")
+    ms = mentions_of(text, ["ROME", "Floyd County", "Rome", "Lindale", "Cave Spring", "Polk County"])
+    ms[0]["name"] = "Rome"
+    ms = [dict(m, article_id="a1", sentence=0) for m in ms]
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    counties = {m["surface"]: (m.get("place_feature"), m.get("lat")) for m in located if "County" in m["surface"]}
+    assert counties["Floyd County"][0] == "admin2" and counties["Polk County"][0] == "admin2"
+    assert all(33.9 < lat < 34.5 for _, lat in counties.values())  # north-west Georgia, not Virginia (36.9) or Texas
+    text = ("Swans died in Michigan near Monroe County. Samples went to a laboratory in Ames, Iowa. "
+            "Michigan officials said more tests were due.")
+    ms = mentions_of(text, ["Michigan", "Monroe County", "Ames", "Iowa", "Michigan"])
+    found = resolve_article(ms, text, gazetteer, conjunctions=ENGLISH_LISTS)
+    assert (found[1].place.feature, found[1].place.admin1) == ("admin2", "MI")

@@ -77,6 +77,8 @@ class Weights:
     sibling_division: float = 2.0  # GeoVirus TUNE: acc@161 0.778 without, 0.780 at 1.5, 0.781 from 2
     article_country: float = 2.0
     article_division: float = 1.5
+    # a town or county inside a division the article names for certain (resolve.anchored_divisions)
+    anchored_division: float = 1.5
     outlet_country: float = 1.0
     min_score: float = -1.0  # below this the best candidate is too weak a reading: the mention stays unresolved
     # a town smaller than this, with no support from the article (no containment, no other place of its
@@ -180,14 +182,15 @@ def _gap(mentions: list[dict], text: str, i: int) -> str | None:
 
 def containers(mentions: list[dict], text: str, conjunctions: frozenset[str] = frozenset()) -> dict[int, int]:
     """mention index -> the index of the mention written right after it as its container ("Springfield,
-    Illinois", and each link of "Guildford, Surrey, UK"), unless the two are items of a list: a run of
-    commas that ends in the list's conjunction ("Texas, Utah and Virginia")."""
+    Illinois", each link of "Guildford, Surrey, UK", and each pair of "Springfield, Illinois, and Dayton,
+    Ohio" or "Clarksville and Detroit, Texas"), unless the two are items of a list: a run of commas whose
+    conjunction comes before its last name ("Texas, Utah and Virginia")."""
     out = {}
     for i in range(len(mentions) - 1):
         gap = _gap(mentions, text, i)
         if not CONTAINMENT_GAP.match(gap) or not gap.strip():
             continue
-        if _conjunction_before(mentions, text, i, conjunctions) or _run_ends_in_conjunction(mentions, text, i, conjunctions):
+        if _listed_run(mentions, text, i, conjunctions):
             continue
         out[i] = i + 1
     return out
@@ -198,18 +201,19 @@ def _is_conjunction(gap: str | None, conjunctions: frozenset[str]) -> bool:
     return len(words) == 1 and words[0].lower() in conjunctions
 
 
-def _conjunction_before(mentions: list[dict], text: str, i: int, conjunctions: frozenset[str]) -> bool:
-    """The mention before ``i`` is joined to it by the list's conjunction ("Utah and Texas, ...")."""
-    return _is_conjunction(_gap(mentions, text, i - 1), conjunctions)
+def _comma(gap: str | None) -> bool:
+    return gap is not None and gap.strip() != "" and CONTAINMENT_GAP.match(gap) is not None
 
 
-def _run_ends_in_conjunction(mentions: list[dict], text: str, i: int, conjunctions: frozenset[str]) -> bool:
-    """The run of commas from mention ``i`` on ends in the list's conjunction ("Texas, Utah and Virginia")."""
+def _listed_run(mentions: list[dict], text: str, i: int, conjunctions: frozenset[str]) -> bool:
+    """The run of commas from mention ``i`` on is a list: it ends in the list's conjunction and one last name
+    ("Texas, Utah and Virginia").  A comma after the name the conjunction joins makes the run pairs of a
+    place and its container ("Springfield, Illinois, and Dayton, Ohio")."""
     k = i + 1
     while (gap := _gap(mentions, text, k)) is not None:
         if _is_conjunction(gap, conjunctions):
-            return True
-        if not CONTAINMENT_GAP.match(gap) or not gap.strip():
+            return not _comma(_gap(mentions, text, k + 1))
+        if not _comma(gap):
             return False
         k += 1
     return False
@@ -234,6 +238,40 @@ def distance_km(a: Place, b: Place) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+@dataclass
+class Evidence:
+    """What the rest of an article says about one mention's candidates."""
+
+    countries: Counter  # country -> how many of the other mentions' likeliest places lie in it
+    others: int  # how many other mentions have a likeliest place
+    divisions: set  # (country, first-level division) of the other mentions' likeliest places
+    listed: dict  # country -> the first-level divisions the other mentions name in it
+    capitals_of: set  # the countries whose capitals the other mentions name
+    anchored: Counter  # (country, first-level division) -> how many other mentions name it for certain (``anchored_divisions``)
+    box: list  # the candidates of the container written right after the mention
+    inner: list  # the candidates of the mention it is the container of
+    namesakes: set  # the ids of its candidates that are eponymous cities
+
+
+def anchored_divisions(places: list[dict], cands: list[list[Place]], best: list[Place | None],
+                       boxes: dict[int, int]) -> dict[int, tuple]:
+    """mention index -> the (country, first-level division) it names for certain: an abbreviation after a town
+    ("Rome, Ga."), a division written as the container of a town it holds ("Paris, Texas"), or a name whose
+    likeliest place is the division itself ("Michigan").  The counties and towns of the division the other
+    names name most are the article's ("Floyd County" beside "Rome, Ga." is Georgia's)."""
+    named: dict[int, tuple] = {}
+    for i, (m, p) in enumerate(zip(places, best)):
+        if m.get(KNOWN_PLACE) is not None and m[KNOWN_PLACE].feature == "admin1":
+            named[i] = (m[KNOWN_PLACE].country_code, m[KNOWN_PLACE].admin1)
+        elif p is not None and p.feature == "admin1":
+            named[i] = (p.country_code, p.admin1)
+    for i, j in boxes.items():
+        held = [c for c in cands[j] if c.feature == "admin1" and any(contains(c, p) for p in cands[i])]
+        if held:
+            named[j] = (held[0].country_code, held[0].admin1)
+    return named
+
+
 def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outlet_country: str | None = None,
                     w: Weights = WEIGHTS, conjunctions: frozenset[str] = frozenset(),
                     compass: frozenset[str] = frozenset(),
@@ -252,36 +290,26 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
                   if c else None for c, k, e in zip(cands, keys, namesakes)]
     boxes = containers(places, text, conjunctions)
     boxed_by = {k: j for j, k in boxes.items()}  # container index -> the index of the mention before it
+    anchored = anchored_divisions(places, cands, best_prior, boxes)
     scores: dict[str, Counter] = defaultdict(Counter)  # name key -> geonameid -> summed score
     by_id: dict[str, Place] = {}
     for j, (key, cs) in enumerate(zip(keys, cands)):
         others = [p for k, p in zip(keys, best_prior) if p is not None and k != key]
-        countries = Counter(p.country_code for p in others)
-        divisions = {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "city")}
-        listed = defaultdict(set)  # country -> the first-level divisions the other mentions name in it
+        listed = defaultdict(set)
         for p in others:
             if p.feature == "admin1":
                 listed[p.country_code].add(p.admin1)
-        capitals_of = {p.country_code for p in others if p.capital}
-        box = [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES + ("admin2",)] if j in boxes else []
-        inner = cands[boxed_by[j]] if j in boxed_by else []
+        named = Counter(d for i, d in anchored.items() if keys[i] != key)
+        ev = Evidence(Counter(p.country_code for p in others), len(others),
+                      {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "city")}, listed,
+                      {p.country_code for p in others if p.capital}, named,
+                      [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES + ("admin2",)] if j in boxes else [],
+                      cands[boxed_by[j]] if j in boxed_by else [], namesakes[j])
         for p in cs:
-            boxed = any(contains(c, p) for c in box) or any(contains(p, c) for c in inner)
-            share = countries[p.country_code] / len(others) if others else 0.0
-            in_division = (p.country_code, p.admin1) in divisions if p.feature in ("city", "admin2", "admin1") else False
-            from_outlet = outlet_country is not None and p.country_code == outlet_country
-            supported = boxed or share or in_division or from_outlet
-            if not supported and ((p.feature == "city" and p.population < w.unsupported_min_population)
-                                  or (p.feature in DIVISION_FEATURES and fold(p.name) in compass)):
-                continue
-            s = prior(p, key, w) + w.containment * boxed + w.article_country * share
-            s += w.article_division * in_division + w.outlet_country * from_outlet
-            siblings = len(listed[p.country_code] - {p.admin1}) if p.feature == "admin1" else 0
-            s += w.sibling_division * (siblings >= SIBLING_DIVISIONS)
-            s += w.eponymous_city * (p.geonameid in namesakes[j])
-            s += w.capital_company * (p.capital and bool(capitals_of - {p.country_code}))
-            scores[key][p.geonameid] += s
-            by_id[p.geonameid] = p
+            s = candidate_score(p, key, ev, outlet_country, w, compass)
+            if s is not None:
+                scores[key][p.geonameid] += s
+                by_id[p.geonameid] = p
     counts = Counter(keys)
     readings = {}
     for key, c in scores.items():
@@ -290,6 +318,28 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
         if score >= w.min_score:
             readings[key] = Reading(by_id[gid], round(score, 3), confidence_of(c, gid))
     return {i: readings[k] for i, k in zip(idx, keys) if k in readings}
+
+
+def candidate_score(p: Place, key: str, ev: Evidence, outlet_country: str | None, w: Weights,
+                    compass: frozenset[str]) -> float | None:
+    """The score of one candidate of a mention; None for a candidate not read at all (a small town, or a
+    division named by a word of direction, with no support from the article)."""
+    boxed = any(contains(c, p) for c in ev.box) or any(contains(p, c) for c in ev.inner)
+    share = ev.countries[p.country_code] / ev.others if ev.others else 0.0
+    in_division = (p.country_code, p.admin1) in ev.divisions if p.feature in ("city", "admin2", "admin1") else False
+    named_most = max(ev.anchored.values(), default=0)
+    anchored = ev.anchored[(p.country_code, p.admin1)] / named_most if p.feature in ("city", "admin2") and named_most else 0.0
+    from_outlet = outlet_country is not None and p.country_code == outlet_country
+    supported = boxed or share or in_division or from_outlet
+    if not supported and ((p.feature == "city" and p.population < w.unsupported_min_population)
+                          or (p.feature in DIVISION_FEATURES and fold(p.name) in compass)):
+        return None
+    s = prior(p, key, w) + w.containment * boxed + w.article_country * share
+    s += w.article_division * in_division + w.anchored_division * anchored + w.outlet_country * from_outlet
+    siblings = len(ev.listed[p.country_code] - {p.admin1}) if p.feature == "admin1" else 0
+    s += w.sibling_division * (siblings >= SIBLING_DIVISIONS)
+    s += w.eponymous_city * (p.geonameid in ev.namesakes)
+    return s + w.capital_company * (p.capital and bool(ev.capitals_of - {p.country_code}))
 
 
 def eponymous_cities(cands: list[Place]) -> set[str]:
