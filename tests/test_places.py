@@ -482,3 +482,55 @@ def test_counties_are_read_inside_the_division_the_article_names_for_certain(gaz
     ms = mentions_of(text, ["Michigan", "Monroe County", "Ames", "Iowa", "Michigan"])
     found = resolve_article(ms, text, gazetteer, conjunctions=ENGLISH_LISTS)
     assert (found[1].place.feature, found[1].place.admin1) == ("admin2", "MI")
+
+
+def test_a_dateline_names_a_town_and_its_neighbours_are_read_around_it(gazetteer):
+    """'HOLLAND —' opens a story of a Michigan paper: a dateline names the town the story was filed from, never
+    a country, so it is Holland, Michigan, not the Netherlands; a county the story names near it ('Ottawa
+    County', a county of four states) is the one around that town."""
+    text = "HOLLAND — The council voted to build a library branch. Ottawa County will pay a third of the cost."
+    ms = [dict(m, article_id="a1", sentence=0) for m in mentions_of(text, ["HOLLAND", "Ottawa County"])]
+    ms[0]["name"] = "Holland"
+    located, focus, country = locate_article(text, None, "en", ms, gazetteer)
+    town, county = located
+    assert (town["country_code"], town["place_feature"]) == ("US", "city") and 42.5 < town["lat"] < 43.0
+    assert (focus.name, country) == ("Holland", "US")
+    assert county["place_feature"] == "admin2" and 42.8 < county["lat"] < 43.1  # Michigan's, by Holland
+    # no dateline: the same names read by their priors, the Netherlands first
+    plain = "Holland voted to build a library branch. Ottawa County will pay a third of the cost."
+    ms = [dict(m, article_id="a1", sentence=0) for m in mentions_of(plain, ["Holland", "Ottawa County"])]
+    located, _, _ = locate_article(plain, None, "en", ms, gazetteer)
+    assert located[0]["country_code"] == "NL"
+
+
+def test_small_towns_the_model_misread_are_places_near_the_towns_the_story_resolved(gazetteer):
+    """'Schools in Whitney Point and Deposit closed' (towns of about 900 and 1,600 people that the model read as
+    organisations) and 'Vestal, Endicott and Johnson City' (Endicott, about 13,000, read as an organisation):
+    towns of those names lie within a county of the story's Binghamton, Vestal and Johnson City, so they are
+    places.  With no such town resolved, the same names need the size a misread name needs anywhere."""
+    text = ("BINGHAMTON — Residents of Vestal, Endicott and Johnson City moved cars. "
+            "Schools in Whitney Point and Deposit closed early.")
+    ms = [_misread(text, "BINGHAMTON", "GPE"), _misread(text, "Vestal", "GPE"), _misread(text, "Endicott", "ORG"),
+          _misread(text, "Johnson City", "GPE"), _misread(text, "Whitney Point", "ORG"), _misread(text, "Deposit", "ORG")]
+    ms[0]["name"] = "Binghamton"
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    got = {m["surface"]: (m["label"], m.get("country_code")) for m in located}
+    assert got["Endicott"] == got["Whitney Point"] == got["Deposit"] == ("GPE", "US")
+    alone = "Schools in Whitney Point and Deposit closed early, officials said."
+    ms = [_misread(alone, "Whitney Point", "ORG"), _misread(alone, "Deposit", "ORG")]
+    located, _, _ = locate_article(alone, None, "en", ms, gazetteer)
+    assert [m["label"] for m in located] == ["ORG", "ORG"]
+
+
+def test_names_that_share_a_plural_division_noun_are_each_a_division(gazetteer):
+    """'Broome and Tioga counties' (the model read 'Broome and Tioga' as one organisation) is Broome County and
+    Tioga County; 'Anhui and Henan provinces' two provinces; 'the Northern and Eastern states' no place."""
+    text = ("Warnings went out for Broome and Tioga counties near Binghamton. Rains hit Anhui and Henan provinces. "
+            "Trade opened to the Northern and Eastern states.")
+    ms = [_misread(text, "Broome and Tioga", "ORG"), _misread(text, "Binghamton", "GPE")]
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    got = [(m["surface"], m.get("place_feature"), m.get("country_code")) for m in located]
+    assert got == [("Broome", "admin2", "US"), ("Tioga", "admin2", "US"), ("Binghamton", "city", "US"),
+                   ("Anhui", "admin1", "CN"), ("Henan", "admin1", "CN")]
+    tioga = next(m for m in located if m["surface"] == "Tioga")
+    assert tioga["lat"] > 41.95  # New York's Tioga County, beside Binghamton; Pennsylvania's lies south of 42

@@ -124,6 +124,9 @@ class Lexicon:
     # the language's newsroom abbreviations of divisions, as written after a town ("Alexandria, La.") ->
     # the division's GeoNames key (country.admin1: "US.LA"); tasks.places
     division_abbreviations: dict = None
+    # a division's kind in the plural -> in the singular, written after a list of names that share it ("Broome
+    # and Tioga counties": Broome County and Tioga County); tasks.places.lists
+    division_plurals: dict = None
 
     @cached_property
     def title_genders(self) -> dict:

@@ -28,8 +28,10 @@ from tasks.identity.keys import ID_CHARS, fold
 from tasks.places.datelines import DATELINE_LABEL, dateline_mention, dateline_span, found_place, sentence_of
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
-from tasks.places.lists import ANY_TOWN, NAME, known_place_name, places_in_lists
+from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_place_name, places_in_lists
+from tasks.places.neighbours import Neighbourhood, neighbourhood_of
 from tasks.places.resolve import (
+    AT_DATELINE,
     CONTAINER_FEATURES,
     CONTAINMENT_GAP,
     KNOWN_PLACE,
@@ -221,12 +223,13 @@ def _before_patterns(pack, w: Weights) -> list[tuple[re.Pattern, int]]:
     return out
 
 
-def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> None:
+def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights,
+                         near: Neighbourhood | None = None) -> None:
     """Mentions the model read as a person or an organisation, right after a place preposition ("officials in
     Dogubayazit") whose whole name is a country's, a division's or a town's of at least
     ``w.context_min_population`` people, or right after a place noun ("the town of Pandi") whose name is any
     place's the gazetteer has, become place mentions, as a name the model missed there does
-    (``places_in_context``)."""
+    (``places_in_context``); in the story's neighbourhood ``near``, a town of any size."""
     if not w.context_min_population:
         return
     befores = _before_patterns(pack, w)
@@ -236,15 +239,16 @@ def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, 
             continue
         before = text[max(0, m["start_char"] - PREPOSITION_CHARS):m["start_char"]]
         floors = [floor for pattern, floor in befores if pattern.search(before)]
-        if floors and known_place_name(m["surface"], gazetteer, min(floors)):
+        if floors and known_place_name(m["surface"], gazetteer, min(floors), near):
             m["label"] = m["article_label"] = DATELINE_LABEL
 
 
-def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights) -> list[dict]:
+def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights,
+                      near: Neighbourhood | None = None) -> list[dict]:
     """GPE mentions of the names the model missed in a place's context, after a place preposition ("in
     Bulacan") or before a place suffix ("Tarrow-based"), whose name is a country's, a division's, or a town's
-    of at least ``w.context_min_population`` people, by its main name; month and weekday names are never
-    places."""
+    of at least ``w.context_min_population`` people (any town in the story's neighbourhood ``near``), by its
+    main name; month and weekday names are never places."""
     if not w.context_min_population:
         return []
     covered = [(m["start_char"], m["end_char"]) for m in mentions]
@@ -252,7 +256,7 @@ def places_in_context(text: str, mentions: list[dict], gazetteer: Gazetteer, pac
     calendar, added = calendar_words(pack) | compass_words(pack), []
     for spans, floor in _context_names(text, pack, w):
         known = [k for k, (a, b) in enumerate(spans) if fold(text[a:b]) not in calendar
-                 and known_place_name(text[a:b], gazetteer, floor)]
+                 and known_place_name(text[a:b], gazetteer, floor, near)]
         if not known:
             continue
         k = known[0]
@@ -278,7 +282,9 @@ def apply_reading(m: dict, reading: Reading) -> None:
 
 def locate_article(text: str, url: str | None, language: str | None, mentions: list[dict], gazetteer: Gazetteer,
                    w: Weights = WEIGHTS, title: str | None = None) -> tuple[list[dict], Place | None, str | None]:
-    """(the article's mentions with their places, its focus place, its focus country)."""
+    """(the article's mentions with their places, its focus place, its focus country).  The places are
+    found and resolved twice when the first reading resolves towns: the second time, a town of any size
+    around them is a place in a place's context (tasks.places.neighbours)."""
     pack = pack_for(language) if language else None
     dateline = dateline_span(text, language)
     added = dateline_mention(text, dateline, mentions, gazetteer)
@@ -292,24 +298,51 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         relabel_towns_before_divisions(text, mentions, gazetteer, abbreviations)
     mentions = with_abbreviated_divisions(text, mentions, gazetteer, abbreviations)
     if pack:
-        relabel_placed_names(text, mentions, gazetteer, pack, w)
-        mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w)
-        if w.list_partners:
-            mentions = mentions + places_in_lists(text, mentions, gazetteer, frozenset(pack.lexicon.list_conjunctions),
-                                                  calendar_words(pack) | compass_words(pack), w.list_misread_min_population)
-    mentions.sort(key=lambda m: m["start_char"])
-    conjunctions = frozenset(pack.lexicon.list_conjunctions) if pack else frozenset()
-    compass = compass_words(pack) if pack else frozenset()
-    readings = resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass,
-                               division_name_patterns(pack) if pack else ())
+        mentions = divisions_sharing_a_noun(text, mentions, gazetteer, frozenset(pack.lexicon.list_conjunctions),
+                                            pack.lexicon.division_plurals, calendar_words(pack) | compass_words(pack))
+    mentions = places_in_contexts(text, mentions, gazetteer, pack, w)
+    readings = read_places(text, url, mentions, dateline, gazetteer, pack, w)
+    near = neighbourhood_of([r.place for r in readings.values()]) if pack and w.neighbour_towns else None
+    if near is not None:
+        before = [m["label"] for m in mentions]
+        mentions = places_in_contexts(text, mentions, gazetteer, pack, w, near)
+        if [m["label"] for m in mentions] != before:
+            readings = read_places(text, url, mentions, dateline, gazetteer, pack, w)
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
     for m in mentions:
         m.pop(KNOWN_PLACE, None)
+        m.pop(AT_DATELINE, None)
     resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
     where = frozenset(pack.lexicon.always_place_prepositions) if pack else frozenset()
     focus, country = article_focus(text, resolved, gazetteer, dateline, title, where)
     return mentions, focus, country
+
+
+def places_in_contexts(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights,
+                       near: Neighbourhood | None = None) -> list[dict]:
+    """The mentions, in text order, with the places a place's context names (after a place preposition or noun,
+    before a place suffix, in a list with a place) relabelled or added (none without a language pack)."""
+    if pack:
+        relabel_placed_names(text, mentions, gazetteer, pack, w, near)
+        mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w, near)
+        if w.list_partners:
+            mentions = mentions + places_in_lists(text, mentions, gazetteer, frozenset(pack.lexicon.list_conjunctions),
+                                                  calendar_words(pack) | compass_words(pack),
+                                                  w.list_misread_min_population, near)
+    return sorted(mentions, key=lambda m: m["start_char"])
+
+
+def read_places(text: str, url: str | None, mentions: list[dict], dateline: tuple[int, int], gazetteer: Gazetteer,
+                pack, w: Weights) -> dict:
+    """mention index -> its reading (``resolve_article`` with the language's words and the dateline marked)."""
+    for m in mentions:
+        if dateline[0] <= m["start_char"] < dateline[1] and m["label"] in PLACE_LABELS:
+            m[AT_DATELINE] = True
+    conjunctions = frozenset(pack.lexicon.list_conjunctions) if pack else frozenset()
+    compass = compass_words(pack) if pack else frozenset()
+    return resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass,
+                           division_name_patterns(pack) if pack else ())
 
 
 def locate_places(articles: pa.Table, mentions: pa.Table, gazetteer: Gazetteer,

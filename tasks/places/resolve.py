@@ -39,6 +39,9 @@ CONTAINER_FEATURES = ("country", "admin1")
 # a second-level division written after a town ("Guildford, Surrey") holds it when the town lies this near its
 # point, the centre of the box around its towns: counties and départements are rarely 120 km across
 COUNTY_REACH_KM = 60
+# how far from the town a story was filed from its other towns may lie and still be read as its neighbours: a
+# local paper's area, a county or two around it
+NEAR_DATELINE_KM = 80
 EARTH_RADIUS_KM = 6371.0
 # a division named by a word of direction alone ("Western", "Centre") is a part of whatever country the text is
 # about: it is read only where the article supports its country (Ghana's or Sri Lanka's "Western" province is
@@ -80,6 +83,10 @@ class Weights:
     # a town or county inside a division the article names for certain (resolve.anchored_divisions)
     anchored_division: float = 1.5
     outlet_country: float = 1.0
+    # a dateline names the town the story was filed from, never a country or a state ("HOLLAND —" in a paper of
+    # Holland, Michigan); and a town the gazetteer has by a dateline's name needs no other support
+    dateline_town: float = 4.0
+    near_dateline: float = 2.0  # a town or county near the dateline's town (near_the_dateline)
     min_score: float = -1.0  # below this the best candidate is too weak a reading: the mention stays unresolved
     # a town smaller than this, with no support from the article (no containment, no other place of its
     # country or division, not the outlet's country), is not read at all: a lone "Bellerive" is as likely a
@@ -98,6 +105,9 @@ class Weights:
     # the town a list partner the model read as a person or an organisation needs.  GeoVirus TUNE recognition
     # F1: 0.921 with every town (four brands in a list of brands became places), 0.922 from 15,000
     list_misread_min_population: int = 15_000
+    # a misread or missed name in a place's context is a town of any size near a town the story resolved
+    # (tasks.places.neighbours)
+    neighbour_towns: bool = True
 
 
 WEIGHTS = Weights()
@@ -133,6 +143,7 @@ def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
 
 
 KNOWN_PLACE = "known_place"  # a mention whose place its finder already knows ("La." after a town: Louisiana)
+AT_DATELINE = "at_dateline"  # a mention of the dateline's place ("HOLLAND —"): where the story was filed, a town
 
 
 def name_part(surface: str) -> str:
@@ -251,6 +262,7 @@ class Evidence:
     box: list  # the candidates of the container written right after the mention
     inner: list  # the candidates of the mention it is the container of
     namesakes: set  # the ids of its candidates that are eponymous cities
+    dateline: bool = False  # the mention is the dateline's place
 
 
 def anchored_divisions(places: list[dict], cands: list[list[Place]], best: list[Place | None],
@@ -304,13 +316,15 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
                       {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "city")}, listed,
                       {p.country_code for p in others if p.capital}, named,
                       [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES + ("admin2",)] if j in boxes else [],
-                      cands[boxed_by[j]] if j in boxed_by else [], namesakes[j])
+                      cands[boxed_by[j]] if j in boxed_by else [], namesakes[j], bool(places[j].get(AT_DATELINE)))
         for p in cs:
             s = candidate_score(p, key, ev, outlet_country, w, compass)
             if s is not None:
                 scores[key][p.geonameid] += s
                 by_id[p.geonameid] = p
     counts = Counter(keys)
+    for key in {k for k, m in zip(keys, places) if m.get(AT_DATELINE)} & set(scores):
+        near_the_dateline(scores, by_id, key, counts, w)
     readings = {}
     for key, c in scores.items():
         gid, total = max(c.items(), key=lambda kv: (kv[1], kv[0]))
@@ -318,6 +332,23 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
         if score >= w.min_score:
             readings[key] = Reading(by_id[gid], round(score, 3), confidence_of(c, gid))
     return {i: readings[k] for i, k in zip(idx, keys) if k in readings}
+
+
+def near_the_dateline(scores: dict[str, Counter], by_id: dict[str, Place], dateline_key: str, counts: Counter,
+                      w: Weights) -> None:
+    """Raise every other name's towns and counties within ``NEAR_DATELINE_KM`` of the town the dateline
+    likeliest names: a local story's places lie around the town it was filed from ("Hamilton" in a story
+    from Holland, Michigan, is Michigan's).  One way only, from the dateline's first reading: never a loop."""
+    home = by_id[max(scores[dateline_key].items(), key=lambda kv: (kv[1], kv[0]))[0]]
+    if home.feature != "city":
+        return
+    for key, c in scores.items():
+        if key == dateline_key:
+            continue
+        for gid in c:
+            p = by_id[gid]
+            if p.feature in ("city", "admin2") and distance_km(home, p) <= NEAR_DATELINE_KM:
+                c[gid] += w.near_dateline * counts[key]
 
 
 def candidate_score(p: Place, key: str, ev: Evidence, outlet_country: str | None, w: Weights,
@@ -330,7 +361,7 @@ def candidate_score(p: Place, key: str, ev: Evidence, outlet_country: str | None
     named_most = max(ev.anchored.values(), default=0)
     anchored = ev.anchored[(p.country_code, p.admin1)] / named_most if p.feature in ("city", "admin2") and named_most else 0.0
     from_outlet = outlet_country is not None and p.country_code == outlet_country
-    supported = boxed or share or in_division or from_outlet
+    supported = boxed or share or in_division or from_outlet or ev.dateline
     if not supported and ((p.feature == "city" and p.population < w.unsupported_min_population)
                           or (p.feature in DIVISION_FEATURES and fold(p.name) in compass)):
         return None
@@ -338,7 +369,7 @@ def candidate_score(p: Place, key: str, ev: Evidence, outlet_country: str | None
     s += w.article_division * in_division + w.anchored_division * anchored + w.outlet_country * from_outlet
     siblings = len(ev.listed[p.country_code] - {p.admin1}) if p.feature == "admin1" else 0
     s += w.sibling_division * (siblings >= SIBLING_DIVISIONS)
-    s += w.eponymous_city * (p.geonameid in ev.namesakes)
+    s += w.eponymous_city * (p.geonameid in ev.namesakes) + w.dateline_town * (ev.dateline and p.feature == "city")
     return s + w.capital_company * (p.capital and bool(ev.capitals_of - {p.country_code}))
 
 
