@@ -534,3 +534,18 @@ def test_names_that_share_a_plural_division_noun_are_each_a_division(gazetteer):
                    ("Anhui", "admin1", "CN"), ("Henan", "admin1", "CN")]
     tioga = next(m for m in located if m["surface"] == "Tioga")
     assert tioga["lat"] > 41.95  # New York's Tioga County, beside Binghamton; Pennsylvania's lies south of 42
+
+
+def test_a_title_case_dateline_with_its_division_is_the_dateline(gazetteer):
+    """'Cortland, N.Y. —' as local papers write it: the town (which the model missed here) is a mention and the
+    focus, and 'N.Y.' is the state.  A capitalised word before a dash with no division after it opens many a
+    line that is no dateline ('Update — ...'), so title case alone is not enough."""
+    from tasks.places.datelines import dateline_span
+    text = "Cortland, N.Y. — The council met on Tuesday. Officials in Syracuse watched the vote."
+    ms = [dict(m, article_id="a1", sentence=1) for m in mentions_of(text, ["Syracuse"])]
+    located, focus, country = locate_article(text, None, "en", ms, gazetteer)
+    assert [(m["surface"], m.get("place_feature")) for m in located] == [
+        ("Cortland", "city"), ("N.Y.", "admin1"), ("Syracuse", "city")]
+    assert (focus.name, focus.admin1, country) == ("Cortland", "NY", "US")
+    assert dateline_span("Update — the council met on Tuesday.", "en") == (0, 0)
+    assert dateline_span("Headline here\nRome, Ga. (AP) — The shelter opened.", "en")[1] > 0

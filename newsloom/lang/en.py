@@ -49,8 +49,11 @@ def patterns(lex: Lexicon) -> dict[str, re.Pattern]:
                                 r"Committee|Commission|Court|Police|Army|Times|News|Post|Gazette|Ledger|Radio|"
                                 r"Television|TV)\b"),
         "dateline": _dateline(),
-        # a place dateline at the start of a line: "DUNMERE --", "TARROW (AP) —", "PORT ELLIS, Kestria —"
-        "place_dateline": re.compile(r"[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s*"
+        # a place dateline at the start of a line: "DUNMERE --", "TARROW (AP) —", "PORT ELLIS, Kestria —"; in title
+        # case only with its division or country after a comma ("Cortland, N.Y. —"), as local papers write it: a
+        # lone capitalised word before a dash opens many a line that is no dateline
+        "place_dateline": re.compile(r"(?:[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?"
+                                     r"|[A-Z][a-z'’-]+(?:\s[A-Z][a-z'’-]+){0,2},\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)\s*"
                                      r"(?:\([A-Za-z. ]{1,20}\)\s*)?(?:--|[—―–])\s"),
         # a title part that is a byline: "... | By Ana Ruiz"
         "byline_part": re.compile(r"^\s*by\s", re.IGNORECASE),
