@@ -549,3 +549,13 @@ def test_a_title_case_dateline_with_its_division_is_the_dateline(gazetteer):
     assert (focus.name, focus.admin1, country) == ("Cortland", "NY", "US")
     assert dateline_span("Update — the council met on Tuesday.", "en") == (0, 0)
     assert dateline_span("Headline here\nRome, Ga. (AP) — The shelter opened.", "en")[1] > 0
+
+
+def test_places_the_model_read_as_a_product_or_a_people_are_places_unless_written_as_adjectives(gazetteer):
+    """'in Ithaca' read as a product and 'the Punjab province' read as a people's name are places; 'Somali
+    refugees' is a people's adjective, even though Somali is the name of a region of Ethiopia."""
+    text = "Buses stop in Ithaca. Floods hit the Punjab province. Aid reached Somali refugees in camps."
+    ms = [_misread(text, "Ithaca", "PRODUCT"), _misread(text, "Punjab", "NORP"), _misread(text, "Somali", "NORP")]
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    assert [(m["surface"], m["label"]) for m in located] == [("Ithaca", "GPE"), ("Punjab", "GPE"), ("Somali", "NORP")]
+    assert "attributive" not in located[2]  # the mark is the stage's own, never a column

@@ -32,6 +32,7 @@ from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_p
 from tasks.places.neighbours import Neighbourhood, neighbourhood_of
 from tasks.places.resolve import (
     AT_DATELINE,
+    ATTRIBUTIVE,
     CONTAINER_FEATURES,
     CONTAINMENT_GAP,
     KNOWN_PLACE,
@@ -42,6 +43,7 @@ from tasks.places.resolve import (
     Weights,
     confirmed_place,
     contains,
+    mark_attributive,
     misread_candidate,
     resolve_article,
 )
@@ -292,6 +294,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         added.update(article_id=mentions[0]["article_id"] if mentions else None)
         mentions = [added, *mentions]
     abbreviations = (pack.lexicon.division_abbreviations or {}) if pack else {}
+    mark_attributive(text, mentions, frozenset(pack.lexicon.division_nouns) if pack else frozenset())
     if w.relabel_misread:
         relabel_misread_places(mentions, gazetteer, w)
         mentions = sorted(mentions, key=lambda m: m["start_char"])
@@ -313,6 +316,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
     for m in mentions:
         m.pop(KNOWN_PLACE, None)
         m.pop(AT_DATELINE, None)
+        m.pop(ATTRIBUTIVE, None)
     resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
     where = frozenset(pack.lexicon.always_place_prepositions) if pack else frozenset()
     focus, country = article_focus(text, resolved, gazetteer, dateline, title, where)

@@ -32,10 +32,16 @@ from tasks.places.gazetteer import Gazetteer, Place
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
 # labels the small model gives places it misreads ("Romania" as a person, "Mozambique" as an organisation)
-MISREAD_LABELS = ("ORG", "PERSON")
+# the model's labels a place may be misread as: a person, an organisation, a product ("Ithaca" PRODUCT), and a
+# people's name (NORP: "the Punjab province", "Central African Republic" in a list), unless it is written as a
+# people's adjective is (``ATTRIBUTIVE``: "Somali refugees")
+MISREAD_LABELS = ("ORG", "PERSON", "PRODUCT", "NORP")
+PEOPLE_LABEL = "NORP"
+ATTRIBUTIVE = "attributive"  # a NORP mention a lowercase word follows that is no division's kind ("Somali refugees")
 NATION_FEATURES = ("continent", "country")  # a name of one of these is a place whatever the model said
 PEOPLED_FEATURES = ("admin1", "city")  # ... and of one of these, when it holds enough people
 CONTAINER_FEATURES = ("country", "admin1")
+ATTRIBUTE_AFTER = re.compile(r"[ \t]+([^\W\d_A-Z][\w'’-]*)")  # not language: a lowercase word right after a name
 # a second-level division written after a town ("Guildford, Surrey") holds it when the town lies this near its
 # point, the centre of the box around its towns: counties and départements are rarely 120 km across
 COUNTY_REACH_KM = 60
@@ -121,9 +127,22 @@ class Reading:
 
 
 def misread_candidate(m: dict) -> bool:
-    """A mention the model labelled a person or an organisation that may be a misread place: no title before
-    it ("Ms Georgia"), and its name is its surface (no full name or alias stands behind it)."""
-    return m["label"] in MISREAD_LABELS and not m.get("title") and fold(m.get("name") or "") == fold(m["surface"])
+    """A mention the model labelled a person, an organisation, a product or a people that may be a misread
+    place: no title before it ("Ms Georgia"), not a people's adjective (``ATTRIBUTIVE``), and its name is its
+    surface (no full name or alias stands behind it)."""
+    return m["label"] in MISREAD_LABELS and not m.get("title") and not m.get(ATTRIBUTIVE) \
+        and fold(m.get("name") or "") == fold(m["surface"])
+
+
+def mark_attributive(text: str, mentions: list[dict], division_nouns: frozenset[str]) -> None:
+    """Mark the people's names written as adjectives: a NORP mention followed by a lowercase word that is not
+    a division's kind ("Somali refugees", but "the Punjab province")."""
+    for m in mentions:
+        if m["label"] != PEOPLE_LABEL:
+            continue
+        after = ATTRIBUTE_AFTER.match(text, m["end_char"])
+        if after is not None and after.group(1).lower() not in division_nouns:
+            m[ATTRIBUTIVE] = True
 
 
 def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
