@@ -29,22 +29,18 @@ from tasks.places.datelines import DATELINE_LABEL, dateline_mention, dateline_sp
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
 from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_place_name, places_in_lists
+from tasks.places.misread import ATTRIBUTIVE, MISREAD_LABELS, confirmed_place, mark_attributive, misread_candidate
 from tasks.places.neighbours import Neighbourhood, neighbourhood_of
 from tasks.places.resolve import (
     AT_DATELINE,
-    ATTRIBUTIVE,
     CONTAINER_FEATURES,
     CONTAINMENT_GAP,
     KNOWN_PLACE,
-    MISREAD_LABELS,
     PLACE_LABELS,
     WEIGHTS,
     Reading,
     Weights,
-    confirmed_place,
     contains,
-    mark_attributive,
-    misread_candidate,
     resolve_article,
 )
 
@@ -72,7 +68,7 @@ def outlet_country(url: str | None, gazetteer: Gazetteer) -> str | None:
 
 def relabel_misread_places(mentions: list[dict], gazetteer: Gazetteer, w: Weights) -> None:
     """Mentions the model read as a person or an organisation whose name is a known country, division,
-    continent or large city become place mentions (tasks.places.resolve.confirmed_place)."""
+    continent or large city become place mentions (tasks.places.misread.confirmed_place)."""
     for m in mentions:
         label = confirmed_place(m, gazetteer, w)
         if label is not None:

@@ -17,8 +17,8 @@ from newsloom.lang import alternatives
 from tasks.identity.keys import fold
 from tasks.places.datelines import DATELINE_LABEL, found_place, sentence_of
 from tasks.places.gazetteer import Gazetteer
+from tasks.places.misread import misread_candidate
 from tasks.places.neighbours import Neighbourhood
-from tasks.places.resolve import misread_candidate
 
 LIST_LABELS = ("GPE", "LOC")  # the place mentions whose list partners are places (a FAC's are streets and sites)
 # a name the model missed in a place's context ("the town of X", "X and <place>") may be any town the gazetteer has

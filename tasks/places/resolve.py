@@ -31,17 +31,7 @@ from tasks.identity.keys import fold
 from tasks.places.gazetteer import Gazetteer, Place
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
-# labels the small model gives places it misreads ("Romania" as a person, "Mozambique" as an organisation)
-# the model's labels a place may be misread as: a person, an organisation, a product ("Ithaca" PRODUCT), and a
-# people's name (NORP: "the Punjab province", "Central African Republic" in a list), unless it is written as a
-# people's adjective is (``ATTRIBUTIVE``: "Somali refugees")
-MISREAD_LABELS = ("ORG", "PERSON", "PRODUCT", "NORP")
-PEOPLE_LABEL = "NORP"
-ATTRIBUTIVE = "attributive"  # a NORP mention a lowercase word follows that is no division's kind ("Somali refugees")
-NATION_FEATURES = ("continent", "country")  # a name of one of these is a place whatever the model said
-PEOPLED_FEATURES = ("admin1", "city")  # ... and of one of these, when it holds enough people
 CONTAINER_FEATURES = ("country", "admin1")
-ATTRIBUTE_AFTER = re.compile(r"[ \t]+([^\W\d_A-Z][\w'’-]*)")  # not language: a lowercase word right after a name
 # a second-level division written after a town ("Guildford, Surrey") holds it when the town lies this near its
 # point, the centre of the box around its towns: counties and départements are rarely 120 km across
 COUNTY_REACH_KM = 60
@@ -124,41 +114,6 @@ class Reading:
     place: Place
     score: float
     confidence: float
-
-
-def misread_candidate(m: dict) -> bool:
-    """A mention the model labelled a person, an organisation, a product or a people that may be a misread
-    place: no title before it ("Ms Georgia"), not a people's adjective (``ATTRIBUTIVE``), and its name is its
-    surface (no full name or alias stands behind it)."""
-    return m["label"] in MISREAD_LABELS and not m.get("title") and not m.get(ATTRIBUTIVE) \
-        and fold(m.get("name") or "") == fold(m["surface"])
-
-
-def mark_attributive(text: str, mentions: list[dict], division_nouns: frozenset[str]) -> None:
-    """Mark the people's names written as adjectives: a NORP mention followed by a lowercase word that is not
-    a division's kind ("Somali refugees", but "the Punjab province")."""
-    for m in mentions:
-        if m["label"] != PEOPLE_LABEL:
-            continue
-        after = ATTRIBUTE_AFTER.match(text, m["end_char"])
-        if after is not None and after.group(1).lower() not in division_nouns:
-            m[ATTRIBUTIVE] = True
-
-
-def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
-    """The place label ("GPE", or "LOC" for a continent) of a mention the model labelled a person or an
-    organisation whose whole name is a country's or a continent's, or a first-level division's or a city's of
-    at least ``w.misread_min_population`` people (a person called Paul is not Cape Verde's municipality of
-    2,600 people): no title before it ("Ms Georgia"), no organisation's word in it.  None otherwise."""
-    if not misread_candidate(m):
-        return None
-    key = fold(m["surface"])
-    for p in gazetteer.candidates(m["surface"]):
-        if fold(p.name) != key:
-            continue
-        if p.feature in NATION_FEATURES or (p.feature in PEOPLED_FEATURES and p.population >= w.misread_min_population):
-            return "LOC" if p.feature == "continent" else "GPE"
-    return None
 
 
 KNOWN_PLACE = "known_place"  # a mention whose place its finder already knows ("La." after a town: Louisiana)
