@@ -559,3 +559,22 @@ def test_places_the_model_read_as_a_product_or_a_people_are_places_unless_writte
     located, _, _ = locate_article(text, None, "en", ms, gazetteer)
     assert [(m["surface"], m["label"]) for m in located] == [("Ithaca", "GPE"), ("Punjab", "GPE"), ("Somali", "NORP")]
     assert "attributive" not in located[2]  # the mark is the stage's own, never a column
+
+
+def test_an_agency_named_for_its_county_says_where_the_story_is(gazetteer):
+    """'The Tompkins County Health Department' is an organisation, not a place mention, but only New York has a
+    Tompkins County: the dateline 'LANSING' is then the town of about 3,600 people there, not Michigan's
+    capital or the towns of Kansas and Illinois.  Names that several divisions or towns share ('Greene County',
+    'Santa Ana', 'Washington') say nothing."""
+    from tasks.places.hints import organisation_places
+    orgs = ["Tompkins County Health Department", "Greene County Sheriff Office", "Santa Ana City Council",
+            "Washington Post", "Town Board"]
+    found = organisation_places([{"label": "ORG", "surface": o} for o in orgs], gazetteer)
+    assert [(p.name, p.admin1) for p in found] == [("Tompkins County", "NY")]
+    text = "LANSING — The Town Board heard residents. The Tompkins County Health Department asked for a study."
+    ms = [_misread(text, "LANSING", "GPE"), _misread(text, "Town Board", "ORG"),
+          _misread(text, "Tompkins County Health Department", "ORG")]
+    ms[0]["name"] = "Lansing"
+    located, focus, _ = locate_article(text, None, "en", ms, gazetteer)
+    assert (located[0]["country_code"], focus.admin1) == ("US", "NY") and 42.3 < located[0]["lat"] < 42.7
+    assert [m["label"] for m in located[1:]] == ["ORG", "ORG"]  # the agency stays an organisation

@@ -28,6 +28,7 @@ from tasks.identity.keys import ID_CHARS, fold
 from tasks.places.datelines import DATELINE_LABEL, dateline_mention, dateline_span, found_place, sentence_of
 from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
+from tasks.places.hints import organisation_places
 from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_place_name, places_in_lists
 from tasks.places.misread import ATTRIBUTIVE, MISREAD_LABELS, confirmed_place, mark_attributive, misread_candidate
 from tasks.places.neighbours import Neighbourhood, neighbourhood_of
@@ -300,13 +301,14 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         mentions = divisions_sharing_a_noun(text, mentions, gazetteer, frozenset(pack.lexicon.list_conjunctions),
                                             pack.lexicon.division_plurals, calendar_words(pack) | compass_words(pack))
     mentions = places_in_contexts(text, mentions, gazetteer, pack, w)
-    readings = read_places(text, url, mentions, dateline, gazetteer, pack, w)
-    near = neighbourhood_of([r.place for r in readings.values()]) if pack and w.neighbour_towns else None
+    hints = tuple(organisation_places(mentions, gazetteer)) if w.organisation_hints else ()
+    readings = read_places(text, url, mentions, dateline, gazetteer, pack, w, hints)
+    near = neighbourhood_of([r.place for r in readings.values()] + list(hints)) if pack and w.neighbour_towns else None
     if near is not None:
         before = [m["label"] for m in mentions]
         mentions = places_in_contexts(text, mentions, gazetteer, pack, w, near)
         if [m["label"] for m in mentions] != before:
-            readings = read_places(text, url, mentions, dateline, gazetteer, pack, w)
+            readings = read_places(text, url, mentions, dateline, gazetteer, pack, w, hints)
     for i, reading in readings.items():
         apply_reading(mentions[i], reading)
     for m in mentions:
@@ -334,7 +336,7 @@ def places_in_contexts(text: str, mentions: list[dict], gazetteer: Gazetteer, pa
 
 
 def read_places(text: str, url: str | None, mentions: list[dict], dateline: tuple[int, int], gazetteer: Gazetteer,
-                pack, w: Weights) -> dict:
+                pack, w: Weights, hints: tuple[Place, ...] = ()) -> dict:
     """mention index -> its reading (``resolve_article`` with the language's words and the dateline marked)."""
     for m in mentions:
         if dateline[0] <= m["start_char"] < dateline[1] and m["label"] in PLACE_LABELS:
@@ -342,7 +344,7 @@ def read_places(text: str, url: str | None, mentions: list[dict], dateline: tupl
     conjunctions = frozenset(pack.lexicon.list_conjunctions) if pack else frozenset()
     compass = compass_words(pack) if pack else frozenset()
     return resolve_article(mentions, text, gazetteer, outlet_country(url, gazetteer), w, conjunctions, compass,
-                           division_name_patterns(pack) if pack else ())
+                           division_name_patterns(pack) if pack else (), hints)
 
 
 def locate_places(articles: pa.Table, mentions: pa.Table, gazetteer: Gazetteer,

@@ -104,6 +104,9 @@ class Weights:
     # a misread or missed name in a place's context is a town of any size near a town the story resolved
     # (tasks.places.neighbours)
     neighbour_towns: bool = True
+    # the divisions the article's organisations are named after ("Tompkins County Health Department") count as
+    # places the article names for certain (tasks.places.hints)
+    organisation_hints: bool = True
 
 
 WEIGHTS = Weights()
@@ -261,12 +264,13 @@ def anchored_divisions(places: list[dict], cands: list[list[Place]], best: list[
 def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outlet_country: str | None = None,
                     w: Weights = WEIGHTS, conjunctions: frozenset[str] = frozenset(),
                     compass: frozenset[str] = frozenset(),
-                    division_names: tuple[re.Pattern, ...] = ()) -> dict[int, Reading]:
+                    division_names: tuple[re.Pattern, ...] = (), hints: tuple[Place, ...] = ()) -> dict[int, Reading]:
     """mention index -> its reading, for the place mentions of one article (rows with start_char, end_char,
     label, name and surface, in text order) that the gazetteer resolves; ``conjunctions`` are the article's
     language's list words (its pack's list_conjunctions), ``compass`` its words of direction, folded (its
     pack's compass_words: a division named by one alone needs the article's support), ``division_names`` the
-    patterns of a name inside its division's kind (``candidates_of``)."""
+    patterns of a name inside its division's kind (``candidates_of``), ``hints`` the divisions the article's
+    organisations are named after (tasks.places.hints), read as other places named for certain."""
     idx = [i for i, m in enumerate(mentions) if m["label"] in PLACE_LABELS]
     places = [inside_division_noun(mentions[i], gazetteer, division_names) for i in idx]
     keys = [fold(m.get("surface") or "") for m in places]
@@ -280,14 +284,14 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
     scores: dict[str, Counter] = defaultdict(Counter)  # name key -> geonameid -> summed score
     by_id: dict[str, Place] = {}
     for j, (key, cs) in enumerate(zip(keys, cands)):
-        others = [p for k, p in zip(keys, best_prior) if p is not None and k != key]
+        others = [p for k, p in zip(keys, best_prior) if p is not None and k != key] + list(hints)
         listed = defaultdict(set)
         for p in others:
             if p.feature == "admin1":
                 listed[p.country_code].add(p.admin1)
-        named = Counter(d for i, d in anchored.items() if keys[i] != key)
+        named = Counter([d for i, d in anchored.items() if keys[i] != key] + [(h.country_code, h.admin1) for h in hints])
         ev = Evidence(Counter(p.country_code for p in others), len(others),
-                      {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "city")}, listed,
+                      {(p.country_code, p.admin1) for p in others if p.feature in ("admin1", "admin2", "city")}, listed,
                       {p.country_code for p in others if p.capital}, named,
                       [c for c in cands[boxes[j]] if c.feature in CONTAINER_FEATURES + ("admin2",)] if j in boxes else [],
                       cands[boxed_by[j]] if j in boxed_by else [], namesakes[j], bool(places[j].get(AT_DATELINE)))
