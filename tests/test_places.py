@@ -578,3 +578,18 @@ def test_an_agency_named_for_its_county_says_where_the_story_is(gazetteer):
     located, focus, _ = locate_article(text, None, "en", ms, gazetteer)
     assert (located[0]["country_code"], focus.admin1) == ("US", "NY") and 42.3 < located[0]["lat"] < 42.7
     assert [m["label"] for m in located[1:]] == ["ORG", "ORG"]  # the agency stays an organisation
+
+
+def test_a_name_after_to_or_from_is_a_place_only_as_a_town_of_the_neighbourhood(gazetteer):
+    """'to Groton' (a village of about 2,000 people the model read as a person) is a place in a story from
+    Ithaca, 20 km off; 'to Groton' in a story that resolved no town near it stays a person, as 'gave the
+    prize to Groton' might be."""
+    text = "ITHACA — A sewer line would run from the city to Groton along the state road."
+    ms = [_misread(text, "ITHACA", "GPE"), _misread(text, "Groton", "PERSON")]
+    ms[0]["name"] = "Ithaca"
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    assert [(m["surface"], m["label"]) for m in located] == [("ITHACA", "GPE"), ("Groton", "GPE")]
+    assert located[1]["country_code"] == "US" and 42.4 < located[1]["lat"] < 42.8
+    alone = "The board gave the prize to Groton on Tuesday."
+    located, _, _ = locate_article(alone, None, "en", [_misread(alone, "Groton", "PERSON")], gazetteer)
+    assert located[0]["label"] == "PERSON"

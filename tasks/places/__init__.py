@@ -31,7 +31,7 @@ from tasks.places.gazetteer import Gazetteer, Place
 from tasks.places.hints import organisation_places
 from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_place_name, places_in_lists
 from tasks.places.misread import ATTRIBUTIVE, MISREAD_LABELS, confirmed_place, mark_attributive, misread_candidate
-from tasks.places.neighbours import Neighbourhood, neighbourhood_of
+from tasks.places.neighbours import NEIGHBOURS_ONLY, Neighbourhood, neighbourhood_of
 from tasks.places.resolve import (
     AT_DATELINE,
     CONTAINER_FEATURES,
@@ -200,6 +200,7 @@ def _context_names(text: str, pack, w: Weights):
     the longest."""
     for pattern, whole, floor in (
             (where_pattern(frozenset(pack.lexicon.always_place_prepositions)), True, w.context_min_population),
+            (where_pattern(weak_place_prepositions(pack)), True, NEIGHBOURS_ONLY),
             (feature_pattern(pack), True, ANY_TOWN),
             (compound_pattern(frozenset(pack.lexicon.place_compound_suffixes)), False, w.context_min_population)):
         for match in pattern.finditer(text) if pattern is not None else ():
@@ -217,9 +218,17 @@ def _before_patterns(pack, w: Weights) -> list[tuple[re.Pattern, int]]:
     if pack.lexicon.always_place_prepositions:
         out.append((re.compile(rf"(?<!\w)(?:{alternatives(pack.lexicon.always_place_prepositions)})\s+$"),
                     w.context_min_population))
+    if (weak := weak_place_prepositions(pack)):
+        out.append((re.compile(rf"(?<!\w)(?:{alternatives(weak)})\s+$"), NEIGHBOURS_ONLY))
     if (words := feature_words(pack)) is not None:
         out.append((re.compile(rf"(?<!\w)(?i:{words[0]})\s+(?i:{words[1]})\s*$"), ANY_TOWN))
     return out
+
+
+def weak_place_prepositions(pack) -> frozenset[str]:
+    """The prepositions that stand before places and before other things as often ("to Groton", "to Smith"):
+    a name after one is a place only as a town of the story's neighbourhood (tasks.places.neighbours)."""
+    return frozenset(pack.lexicon.place_prepositions) - frozenset(pack.lexicon.always_place_prepositions)
 
 
 def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights,

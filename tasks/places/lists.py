@@ -18,7 +18,7 @@ from tasks.identity.keys import fold
 from tasks.places.datelines import DATELINE_LABEL, found_place, sentence_of
 from tasks.places.gazetteer import Gazetteer
 from tasks.places.misread import misread_candidate
-from tasks.places.neighbours import Neighbourhood
+from tasks.places.neighbours import NEIGHBOURS_ONLY, Neighbourhood
 
 LIST_LABELS = ("GPE", "LOC")  # the place mentions whose list partners are places (a FAC's are streets and sites)
 # a name the model missed in a place's context ("the town of X", "X and <place>") may be any town the gazetteer has
@@ -70,7 +70,9 @@ def partner_spans(text: str, m: dict, links: ListLinks):
 
 def known_place_name(name: str, gazetteer: Gazetteer, floor: int, near: Neighbourhood | None = None) -> bool:
     """Whether ``name`` is the main name of a country, a division, or a town of ``floor`` people or of any size
-    in the story's neighbourhood ``near``."""
+    in the story's neighbourhood ``near``; with the floor ``NEIGHBOURS_ONLY``, of a town of the neighbourhood."""
+    if floor == NEIGHBOURS_ONLY:
+        return near is not None and any(fold(p.name) == fold(name) and near.holds(p) for p in gazetteer.candidates(name))
     return any(fold(p.name) == fold(name) and (p.feature != "city" or p.population >= floor
                                                 or (near is not None and near.holds(p)))
                for p in gazetteer.candidates(name))

@@ -17,7 +17,10 @@ from tasks.places.resolve import distance_km
 # how far from a town or county the story resolved a town may lie and count as its neighbour: a county or two,
 # the area a local paper covers
 NEIGHBOUR_KM = 50
-HOME_FEATURES = ("city", "admin2")  # a country's or a state's point is its middle: no neighbourhood
+HOME_FEATURES = ("city", "admin2")
+# the floor of a context that names places no more often than other things ("to Groton", "to Smith"): only a town
+# of the neighbourhood is a place there, whatever its size, and nothing is without a neighbourhood
+NEIGHBOURS_ONLY = -1  # a country's or a state's point is its middle: no neighbourhood
 
 
 @dataclass(frozen=True)
