@@ -593,3 +593,17 @@ def test_a_name_after_to_or_from_is_a_place_only_as_a_town_of_the_neighbourhood(
     alone = "The board gave the prize to Groton on Tuesday."
     located, _, _ = locate_article(alone, None, "en", [_misread(alone, "Groton", "PERSON")], gazetteer)
     assert located[0]["label"] == "PERSON"
+
+
+def test_a_town_of_the_neighbourhood_the_model_read_as_an_organisation_is_a_place(gazetteer):
+    """'Cortland built a similar line' in a story from Ithaca: the model's organisation is the city 30 km away.
+    A person's name is left alone even there ('Thank you, Cortland' may greet a man of that name)."""
+    text = "ITHACA — The city will build a sewer line. Cortland built a similar line, and Cortland spoke."
+    first = _misread(text, "Cortland", "ORG")
+    second = dict(_misread(text, "Cortland spoke", "PERSON"), end_char=text.index("Cortland spoke") + 8,
+                  surface="Cortland", name="Cortland")
+    ms = [_misread(text, "ITHACA", "GPE"), first, second]
+    ms[0]["name"] = "Ithaca"
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    assert [m["label"] for m in located] == ["GPE", "GPE", "PERSON"]
+    assert 42.5 < located[1]["lat"] < 42.7

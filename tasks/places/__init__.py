@@ -48,6 +48,7 @@ from tasks.places.resolve import (
 PLACE_ID_KIND = "PLACE"  # the first part hashed into a place's entity id, beside its GeoNames id
 # a country-code domain that is not the country's ISO code
 TLD_COUNTRY = {"uk": "GB"}  # not language: the one ccTLD that differs from its ISO 3166 code
+PERSON_LABEL = "PERSON"
 PREPOSITION_CHARS = 24  # the text read before a name for a place preposition or noun ("municipality of ")
 # not language: ", La." / ", TX" right after a place; the word is looked up in the pack or as a postal code
 ABBREVIATION_AFTER = re.compile(r",\s*([A-Z][A-Za-z.]{1,5})(?![\w])")
@@ -335,6 +336,11 @@ def places_in_contexts(text: str, mentions: list[dict], gazetteer: Gazetteer, pa
     """The mentions, in text order, with the places a place's context names (after a place preposition or noun,
     before a place suffix, in a list with a place) relabelled or added (none without a language pack)."""
     if pack:
+        if near is not None and w.misread_neighbours:
+            for m in mentions:
+                if misread_candidate(m) and m["label"] != PERSON_LABEL \
+                        and known_place_name(m["surface"], gazetteer, NEIGHBOURS_ONLY, near):
+                    m["label"] = m["article_label"] = DATELINE_LABEL
         relabel_placed_names(text, mentions, gazetteer, pack, w, near)
         mentions = mentions + places_in_context(text, mentions, gazetteer, pack, w, near)
         if w.list_partners:
