@@ -477,9 +477,9 @@ def test_counties_are_read_inside_the_division_the_article_names_for_certain(gaz
     counties = {m["surface"]: (m.get("place_feature"), m.get("lat")) for m in located if "County" in m["surface"]}
     assert counties["Floyd County"][0] == "admin2" and counties["Polk County"][0] == "admin2"
     assert all(33.9 < lat < 34.5 for _, lat in counties.values())  # north-west Georgia, not Virginia (36.9) or Texas
-    text = ("Swans died in Michigan near Monroe County. Samples went to a laboratory in Ames, Iowa. "
-            "Michigan officials said more tests were due.")
-    ms = mentions_of(text, ["Michigan", "Monroe County", "Ames", "Iowa", "Michigan"])
+    text = ("Flooding closed roads in Michigan near Monroe County. Engineers from Columbus, Ohio, inspected a "
+            "bridge. Michigan officials said repairs would take weeks.")
+    ms = mentions_of(text, ["Michigan", "Monroe County", "Columbus", "Ohio", "Michigan"])
     found = resolve_article(ms, text, gazetteer, conjunctions=ENGLISH_LISTS)
     assert (found[1].place.feature, found[1].place.admin1) == ("admin2", "MI")
 
@@ -597,7 +597,7 @@ def test_a_name_after_to_or_from_is_a_place_only_as_a_town_of_the_neighbourhood(
 
 def test_a_town_of_the_neighbourhood_the_model_read_as_an_organisation_is_a_place(gazetteer):
     """'Cortland built a similar line' in a story from Ithaca: the model's organisation is the city 30 km away.
-    A person's name is left alone even there ('Thank you, Cortland' may greet a man of that name)."""
+    A person's name is left alone even there ('Cortland spoke' names a man)."""
     text = "ITHACA — The city will build a sewer line. Cortland built a similar line, and Cortland spoke."
     first = _misread(text, "Cortland", "ORG")
     second = dict(_misread(text, "Cortland spoke", "PERSON"), end_char=text.index("Cortland spoke") + 8,

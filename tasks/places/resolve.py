@@ -109,7 +109,7 @@ class Weights:
     organisation_hints: bool = True
     # a name the model read as an organisation, a product or a people that is a town of the story's
     # neighbourhood is a place, in any context ("Cortland built a similar line" in a story from Ithaca); a
-    # person's name is not read so ("Thank you, Socorro").  GeoVirus TUNE: one place gained, one organisation
+    # person's name is not read so (many first names are towns' names too).  GeoVirus TUNE: one place gained, one organisation
     # named like a nearby town lost; CoNLL DEV TUNE ORG precision 0.565 -> 0.567
     misread_neighbours: bool = True
 
