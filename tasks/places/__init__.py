@@ -69,8 +69,8 @@ def outlet_country(url: str | None, gazetteer: Gazetteer) -> str | None:
 
 
 def relabel_misread_places(mentions: list[dict], gazetteer: Gazetteer, w: Weights) -> None:
-    """Mentions the model read as a person or an organisation whose name is a known country, division,
-    continent or large city become place mentions (tasks.places.misread.confirmed_place)."""
+    """Mentions the model misread (a person, an organisation, a product, a people: tasks.places.misread) whose
+    name is a known country, division, continent or large city become place mentions (``confirmed_place``)."""
     for m in mentions:
         label = confirmed_place(m, gazetteer, w)
         if label is not None:
@@ -234,9 +234,9 @@ def weak_place_prepositions(pack) -> frozenset[str]:
 
 def relabel_placed_names(text: str, mentions: list[dict], gazetteer: Gazetteer, pack, w: Weights,
                          near: Neighbourhood | None = None) -> None:
-    """Mentions the model read as a person or an organisation, right after a place preposition ("officials in
-    Dogubayazit") whose whole name is a country's, a division's or a town's of at least
-    ``w.context_min_population`` people, or right after a place noun ("the town of Pandi") whose name is any
+    """Mentions the model misread (``misread_candidate``: a person, an organisation, ...), right after a place
+    preposition ("officials in Dogubayazit") whose whole name is a country's, a division's or a town's of at
+    least ``w.context_min_population`` people, or right after a place noun ("the town of Pandi") whose name is any
     place's the gazetteer has, become place mentions, as a name the model missed there does
     (``places_in_context``); in the story's neighbourhood ``near``, a town of any size."""
     if not w.context_min_population:

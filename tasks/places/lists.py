@@ -19,6 +19,7 @@ from tasks.places.datelines import DATELINE_LABEL, found_place, sentence_of
 from tasks.places.gazetteer import Gazetteer
 from tasks.places.misread import misread_candidate
 from tasks.places.neighbours import NEIGHBOURS_ONLY, Neighbourhood
+from tasks.places.resolve import DIVISION_FEATURES
 
 LIST_LABELS = ("GPE", "LOC")  # the place mentions whose list partners are places (a FAC's are streets and sites)
 # a name the model missed in a place's context ("the town of X", "X and <place>") may be any town the gazetteer has
@@ -118,9 +119,6 @@ def _one_pass(text: str, mentions: list[dict], gazetteer: Gazetteer, links: List
                     taken.append((a, b))
                     break
     return found, relabelled
-
-
-DIVISION_FEATURES = ("admin1", "admin2")
 
 
 def shared_noun_pattern(conjunctions: frozenset[str], plurals: dict) -> re.Pattern:

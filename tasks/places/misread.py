@@ -44,9 +44,9 @@ def mark_attributive(text: str, mentions: list[dict], division_nouns: frozenset[
 
 
 def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
-    """The place label ("GPE", or "LOC" for a continent) of a mention the model labelled a person or an
-    organisation whose whole name is a country's or a continent's, or a first-level division's or a city's of
-    at least ``w.misread_min_population`` people (a person called Paul is not Cape Verde's municipality of
+    """The place label ("GPE", or "LOC" for a continent) of a misread mention (``misread_candidate``) whose
+    whole name is a country's or a continent's, or a first-level division's or a city's of at least
+    ``w.misread_min_population`` people (a person called Paul is not Cape Verde's municipality of
     2,600 people): no title before it ("Ms Georgia"), no organisation's word in it.  None otherwise."""
     if not misread_candidate(m):
         return None

@@ -14,6 +14,10 @@ and the surface as written).  Each candidate gets a score, the sum of:
   gets it when the article names places inside it: "Seattle" makes "Washington" the state);
 - **sibling divisions**: a first-level division, in an article that names other divisions of its country
   ("Texas, Ohio and Georgia");
+- **divisions named for certain**: a town or county inside the division the other names name most surely
+  (an abbreviation after a town, a division written as a town's container, a division's own name, an
+  organisation named after a division of one state: tasks.places.hints);
+- **dateline**: a dateline names a town, and the other names' towns near it are the story's;
 - **outlet's country**: the outlet's country (the URL's country-code domain) is its country;
 - **capitals**: a country's capital, more so in an article that names another country's capital.
 
@@ -109,8 +113,8 @@ class Weights:
     organisation_hints: bool = True
     # a name the model read as an organisation, a product or a people that is a town of the story's
     # neighbourhood is a place, in any context ("Cortland built a similar line" in a story from Ithaca); a
-    # person's name is not read so (many first names are towns' names too).  GeoVirus TUNE: one place gained, one organisation
-    # named like a nearby town lost; CoNLL DEV TUNE ORG precision 0.565 -> 0.567
+    # person's name is not read so (many first names are towns' names too).  GeoVirus TUNE: one place gained,
+    # one organisation named like a nearby town lost; CoNLL DEV TUNE ORG precision 0.565 -> 0.567
     misread_neighbours: bool = True
 
 
