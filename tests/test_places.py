@@ -607,3 +607,17 @@ def test_a_town_of_the_neighbourhood_the_model_read_as_an_organisation_is_a_plac
     located, _, _ = locate_article(text, None, "en", ms, gazetteer)
     assert [m["label"] for m in located] == ["GPE", "GPE", "PERSON"]
     assert 42.5 < located[1]["lat"] < 42.7
+
+
+def test_names_listed_with_a_small_town_are_the_towns_around_it(gazetteer):
+    """'Mexico, Dixfield and Peru' beside Rumford, Maine: a list that names a small town names the towns around
+    it, so Mexico and Peru are Maine's towns of those names, not the countries.  A list of countries stays
+    countries, and a list of towns beside their state leaves the state alone."""
+    text = ("The mill in Rumford, Maine, will close. Workers from Mexico, Dixfield and Peru commute to it. "
+            "Trade talks with Mexico, Peru and Chile went on.")
+    ms = mentions_of(text, ["Rumford", "Maine", "Mexico", "Dixfield", "Peru", "Mexico", "Peru", "Chile"])
+    found = resolve_article(ms[:5], text, gazetteer, conjunctions=ENGLISH_LISTS)
+    assert [(found[i].place.country_code, found[i].place.admin1) for i in range(2, 5)] == [("US", "ME")] * 3
+    later = mentions_of(text[text.index("Trade"):], ["Mexico", "Peru", "Chile"])
+    found = resolve_article(later, text[text.index("Trade"):], gazetteer, conjunctions=ENGLISH_LISTS)
+    assert [found[i].place.feature for i in range(3)] == ["country"] * 3

@@ -7,6 +7,7 @@ keeps a name index: a folded name gives the rows of every place written so, with
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -116,3 +117,13 @@ def read_gazetteer(path: Path = GAZETTEER_FILE, min_population: int = DEFAULT_MI
 def load_gazetteer(min_population: int = DEFAULT_MIN_POPULATION) -> Gazetteer:
     """The shipped gazetteer, read once per process (a worker keeps it like its spaCy model)."""
     return kept_for_the_process(read_gazetteer(GAZETTEER_FILE, min_population))
+
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def distance_km(a: Place, b: Place) -> float:
+    """The great-circle distance between two places' points."""
+    la1, la2, dlon = math.radians(a.lat), math.radians(b.lat), math.radians(b.lon - a.lon)
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))

@@ -9,10 +9,10 @@ towns by chance are rare, and a story about one town names the towns around it.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from tasks.places.gazetteer import Place
-from tasks.places.resolve import distance_km
+from tasks.places.gazetteer import Place, distance_km
 
 # how far from a town or county the story resolved a town may lie and count as its neighbour: a county or two,
 # the area a local paper covers
@@ -39,3 +39,20 @@ def neighbourhood_of(places: list[Place]) -> Neighbourhood | None:
     """The neighbourhood of a story's resolved places; None when it resolved no town or county."""
     homes = tuple({p.geonameid: p for p in places if p.feature in HOME_FEATURES}.values())
     return Neighbourhood(homes) if homes else None
+
+
+def list_kin(scores: dict[str, Counter], by_id: dict[str, Place], keys: list[str], weight: float) -> None:
+    """Raise, for each name of one list, its towns within ``NEIGHBOUR_KM`` of the town another name of the list
+    likeliest is: the items of a list are of one kind, and a list that names a small town names the towns
+    around it ("Mexico, Dixfield and Peru" beside Rumford, Maine, are Maine's towns, not two countries), and
+    never the town another name of it already is.  A name first read as a state is left alone: lists name
+    states beside towns ("Long Island, New York, and Pennsylvania"), and rarely countries.  Read once, from
+    each name's first reading."""
+    first = {key: by_id[max(scores[key].items(), key=lambda kv: (kv[1], kv[0]))[0]] for key in set(keys) & set(scores)}
+    homes = {key: p for key, p in first.items() if p.feature == "city"}
+    raised = {key: [gid for gid in scores[key] if by_id[gid].feature == "city" and any(
+        k != key and h.geonameid != gid and distance_km(h, by_id[gid]) <= NEIGHBOUR_KM for k, h in homes.items())]
+        for key, p in first.items() if p.feature != "admin1"}
+    for key, gids in raised.items():
+        for gid in gids:
+            scores[key][gid] += weight

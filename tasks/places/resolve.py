@@ -32,7 +32,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from tasks.identity.keys import fold
-from tasks.places.gazetteer import Gazetteer, Place
+from tasks.places.gazetteer import Gazetteer, Place, distance_km
+from tasks.places.neighbours import list_kin
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
 CONTAINER_FEATURES = ("country", "admin1")
@@ -42,7 +43,6 @@ COUNTY_REACH_KM = 60
 # how far from the town a story was filed from its other towns may lie and still be read as its neighbours: a
 # local paper's area, a county or two around it
 NEAR_DATELINE_KM = 80
-EARTH_RADIUS_KM = 6371.0
 # a division named by a word of direction alone ("Western", "Centre") is a part of whatever country the text is
 # about: it is read only where the article supports its country (Ghana's or Sri Lanka's "Western" province is
 # never the reading of a lone "Western")
@@ -116,6 +116,9 @@ class Weights:
     # person's name is not read so (many first names are towns' names too).  GeoVirus TUNE: one place gained,
     # one organisation named like a nearby town lost; CoNLL DEV TUNE ORG precision 0.565 -> 0.567
     misread_neighbours: bool = True
+    # a town near a town its list names ("Mexico, Dixfield and Peru" in a story from Maine's mill towns):
+    # tasks.places.neighbours.list_kin
+    list_kin: float = 4.0
 
 
 WEIGHTS = Weights()
@@ -202,6 +205,20 @@ def _comma(gap: str | None) -> bool:
     return gap is not None and gap.strip() != "" and CONTAINMENT_GAP.match(gap) is not None
 
 
+def list_groups(mentions: list[dict], text: str, conjunctions: frozenset[str]) -> list[list[int]]:
+    """The runs of two or more place mentions joined by commas or the list's conjunction ("Mexico, Dixfield and
+    Peru", "Springfield, Illinois"), as lists of mention indices."""
+    groups, run = [], [0] if mentions else []
+    for i in range(len(mentions) - 1):
+        gap = _gap(mentions, text, i)
+        if _comma(gap) or _is_conjunction(gap, conjunctions):
+            run.append(i + 1)
+            continue
+        groups += [run] if len(run) > 1 else []
+        run = [i + 1]
+    return groups + ([run] if len(run) > 1 else [])
+
+
 def _listed_run(mentions: list[dict], text: str, i: int, conjunctions: frozenset[str]) -> bool:
     """The run of commas from mention ``i`` on is a list: it ends in the list's conjunction and one last name
     ("Texas, Utah and Virginia").  A comma after the name the conjunction joins makes the run pairs of a
@@ -226,13 +243,6 @@ def contains(container: Place, place: Place) -> bool:
         return (place.country_code, place.admin1) == (container.country_code, container.admin1) \
             and place.feature == "city" and distance_km(container, place) <= COUNTY_REACH_KM
     return False
-
-
-def distance_km(a: Place, b: Place) -> float:
-    """The great-circle distance between two places' points."""
-    la1, la2, dlon = math.radians(a.lat), math.radians(b.lat), math.radians(b.lon - a.lon)
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass
@@ -312,6 +322,8 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
     counts = Counter(keys)
     for key in {k for k, m in zip(keys, places) if m.get(AT_DATELINE)} & set(scores):
         near_the_dateline(scores, by_id, key, counts, w)
+    for group in list_groups(places, text, conjunctions):
+        list_kin(scores, by_id, [keys[i] for i in group], w.list_kin)
     readings = {}
     for key, c in scores.items():
         gid, total = max(c.items(), key=lambda kv: (kv[1], kv[0]))
