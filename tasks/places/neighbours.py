@@ -5,7 +5,8 @@ and the rules that find places in a place's context (``tasks.places.places_in_co
 of ``tasks.places.lists``) ask a misread or a missed name for a town of some thousands of people, since a
 person or a firm may stand in those contexts too.  A town of that name within ``NEIGHBOUR_KM`` of a town or
 county the story already resolved is the evidence that lifts that floor: two names that are neighbouring
-towns by chance are rare, and a story about one town names the towns around it.
+towns by chance are rare, and a story about one town names the towns around it.  For the same reason the
+names of one list with a town are read as the towns around it (``list_kin``).
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from tasks.places.gazetteer import Place, distance_km
 # how far from a town or county the story resolved a town may lie and count as its neighbour: a county or two,
 # the area a local paper covers
 NEIGHBOUR_KM = 50
-HOME_FEATURES = ("city", "admin2")
+HOME_FEATURES = ("city", "admin2")  # a country's or a state's point is its middle: no neighbourhood
 # the floor of a context that names places no more often than other things ("to Groton", "to Smith"): only a town
 # of the neighbourhood is a place there, whatever its size, and nothing is without a neighbourhood
-NEIGHBOURS_ONLY = -1  # a country's or a state's point is its middle: no neighbourhood
+NEIGHBOURS_ONLY = -1
 
 
 @dataclass(frozen=True)
