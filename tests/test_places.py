@@ -621,3 +621,19 @@ def test_names_listed_with_a_small_town_are_the_towns_around_it(gazetteer):
     later = mentions_of(text[text.index("Trade"):], ["Mexico", "Peru", "Chile"])
     found = resolve_article(later, text[text.index("Trade"):], gazetteer, conjunctions=ENGLISH_LISTS)
     assert [found[i].place.feature for i in range(3)] == ["country"] * 3
+
+
+def test_an_organisation_on_a_results_line_stays_the_club(gazetteer):
+    """On a line that is no prose (a results table), a name the model read as an organisation is the club
+    named after its town, even beside towns the story resolved: 'Brentford' is a town of west London there,
+    but 'Brentford 2 Hatfield 1' reports a match.  In prose after 'in', the same name is the place."""
+    text = ("LONDON — Results on Saturday:\nBrentford 2 Hatfield 1\nWatford 0 Luton 3\n\n"
+            "Flooding closed roads in Brentford on Sunday.")
+    ms = [_misread(text, "LONDON", "GPE"), _misread(text, "Brentford", "ORG")]
+    ms[0]["name"] = "London"
+    located, _, _ = locate_article(text, None, "en", ms, gazetteer)
+    assert [m["label"] for m in located[:2]] == ["GPE", "ORG"]
+    i = text.rindex("Brentford")
+    prose = dict(ms[1], start_char=i, end_char=i + len("Brentford"))
+    located, _, _ = locate_article(text, None, "en", [dict(ms[0]), prose], gazetteer)
+    assert located[1]["label"] == "GPE" and "in_table" not in located[1]

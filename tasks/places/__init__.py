@@ -30,7 +30,15 @@ from tasks.places.focus import article_focus
 from tasks.places.gazetteer import Gazetteer, Place
 from tasks.places.hints import organisation_places
 from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_place_name, places_in_lists
-from tasks.places.misread import ATTRIBUTIVE, MISREAD_LABELS, confirmed_place, mark_attributive, misread_candidate
+from tasks.places.misread import (
+    ATTRIBUTIVE,
+    IN_TABLE,
+    MISREAD_LABELS,
+    confirmed_place,
+    mark_attributive,
+    mark_table_organisations,
+    misread_candidate,
+)
 from tasks.places.neighbours import NEIGHBOURS_ONLY, Neighbourhood, neighbourhood_of
 from tasks.places.resolve import (
     AT_DATELINE,
@@ -302,6 +310,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         mentions = [added, *mentions]
     abbreviations = (pack.lexicon.division_abbreviations or {}) if pack else {}
     mark_attributive(text, mentions, frozenset(pack.lexicon.division_nouns) if pack else frozenset())
+    mark_table_organisations(text, mentions)
     if w.relabel_misread:
         relabel_misread_places(mentions, gazetteer, w)
         mentions = sorted(mentions, key=lambda m: m["start_char"])
@@ -325,6 +334,7 @@ def locate_article(text: str, url: str | None, language: str | None, mentions: l
         m.pop(KNOWN_PLACE, None)
         m.pop(AT_DATELINE, None)
         m.pop(ATTRIBUTIVE, None)
+        m.pop(IN_TABLE, None)
     resolved = [(mentions[i], r.place) for i, r in sorted(readings.items())]
     where = frozenset(pack.lexicon.always_place_prepositions) if pack else frozenset()
     focus, country = article_focus(text, resolved, gazetteer, dateline, title, where)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from newsloom.prose import is_prose
 from tasks.identity.keys import fold
 from tasks.places.gazetteer import Gazetteer
 
@@ -20,6 +21,8 @@ MISREAD_LABELS = ("ORG", "PERSON", "PRODUCT", "NORP")
 PEOPLE_LABEL = "NORP"
 ATTRIBUTIVE = "attributive"  # a NORP mention a lowercase word follows that is no division's kind ("Somali refugees")
 ATTRIBUTE_AFTER = re.compile(r"[ \t]+([^\W\d_A-Z][\w'’-]*)")  # not language: a lowercase word right after a name
+IN_TABLE = "in_table"  # an organisation on a line that is no prose: a results table's club, not its town
+ORGANISATION_LABEL = "ORG"
 NATION_FEATURES = ("continent", "country")  # a name of one of these is a place whatever the model said
 PEOPLED_FEATURES = ("admin1", "city")  # ... and of one of these, when it holds enough people
 
@@ -28,7 +31,7 @@ def misread_candidate(m: dict) -> bool:
     """A mention the model labelled a person, an organisation, a product or a people that may be a misread
     place: no title before it ("Ms Georgia"), not a people's adjective (``ATTRIBUTIVE``), and its name is its
     surface (no full name or alias stands behind it)."""
-    return m["label"] in MISREAD_LABELS and not m.get("title") and not m.get(ATTRIBUTIVE) \
+    return m["label"] in MISREAD_LABELS and not m.get("title") and not m.get(ATTRIBUTIVE) and not m.get(IN_TABLE) \
         and fold(m.get("name") or "") == fold(m["surface"])
 
 
@@ -41,6 +44,17 @@ def mark_attributive(text: str, mentions: list[dict], division_nouns: frozenset[
         after = ATTRIBUTE_AFTER.match(text, m["end_char"])
         if after is not None and after.group(1).lower() not in division_nouns:
             m[ATTRIBUTIVE] = True
+
+
+def mark_table_organisations(text: str, mentions: list[dict]) -> None:
+    """Mark the organisations on lines that are not prose (results, standings, fixtures: newsloom.prose): a
+    club named after its town ("Fulham 2 Brighton 1") is the club there, and no rule reads it as the town."""
+    for m in mentions:
+        if m["label"] == ORGANISATION_LABEL:
+            start = text.rfind("\n", 0, m["start_char"]) + 1
+            end = text.find("\n", m["end_char"])
+            if not is_prose(text[start:end if end >= 0 else len(text)]):
+                m[IN_TABLE] = True
 
 
 def confirmed_place(m: dict, gazetteer: Gazetteer, w: "Weights") -> str | None:
