@@ -33,10 +33,10 @@ from tasks.places.lists import ANY_TOWN, NAME, divisions_sharing_a_noun, known_p
 from tasks.places.misread import (
     ATTRIBUTIVE,
     IN_TABLE,
-    MISREAD_LABELS,
     confirmed_place,
     mark_attributive,
     mark_table_organisations,
+    may_be_misread,
     misread_candidate,
 )
 from tasks.places.neighbours import NEIGHBOURS_ONLY, Neighbourhood, neighbourhood_of
@@ -113,11 +113,11 @@ def division_written_after(text: str, i: int, mentions: list[dict], gazetteer: G
 
 
 def relabel_towns_before_divisions(text: str, mentions: list[dict], gazetteer: Gazetteer, abbreviations: dict) -> None:
-    """Mentions the model read as a person or an organisation, with no title before them, that a division or
-    country follows after a comma, where the gazetteer has a place of that name inside it ("Decatur, Ala.":
+    """Mentions the model may have misread (``may_be_misread``: a person, an organisation, ..., with no title
+    before them) that a division or country follows after a comma, where the gazetteer has a place of that name inside it ("Decatur, Ala.":
     a town of any size; the model reads many small towns as persons) become place mentions."""
     for i, m in enumerate(mentions):
-        if m["label"] not in MISREAD_LABELS or m.get("title"):
+        if not may_be_misread(m):
             continue
         containers_after = division_written_after(text, i, mentions, gazetteer, abbreviations)
         inside = gazetteer.candidates(m["surface"])

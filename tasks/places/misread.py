@@ -27,12 +27,16 @@ NATION_FEATURES = ("continent", "country")  # a name of one of these is a place 
 PEOPLED_FEATURES = ("admin1", "city")  # ... and of one of these, when it holds enough people
 
 
-def misread_candidate(m: dict) -> bool:
+def may_be_misread(m: dict) -> bool:
     """A mention the model labelled a person, an organisation, a product or a people that may be a misread
-    place: no title before it ("Ms Georgia"), not a people's adjective (``ATTRIBUTIVE``), and its name is its
-    surface (no full name or alias stands behind it)."""
-    return m["label"] in MISREAD_LABELS and not m.get("title") and not m.get(ATTRIBUTIVE) and not m.get(IN_TABLE) \
-        and fold(m.get("name") or "") == fold(m["surface"])
+    place: no title before it ("Ms Georgia"), not a people's adjective (``ATTRIBUTIVE``), not a club on a
+    results line (``IN_TABLE``)."""
+    return m["label"] in MISREAD_LABELS and not m.get("title") and not m.get(ATTRIBUTIVE) and not m.get(IN_TABLE)
+
+
+def misread_candidate(m: dict) -> bool:
+    """``may_be_misread``, and its name is its surface (no full name or alias stands behind it)."""
+    return may_be_misread(m) and fold(m.get("name") or "") == fold(m["surface"])
 
 
 def mark_attributive(text: str, mentions: list[dict], division_nouns: frozenset[str]) -> None:

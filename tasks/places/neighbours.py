@@ -22,6 +22,9 @@ HOME_FEATURES = ("city", "admin2")  # a country's or a state's point is its midd
 # the floor of a context that names places no more often than other things ("to Groton", "to Smith"): only a town
 # of the neighbourhood is a place there, whatever its size, and nothing is without a neighbourhood
 NEIGHBOURS_ONLY = -1
+# how far from the town a story was filed from its other towns and counties may lie and still be read as its
+# own: a local paper's area, a county or two around it
+NEAR_DATELINE_KM = 80
 
 
 @dataclass(frozen=True)
@@ -42,18 +45,40 @@ def neighbourhood_of(places: list[Place]) -> Neighbourhood | None:
     return Neighbourhood(homes) if homes else None
 
 
+def best_of(scores: Counter) -> str:
+    """The id of a name's likeliest place: the highest summed score (ties to the larger id, for a stable run)."""
+    return max(scores.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+
+def near_the_dateline(scores: dict[str, Counter], by_id: dict[str, Place], dateline_key: str, counts: Counter,
+                      weight: float) -> None:
+    """Raise every other name's towns and counties within ``NEAR_DATELINE_KM`` of the town the dateline
+    likeliest names, by ``weight`` for each of their mentions: a local story's places lie around the town it
+    was filed from ("Hamilton" in a story from Holland, Michigan, is Michigan's).  One way only, from the
+    dateline's first reading: never a loop."""
+    home = by_id[best_of(scores[dateline_key])]
+    if home.feature != "city":
+        return
+    for key, c in scores.items():
+        if key == dateline_key:
+            continue
+        for gid in c:
+            if by_id[gid].feature in HOME_FEATURES and distance_km(home, by_id[gid]) <= NEAR_DATELINE_KM:
+                c[gid] += weight * counts[key]
+
+
 def list_kin(scores: dict[str, Counter], by_id: dict[str, Place], keys: list[str], weight: float) -> None:
-    """Raise, for each name of one list, its towns within ``NEIGHBOUR_KM`` of the town another name of the list
-    likeliest is: the items of a list are of one kind, and a list that names a small town names the towns
+    """Raise, for each name of one list, its towns in the neighbourhood of the towns the list's other names
+    likeliest are: the items of a list are of one kind, and a list that names a small town names the towns
     around it ("Mexico, Dixfield and Peru" beside Rumford, Maine, are Maine's towns, not two countries), and
     never the town another name of it already is.  A name first read as a state is left alone: lists name
     states beside towns ("Long Island, New York, and Pennsylvania"), and rarely countries.  Read once, from
     each name's first reading."""
-    first = {key: by_id[max(scores[key].items(), key=lambda kv: (kv[1], kv[0]))[0]] for key in set(keys) & set(scores)}
+    first = {key: by_id[best_of(scores[key])] for key in set(keys) & set(scores)}
     homes = {key: p for key, p in first.items() if p.feature == "city"}
-    raised = {key: [gid for gid in scores[key] if by_id[gid].feature == "city" and any(
-        k != key and h.geonameid != gid and distance_km(h, by_id[gid]) <= NEIGHBOUR_KM for k, h in homes.items())]
-        for key, p in first.items() if p.feature != "admin1"}
-    for key, gids in raised.items():
-        for gid in gids:
+    for key, p in first.items():
+        near = Neighbourhood(tuple(h for k, h in homes.items() if k != key))
+        if p.feature == "admin1" or not near.homes:
+            continue
+        for gid in [gid for gid in scores[key] if near.holds(by_id[gid])]:
             scores[key][gid] += weight

@@ -33,16 +33,13 @@ from dataclasses import dataclass
 
 from tasks.identity.keys import fold
 from tasks.places.gazetteer import Gazetteer, Place, distance_km
-from tasks.places.neighbours import list_kin
+from tasks.places.neighbours import best_of, list_kin, near_the_dateline
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")  # the model's labels that name places
 CONTAINER_FEATURES = ("country", "admin1")
 # a second-level division written after a town ("Guildford, Surrey") holds it when the town lies this near its
 # point, the centre of the box around its towns: counties and départements are rarely 120 km across
 COUNTY_REACH_KM = 60
-# how far from the town a story was filed from its other towns may lie and still be read as its neighbours: a
-# local paper's area, a county or two around it
-NEAR_DATELINE_KM = 80
 # a division named by a word of direction alone ("Western", "Centre") is a part of whatever country the text is
 # about: it is read only where the article supports its country (Ghana's or Sri Lanka's "Western" province is
 # never the reading of a lone "Western")
@@ -86,7 +83,7 @@ class Weights:
     # a dateline names the town the story was filed from, never a country or a state ("HOLLAND —" in a paper of
     # Holland, Michigan); and a town the gazetteer has by a dateline's name needs no other support
     dateline_town: float = 4.0
-    near_dateline: float = 2.0  # a town or county near the dateline's town (near_the_dateline)
+    near_dateline: float = 2.0  # a town or county near the dateline's town (neighbours.near_the_dateline)
     min_score: float = -1.0  # below this the best candidate is too weak a reading: the mention stays unresolved
     # a town smaller than this, with no support from the article (no containment, no other place of its
     # country or division, not the outlet's country), is not read at all: a lone "Bellerive" is as likely a
@@ -321,33 +318,16 @@ def resolve_article(mentions: list[dict], text: str, gazetteer: Gazetteer, outle
                 by_id[p.geonameid] = p
     counts = Counter(keys)
     for key in {k for k, m in zip(keys, places) if m.get(AT_DATELINE)} & set(scores):
-        near_the_dateline(scores, by_id, key, counts, w)
+        near_the_dateline(scores, by_id, key, counts, w.near_dateline)
     for group in list_groups(places, text, conjunctions):
         list_kin(scores, by_id, [keys[i] for i in group], w.list_kin)
     readings = {}
     for key, c in scores.items():
-        gid, total = max(c.items(), key=lambda kv: (kv[1], kv[0]))
-        score = total / counts[key]
+        gid = best_of(c)
+        score = c[gid] / counts[key]
         if score >= w.min_score:
             readings[key] = Reading(by_id[gid], round(score, 3), confidence_of(c, gid))
     return {i: readings[k] for i, k in zip(idx, keys) if k in readings}
-
-
-def near_the_dateline(scores: dict[str, Counter], by_id: dict[str, Place], dateline_key: str, counts: Counter,
-                      w: Weights) -> None:
-    """Raise every other name's towns and counties within ``NEAR_DATELINE_KM`` of the town the dateline
-    likeliest names: a local story's places lie around the town it was filed from ("Hamilton" in a story
-    from Holland, Michigan, is Michigan's).  One way only, from the dateline's first reading: never a loop."""
-    home = by_id[max(scores[dateline_key].items(), key=lambda kv: (kv[1], kv[0]))[0]]
-    if home.feature != "city":
-        return
-    for key, c in scores.items():
-        if key == dateline_key:
-            continue
-        for gid in c:
-            p = by_id[gid]
-            if p.feature in ("city", "admin2") and distance_km(home, p) <= NEAR_DATELINE_KM:
-                c[gid] += w.near_dateline * counts[key]
 
 
 def candidate_score(p: Place, key: str, ev: Evidence, outlet_country: str | None, w: Weights,
